@@ -1,0 +1,272 @@
+/**
+ * ONNX → our Graph. The only place (with write.ts) that touches protobuf messages.
+ *
+ * - int64 fields (dims, ints attributes, int64 tensors) become checked JS numbers. Values beyond
+ *   ±2^53 are only accepted as the INT64_MIN/MAX sentinels that exporters use for "to the end" in
+ *   Slice; they saturate to ±Number.MAX_SAFE_INTEGER-ish magnitudes (±2^63 as a double).
+ * - Initializers that are also listed as graph inputs (the IR 3 habit) are constants, not inputs.
+ * - External data, and data types we cannot compute with, give a clear error.
+ */
+import { readFileSync } from 'node:fs';
+import { ErrorCodes, Onnx2SnnError } from '../errors.js';
+import type { Attr, Dim, DType, Graph, Model, Node, Tensor, ValueInfo } from '../graph/types.js';
+import { sizeOf } from '../graph/tensor.js';
+import { DATA_TYPE_NAMES, DATA_TYPES, onnx } from './proto.js';
+
+type Long = { low: number; high: number; unsigned: boolean; toNumber(): number; toString(): string };
+type IntLike = number | Long | null | undefined;
+
+export const MIN_IR_VERSION = 3;
+export const MAX_IR_VERSION = 10;
+export const MIN_OPSET = 7;
+export const MAX_OPSET = 20;
+
+const INT64_EDGE = 2 ** 62;
+
+function toInt(v: IntLike, where: string): number {
+  if (v === null || v === undefined) return 0;
+  if (typeof v === 'number') return v;
+  const n = v.toNumber();
+  if (!Number.isSafeInteger(n) && Math.abs(n) < INT64_EDGE) {
+    throw new Onnx2SnnError(ErrorCodes.ONNX_PARSE, `${where}: integer ${v.toString()} cannot be represented exactly`, { where, value: v.toString() });
+  }
+  return n;
+}
+
+interface Ctx {
+  file: string;
+}
+
+function readTensor(t: InstanceType<typeof onnx.TensorProto>, ctx: Ctx, what: string): Tensor {
+  const name = t.name || what;
+  const dims = (t.dims ?? []).map((d) => toInt(d as IntLike, `${ctx.file}: tensor ${name} dims`));
+  if (t.dataLocation === 1 || (t.externalData && t.externalData.length > 0)) {
+    throw new Onnx2SnnError(
+      ErrorCodes.ONNX_EXTERNAL,
+      `${ctx.file}: tensor "${name}" stores its data in an external file; save the model with all tensors inside the .onnx file (onnx.save(model, path, save_as_external_data=False))`,
+      { file: ctx.file, tensor: name },
+    );
+  }
+  const dtype = DATA_TYPES[t.dataType ?? 0];
+  if (!dtype) {
+    const tname = DATA_TYPE_NAMES[t.dataType ?? 0] ?? String(t.dataType);
+    throw new Onnx2SnnError(ErrorCodes.ONNX_DTYPE, `${ctx.file}: tensor "${name}" has data type ${tname}, which onnx2snn does not support (supported: FLOAT, DOUBLE and integer/bool types)`, {
+      file: ctx.file,
+      tensor: name,
+      dataType: tname,
+    });
+  }
+  const n = sizeOf(dims);
+  const out = dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
+  const raw = t.rawData;
+  if (raw && raw.length > 0) {
+    const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    const bytes: Record<DType, number> = { float32: 4, float64: 8, int64: 8, uint64: 8, int32: 4, uint32: 4, int16: 2, uint16: 2, int8: 1, uint8: 1, bool: 1 };
+    if (raw.length !== n * bytes[dtype]) {
+      throw new Onnx2SnnError(ErrorCodes.ONNX_PARSE, `${ctx.file}: tensor "${name}" has ${raw.length} bytes of raw data, expected ${n * bytes[dtype]} for ${dtype}[${dims.join(',')}]`, {
+        file: ctx.file,
+        tensor: name,
+        expected: n * bytes[dtype],
+        actual: raw.length,
+      });
+    }
+    for (let i = 0; i < n; i++) {
+      switch (dtype) {
+        case 'float32': out[i] = dv.getFloat32(i * 4, true); break;
+        case 'float64': out[i] = dv.getFloat64(i * 8, true); break;
+        case 'int64': out[i] = saturate(dv.getBigInt64(i * 8, true), ctx, name); break;
+        case 'uint64': out[i] = saturate(dv.getBigUint64(i * 8, true), ctx, name); break;
+        case 'int32': out[i] = dv.getInt32(i * 4, true); break;
+        case 'uint32': out[i] = dv.getUint32(i * 4, true); break;
+        case 'int16': out[i] = dv.getInt16(i * 2, true); break;
+        case 'uint16': out[i] = dv.getUint16(i * 2, true); break;
+        case 'int8': out[i] = dv.getInt8(i); break;
+        case 'uint8': case 'bool': out[i] = dv.getUint8(i); break;
+      }
+    }
+  } else {
+    let src: ArrayLike<IntLike> = [];
+    if (dtype === 'float32') src = t.floatData ?? [];
+    else if (dtype === 'float64') src = t.doubleData ?? [];
+    else if (dtype === 'int64') src = (t.int64Data ?? []) as IntLike[];
+    else if (dtype === 'uint64' || dtype === 'uint32') src = (t.uint64Data ?? []) as IntLike[];
+    else src = t.int32Data ?? []; // int32, int16, int8, uint16, uint8, bool are stored in int32_data
+    if (src.length !== n) {
+      throw new Onnx2SnnError(ErrorCodes.ONNX_PARSE, `${ctx.file}: tensor "${name}" has ${src.length} values, expected ${n} for [${dims.join(',')}]`, {
+        file: ctx.file,
+        tensor: name,
+        expected: n,
+        actual: src.length,
+      });
+    }
+    for (let i = 0; i < n; i++) out[i] = toInt(src[i], `${ctx.file}: tensor ${name}`);
+  }
+  return { dtype, dims, data: out };
+}
+
+function saturate(v: bigint, ctx: Ctx, name: string): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) && Math.abs(n) < INT64_EDGE) {
+    throw new Onnx2SnnError(ErrorCodes.ONNX_PARSE, `${ctx.file}: tensor "${name}" holds ${v}, which is not exactly representable`, { file: ctx.file, tensor: name });
+  }
+  return n;
+}
+
+function readAttr(a: InstanceType<typeof onnx.AttributeProto>, ctx: Ctx, nodeName: string): Attr | undefined {
+  const T = onnx.AttributeProto.AttributeType;
+  const where = `${ctx.file}: node ${nodeName} attribute ${a.name}`;
+  const dec = new TextDecoder();
+  switch (a.type) {
+    case T.INT: return { kind: 'int', value: toInt(a.i as IntLike, where) };
+    case T.FLOAT: return { kind: 'float', value: a.f ?? 0 };
+    case T.STRING: return { kind: 'string', value: dec.decode(a.s ?? new Uint8Array()) };
+    case T.INTS: return { kind: 'ints', value: (a.ints ?? []).map((v) => toInt(v as IntLike, where)) };
+    case T.FLOATS: return { kind: 'floats', value: [...(a.floats ?? [])] };
+    case T.STRINGS: return { kind: 'strings', value: (a.strings ?? []).map((s) => dec.decode(s)) };
+    case T.TENSOR: return { kind: 'tensor', value: readTensor(a.t as InstanceType<typeof onnx.TensorProto>, ctx, `${nodeName}.${a.name}`) };
+    case T.GRAPH: return { kind: 'graph', value: readGraph(a.g as InstanceType<typeof onnx.GraphProto>, ctx) };
+    default: {
+      // IR < 3 files may leave `type` unset: infer it from the filled field
+      if (a.type === undefined || a.type === T.UNDEFINED) {
+        if (a.ints && a.ints.length) return { kind: 'ints', value: a.ints.map((v) => toInt(v as IntLike, where)) };
+        if (a.floats && a.floats.length) return { kind: 'floats', value: [...a.floats] };
+        if (a.t) return { kind: 'tensor', value: readTensor(a.t as InstanceType<typeof onnx.TensorProto>, ctx, `${nodeName}.${a.name}`) };
+        if (a.s && a.s.length) return { kind: 'string', value: dec.decode(a.s) };
+        if (a.i !== undefined && a.i !== null) return { kind: 'int', value: toInt(a.i as IntLike, where) };
+        if (a.f !== undefined && a.f !== null) return { kind: 'float', value: a.f };
+      }
+      throw new Onnx2SnnError(ErrorCodes.ATTRIBUTE, `${where}: attribute type ${a.type} is not supported`, { file: ctx.file, node: nodeName, attribute: a.name });
+    }
+  }
+}
+
+function readValueInfo(v: InstanceType<typeof onnx.ValueInfoProto>, ctx: Ctx): ValueInfo {
+  const tt = v.type?.tensorType;
+  const elem = tt?.elemType ?? 1;
+  const dtype = DATA_TYPES[elem];
+  if (!dtype) {
+    throw new Onnx2SnnError(ErrorCodes.ONNX_DTYPE, `${ctx.file}: value "${v.name}" has element type ${DATA_TYPE_NAMES[elem] ?? elem}, which onnx2snn does not support`, {
+      file: ctx.file,
+      value: v.name,
+    });
+  }
+  let shape: Dim[] | undefined;
+  if (tt?.shape) {
+    shape = (tt.shape.dim ?? []).map((d): Dim => {
+      if (d.dimParam) return d.dimParam;
+      if (d.dimValue !== undefined && d.dimValue !== null) {
+        const n = toInt(d.dimValue as IntLike, `${ctx.file}: value ${v.name} shape`);
+        return n > 0 || (n === 0 && (d as { value?: string }).value === 'dimValue') ? n : null;
+      }
+      return null;
+    });
+  }
+  return shape ? { name: v.name ?? '', dtype, shape } : { name: v.name ?? '', dtype };
+}
+
+function readGraph(g: InstanceType<typeof onnx.GraphProto>, ctx: Ctx): Graph {
+  const initializers = new Map<string, Tensor>();
+  for (const t of g.initializer ?? []) {
+    const tp = t as InstanceType<typeof onnx.TensorProto>;
+    initializers.set(tp.name, readTensor(tp, ctx, tp.name));
+  }
+  if ((g.sparseInitializer ?? []).length > 0) {
+    throw new Onnx2SnnError(ErrorCodes.ONNX_DTYPE, `${ctx.file}: sparse initializers are not supported`, { file: ctx.file });
+  }
+  const nodes: Node[] = (g.node ?? []).map((n, i) => {
+    const name = n.name || `${n.opType}_${i}`;
+    const attrs: Record<string, Attr> = {};
+    for (const a of n.attribute ?? []) {
+      const ap = a as InstanceType<typeof onnx.AttributeProto>;
+      const v = readAttr(ap, ctx, name);
+      if (v) attrs[ap.name] = v;
+    }
+    return {
+      name,
+      opType: n.opType ?? '',
+      domain: n.domain === 'ai.onnx' ? '' : (n.domain ?? ''),
+      inputs: [...(n.input ?? [])],
+      outputs: [...(n.output ?? [])],
+      attrs,
+    };
+  });
+  const inputs = (g.input ?? [])
+    .filter((v) => !initializers.has(v.name ?? ''))
+    .map((v) => readValueInfo(v as InstanceType<typeof onnx.ValueInfoProto>, ctx));
+  const outputs = (g.output ?? []).map((v) => readValueInfo(v as InstanceType<typeof onnx.ValueInfoProto>, ctx));
+  const valueInfo = new Map<string, ValueInfo>();
+  for (const v of g.valueInfo ?? []) {
+    try {
+      const vi = readValueInfo(v as InstanceType<typeof onnx.ValueInfoProto>, ctx);
+      valueInfo.set(vi.name, vi);
+    } catch {
+      // value_info is only a hint; an exotic type there does not stop the import
+    }
+  }
+  return { name: g.name ?? 'graph', nodes, inputs, outputs, initializers, valueInfo };
+}
+
+/** Decodes ONNX bytes. `file` names the source in error messages. */
+export function readOnnx(bytes: Uint8Array, file = '<bytes>'): Model {
+  const ctx: Ctx = { file };
+  let m: InstanceType<typeof onnx.ModelProto>;
+  try {
+    m = onnx.ModelProto.decode(bytes);
+  } catch (e) {
+    throw new Onnx2SnnError(ErrorCodes.ONNX_PARSE, `${file}: not a valid ONNX model (${(e as Error).message}); the file may be truncated or not an .onnx file`, {
+      file,
+      cause: (e as Error).message,
+    });
+  }
+  const irVersion = toInt(m.irVersion as IntLike, file);
+  if (!m.graph || (m.graph.node ?? []).length === 0) {
+    throw new Onnx2SnnError(ErrorCodes.ONNX_PARSE, `${file}: not a valid ONNX model (no graph or no nodes)`, { file });
+  }
+  if (irVersion < MIN_IR_VERSION || irVersion > MAX_IR_VERSION) {
+    throw new Onnx2SnnError(ErrorCodes.ONNX_VERSION, `${file}: IR version ${irVersion} is outside the supported range ${MIN_IR_VERSION}–${MAX_IR_VERSION}`, {
+      file,
+      expected: `${MIN_IR_VERSION}..${MAX_IR_VERSION}`,
+      actual: irVersion,
+    });
+  }
+  let opset: number | undefined;
+  const otherOpsets: Record<string, number> = {};
+  for (const o of m.opsetImport ?? []) {
+    const v = toInt(o.version as IntLike, file);
+    if (!o.domain || o.domain === 'ai.onnx') opset = v;
+    else otherOpsets[o.domain] = v;
+  }
+  if (opset === undefined) {
+    throw new Onnx2SnnError(ErrorCodes.ONNX_PARSE, `${file}: no opset import for the default ONNX domain`, { file });
+  }
+  if (opset < MIN_OPSET || opset > MAX_OPSET) {
+    throw new Onnx2SnnError(ErrorCodes.ONNX_VERSION, `${file}: opset ${opset} is outside the supported range ${MIN_OPSET}–${MAX_OPSET}`, {
+      file,
+      expected: `${MIN_OPSET}..${MAX_OPSET}`,
+      actual: opset,
+    });
+  }
+  const metadata: Record<string, string> = {};
+  for (const p of m.metadataProps ?? []) metadata[p.key ?? ''] = p.value ?? '';
+  return {
+    graph: readGraph(m.graph as InstanceType<typeof onnx.GraphProto>, ctx),
+    irVersion,
+    opset,
+    otherOpsets,
+    producerName: m.producerName ?? '',
+    producerVersion: m.producerVersion ?? '',
+    metadata,
+    source: file,
+  };
+}
+
+/** Reads an .onnx file from disk. */
+export function loadOnnxFile(path: string): Model {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new Onnx2SnnError(ErrorCodes.FILE, `${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file: path });
+  }
+  return readOnnx(bytes, path);
+}
