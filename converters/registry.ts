@@ -5,8 +5,24 @@
 import type { Node } from '../src/graph/types.js';
 import type { OpRule } from './types.js';
 import { activationRules } from './activation.js';
+import { batchnormRules } from './batchnorm.js';
+import { convRules } from './conv.js';
+import { elementwiseRules } from './elementwise.js';
+import { gemmRules } from './gemm.js';
+import { poolRules } from './pool.js';
+import { shapeRules } from './shape.js';
+import { softmaxRules } from './softmax.js';
 
-const ALL: readonly OpRule[] = [...activationRules];
+const ALL: readonly OpRule[] = [
+  ...activationRules,
+  ...convRules,
+  ...gemmRules,
+  ...elementwiseRules,
+  ...poolRules,
+  ...shapeRules,
+  ...softmaxRules,
+  ...batchnormRules,
+];
 
 const TABLE = new Map<string, OpRule[]>();
 for (const r of ALL) {

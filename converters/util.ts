@@ -1,6 +1,6 @@
 /** Small helpers shared by the op files. */
 import { ErrorCodes, Onnx2SnnError } from '../src/errors.js';
-import type { Node, Tensor } from '../src/graph/types.js';
+import type { DType, Node, Tensor } from '../src/graph/types.js';
 import type { OutputShape, ShapedValue } from './types.js';
 
 export function sameShape(x: ShapedValue | undefined): OutputShape {
@@ -29,4 +29,100 @@ export function normAxis(node: Node, axis: number, rank: number): number {
   const a = axis < 0 ? axis + rank : axis;
   if (a < 0 || a >= rank) throw attributeError(node, `axis ${axis} out of range for rank ${rank}`, 'axis', axis);
   return a;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers for the op families (conv, gemm, elementwise, pool, shape, softmax, batchnorm).
+
+/** Storage for `n` values of `dtype`: Float32Array for float32, Float64Array otherwise. */
+export function alloc(dtype: DType, n: number): Float32Array | Float64Array {
+  return dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
+}
+
+export function dimsText(d: readonly number[]): string {
+  return `[${d.join(',')}]`;
+}
+
+/** A required input (inputs[i]); E_SHAPE naming the node when it is missing. */
+export function need<T extends { readonly dims: readonly number[] }>(node: Node, inputs: readonly (T | undefined)[], i: number, what: string): T {
+  const v = inputs[i];
+  if (!v) throw shapeError(node, `missing required input ${i} (${what})`, what, 'missing');
+  return v;
+}
+
+/** The constant value of an input (a Tensor, or a ShapedValue with .value); E_SHAPE when not constant. */
+export function constValue(node: Node, v: Tensor | ShapedValue | undefined, what: string): Tensor {
+  if (!v) throw shapeError(node, `missing input ${what}`, what, 'missing');
+  if ('data' in v) return v;
+  if (!v.value) throw shapeError(node, `input ${what} must be a constant (initializer or folded constant) to know the output shape`, 'constant', 'computed at run time');
+  return v.value;
+}
+
+/** Like constValue, but undefined when the optional input is omitted. */
+export function optConstValue(node: Node, v: Tensor | ShapedValue | undefined, what: string): Tensor | undefined {
+  return v ? constValue(node, v, what) : undefined;
+}
+
+/** Multidirectional (numpy) broadcast of shapes; E_SHAPE naming the node when they do not fit. */
+export function broadcastShapes(node: Node, shapes: readonly (readonly number[])[]): number[] {
+  const rank = Math.max(0, ...shapes.map((s) => s.length));
+  const out = new Array<number>(rank).fill(1);
+  for (let k = 1; k <= rank; k++) {
+    let d = 1;
+    for (const s of shapes) {
+      const v = s.length - k >= 0 ? s[s.length - k]! : 1;
+      if (v === 1) continue;
+      if (d !== 1 && d !== v) {
+        throw shapeError(node, `shapes ${shapes.map(dimsText).join(' and ')} cannot be broadcast (dimension ${rank - k} of the result: ${d} vs ${v})`, dimsText(shapes[0] ?? []), shapes.map(dimsText).join(' '));
+      }
+      d = v;
+    }
+    out[rank - k] = d;
+  }
+  return out;
+}
+
+/**
+ * Strides (in elements) to read a tensor of `dims` while walking a tensor of `outDims` it broadcasts
+ * to: 0 where it broadcasts, aligned to the right.
+ */
+export function broadcastStrides(dims: readonly number[], outDims: readonly number[]): number[] {
+  const r = outDims.length;
+  const s = new Array<number>(r).fill(0);
+  let acc = 1;
+  for (let k = 1; k <= dims.length; k++) {
+    const d = dims[dims.length - k]!;
+    s[r - k] = d === 1 ? 0 : acc;
+    acc *= d;
+  }
+  return s;
+}
+
+const INT_RANGE: Partial<Record<DType, [bits: number, signed: boolean]>> = {
+  int8: [8, true],
+  uint8: [8, false],
+  int16: [16, true],
+  uint16: [16, false],
+  int32: [32, true],
+  uint32: [32, false],
+};
+
+/**
+ * Integer result `v` (already an integer or ±Inf/NaN) wrapped into `dtype` the way C++ unsigned/
+ * two's-complement arithmetic does. int64/uint64 are left as doubles (exact up to 2^53).
+ */
+export function wrapInt(dtype: DType, v: number): number {
+  const r = INT_RANGE[dtype];
+  if (!r) return dtype === 'bool' ? (v ? 1 : 0) : v;
+  if (!Number.isFinite(v)) return 0;
+  const m = 2 ** r[0];
+  let w = v % m;
+  if (w < 0) w += m;
+  if (r[1] && w >= m / 2) w -= m;
+  return w;
+}
+
+/** True when arithmetic results of `dtype` must be integers (every non-float type). */
+export function isIntType(dtype: DType): boolean {
+  return dtype !== 'float32' && dtype !== 'float64';
 }

@@ -14,6 +14,10 @@ export interface Dataset {
   readonly x: Float32Array;
   /** count class indices. */
   readonly labels: Int32Array;
+  /** Index in the file of the first sample (the offset option); 0 when absent. */
+  readonly offset?: number;
+  /** Number of samples in the file, before offset/limit; `count` when absent. */
+  readonly total?: number;
 }
 
 export interface Preprocess {

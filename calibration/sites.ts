@@ -1,0 +1,28 @@
+/** The calibration sites of a (canonical) model: the outputs of its Relu nodes, with their channel counts. */
+import { inferShapes } from '../src/graph/infer.js';
+import type { Model } from '../src/graph/types.js';
+
+export interface SiteInfo {
+  /** The Relu output tensor. */
+  readonly site: string;
+  /** The Relu node's name ('' when the model leaves it unnamed). */
+  readonly node: string;
+  /** Size of axis 1 ([N, C, ...] → C, [N, F] → F); 1 for tensors of rank < 2. */
+  readonly channels: number;
+  /** Per-sample dims (batch dimension dropped). */
+  readonly dims: readonly number[];
+}
+
+/** The Relu outputs of `model`, in topological order. Shapes come from shape inference at batch 1. */
+export function reluSites(model: Model): SiteInfo[] {
+  const { values, order } = inferShapes(model, { batch: 1 });
+  const out: SiteInfo[] = [];
+  for (const n of order) {
+    if (n.opType !== 'Relu' || (n.domain !== '' && n.domain !== 'ai.onnx')) continue;
+    const site = n.outputs[0];
+    if (!site) continue;
+    const dims = values.get(site)?.dims ?? [];
+    out.push({ site, node: n.name, channels: dims.length >= 2 ? dims[1]! : 1, dims: dims.slice(1) });
+  }
+  return out;
+}

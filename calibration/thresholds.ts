@@ -1,0 +1,335 @@
+/**
+ * The thresholds file: the per-layer scales λ found by calibration, with the statistics they came
+ * from, so that conversion can be repeated without running the ANN again.
+ *
+ * Format (JSON, version 1):
+ *
+ *   {
+ *     "format": "onnx2snn-thresholds",
+ *     "version": 1,
+ *     "model": "<path of the model file>",
+ *     "modelHash": "<sha256, hex, of the canonical graph: inputs, outputs, nodes (op, inputs,
+ *                   outputs, attributes) and initializers (name, type, dims, values)>",
+ *     "method": "percentile:99.99",            // canonical --method spelling, default applied
+ *     "calibration": { "data": "<path>", "samples": 1000 },
+ *     "input": { "name": "<graph input>", "max": 1, "p99_9": 1, "p99_99": 1 },   // of |x|
+ *     "layers": [                              // one per Relu node, in topological order
+ *       {
+ *         "site": "<Relu output tensor>",
+ *         "node": "<Relu node name>",
+ *         "channels": 8,                       // axis 1 of the output ([N,C,...] → C, [N,F] → F)
+ *         "stats": { "count": 6272000, "zeros": 3100000, "max": 7.9, "meanPositive": 1.2,
+ *                    "p99": 4.1, "p99_9": 5.6, "p99_99": 6.8 },   // percentiles of the positive values
+ *         "scale": 6.8                         // λ > 0; an array of `channels` values for channel-* methods
+ *       }
+ *     ]
+ *   }
+ *
+ * The percentiles are read from log-spaced histograms (≤ 2.33 % relative error; see stats.ts);
+ * "max" is exact. Extra fields are allowed and ignored by readers of version 1.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { ErrorCodes, Onnx2SnnError } from '../src/errors.js';
+import type { Attr, Graph, Model, Tensor } from '../src/graph/types.js';
+import { parseMethod, type ParsedMethod } from './registry.js';
+import { reluSites, type SiteInfo } from './sites.js';
+import type { SiteStats } from './stats.js';
+
+export const THRESHOLDS_FORMAT = 'onnx2snn-thresholds';
+export const THRESHOLDS_VERSION = 1;
+
+export interface LayerStatsJson {
+  readonly count: number;
+  readonly zeros: number;
+  readonly max: number;
+  readonly meanPositive: number;
+  readonly p99: number;
+  readonly p99_9: number;
+  readonly p99_99: number;
+}
+
+export interface ThresholdsLayer {
+  readonly site: string;
+  readonly node: string;
+  readonly channels: number;
+  readonly stats: LayerStatsJson;
+  /** λ: one for the layer, or one per channel. */
+  readonly scale: number | number[];
+}
+
+export interface ThresholdsInput {
+  readonly name: string;
+  /** max |x| over the calibration set. */
+  readonly max: number;
+  readonly p99_9: number;
+  readonly p99_99: number;
+}
+
+export interface ThresholdsFile {
+  readonly format: typeof THRESHOLDS_FORMAT;
+  readonly version: typeof THRESHOLDS_VERSION;
+  readonly model: string;
+  readonly modelHash: string;
+  readonly method: string;
+  readonly calibration: { readonly data: string; readonly samples: number };
+  readonly input: ThresholdsInput;
+  readonly layers: readonly ThresholdsLayer[];
+}
+
+export interface ThresholdsMeta {
+  /** Path of the model file, recorded as "model". */
+  readonly model: string;
+  /** Path of the calibration data. */
+  readonly data: string;
+  /** Number of calibration samples. */
+  readonly samples: number;
+  /** The sites; default reluSites(model). */
+  readonly sites?: readonly SiteInfo[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Model hash
+
+function hashTensor(h: Hash, t: Tensor): void {
+  h.update(`${t.dtype}[${t.dims.join(',')}]`);
+  h.update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+}
+
+function hashAttr(h: Hash, a: Attr): void {
+  switch (a.kind) {
+    case 'tensor':
+      h.update('tensor:');
+      hashTensor(h, a.value);
+      break;
+    case 'graph':
+      h.update('graph:{');
+      hashGraph(h, a.value);
+      h.update('}');
+      break;
+    default:
+      h.update(`${a.kind}:${JSON.stringify(a.value)}`);
+  }
+}
+
+function hashGraph(h: Hash, g: Graph): void {
+  h.update(`in:${JSON.stringify(g.inputs.map((i) => [i.name, i.dtype, i.shape ?? null]))}\n`);
+  h.update(`out:${JSON.stringify(g.outputs.map((o) => o.name))}\n`);
+  for (const n of g.nodes) {
+    h.update(`node:${JSON.stringify([n.opType, n.domain, n.inputs, n.outputs])}`);
+    for (const k of Object.keys(n.attrs).sort()) {
+      h.update(`|${k}=`);
+      hashAttr(h, n.attrs[k]!);
+    }
+    h.update('\n');
+  }
+  for (const k of [...g.initializers.keys()].sort()) {
+    h.update(`init:${k}:`);
+    hashTensor(h, g.initializers.get(k)!);
+    h.update('\n');
+  }
+}
+
+/**
+ * sha256 (hex) of a model's graph: inputs, outputs, nodes with attributes, and initializers with
+ * their values. Node names, metadata and producer are left out. Hash the canonical model (the
+ * one calibration ran on) so that a thresholds file is tied to the weights it was computed for.
+ */
+export function modelHash(model: Model): string {
+  const h = createHash('sha256');
+  hashGraph(h, model.graph);
+  return h.digest('hex');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Build
+
+function fail(path: string, problems: readonly string[]): never {
+  throw new Onnx2SnnError(ErrorCodes.THRESHOLDS, `${path}: ${problems.join('; ')}`, { file: path, problems });
+}
+
+/**
+ * The thresholds of `model` (canonical) for `methodSpec`, from `statsMap` as returned by
+ * collectStatistics (one entry per site plus the input). Throws E_OPTION for a bad method or a
+ * channel-wise method on layer-wise statistics, E_THRESHOLDS when statistics are missing or a
+ * scale is not a positive finite number (activations that overflow).
+ */
+export function buildThresholds(model: Model, statsMap: ReadonlyMap<string, SiteStats>, methodSpec: string | ParsedMethod, meta: ThresholdsMeta): ThresholdsFile {
+  const method = typeof methodSpec === 'string' ? parseMethod(methodSpec) : methodSpec;
+  const sites = meta.sites ?? reluSites(model);
+  const where = meta.model || model.source || 'model';
+  const problems: string[] = [];
+  const layers: ThresholdsLayer[] = [];
+  for (const s of sites) {
+    const st = statsMap.get(s.site);
+    if (!st) {
+      problems.push(`no activation statistics for the ReLU output "${s.site}"`);
+      continue;
+    }
+    const raw = method.method.scale(st, method.param);
+    const scale = typeof raw === 'number' ? raw : Array.from(raw);
+    if (Array.isArray(scale) && scale.length !== s.channels) {
+      problems.push(`"${s.site}": ${scale.length} per-channel scales for ${s.channels} channels`);
+    }
+    const bad = (Array.isArray(scale) ? scale : [scale]).filter((v) => !(Number.isFinite(v) && v > 0));
+    if (bad.length) problems.push(`"${s.site}": scale ${bad[0]} is not a positive finite number (max activation ${st.max})`);
+    layers.push({
+      site: s.site,
+      node: s.node,
+      channels: s.channels,
+      stats: {
+        count: st.count,
+        zeros: st.zeros,
+        max: st.max,
+        meanPositive: st.meanPositive,
+        p99: st.percentile(99),
+        p99_9: st.percentile(99.9),
+        p99_99: st.percentile(99.99),
+      },
+      scale,
+    });
+  }
+  const inputName = model.graph.inputs[0]?.name ?? '';
+  const inp = statsMap.get(inputName);
+  if (!inp) problems.push(`no statistics for the model input "${inputName}"`);
+  if (problems.length) fail(where, problems);
+  return {
+    format: THRESHOLDS_FORMAT,
+    version: THRESHOLDS_VERSION,
+    model: meta.model,
+    modelHash: modelHash(model),
+    method: method.spec,
+    calibration: { data: meta.data, samples: meta.samples },
+    input: { name: inputName, max: inp!.max, p99_9: inp!.percentile(99.9), p99_99: inp!.percentile(99.99) },
+    layers,
+  };
+}
+
+/** The scales by site: a number, or a Float64Array per channel. */
+export function scalesBySite(file: ThresholdsFile): Map<string, number | Float64Array> {
+  return new Map(file.layers.map((l) => [l.site, typeof l.scale === 'number' ? l.scale : Float64Array.from(l.scale)]));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Write / read
+
+/** JSON with 2-space indentation, arrays of numbers on one line. */
+export function formatThresholds(file: ThresholdsFile): string {
+  const text = JSON.stringify(file, null, 2);
+  return `${text.replace(/\[\s+(-?[\d.eE+-]+(?:,\s+-?[\d.eE+-]+)*)\s+\]/g, (_, body: string) => `[${body.replace(/,\s+/g, ', ')}]`)}\n`;
+}
+
+/** Writes the file (E_FILE when it cannot be written). */
+export function writeThresholds(path: string, file: ThresholdsFile): void {
+  try {
+    writeFileSync(path, formatThresholds(file));
+  } catch (e) {
+    throw new Onnx2SnnError(ErrorCodes.FILE, `${path}: cannot write the thresholds file (${(e as Error).message})`, { file: path });
+  }
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isCount = (v: unknown): v is number => isNum(v) && Number.isInteger(v) && v >= 0;
+
+function showScale(v: unknown): string {
+  return v === null ? 'null (not finite)' : JSON.stringify(v) ?? String(v);
+}
+
+/** Problems with one layer entry that do not depend on the model. */
+function layerProblems(l: unknown, i: number): string[] {
+  if (!isObj(l)) return [`layers[${i}] is not an object`];
+  const name = typeof l.site === 'string' ? `"${l.site}"` : `layers[${i}]`;
+  const p: string[] = [];
+  if (typeof l.site !== 'string' || l.site === '') p.push(`layers[${i}].site is not a non-empty string`);
+  if (typeof l.node !== 'string') p.push(`${name}: "node" is not a string`);
+  if (!isCount(l.channels) || l.channels < 1) p.push(`${name}: "channels" is not a positive integer`);
+  if (!isObj(l.stats)) p.push(`${name}: "stats" is not an object`);
+  if (Array.isArray(l.scale)) {
+    const bad = l.scale.findIndex((v) => !(isNum(v) && v > 0));
+    if (bad >= 0) p.push(`${name}: scale[${bad}] = ${showScale(l.scale[bad])} is not a positive finite number`);
+    if (isCount(l.channels) && l.scale.length !== l.channels) p.push(`${name}: ${l.scale.length} per-channel scales for "channels": ${l.channels}`);
+  } else if (!(isNum(l.scale) && l.scale > 0)) {
+    p.push(`${name}: scale ${showScale(l.scale)} is not a positive finite number`);
+  }
+  return p;
+}
+
+/** Structural checks of a parsed thresholds file; `path` names it in errors. Throws E_THRESHOLDS listing every problem. */
+export function checkThresholds(data: unknown, path: string): ThresholdsFile {
+  if (!isObj(data)) fail(path, ['not a thresholds file (the JSON is not an object)']);
+  if (data.format !== THRESHOLDS_FORMAT) fail(path, [`not a thresholds file ("format" is ${JSON.stringify(data.format) ?? 'missing'}, expected "${THRESHOLDS_FORMAT}")`]);
+  if (data.version !== THRESHOLDS_VERSION) fail(path, [`unsupported thresholds file version ${JSON.stringify(data.version) ?? '(missing)'}; this onnx2snn reads version ${THRESHOLDS_VERSION}`]);
+  const p: string[] = [];
+  if (typeof data.model !== 'string') p.push('"model" is not a string');
+  if (typeof data.modelHash !== 'string') p.push('"modelHash" is not a string');
+  if (typeof data.method !== 'string') p.push('"method" is not a string');
+  if (!isObj(data.calibration) || typeof data.calibration.data !== 'string' || !isCount(data.calibration.samples)) p.push('"calibration" must be { "data": string, "samples": integer }');
+  if (!isObj(data.input) || typeof data.input.name !== 'string' || !isNum(data.input.max)) p.push('"input" must be { "name": string, "max": number, ... }');
+  if (!Array.isArray(data.layers)) p.push('"layers" is not an array');
+  else data.layers.forEach((l, i) => p.push(...layerProblems(l, i)));
+  if (p.length) fail(path, p);
+  return data as unknown as ThresholdsFile;
+}
+
+export interface ValidateOptions {
+  /** Names the file in errors; default the file's "model" field. */
+  readonly path?: string;
+  /** When given, the file's modelHash must equal it (the file was computed for these weights). */
+  readonly modelHash?: string;
+}
+
+/**
+ * Checks a thresholds file against a model's sites (reluSites(canonical model)): every site has
+ * exactly one layer entry, no entry names a tensor that is not a site, channel counts agree, and
+ * every scale is a positive finite number. Throws E_THRESHOLDS listing every problem.
+ */
+export function validateThresholds(file: ThresholdsFile, sites: readonly Pick<SiteInfo, 'site' | 'channels'>[], opts: ValidateOptions = {}): void {
+  const path = opts.path ?? (file.model || 'thresholds');
+  const p: string[] = [];
+  file.layers.forEach((l, i) => p.push(...layerProblems(l, i)));
+  const byName = new Map<string, ThresholdsLayer[]>();
+  for (const l of file.layers) byName.set(l.site, [...(byName.get(l.site) ?? []), l]);
+  const want = new Set(sites.map((s) => s.site));
+  const missing = sites.filter((s) => !byName.has(s.site)).map((s) => `"${s.site}"`);
+  if (missing.length) p.push(`no scale for the ReLU output${missing.length > 1 ? 's' : ''} ${missing.join(', ')} of the model`);
+  const extra = [...byName.keys()].filter((s) => !want.has(s)).map((s) => `"${s}"`);
+  if (extra.length) p.push(`${extra.join(', ')} ${extra.length > 1 ? 'are not ReLU outputs' : 'is not a ReLU output'} of the model`);
+  for (const [site, ls] of byName) if (ls.length > 1) p.push(`"${site}" appears ${ls.length} times`);
+  for (const s of sites) {
+    const l = byName.get(s.site)?.[0];
+    if (!l) continue;
+    if (l.channels !== s.channels) p.push(`"${s.site}": the file says ${l.channels} channels, the model has ${s.channels}`);
+    else if (Array.isArray(l.scale) && l.scale.length !== s.channels) p.push(`"${s.site}": ${l.scale.length} per-channel scales, the model has ${s.channels} channels`);
+  }
+  if (opts.modelHash !== undefined && file.modelHash !== opts.modelHash) {
+    p.push(`it was computed for a different model or different weights (modelHash ${file.modelHash.slice(0, 12)}…, this model ${opts.modelHash.slice(0, 12)}…); run calibration again`);
+  }
+  if (p.length) fail(path, [...new Set(p)]);
+}
+
+export interface ReadOptions {
+  /** Validate against these sites too (see validateThresholds). */
+  readonly sites?: readonly Pick<SiteInfo, 'site' | 'channels'>[];
+  readonly modelHash?: string;
+}
+
+/** Reads and checks a thresholds file. E_FILE when unreadable; E_THRESHOLDS (with the path and every problem) otherwise. */
+export function readThresholds(path: string, opts: ReadOptions = {}): ThresholdsFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new Onnx2SnnError(ErrorCodes.FILE, `${path}: cannot read the thresholds file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file: path });
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    fail(path, [`not JSON (${(e as Error).message})`]);
+  }
+  const file = checkThresholds(data, path);
+  if (opts.sites) validateThresholds(file, opts.sites, { path, ...(opts.modelHash !== undefined ? { modelHash: opts.modelHash } : {}) });
+  else if (opts.modelHash !== undefined) validateThresholds(file, file.layers, { path, modelHash: opts.modelHash });
+  return file;
+}

@@ -1,0 +1,90 @@
+/**
+ * BatchNormalization in inference mode: y = (x - mean) / sqrt(var + epsilon) * scale + B, per
+ * channel on axis 1 (opset 7/8 `spatial=0`: per element of x.dims[1:]). Training mode is rejected;
+ * the optional training outputs (running mean/var, saved mean/var) of old exporters pass the
+ * inputs' mean and var through.
+ */
+import { attrFloat, attrInt } from '../src/graph/attrs.js';
+import { sizeOf } from '../src/graph/tensor.js';
+import type { Node, Tensor } from '../src/graph/types.js';
+import type { OpRule, OutputShape, ShapedValue } from './types.js';
+import { alloc, attributeError, dimsText, need, shapeError } from './util.js';
+
+type Val = ShapedValue | Tensor;
+
+function plan(node: Node, inputs: readonly (Val | undefined)[], sinceOpset: number): { x: Val; paramDims: number[] } {
+  const x = need(node, inputs, 0, 'X');
+  if (x.dims.length < 2) throw shapeError(node, `input X must be (N, C, ...), got ${dimsText(x.dims)}`, 'rank >= 2', x.dims.length);
+  if (sinceOpset >= 14) {
+    const tm = attrInt(node, 'training_mode', 0);
+    if (tm !== 0) throw attributeError(node, 'training_mode = 1 is not supported (inference only)', 'training_mode', tm);
+  }
+  const spatial = sinceOpset < 9 ? attrInt(node, 'spatial', 1) !== 0 : true;
+  const paramDims = spatial ? [x.dims[1]!] : x.dims.slice(1);
+  const names = ['scale', 'B', 'input_mean', 'input_var'];
+  names.forEach((nm, k) => {
+    const p = need(node, inputs, k + 1, nm);
+    if (sizeOf(p.dims) !== sizeOf(paramDims) || (spatial && p.dims.length !== 1)) {
+      throw shapeError(node, `${nm} ${dimsText(p.dims)} does not fit X ${dimsText(x.dims)} (expected ${dimsText(paramDims)})`, dimsText(paramDims), dimsText(p.dims));
+    }
+    if (sinceOpset < 15 && p.dtype !== x.dtype) throw shapeError(node, `${nm} has type ${p.dtype} but X has ${x.dtype}`, x.dtype, p.dtype);
+  });
+  return { x, paramDims };
+}
+
+function rule(sinceOpset: number): OpRule {
+  return {
+    opType: 'BatchNormalization',
+    sinceOpset,
+    inferShapes(node, inputs) {
+      const { x, paramDims } = plan(node, inputs, sinceOpset);
+      const outs: OutputShape[] = [{ dtype: x.dtype, dims: [...x.dims] }];
+      for (let k = 1; k < node.outputs.length; k++) outs.push({ dtype: need(node, inputs, k === 2 || k === 4 ? 4 : 3, 'mean/var').dtype, dims: [...paramDims] });
+      return outs;
+    },
+    evaluate(node, inputs) {
+      const { paramDims } = plan(node, inputs, sinceOpset);
+      const x = inputs[0]!;
+      const [scale, bias, mean, variance] = [inputs[1]!, inputs[2]!, inputs[3]!, inputs[4]!];
+      const eps = attrFloat(node, 'epsilon', 1e-5);
+      const P = sizeOf(paramDims);
+      const mul = new Float64Array(P);
+      const add = new Float64Array(P);
+      for (let c = 0; c < P; c++) {
+        mul[c] = scale.data[c]! / Math.sqrt(variance.data[c]! + eps);
+        add[c] = bias.data[c]! - mean.data[c]! * mul[c]!;
+      }
+      const N = x.dims[0]!;
+      const C = x.dims[1]!;
+      const S = sizeOf(x.dims.slice(2));
+      const spatial = P === C && paramDims.length === 1;
+      const out = alloc(x.dtype, x.data.length);
+      const xd = x.data;
+      for (let n = 0; n < N; n++) {
+        for (let c = 0; c < C; c++) {
+          const base = (n * C + c) * S;
+          if (spatial) {
+            const m = mul[c]!;
+            const a = add[c]!;
+            for (let i = 0; i < S; i++) out[base + i] = xd[base + i]! * m + a;
+          } else {
+            for (let i = 0; i < S; i++) out[base + i] = xd[base + i]! * mul[c * S + i]! + add[c * S + i]!;
+          }
+        }
+      }
+      const outs: Tensor[] = [{ dtype: x.dtype, dims: [...x.dims], data: out }];
+      for (let k = 1; k < node.outputs.length; k++) {
+        const src = k === 2 || k === 4 ? variance : mean;
+        outs.push({ dtype: src.dtype, dims: [...paramDims], data: src.data.slice() });
+      }
+      return outs;
+    },
+  };
+}
+
+export const batchNormalization7 = rule(7);
+export const batchNormalization9 = rule(9);
+export const batchNormalization14 = rule(14);
+export const batchNormalization15 = rule(15);
+
+export const batchnormRules: readonly OpRule[] = [batchNormalization7, batchNormalization9, batchNormalization14, batchNormalization15];

@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+/** The `onnx2snn` command. Parses flags, calls the library, renders results; all logic is in the library. */
+import { Command, CommanderError } from 'commander';
+import { isOnnx2SnnError } from '../errors.js';
+import { c } from './render.js';
+import { registerEval } from './commands/eval.js';
+import { registerInspect } from './commands/inspect.js';
+
+const program = new Command();
+program
+  .name('onnx2snn')
+  .description('Convert pretrained ONNX ReLU networks into rate-coded spiking neural networks')
+  .version('0.1.0')
+  .showHelpAfterError()
+  .exitOverride();
+
+registerInspect(program);
+registerEval(program);
+
+async function main(): Promise<void> {
+  try {
+    await program.parseAsync(process.argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      process.exitCode = e.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    if (isOnnx2SnnError(e)) {
+      process.stderr.write(`${c.red('error')} ${c.bold(e.code)}: ${e.message}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    process.stderr.write(`${c.red('internal error')}: ${(e as Error).stack ?? String(e)}\n`);
+    process.exitCode = 3;
+  }
+}
+
+await main();

@@ -1,0 +1,108 @@
+/**
+ * Executes a Graph with onnxruntime-node: the Graph is encoded by our own writer and run in an
+ * InferenceSession. Intermediate tensors can be requested as extra graph outputs (calibration).
+ */
+import * as ort from 'onnxruntime-node';
+import { ErrorCodes, Onnx2SnnError } from '../errors.js';
+import type { Model, Tensor, ValueInfo } from '../graph/types.js';
+import { writeOnnx } from '../onnx/write.js';
+
+export type Device = 'cpu' | 'webgpu' | 'cuda';
+
+export interface SessionOptions {
+  device?: Device;
+  /** Intra-op threads; default: onnxruntime's choice (all cores). */
+  threads?: number;
+  /** Tensor names to expose as extra outputs (e.g. ReLU outputs for calibration). */
+  extraOutputs?: readonly string[];
+}
+
+export interface Feed {
+  readonly data: Float32Array;
+  readonly dims: readonly number[];
+}
+
+function executionProviders(device: Device): ort.InferenceSession.SessionOptions['executionProviders'] {
+  switch (device) {
+    case 'cpu':
+      return ['cpu'];
+    case 'webgpu':
+      return ['webgpu'];
+    case 'cuda':
+      return ['cuda'];
+  }
+}
+
+export class OrtSession {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    readonly outputNames: readonly string[],
+    readonly device: Device,
+  ) {}
+
+  static async create(model: Model, opts: SessionOptions = {}): Promise<OrtSession> {
+    const device = opts.device ?? 'cpu';
+    let m = model;
+    if (opts.extraOutputs?.length) {
+      const have = new Set(m.graph.outputs.map((o) => o.name));
+      const extra: ValueInfo[] = opts.extraOutputs.filter((n) => !have.has(n)).map((name) => ({ name, dtype: 'float32' }));
+      m = { ...m, graph: { ...m.graph, outputs: [...m.graph.outputs, ...extra] } };
+    }
+    const bytes = writeOnnx(m);
+    const so: ort.InferenceSession.SessionOptions = { executionProviders: executionProviders(device), graphOptimizationLevel: 'all' };
+    if (opts.threads) {
+      so.intraOpNumThreads = opts.threads;
+      so.interOpNumThreads = 1;
+    }
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(bytes, so);
+    } catch (e) {
+      const msg = (e as Error).message;
+      if (device !== 'cpu') {
+        throw new Onnx2SnnError(ErrorCodes.OPTION, `--device ${device}: onnxruntime could not start the ${device} execution provider (${msg})${device === 'cuda' ? '; install onnxruntime-node with ONNXRUNTIME_NODE_INSTALL=cuda12 and CUDA 12' : ''}`, {
+          option: 'device',
+          actual: device,
+        });
+      }
+      throw new Onnx2SnnError(ErrorCodes.RUNTIME, `${model.source ?? 'model'}: onnxruntime rejected the graph: ${msg}`, { file: model.source });
+    }
+    return new OrtSession(session, session.outputNames, device);
+  }
+
+  get inputNames(): readonly string[] {
+    return this.session.inputNames;
+  }
+
+  async run(feeds: Record<string, Feed | Tensor>, outputs?: readonly string[]): Promise<Record<string, Tensor>> {
+    const f: Record<string, ort.Tensor> = {};
+    for (const [k, v] of Object.entries(feeds)) {
+      if ('dtype' in v && v.dtype !== 'float32') {
+        if (v.dtype === 'int64') f[k] = new ort.Tensor('int64', BigInt64Array.from(v.data, (x) => BigInt(x)), [...v.dims]);
+        else if (v.dtype === 'float64') f[k] = new ort.Tensor('float64', v.data instanceof Float64Array ? v.data : Float64Array.from(v.data), [...v.dims]);
+        else f[k] = new ort.Tensor('int32', Int32Array.from(v.data), [...v.dims]);
+      } else f[k] = new ort.Tensor('float32', v.data as Float32Array, [...v.dims]);
+    }
+    let res: ort.InferenceSession.OnnxValueMapType;
+    try {
+      res = outputs ? await this.session.run(f, [...outputs]) : await this.session.run(f);
+    } catch (e) {
+      throw new Onnx2SnnError(ErrorCodes.RUNTIME, `onnxruntime failed: ${(e as Error).message}`, {});
+    }
+    const out: Record<string, Tensor> = {};
+    for (const [k, v] of Object.entries(res)) {
+      const t = v as ort.Tensor;
+      const dims = t.dims.map(Number);
+      if (t.type === 'float32') out[k] = { dtype: 'float32', dims, data: t.data as Float32Array };
+      else if (t.type === 'int64') out[k] = { dtype: 'int64', dims, data: Float64Array.from(t.data as BigInt64Array, (x) => Number(x)) };
+      else if (t.type === 'bool' || t.type === 'uint8' || t.type === 'int32' || t.type === 'float64')
+        out[k] = { dtype: t.type === 'float64' ? 'float64' : (t.type as 'int32'), dims, data: Float64Array.from(t.data as ArrayLike<number>) };
+      else throw new Onnx2SnnError(ErrorCodes.RUNTIME, `output ${k} has unsupported type ${t.type}`, { output: k });
+    }
+    return out;
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * The canonical pipeline: the ANN graph every later stage (engine, calibration, conversion) sees.
+ * Each pass is a pure (m) => m.
+ */
+import { pruneDeadNodes } from '../graph.js';
+import { inferShapes } from '../infer.js';
+import type { Model } from '../types.js';
+import { foldBatchNorm } from './fold-batchnorm.js';
+import { foldConstants } from './fold-constants.js';
+import { generaliseBatch } from './generalise-batch.js';
+import { removeIdentities } from './remove-identities.js';
+
+export { foldBatchNorm, foldConstants, generaliseBatch, removeIdentities };
+
+export type Pass = (m: Model) => Model;
+
+export const CANONICAL_PASSES: readonly [string, Pass][] = [
+  ['fold-constants', foldConstants],
+  ['remove-identities', removeIdentities],
+  ['fold-batchnorm', foldBatchNorm],
+  ['fold-constants', foldConstants],
+  ['generalise-batch', generaliseBatch],
+];
+
+/**
+ * Checks every op is supported (listing all unsupported ones at once), then applies the passes.
+ */
+export function canonicalize(m: Model): Model {
+  inferShapes(m, { strict: true });
+  let out = m;
+  for (const [, pass] of CANONICAL_PASSES) out = pass(out);
+  return { ...out, graph: pruneDeadNodes(out.graph) };
+}

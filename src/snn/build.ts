@@ -1,0 +1,156 @@
+/**
+ * ANN (canonical, prepared) + scales → SNN description: each Relu becomes an IF/LIF neuron layer
+ * with threshold λ, each MaxPool on a time-varying signal a spiking max pool, a final
+ * Softmax/LogSoftmax is dropped (argmax is unchanged), and the nodes are split into the static
+ * part (depends only on constants and, under constant-current coding, the input: computed once)
+ * and the dynamic part (run every time step).
+ */
+import { ErrorCodes, Onnx2SnnError } from '../errors.js';
+import { topoSort } from '../graph/graph.js';
+import { inferShapes } from '../graph/infer.js';
+import type { Model, Node } from '../graph/types.js';
+import { DEFAULT_SNN_OPTIONS, type NeuronLayer, SNN_DOMAIN, type SnnOptions } from './types.js';
+
+export type Scale = number | readonly number[];
+
+export interface SnnModel {
+  /** The prepared ANN it comes from. */
+  readonly ann: Model;
+  readonly options: SnnOptions;
+  readonly inputName: string;
+  /** Per-sample input dims. */
+  readonly inputDims: readonly number[];
+  /** Largest |x| on calibration data (Poisson rate scale). */
+  readonly inputMax: number;
+  /** All nodes, topologically ordered, with IF / SpikingMaxPool nodes in the SNN domain. */
+  readonly nodes: readonly Node[];
+  /** Tensors that change from step to step. */
+  readonly dynamic: ReadonlySet<string>;
+  readonly layers: readonly NeuronLayer[];
+  /** Tensor whose per-step value is integrated into the readout. */
+  readonly readout: string;
+  /** Per-sample dims of the readout (e.g. [10]). */
+  readonly readoutDims: readonly number[];
+  /** Per-sample dims of every tensor (batch removed). */
+  readonly dims: ReadonlyMap<string, readonly number[]>;
+}
+
+/** Ops that are linear (or affine) in a time-varying operand: their time average is the ANN value. */
+const LINEAR = new Set([
+  'Conv', 'Gemm', 'MatMul', 'Add', 'Sub', 'Mul', 'Div', 'AveragePool', 'GlobalAveragePool', 'Flatten', 'Reshape', 'Transpose',
+  'Pad', 'Concat', 'Slice', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout', 'Gather', 'BatchNormalization', 'Neg',
+]);
+/** For these, only the listed input positions may vary in time. */
+const DYNAMIC_POSITIONS: Record<string, (i: number, n: Node) => boolean> = {
+  Conv: (i) => i === 0,
+  Gemm: (i) => i === 0 || i === 2,
+  Div: (i) => i === 0,
+  Gather: (i) => i === 0,
+  BatchNormalization: (i) => i === 0,
+  Pad: (i) => i === 0,
+  Reshape: (i) => i === 0,
+  Slice: (i) => i === 0,
+  Squeeze: (i) => i === 0,
+  Unsqueeze: (i) => i === 0,
+};
+
+export function buildSnn(ann: Model, scales: ReadonlyMap<string, Scale>, opts: Partial<SnnOptions> & { inputMax?: number } = {}): SnnModel {
+  const options: SnnOptions = { ...DEFAULT_SNN_OPTIONS, ...opts };
+  const input = ann.graph.inputs[0]!;
+  const shapes = inferShapes(ann, { batch: 1 }).values;
+  const dims = new Map<string, readonly number[]>();
+  for (const [k, v] of shapes) dims.set(k, v.dims.slice(1));
+  const order = topoSort(ann.graph);
+  const outputs = ann.graph.outputs;
+  // readout: the first graph output, minus a final (Log)Softmax
+  let readout = outputs[0]!.name;
+  const prod = new Map(order.flatMap((n) => n.outputs.map((o) => [o, n] as const)));
+  const dropped = new Set<Node>();
+  const last = prod.get(readout);
+  if (last && (last.opType === 'Softmax' || last.opType === 'LogSoftmax')) {
+    dropped.add(last);
+    readout = last.inputs[0]!;
+  }
+  const dynamic = new Set<string>();
+  if (options.encoding === 'poisson') dynamic.add(input.name);
+  const problems: string[] = [];
+  const layers: NeuronLayer[] = [];
+  const nodes: Node[] = [];
+  for (const n of order) {
+    if (dropped.has(n)) continue;
+    const dynIns = n.inputs.map((x) => Boolean(x) && dynamic.has(x));
+    const anyDyn = dynIns.some(Boolean);
+    if (n.opType === 'Relu') {
+      const site = n.outputs[0]!;
+      const s = scales.get(site);
+      if (s === undefined) {
+        problems.push(`Relu "${n.name}" (${site}) has no calibrated scale`);
+        continue;
+      }
+      const th = typeof s === 'number' ? s : [...s];
+      const d = dims.get(site) ?? [];
+      if (typeof th !== 'number' && th.length !== (d[0] ?? 1)) problems.push(`Relu "${n.name}": ${th.length} channel thresholds for ${d[0]} channels`);
+      layers.push({ name: n.name, input: n.inputs[0]!, output: site, dims: d, threshold: th });
+      nodes.push({ name: n.name, opType: 'IF', domain: SNN_DOMAIN, inputs: [n.inputs[0]!], outputs: [site], attrs: {} });
+      dynamic.add(site);
+      continue;
+    }
+    if (!anyDyn) {
+      nodes.push(n);
+      continue;
+    }
+    for (const o of n.outputs) if (o) dynamic.add(o);
+    if (n.opType === 'MaxPool' || n.opType === 'GlobalMaxPool') {
+      if (n.outputs.length > 1 && n.outputs[1]) problems.push(`${n.opType} "${n.name}": the Indices output cannot be converted`);
+      if (n.opType === 'MaxPool' && ann.opset < 8) problems.push(`MaxPool "${n.name}": the spiking max pool needs opset ≥ 8 (model has ${ann.opset})`);
+      nodes.push({ ...n, opType: n.opType === 'MaxPool' ? 'SpikingMaxPool' : 'SpikingGlobalMaxPool', domain: SNN_DOMAIN });
+      continue;
+    }
+    if (!LINEAR.has(n.opType)) {
+      const why = n.opType === 'Softmax' || n.opType === 'LogSoftmax' ? 'only a final Softmax/LogSoftmax feeding the output can be dropped' : 'not linear in a time-varying input';
+      problems.push(`${n.opType} "${n.name}": ${why}`);
+      continue;
+    }
+    const allowed = DYNAMIC_POSITIONS[n.opType];
+    const nDyn = dynIns.filter(Boolean).length;
+    if ((allowed && dynIns.some((d, i) => d && !allowed(i, n))) || ((n.opType === 'Mul' || n.opType === 'MatMul') && nDyn > 1)) {
+      problems.push(`${n.opType} "${n.name}": multiplies two time-varying tensors (${n.inputs.filter((_, i) => dynIns[i]).join(', ')}), which rate coding cannot express`);
+      continue;
+    }
+    nodes.push(n);
+  }
+  if (!dynamic.has(readout)) problems.push(`output "${readout}" does not depend on any spiking layer`);
+  if (problems.length) {
+    throw new Onnx2SnnError(ErrorCodes.CONVERT, `${ann.source ?? 'model'}: ${problems.length} layer(s) cannot be converted: ${problems.join('; ')}`, {
+      file: ann.source,
+      layers: problems,
+    });
+  }
+  if (options.readout === 'spikes') {
+    const s = scales.get(readout);
+    if (s === undefined) throw new Onnx2SnnError(ErrorCodes.CONVERT, `--readout spikes needs a calibrated scale for the output "${readout}"`, { output: readout });
+    const spk = `${readout}__spikes`;
+    layers.push({ name: `${readout}__neurons`, input: readout, output: spk, dims: dims.get(readout) ?? [], threshold: typeof s === 'number' ? s : [...s] });
+    nodes.push({ name: `${readout}__neurons`, opType: 'IF', domain: SNN_DOMAIN, inputs: [readout], outputs: [spk], attrs: {} });
+    dynamic.add(spk);
+    dims.set(spk, dims.get(readout) ?? []);
+    readout = spk;
+  }
+  return {
+    ann,
+    options,
+    inputName: input.name,
+    inputDims: dims.get(input.name) ?? [],
+    inputMax: opts.inputMax ?? 1,
+    nodes,
+    dynamic,
+    layers,
+    readout,
+    readoutDims: dims.get(readout) ?? [],
+    dims,
+  };
+}
+
+export function layerByOutput(snn: SnnModel): Map<string, NeuronLayer> {
+  return new Map(snn.layers.map((l) => [l.output, l]));
+}

@@ -1,0 +1,223 @@
+/**
+ * Lowers an SnnModel to a standard ONNX model that any onnxruntime runs without our code:
+ *
+ *   inputs:  <input> [N, ...]   the analog samples
+ *            timesteps  int64 scalar T
+ *            rng_state  float64 [N, input size]   (Poisson coding only: start states, see poisson.ts)
+ *   outputs: readout        [N, K]      sum over T steps of the output layer's input current
+ *            readout_steps  [T, N, K]   the running sum after every step (accuracy vs T in one run)
+ *            spikes.<i>     [N, ...]    spike counts of neuron layer i (names in metadata)
+ *
+ * The static part (the input and everything computed from it alone under constant-current coding)
+ * runs once before a Loop; the Loop body runs the dynamic nodes with membrane potentials, spike
+ * counts and max-pool running sums as loop-carried state. The float32 operations of neuron.ts
+ * are emitted in the same order, so spikes equal the reference simulator's for equal currents.
+ * Only ops present since opset 8 are added, so the file keeps the source model's opset.
+ */
+import { A } from '../graph/attrs.js';
+import { freshNamer } from '../graph/graph.js';
+import { float32, int64, tensor } from '../graph/tensor.js';
+import type { Graph, Model, Node, Tensor, ValueInfo } from '../graph/types.js';
+import type { SnnModel } from './build.js';
+import { expandThreshold, leakCompensation } from './neuron.js';
+import { PM_A, PM_M } from './poisson.js';
+
+export const SNN_FORMAT = 'onnx2snn-snn';
+export const SNN_FORMAT_VERSION = 1;
+
+export interface EmitMeta {
+  /** Extra metadata_props entries (calibration method, source file ...). */
+  readonly extra?: Record<string, string>;
+}
+
+export function layerOutputName(i: number): string {
+  return `spikes.${i}`;
+}
+
+export function emitOnnx(snn: SnnModel, meta: EmitMeta = {}): Model {
+  const ann = snn.ann;
+  const fresh = freshNamer(ann.graph);
+  const o = snn.options;
+  const inits = new Map<string, Tensor>(ann.graph.initializers);
+  const konst = (base: string, t: Tensor): string => {
+    const name = fresh(base);
+    inits.set(name, t);
+    return name;
+  };
+  const outer: Node[] = [];
+  const body: Node[] = [];
+  let k = 0;
+  const node = (list: Node[], opType: string, inputs: string[], outputs: string[], attrs: Node['attrs'] = {}): void => {
+    list.push({ name: fresh(`snn_${opType}_${k++}`), opType, domain: '', inputs, outputs, attrs });
+  };
+  const x = snn.inputName;
+  const poisson = o.encoding === 'poisson';
+  const xIn = poisson ? fresh(`${x}__t`) : x; // the per-step input inside the body
+
+  // static nodes, once
+  const dynamicNodes: Node[] = [];
+  for (const n of snn.nodes) {
+    if (n.outputs.some((t) => snn.dynamic.has(t))) dynamicNodes.push(n);
+    else outer.push(n);
+  }
+
+  // batch size → Tile repeats for the initial states
+  const shapeX = fresh('x_shape');
+  const batch = fresh('batch');
+  node(outer, 'Shape', [x], [shapeX]);
+  node(outer, 'Gather', [shapeX, konst('zero_idx', int64([1], [0]))], [batch], { axis: A.int(0) });
+  const repeatsFor = new Map<number, string>();
+  const repeats = (rank: number): string => {
+    let r = repeatsFor.get(rank);
+    if (!r) {
+      r = fresh(`repeats_${rank}`);
+      node(outer, 'Concat', [batch, konst(`ones_${rank}`, int64([rank], new Array<number>(rank).fill(1)))], [r], { axis: A.int(0) });
+      repeatsFor.set(rank, r);
+    }
+    return r;
+  };
+  const initState = (base: string, perSample: Tensor): string => {
+    const name = fresh(`${base}_init`);
+    node(outer, 'Tile', [konst(`${base}_init_value`, { ...perSample, dims: [1, ...perSample.dims] }), repeats(perSample.dims.length)], [name]);
+    return name;
+  };
+
+  const loopInits: string[] = [];
+  /** Public output name of each carried value's final state ('' = internal). */
+  const finalNames: string[] = [];
+  const bodyIn: ValueInfo[] = [
+    { name: fresh('iter'), dtype: 'int64', shape: [] },
+    { name: fresh('cond_in'), dtype: 'bool', shape: [] },
+  ];
+  const bodyOut: ValueInfo[] = [];
+  const condOut = fresh('cond_out');
+  node(body, 'Identity', [bodyIn[1]!.name], [condOut]);
+  bodyOut.push({ name: condOut, dtype: 'bool', shape: [] });
+  const carry = (base: string, init: string, publicName = '', dtype: 'float32' | 'float64' = 'float32'): { inName: string; outName: string } => {
+    const inName = fresh(`${base}_in`);
+    const outName = fresh(`${base}_out`);
+    bodyIn.push({ name: inName, dtype });
+    bodyOut.push({ name: outName, dtype });
+    loopInits.push(init);
+    finalNames.push(publicName || fresh(`${base}_final`));
+    return { inName, outName };
+  };
+
+  // Poisson encoder: generator state carried, spikes built per step
+  if (poisson) {
+    const rng = fresh('rng_state');
+    const c = carry('rng', rng, '', 'float64');
+    const xmax = Math.fround(snn.inputMax);
+    const absx = fresh('x_abs'), rate = fresh('x_rate'), pos = fresh('x_pos'), neg = fresh('x_neg'), sign = fresh('x_sign'), amp = fresh('x_amp');
+    const zero = konst('f_zero', float32([], [0]));
+    node(outer, 'Abs', [x], [absx]);
+    node(outer, 'Div', [absx, konst('xmax', float32([], [xmax]))], [rate]);
+    const lt0 = fresh('x_gt0'), gt0 = fresh('x_lt0');
+    node(outer, 'Less', [zero, x], [lt0]);
+    node(outer, 'Less', [x, zero], [gt0]);
+    node(outer, 'Cast', [lt0], [pos], { to: A.int(1) });
+    node(outer, 'Cast', [gt0], [neg], { to: A.int(1) });
+    node(outer, 'Sub', [pos, neg], [sign]);
+    node(outer, 'Mul', [sign, konst('xmax_amp', float32([], [xmax]))], [amp]);
+    const p = fresh('pm_p'), q0 = fresh('pm_q0'), q = fresh('pm_q'), qm = fresh('pm_qm'), uD = fresh('pm_u64'), u = fresh('pm_u'), ur = fresh('pm_u_shaped'), s = fresh('x_spike'), sf = fresh('x_spike_f');
+    const mConst = konst('pm_m', tensor('float64', [], [PM_M]));
+    node(body, 'Mul', [c.inName, konst('pm_a', tensor('float64', [], [PM_A]))], [p]);
+    node(body, 'Div', [p, mConst], [q0]);
+    node(body, 'Floor', [q0], [q]);
+    node(body, 'Mul', [q, mConst], [qm]);
+    node(body, 'Sub', [p, qm], [c.outName]);
+    node(body, 'Div', [c.outName, mConst], [uD]);
+    node(body, 'Cast', [uD], [u], { to: A.int(1) });
+    node(body, 'Reshape', [u, shapeX], [ur]);
+    node(body, 'Less', [ur, rate], [s]);
+    node(body, 'Cast', [s], [sf], { to: A.int(1) });
+    node(body, 'Mul', [sf, amp], [xIn]);
+  }
+
+  // dynamic nodes, with neurons and spiking pools lowered
+  const layerIndex = new Map(snn.layers.map((l, i) => [l.name, i]));
+  for (const n of dynamicNodes) {
+    const ins = n.inputs.map((i) => (poisson && i === x ? xIn : i));
+    if (n.domain !== 'onnx2snn') {
+      body.push({ ...n, inputs: ins });
+      continue;
+    }
+    if (n.opType === 'IF') {
+      const li = layerIndex.get(n.name)!;
+      const l = snn.layers[li]!;
+      const th = expandThreshold(l.threshold, l.dims);
+      const thName = konst(`theta_${li}`, float32(l.dims, th));
+      const v0 = new Float32Array(th.length).map((_, i) => Math.fround(o.vInit * th[i]!));
+      const v = carry(`v_${li}`, initState(`v_${li}`, float32(l.dims, v0)));
+      const cnt = carry(`count_${li}`, initState(`count_${li}`, float32(l.dims, new Float32Array(th.length))), layerOutputName(li));
+      const v1 = fresh(`v_${li}_integrated`);
+      if (o.neuron === 'lif') {
+        const leaky = fresh(`v_${li}_leaky`), ic = fresh(`i_${li}_compensated`);
+        node(body, 'Mul', [v.inName, konst(`beta_${li}`, float32([], [o.beta]))], [leaky]);
+        node(body, 'Add', [ins[0]!, konst(`leak_${li}`, float32(l.dims, leakCompensation(th, o)))], [ic]);
+        node(body, 'Add', [leaky, ic], [v1]);
+      } else node(body, 'Add', [v.inName, ins[0]!], [v1]);
+      const below = fresh(`below_${li}`), s = fresh(`s_${li}`), sf = fresh(`sf_${li}`);
+      node(body, 'Less', [v1, thName], [below]);
+      node(body, 'Not', [below], [s]);
+      node(body, 'Cast', [s], [sf], { to: A.int(1) });
+      node(body, 'Mul', [sf, thName], [n.outputs[0]!]);
+      if (o.reset === 'subtract') node(body, 'Sub', [v1, n.outputs[0]!], [v.outName]);
+      else {
+        const keep = fresh(`keep_${li}`);
+        node(body, 'Sub', [konst('f_one', float32([], [1])), sf], [keep]);
+        node(body, 'Mul', [v1, keep], [v.outName]);
+      }
+      node(body, 'Add', [cnt.inName, sf], [cnt.outName]);
+      continue;
+    }
+    // SpikingMaxPool / SpikingGlobalMaxPool
+    const inDims = snn.dims.get(n.inputs[0]!)!;
+    const acc = carry(`pool_${n.name}`, initState(`pool_${n.name}`, float32(inDims, new Float32Array(inDims.reduce((a, b) => a * b, 1)))));
+    node(body, 'Add', [acc.inName, ins[0]!], [acc.outName]);
+    const idx = fresh(`${n.name}_argmax`), flat = fresh(`${n.name}_flat`), ignored = fresh(`${n.name}_max`);
+    const attrs =
+      n.opType === 'SpikingGlobalMaxPool'
+        ? { kernel_shape: A.ints(inDims.slice(1)) }
+        : Object.fromEntries(Object.entries(n.attrs).filter(([key]) => key !== 'storage_order'));
+    body.push({ name: fresh(`${n.name}_pool`), opType: 'MaxPool', domain: '', inputs: [acc.outName], outputs: [ignored, idx], attrs });
+    node(body, 'Reshape', [ins[0]!, konst('flat_shape', int64([1], [-1]))], [flat]);
+    node(body, 'Gather', [flat, idx], [n.outputs[0]!], { axis: A.int(0) });
+  }
+
+  // readout integrator and its per-step record
+  const K = snn.readoutDims;
+  const r = carry('readout', initState('readout', float32(K, new Float32Array(K.reduce((a, b) => a * b, 1)))), 'readout');
+  node(body, 'Add', [r.inName, snn.readout], [r.outName]);
+  const step = fresh('readout_step');
+  node(body, 'Identity', [r.outName], [step]);
+  bodyOut.push({ name: step, dtype: 'float32' });
+
+  const bodyGraph: Graph = { name: 'snn_step', nodes: body, inputs: bodyIn, outputs: bodyOut, initializers: new Map(), valueInfo: new Map() };
+  const loopOutputs = finalNames;
+  const T = 'timesteps';
+  outer.push({ name: fresh('snn_time_loop'), opType: 'Loop', domain: '', inputs: [T, '', ...loopInits], outputs: [...loopOutputs, 'readout_steps'], attrs: { body: A.graph(bodyGraph) } });
+
+  const inputs: ValueInfo[] = [{ ...ann.graph.inputs[0]! }, { name: T, dtype: 'int64', shape: [] }];
+  if (poisson) inputs.push({ name: loopInits[0]!, dtype: 'float64', shape: ['N', snn.inputDims.reduce((a, b) => a * b, 1)] });
+  const outputs: ValueInfo[] = [
+    { name: 'readout', dtype: 'float32', shape: ['N', ...K] },
+    { name: 'readout_steps', dtype: 'float32', shape: ['T', 'N', ...K] },
+    ...snn.layers.map((l, i) => ({ name: layerOutputName(i), dtype: 'float32' as const, shape: ['N', ...l.dims] })),
+  ];
+  const metadata: Record<string, string> = {
+    'onnx2snn.format': SNN_FORMAT,
+    'onnx2snn.version': String(SNN_FORMAT_VERSION),
+    'onnx2snn.options': JSON.stringify(o),
+    'onnx2snn.input': JSON.stringify({ name: x, dims: snn.inputDims, max: snn.inputMax }),
+    'onnx2snn.readout': JSON.stringify({ tensor: snn.readout, dims: K }),
+    'onnx2snn.layers': JSON.stringify(snn.layers.map((l, i) => ({ output: layerOutputName(i), name: l.name, site: l.output, dims: l.dims, threshold: l.threshold }))),
+    ...(meta.extra ?? {}),
+  };
+  return {
+    ...ann,
+    opset: Math.max(ann.opset, 8),
+    graph: { name: `${ann.graph.name}_snn`, nodes: outer, inputs, outputs, initializers: inits, valueInfo: new Map() },
+    metadata: { ...ann.metadata, ...metadata },
+  };
+}

@@ -1,0 +1,40 @@
+/**
+ * Rewrites that make an ANN ready for conversion, applied before calibration so that calibration
+ * measures exactly the ReLU sites that become neurons:
+ * - MaxPool → Relu becomes Relu → MaxPool (max and ReLU commute, ReLU is monotonic), so the
+ *   max pool sees spikes and can use the spiking max pool rule.
+ */
+import { consumers } from '../graph/graph.js';
+import type { Model, Node } from '../graph/types.js';
+
+const POOLS = new Set(['MaxPool', 'GlobalMaxPool']);
+
+export function prepareForConversion(m: Model): Model {
+  let g = m.graph;
+  for (;;) {
+    const cons = consumers(g);
+    const outputs = new Set(g.outputs.map((o) => o.name));
+    const pool = g.nodes.find((n) => {
+      if (!POOLS.has(n.opType) || n.outputs.filter(Boolean).length !== 1) return false;
+      const c = cons.get(n.outputs[0]!) ?? [];
+      return c.length === 1 && c[0]!.opType === 'Relu' && !outputs.has(n.outputs[0]!);
+    });
+    if (!pool) break;
+    const relu = cons.get(pool.outputs[0]!)![0]!;
+    const x = pool.inputs[0]!;
+    const mid = pool.outputs[0]!; // reuse the name for the ReLU output feeding the pool
+    const y = relu.outputs[0]!;
+    const nodes: Node[] = g.nodes.flatMap((n) => {
+      if (n === pool) return [{ ...relu, inputs: [x], outputs: [mid] }, { ...pool, inputs: [mid], outputs: [y] }];
+      if (n === relu) return [];
+      return [n];
+    });
+    g = { ...g, nodes };
+  }
+  return { ...m, graph: g };
+}
+
+/** The ReLU sites (Relu output tensors, in graph order) of a prepared model. */
+export function reluSites(m: Model): { node: string; site: string }[] {
+  return m.graph.nodes.filter((n) => n.opType === 'Relu').map((n) => ({ node: n.name, site: n.outputs[0]! }));
+}

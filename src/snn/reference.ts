@@ -1,0 +1,179 @@
+/**
+ * The reference simulator: plain TypeScript, typed arrays, one time step after another. It states
+ * the semantics of a converted network; the ONNX file written by emit.ts must reproduce it.
+ *
+ * Per step t = 1..T:
+ *   - under Poisson coding the input is sign(x)·xmax·[u_t < |x|/xmax]; under constant-current coding
+ *     the input and everything computed from it alone (the first layer's current) is static and
+ *     evaluated once before the loop;
+ *   - dynamic nodes run in topological order with the op rules of converters/;
+ *   - a neuron layer integrates its current and emits θ·s (src/snn/neuron.ts);
+ *   - a spiking max pool adds its input to a running sum and, per window, passes the current input
+ *     of the position with the largest running sum (the input with the highest spike count so far,
+ *     SNN Toolbox's rule; ties go to the first position in scan order, as onnxruntime's MaxPool);
+ *   - the readout tensor is summed over steps (membrane of a non-spiking integrator).
+ */
+import { ruleFor } from '../../converters/registry.js';
+import { windowGeometry } from '../../converters/spatial.js';
+import { attrInt, attrInts } from '../graph/attrs.js';
+import type { Node, Tensor } from '../graph/types.js';
+import type { SnnModel } from './build.js';
+import { expandThreshold, initialState, leakCompensation, neuronStep, type NeuronState } from './neuron.js';
+import { poissonStates, poissonUniforms } from './poisson.js';
+
+export interface SimOptions {
+  /** Time steps. */
+  readonly timesteps: number;
+  /** Steps after which to record the readout (default: only the last). */
+  readonly checkpoints?: readonly number[];
+  /** Dataset index of the first sample (Poisson seeding). */
+  readonly firstSample?: number;
+}
+
+export interface SimResult {
+  /** Readout (sum over steps) at each checkpoint, n × K. */
+  readonly readouts: Map<number, Float32Array>;
+  /** Spike counts per neuron layer (aligned with snn.layers), n × layer size. */
+  readonly counts: Float32Array[];
+}
+
+interface PoolPlan {
+  /** For each output element of one sample: input element offsets of its window, in scan order. */
+  readonly windows: Int32Array[];
+  readonly inPer: number;
+  readonly outPer: number;
+}
+
+function spikingPoolPlan(node: Node, dims: readonly number[], opset: number): PoolPlan {
+  const [C, H, W] = [dims[0]!, dims[1] ?? 1, dims[2] ?? 1];
+  const global = node.opType === 'SpikingGlobalMaxPool';
+  const kernel = global ? [H, W] : [...attrInts(node, 'kernel_shape', [])];
+  const geom = global
+    ? { kernel, strides: [1, 1], dilations: [1, 1], padsBegin: [0, 0], padsEnd: [0, 0], out: [1, 1] }
+    : windowGeometry(node, dims.slice(1), kernel, { ceilMode: opset >= 10 && attrInt(node, 'ceil_mode', 0) === 1, allowDilations: opset >= 10, pool: true });
+  const [OH, OW] = [geom.out[0]!, geom.out[1] ?? 1];
+  const windows: Int32Array[] = [];
+  for (let c = 0; c < C; c++)
+    for (let oh = 0; oh < OH; oh++)
+      for (let ow = 0; ow < OW; ow++) {
+        const w: number[] = [];
+        for (let kh = 0; kh < geom.kernel[0]!; kh++) {
+          const h = oh * geom.strides[0]! - geom.padsBegin[0]! + kh * geom.dilations[0]!;
+          if (h < 0 || h >= H) continue;
+          for (let kw = 0; kw < (geom.kernel[1] ?? 1); kw++) {
+            const x = ow * (geom.strides[1] ?? 1) - (geom.padsBegin[1] ?? 0) + kw * (geom.dilations[1] ?? 1);
+            if (x < 0 || x >= W) continue;
+            w.push(c * H * W + h * W + x);
+          }
+        }
+        windows.push(Int32Array.from(w));
+      }
+  return { windows, inPer: C * H * W, outPer: windows.length };
+}
+
+function spikingPoolStep(plan: PoolPlan, x: Float32Array, acc: Float32Array, n: number, out: Float32Array): void {
+  for (let i = 0; i < x.length; i++) acc[i] = Math.fround(acc[i]! + x[i]!);
+  for (let b = 0; b < n; b++) {
+    const ib = b * plan.inPer;
+    const ob = b * plan.outPer;
+    for (let o = 0; o < plan.outPer; o++) {
+      const w = plan.windows[o]!;
+      let best = w[0]!;
+      let bv = acc[ib + best]!;
+      for (let k = 1; k < w.length; k++) {
+        const v = acc[ib + w[k]!]!;
+        if (v > bv) {
+          bv = v;
+          best = w[k]!;
+        }
+      }
+      out[ob + o] = x[ib + best]!;
+    }
+  }
+}
+
+const f32 = (dims: readonly number[], data: Float32Array): Tensor => ({ dtype: 'float32', dims: [...dims], data });
+
+/** Simulates n samples (x: n × input size, float32) for T steps. */
+export function simulateReference(snn: SnnModel, x: Float32Array, n: number, opts: SimOptions): SimResult {
+  const T = opts.timesteps;
+  const checkpoints = new Set(opts.checkpoints ?? [T]);
+  const opset = snn.ann.opset;
+  const o = snn.options;
+  const values = new Map<string, Tensor>();
+  for (const [k, t] of snn.ann.graph.initializers) values.set(k, t);
+  const inDims = [n, ...snn.inputDims];
+  const inPer = x.length / Math.max(n, 1);
+  // Poisson encoder constants (static)
+  let rate: Float32Array | undefined, amp: Float32Array | undefined, z: Float64Array | undefined, u: Float32Array | undefined;
+  if (o.encoding === 'poisson') {
+    rate = new Float32Array(x.length);
+    amp = new Float32Array(x.length);
+    const xmax = Math.fround(snn.inputMax);
+    for (let i = 0; i < x.length; i++) {
+      rate[i] = Math.fround(Math.abs(x[i]!) / xmax);
+      amp[i] = Math.fround(Math.sign(x[i]!) * xmax);
+    }
+    z = poissonStates(o.seed, opts.firstSample ?? 0, n, inPer);
+    u = new Float32Array(x.length);
+  } else values.set(snn.inputName, f32(inDims, x));
+
+  const layerOf = new Map(snn.layers.map((l, i) => [l.name, i]));
+  const thetas = snn.layers.map((l) => expandThreshold(l.threshold, l.dims));
+  const leaks = snn.layers.map((_, i) => (o.neuron === 'lif' ? leakCompensation(thetas[i]!, o) : undefined));
+  const states: NeuronState[] = snn.layers.map((_, i) => initialState(n, thetas[i]!, o));
+  const pools = new Map<Node, { plan: PoolPlan; acc: Float32Array }>();
+  const ctx = { opset };
+
+  const evalNode = (node: Node): void => {
+    if (node.domain === 'onnx2snn') {
+      const xin = values.get(node.inputs[0]!)!;
+      if (node.opType === 'IF') {
+        const li = layerOf.get(node.name)!;
+        const out = new Float32Array(xin.data.length);
+        neuronStep(xin.data as Float32Array, states[li]!, thetas[li]!, leaks[li], o, out);
+        values.set(node.outputs[0]!, f32(xin.dims, out));
+      } else {
+        let p = pools.get(node);
+        if (!p) {
+          const plan = spikingPoolPlan(node, xin.dims.slice(1), opset);
+          p = { plan, acc: new Float32Array(n * plan.inPer) };
+          pools.set(node, p);
+        }
+        const out = new Float32Array(n * p.plan.outPer);
+        spikingPoolStep(p.plan, xin.data as Float32Array, p.acc, n, out);
+        const od = snn.dims.get(node.outputs[0]!)!;
+        values.set(node.outputs[0]!, f32([n, ...od], out));
+      }
+      return;
+    }
+    const rule = ruleFor(node, opset)!;
+    const outs = rule.evaluate(node, node.inputs.map((i) => (i ? values.get(i) : undefined)), ctx);
+    node.outputs.forEach((name, i) => {
+      if (name && outs[i]) values.set(name, outs[i]!);
+    });
+  };
+
+  // static part, once
+  const dynamicNodes: Node[] = [];
+  for (const node of snn.nodes) {
+    if (node.outputs.some((t) => snn.dynamic.has(t))) dynamicNodes.push(node);
+    else evalNode(node);
+  }
+  const K = snn.readoutDims.reduce((a, b) => a * b, 1);
+  const readout = new Float32Array(n * K);
+  const readouts = new Map<number, Float32Array>();
+  for (let t = 1; t <= T; t++) {
+    if (o.encoding === 'poisson') {
+      poissonUniforms(z!, u!);
+      const xt = new Float32Array(x.length);
+      for (let i = 0; i < x.length; i++) xt[i] = u![i]! < rate![i]! ? amp![i]! : 0;
+      values.set(snn.inputName, f32(inDims, xt));
+    }
+    for (const node of dynamicNodes) evalNode(node);
+    const y = values.get(snn.readout)!.data;
+    for (let i = 0; i < readout.length; i++) readout[i] = Math.fround(readout[i]! + y[i]!);
+    if (checkpoints.has(t)) readouts.set(t, readout.slice());
+  }
+  return { readouts, counts: states.map((s) => s.count) };
+}

@@ -1,0 +1,59 @@
+/**
+ * Conversion settings and the SNN description.
+ *
+ * Units: every tensor of the SNN is kept in the ANN's units. A neuron layer that replaces a ReLU
+ * with scale λ has threshold θ = λ and emits θ·s (s ∈ {0,1}); its firing rate r ∈ [0,1] then
+ * gives r·θ ≈ ReLU(I) clipped at λ. This is the same network as the weight-normalised one of
+ * Rueckauer et al. 2017 (W ← W·λ_prev/λ, b ← b/λ, θ = 1): the factor λ_prev/λ is applied to the
+ * spikes instead of the weights. Residual Add, Concat and pooling therefore see both branches in
+ * the same units without any rescaling rewrite.
+ */
+
+export type NeuronKind = 'if' | 'lif';
+export type ResetMode = 'subtract' | 'zero';
+export type Readout = 'membrane' | 'spikes';
+export type Encoding = 'current' | 'poisson';
+
+export interface SnnOptions {
+  /** 'if' (integrate-and-fire, default) or 'lif' (leaky; v ← β·v + I). */
+  readonly neuron: NeuronKind;
+  /** Leak factor β of LIF neurons (ignored for IF). */
+  readonly beta: number;
+  /** Reset by subtraction keeps the residual charge (rate tracks ReLU); reset to zero loses it. */
+  readonly reset: ResetMode;
+  /** Initial membrane potential as a fraction of the threshold (0.5 removes the rounding bias of rate coding). */
+  readonly vInit: number;
+  /** 'membrane': the output layer integrates without spiking, its potential is the readout. 'spikes': output neurons spike and are counted. */
+  readonly readout: Readout;
+  /** 'current': the analog input drives the first layer every step. 'poisson': Bernoulli spike trains with rate |x|/xmax. */
+  readonly encoding: Encoding;
+  /** Seed of the Poisson encoder. */
+  readonly seed: number;
+}
+
+export const DEFAULT_SNN_OPTIONS: SnnOptions = {
+  neuron: 'if',
+  beta: 0.99,
+  reset: 'subtract',
+  vInit: 0.5,
+  readout: 'membrane',
+  encoding: 'current',
+  seed: 0,
+};
+
+/** Custom op domain used inside our SNN graph (lowered to standard ONNX by emit.ts). */
+export const SNN_DOMAIN = 'onnx2snn';
+
+/** One spiking neuron layer of the SNN (a former ReLU site). */
+export interface NeuronLayer {
+  /** Name of the IF node (= the former Relu node's name). */
+  readonly name: string;
+  /** The input current tensor. */
+  readonly input: string;
+  /** The output (θ·spikes) tensor; same name as the former ReLU output. */
+  readonly output: string;
+  /** Per-sample dims, e.g. [C,H,W]. */
+  readonly dims: readonly number[];
+  /** Threshold: one value, or one per channel (axis 1). */
+  readonly threshold: number | readonly number[];
+}
