@@ -11,8 +11,10 @@
  * Percentiles of the positive values are read from the histogram: the k-th smallest positive value
  * lies in a known bin; inside the bin the values are assumed geometrically spread, and the result
  * is clamped to the exact [smallest positive, max]. Both the estimate and the true value lie in
- * the same bin, so the relative error is at most one bin width, 10^(1/100) - 1 ≈ 2.33 %; the
- * 100th percentile is the exact max and the 0th the exact smallest positive value. The percentile
+ * the same bin, so the relative error is at most one bin width, 10^(1/100) - 1 ≈ 2.33 %, for
+ * percentiles that fall in [1e-8, 1e8) (in the under/overflow bins the result is only known to
+ * lie between the bin edge and the exact smallest positive value / max); the 100th percentile is
+ * the exact max and the 0th the exact smallest positive value. The percentile
  * definition is numpy's default ('linear'): position (n-1)·p/100 between the sorted values.
  *
  * With `channelwise`, the same is kept per channel — axis 1 of [N, C, ...] tensors; for rank-2

@@ -1,13 +1,14 @@
 /**
  * BatchNormalization in inference mode: y = (x - mean) / sqrt(var + epsilon) * scale + B, per
- * channel on axis 1 (opset 7/8 `spatial=0`: per element of x.dims[1:]). Training mode is rejected;
- * the optional training outputs (running mean/var, saved mean/var) of old exporters pass the
- * inputs' mean and var through.
+ * channel on axis 1 (opset 7/8 `spatial=0`: per element of x.dims[1:]). Training mode is rejected:
+ * before opset 14 ONNX selects it by listing the extra outputs (mean, var, saved_mean, saved_var),
+ * which onnxruntime honours (batch statistics); since 14 by training_mode=1, and extra outputs are
+ * invalid without it.
  */
 import { attrFloat, attrInt } from '../src/graph/attrs.js';
 import { sizeOf } from '../src/graph/tensor.js';
 import type { Node, Tensor } from '../src/graph/types.js';
-import type { OpRule, OutputShape, ShapedValue } from './types.js';
+import type { OpRule, ShapedValue } from './types.js';
 import { alloc, attributeError, dimsText, need, shapeError } from './util.js';
 
 type Val = ShapedValue | Tensor;
@@ -15,6 +16,9 @@ type Val = ShapedValue | Tensor;
 function plan(node: Node, inputs: readonly (Val | undefined)[], sinceOpset: number): { x: Val; paramDims: number[] } {
   const x = need(node, inputs, 0, 'X');
   if (x.dims.length < 2) throw shapeError(node, `input X must be (N, C, ...), got ${dimsText(x.dims)}`, 'rank >= 2', x.dims.length);
+  if (node.outputs.length > 1) {
+    throw attributeError(node, `${node.outputs.length} outputs make this a training-mode BatchNormalization (batch statistics); only inference (one output) is supported`, 'outputs', node.outputs.length);
+  }
   if (sinceOpset >= 14) {
     const tm = attrInt(node, 'training_mode', 0);
     if (tm !== 0) throw attributeError(node, 'training_mode = 1 is not supported (inference only)', 'training_mode', tm);
@@ -38,9 +42,7 @@ function rule(sinceOpset: number): OpRule {
     sinceOpset,
     inferShapes(node, inputs) {
       const { x, paramDims } = plan(node, inputs, sinceOpset);
-      const outs: OutputShape[] = [{ dtype: x.dtype, dims: [...x.dims] }];
-      for (let k = 1; k < node.outputs.length; k++) outs.push({ dtype: need(node, inputs, k === 2 || k === 4 ? 4 : 3, 'mean/var').dtype, dims: [...paramDims] });
-      return outs;
+      return [{ dtype: x.dtype, dims: [...x.dims] }];
     },
     evaluate(node, inputs) {
       const { paramDims } = plan(node, inputs, sinceOpset);
@@ -72,12 +74,7 @@ function rule(sinceOpset: number): OpRule {
           }
         }
       }
-      const outs: Tensor[] = [{ dtype: x.dtype, dims: [...x.dims], data: out }];
-      for (let k = 1; k < node.outputs.length; k++) {
-        const src = k === 2 || k === 4 ? variance : mean;
-        outs.push({ dtype: src.dtype, dims: [...paramDims], data: src.data.slice() });
-      }
-      return outs;
+      return [{ dtype: x.dtype, dims: [...x.dims], data: out }];
     },
   };
 }

@@ -81,8 +81,10 @@ function hasMask(node: Node): boolean {
 }
 
 /**
- * Dropout at inference: the output is the input. The optional mask is all ones (bool since opset 10;
- * of the input type before). Since opset 12 a constant true training_mode is rejected.
+ * Dropout at inference: the output is the input. The optional mask (bool since opset 10, of the
+ * input type before) is all ones since opset 12 (spec and onnxruntime); before opset 12 the spec
+ * leaves it undefined at inference and onnxruntime fills it with zeros, which we follow. Since
+ * opset 12 a constant true training_mode is rejected.
  */
 function dropoutRule(sinceOpset: number): OpRule {
   const maskType = (x: Val): DType => (sinceOpset >= 10 ? 'bool' : x.dtype);
@@ -108,7 +110,7 @@ function dropoutRule(sinceOpset: number): OpRule {
       const outs: Tensor[] = [withDims(x, x.dims)];
       if (hasMask(node)) {
         const dt = maskType(x);
-        outs.push({ dtype: dt, dims: [...x.dims], data: alloc(dt, x.data.length).fill(1) });
+        outs.push({ dtype: dt, dims: [...x.dims], data: alloc(dt, x.data.length).fill(sinceOpset >= 12 ? 1 : 0) });
       }
       return outs;
     },

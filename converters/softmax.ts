@@ -14,8 +14,7 @@ function layout(node: Node, dims: readonly number[], sinceOpset: number): { oute
   if (sinceOpset < 13) {
     const a0 = attrInt(node, 'axis', 1);
     const axis = a0 < 0 ? a0 + r : a0;
-    // axis == r is accepted by the 2-D coercion (every row has one element)
-    if (axis < 0 || axis > r) throw attributeError(node, `axis ${a0} is out of range for rank ${r}`, 'axis', a0);
+    if (axis < 0 || axis >= r) throw attributeError(node, `axis ${a0} is out of range for rank ${r}`, 'axis', a0);
     return { outer: sizeOf(dims.slice(0, axis)), len: sizeOf(dims.slice(axis)), inner: 1 };
   }
   const a0 = attrInt(node, 'axis', -1);

@@ -35,9 +35,10 @@ export function progressReporter(quiet: boolean): (e: ProgressEvent) => void {
     if (!started.has(e.phase) || e.done === 0) started.set(e.phase, now);
     const done = e.done >= e.total;
     if (!tty) {
-      if (now - last < 10_000 && !done) return;
-      if (done && now - (started.get(e.phase) ?? now) < 2000) return;
-      last = now;
+      // plain lines for logs: one every 10 s while a phase runs, and its end if it ran that long
+      if (last === 0) last = now;
+      if (now - last < 10_000) return;
+      last = done ? 0 : now;
       process.stderr.write(`${e.phase}${e.detail ? ` ${e.detail}` : ''}: ${e.done}/${e.total}\n`);
       return;
     }

@@ -9,6 +9,7 @@ import { ErrorCodes, Onnx2SnnError } from '../errors.js';
 import { topoSort } from '../graph/graph.js';
 import { inferShapes } from '../graph/infer.js';
 import type { Model, Node } from '../graph/types.js';
+import { readoutTensor } from './prepare.js';
 import { DEFAULT_SNN_OPTIONS, type NeuronLayer, SNN_DOMAIN, type SnnOptions } from './types.js';
 
 export type Scale = number | readonly number[];
@@ -61,16 +62,10 @@ export function buildSnn(ann: Model, scales: ReadonlyMap<string, Scale>, opts: P
   const dims = new Map<string, readonly number[]>();
   for (const [k, v] of shapes) dims.set(k, v.dims.slice(1));
   const order = topoSort(ann.graph);
-  const outputs = ann.graph.outputs;
   // readout: the first graph output, minus a final (Log)Softmax
-  let readout = outputs[0]!.name;
-  const prod = new Map(order.flatMap((n) => n.outputs.map((o) => [o, n] as const)));
-  const dropped = new Set<Node>();
-  const last = prod.get(readout);
-  if (last && (last.opType === 'Softmax' || last.opType === 'LogSoftmax')) {
-    dropped.add(last);
-    readout = last.inputs[0]!;
-  }
+  const ro = readoutTensor(ann);
+  let readout = ro.tensor;
+  const dropped = new Set<Node>(ro.dropped ? [ro.dropped] : []);
   const dynamic = new Set<string>();
   if (options.encoding === 'poisson') dynamic.add(input.name);
   const problems: string[] = [];

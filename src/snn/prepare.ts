@@ -34,7 +34,13 @@ export function prepareForConversion(m: Model): Model {
   return { ...m, graph: g };
 }
 
-/** The ReLU sites (Relu output tensors, in graph order) of a prepared model. */
-export function reluSites(m: Model): { node: string; site: string }[] {
-  return m.graph.nodes.filter((n) => n.opType === 'Relu').map((n) => ({ node: n.name, site: n.outputs[0]! }));
+/**
+ * The tensor the SNN integrates as its readout: the first graph output, or the input of a final
+ * Softmax/LogSoftmax (dropped: the argmax of the summed logits is the SNN's class).
+ */
+export function readoutTensor(m: Model): { tensor: string; dropped?: Node } {
+  const out = m.graph.outputs[0]!.name;
+  const last = m.graph.nodes.find((n) => n.outputs.includes(out));
+  if (last && (last.opType === 'Softmax' || last.opType === 'LogSoftmax')) return { tensor: last.inputs[0]!, dropped: last };
+  return { tensor: out };
 }

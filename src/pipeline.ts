@@ -1,0 +1,91 @@
+/**
+ * The library's main entry points, in the order a user needs them:
+ * loadModel → calibrate → convert → evaluate (or simulate an emitted file).
+ * No printing; progress through callbacks; typed results.
+ */
+import { collectStatistics } from '../calibration/collect.js';
+import { parseMethod } from '../calibration/registry.js';
+import { reluSites, type SiteInfo } from '../calibration/sites.js';
+import { buildThresholds, modelHash, scalesBySite, validateThresholds, type ThresholdsFile } from '../calibration/thresholds.js';
+import type { Dataset } from './data/types.js';
+import type { Device } from './engine/ort.js';
+import type { ProgressFn } from './eval/progress.js';
+import { inferShapes } from './graph/infer.js';
+import { canonicalize } from './graph/passes/index.js';
+import type { Model } from './graph/types.js';
+import { loadOnnxFile } from './onnx/read.js';
+import { buildSnn, type SnnModel } from './snn/build.js';
+import { emitOnnx } from './snn/emit.js';
+import { prepareForConversion, readoutTensor } from './snn/prepare.js';
+import { DEFAULT_SNN_OPTIONS, type SnnOptions } from './snn/types.js';
+
+/** The default normalisation method (chosen by measurement, see README "Choosing the method"). */
+export const DEFAULT_METHOD = 'percentile:99.99';
+
+/** Reads an ONNX file and applies the import passes and the conversion rewrites. */
+export function loadModel(path: string): Model {
+  return prepareForConversion(canonicalize(loadOnnxFile(path)));
+}
+
+/** Calibration sites: the ReLU outputs, plus the readout tensor (used by --readout spikes). */
+export function calibrationSites(model: Model): SiteInfo[] {
+  const sites = reluSites(model);
+  const ro = readoutTensor(model).tensor;
+  const dims = inferShapes(model, { batch: 1 }).values.get(ro)?.dims ?? [];
+  return [...sites, { site: ro, node: '(readout)', channels: dims.length >= 2 ? dims[1]! : 1, dims: dims.slice(1) }];
+}
+
+export interface CalibrateOptions {
+  readonly method?: string;
+  readonly batchSize?: number;
+  readonly device?: Device;
+  readonly threads?: number;
+  readonly onProgress?: ProgressFn;
+  /** Recorded in the thresholds file. */
+  readonly modelPath?: string;
+}
+
+/** Activation statistics on calibration data → thresholds (scales λ per ReLU site). */
+export async function calibrate(model: Model, calib: Dataset, opts: CalibrateOptions = {}): Promise<ThresholdsFile> {
+  const method = parseMethod(opts.method ?? DEFAULT_METHOD);
+  const sites = calibrationSites(model);
+  const stats = await collectStatistics(
+    model,
+    calib,
+    sites.map((s) => s.site),
+    {
+      channelwise: method.method.channelwise,
+      ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
+      ...(opts.device ? { device: opts.device } : {}),
+      ...(opts.threads ? { threads: opts.threads } : {}),
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    },
+  );
+  return buildThresholds(model, stats, method, { model: opts.modelPath ?? model.source ?? '', data: calib.source, samples: calib.count, sites });
+}
+
+/** Checks that a thresholds file belongs to this model. */
+export function checkThresholdsFor(model: Model, file: ThresholdsFile, path?: string): void {
+  validateThresholds(file, calibrationSites(model), { modelHash: modelHash(model), ...(path ? { path } : {}) });
+}
+
+export interface ConvertResult {
+  readonly snn: SnnModel;
+  /** The standard ONNX model (Loop over time) to write or run. */
+  readonly onnx: Model;
+}
+
+/** Thresholds + settings → SNN (description and emitted ONNX). */
+export function convert(model: Model, thresholds: ThresholdsFile, options: Partial<SnnOptions> = {}): ConvertResult {
+  const scales = new Map<string, number | readonly number[]>();
+  for (const [k, v] of scalesBySite(thresholds)) scales.set(k, typeof v === 'number' ? v : Array.from(v));
+  const opts = { ...DEFAULT_SNN_OPTIONS, ...options };
+  const snn = buildSnn(model, scales, { ...opts, inputMax: thresholds.input.max });
+  const onnx = emitOnnx(snn, {
+    extra: {
+      'onnx2snn.calibration': JSON.stringify({ method: thresholds.method, data: thresholds.calibration.data, samples: thresholds.calibration.samples }),
+      'onnx2snn.source': thresholds.model,
+    },
+  });
+  return { snn, onnx };
+}

@@ -1,0 +1,103 @@
+/**
+ * Runs an emitted SNN (src/snn/emit.ts) with onnxruntime over a dataset: one Loop run of the
+ * largest T per batch, the readout recorded after every step, so accuracy at every requested T
+ * comes from one simulation.
+ */
+import type { Dataset } from '../data/types.js';
+import { fitToInput } from '../data/index.js';
+import { OrtSession, type Device } from '../engine/ort.js';
+import { ErrorCodes, Onnx2SnnError } from '../errors.js';
+import type { Model } from '../graph/types.js';
+import { argmaxRows } from '../eval/metrics.js';
+import type { ProgressFn } from '../eval/progress.js';
+import { poissonStates } from './poisson.js';
+import { SNN_FORMAT, layerOutputName } from './emit.js';
+import type { SnnOptions } from './types.js';
+
+export interface SnnFileInfo {
+  readonly options: SnnOptions;
+  readonly input: { name: string; dims: number[]; max: number };
+  readonly readout: { tensor: string; dims: number[] };
+  readonly layers: { output: string; name: string; site: string; dims: number[]; threshold: number | number[] }[];
+}
+
+/** Reads the conversion metadata of an emitted SNN; E_OPTION if the file is not one. */
+export function snnInfo(m: Model): SnnFileInfo {
+  const md = m.metadata;
+  if (md['onnx2snn.format'] !== SNN_FORMAT) {
+    throw new Onnx2SnnError(ErrorCodes.OPTION, `${m.source ?? 'model'}: not an SNN written by \`onnx2snn convert\` (metadata onnx2snn.format is missing); use \`onnx2snn eval\` for an ANN`, {
+      file: m.source,
+    });
+  }
+  const parse = (k: string): unknown => JSON.parse(md[k] ?? 'null');
+  return {
+    options: parse('onnx2snn.options') as SnnOptions,
+    input: parse('onnx2snn.input') as SnnFileInfo['input'],
+    readout: parse('onnx2snn.readout') as SnnFileInfo['readout'],
+    layers: parse('onnx2snn.layers') as SnnFileInfo['layers'],
+  };
+}
+
+export interface SnnRunOptions {
+  /** Time steps at which to score (the largest is simulated). */
+  readonly timesteps: readonly number[];
+  readonly batchSize?: number;
+  readonly device?: Device;
+  readonly threads?: number;
+  readonly onProgress?: ProgressFn;
+  /** Called with each batch's per-neuron spike counts (aligned with info.layers). */
+  readonly onCounts?: (start: number, n: number, counts: readonly Float32Array[]) => void | Promise<void>;
+}
+
+export interface SnnRunResult {
+  /** Predicted class per sample at each requested T. */
+  readonly predictions: Map<number, Int32Array>;
+  /** Total spikes per layer over all samples at the largest T. */
+  readonly layerSpikes: number[];
+  /** Neurons per sample per layer. */
+  readonly layerNeurons: number[];
+  readonly timesteps: number;
+}
+
+export async function simulateDataset(snnModel: Model, ds: Dataset, opts: SnnRunOptions): Promise<SnnRunResult> {
+  const info = snnInfo(snnModel);
+  const ts = [...new Set(opts.timesteps)].sort((a, b) => a - b);
+  const T = ts[ts.length - 1]!;
+  const sampleDims = fitToInput(ds, [1, ...info.input.dims]);
+  const per = sampleDims.reduce((a, b) => a * b, 1);
+  const K = info.readout.dims.reduce((a, b) => a * b, 1);
+  const bs = opts.batchSize ?? 64;
+  const session = await OrtSession.create(snnModel, { device: opts.device ?? 'cpu', ...(opts.threads ? { threads: opts.threads } : {}) });
+  const predictions = new Map(ts.map((t) => [t, new Int32Array(ds.count)]));
+  const layerNeurons = info.layers.map((l) => l.dims.reduce((a, b) => a * b, 1));
+  const layerSpikes = info.layers.map(() => 0);
+  const outs = ['readout_steps', ...info.layers.map((_, i) => layerOutputName(i))];
+  try {
+    for (let s = 0; s < ds.count; s += bs) {
+      const e = Math.min(ds.count, s + bs);
+      const n = e - s;
+      const feeds: Parameters<OrtSession['run']>[0] = {
+        [info.input.name]: { data: ds.x.subarray(s * per, e * per), dims: [n, ...sampleDims] },
+        timesteps: { dtype: 'int64', dims: [], data: new Float64Array([T]) },
+      };
+      if (info.options.encoding === 'poisson') feeds['rng_state'] = { dtype: 'float64', dims: [n, per], data: poissonStates(info.options.seed, (ds.offset ?? 0) + s, n, per) };
+      const res = await session.run(feeds, outs);
+      const steps = res['readout_steps']!.data as Float32Array;
+      for (const t of ts) {
+        const slice = steps.subarray((t - 1) * n * K, t * n * K);
+        predictions.get(t)!.set(argmaxRows(slice, n, K), s);
+      }
+      const counts = info.layers.map((_, i) => res[layerOutputName(i)]!.data as Float32Array);
+      counts.forEach((c, i) => {
+        let sum = 0;
+        for (let j = 0; j < c.length; j++) sum += c[j]!;
+        layerSpikes[i]! += sum;
+      });
+      await opts.onCounts?.(s, n, counts);
+      opts.onProgress?.({ phase: 'simulate', done: e, total: ds.count, detail: `T=${T}` });
+    }
+  } finally {
+    await session.release();
+  }
+  return { predictions, layerSpikes, layerNeurons, timesteps: T };
+}

@@ -1,0 +1,89 @@
+/** Test helpers for calibration/: a seeded PRNG, exact percentiles, error assertions, temp dirs. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { isOnnx2SnnError, type Onnx2SnnError } from '../../src/errors.js';
+
+/** mulberry32: uniform [0, 1). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Standard normal (Box–Muller). */
+export function normal(r: () => number): () => number {
+  return () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+}
+
+/**
+ * ReLU-like activations: a fraction `zeroFrac` of exact zeros, the rest log-normal
+ * exp(mu + sigma·z), rounded to float32.
+ */
+export function reluLike(n: number, seed: number, opts: { zeroFrac?: number; mu?: number; sigma?: number } = {}): Float32Array {
+  const r = rng(seed);
+  const z = normal(r);
+  const { zeroFrac = 0.5, mu = 0, sigma = 1.5 } = opts;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = r() < zeroFrac ? 0 : Math.exp(mu + sigma * z());
+  return out;
+}
+
+/** numpy's default percentile ('linear') of the positive values; 0 when none. */
+export function exactPercentile(values: ArrayLike<number>, p: number): number {
+  const pos = Array.from(values).filter((v) => v > 0).sort((a, b) => a - b);
+  if (pos.length === 0) return 0;
+  const h = ((pos.length - 1) * p) / 100;
+  const k = Math.floor(h);
+  const f = h - k;
+  return f === 0 ? pos[k]! : pos[k]! + f * (pos[k + 1]! - pos[k]!);
+}
+
+export function relErr(a: number, b: number): number {
+  return Math.abs(a - b) / Math.max(Math.abs(b), 1e-300);
+}
+
+/** Runs fn (sync or async), expects an Onnx2SnnError with `code` whose message contains every snippet. */
+export async function expectErrorAsync(fn: () => unknown, code: string, ...snippets: string[]): Promise<Onnx2SnnError> {
+  let caught: unknown;
+  try {
+    await fn();
+  } catch (e) {
+    caught = e;
+  }
+  expect(caught, 'expected an error').toBeDefined();
+  if (!isOnnx2SnnError(caught)) throw caught;
+  expect(caught.code).toBe(code);
+  for (const s of snippets) expect(caught.message).toContain(s);
+  return caught;
+}
+
+export function expectError(fn: () => unknown, code: string, ...snippets: string[]): Onnx2SnnError {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (e) {
+    caught = e;
+  }
+  expect(caught, 'expected an error').toBeDefined();
+  if (!isOnnx2SnnError(caught)) throw caught;
+  expect(caught.code).toBe(code);
+  for (const s of snippets) expect(caught.message).toContain(s);
+  return caught;
+}
+
+const dirs: string[] = [];
+export function tmp(): string {
+  const d = mkdtempSync(join(tmpdir(), 'onnx2snn-cal-'));
+  dirs.push(d);
+  return d;
+}
+export function cleanupTmp(): void {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+}
