@@ -468,6 +468,14 @@ function padPlan(node: Node, x: Val, inputs: readonly (Val | undefined)[], since
     if (mode !== 'constant' && (begin[i]! > 0 || end[i]! > 0) && cropped === 0) {
       throw shapeError(node, `cannot ${mode}-pad axis ${i} of size 0`, '> 0', 0);
     }
+    // reflect mirrors without repeating the edge: at most size-1 per side (onnxruntime refuses more)
+    if (mode === 'reflect' && Math.max(begin[i]!, end[i]!) > cropped - 1) {
+      throw shapeError(node, `reflect pads ${begin[i]}/${end[i]} exceed the maximum ${cropped - 1} for axis ${i} of size ${cropped}`, `<= ${cropped - 1}`, Math.max(begin[i]!, end[i]!));
+    }
+    // onnxruntime reads outside the input for a leading wrap pad longer than the axis
+    if (mode === 'wrap' && begin[i]! > cropped) {
+      throw shapeError(node, `wrap pad ${begin[i]} before axis ${i} exceeds its size ${cropped} (not supported)`, `<= ${cropped}`, begin[i]);
+    }
     return o;
   });
   return { mode: mode as PadMode, begin, end, value, dims };

@@ -54,7 +54,13 @@ export function windowGeometry(node: Node, inSpatial: readonly number[], kernel:
   const out = new Array<number>(n).fill(0);
   const ceil = opts.ceilMode;
   const explicitPads = autoPad === 'NOTSET' || autoPad === '' ? intsOfLength(node, 'pads', 2 * n, 0) : undefined;
-  if (explicitPads) for (const p of explicitPads) if (p < 0) throw attributeError(node, `pads must be >= 0, got ${dimsText(explicitPads)}`, 'pads', explicitPads);
+  if (explicitPads) {
+    for (const p of explicitPads) if (p < 0) throw attributeError(node, `pads must be >= 0, got ${dimsText(explicitPads)}`, 'pads', explicitPads);
+    // as onnxruntime: a pooling window must never lie entirely in the padding
+    if (opts.pool && explicitPads.some((p, j) => p >= kernel[j % n]!)) {
+      throw attributeError(node, `pads ${dimsText(explicitPads)} must be smaller than kernel_shape ${dimsText(kernel)}`, 'pads', explicitPads);
+    }
+  }
   for (let i = 0; i < n; i++) {
     const inSize = inSpatial[i]!;
     const s = strides[i]!;
@@ -106,8 +112,8 @@ export function windowGeometry(node: Node, inSpatial: readonly number[], kernel:
 }
 
 /**
- * For each output position along one axis: the first output index whose window tap `k` lands
- * inside [0, inSize). Returns [lo, hi] (inclusive lo, exclusive hi) output ranges per tap.
+ * For each kernel tap k along one axis: the range [lo[k], hi[k]) of output positions o whose input
+ * index o*stride - padBegin + k*dilation lies inside [0, inSize) (the others read padding).
  */
 export function tapRanges(inSize: number, outSize: number, stride: number, dilation: number, padBegin: number, kernel: number): { lo: Int32Array; hi: Int32Array } {
   const lo = new Int32Array(kernel);

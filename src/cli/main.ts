@@ -5,6 +5,8 @@ import { isOnnx2SnnError } from '../errors.js';
 import { c } from './render.js';
 import { registerEval } from './commands/eval.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerCalibrate, registerConvert } from './commands/convert.js';
+import { registerSimulate } from './commands/simulate.js';
 
 const program = new Command();
 program
@@ -16,6 +18,9 @@ program
 
 registerInspect(program);
 registerEval(program);
+registerCalibrate(program);
+registerConvert(program);
+registerSimulate(program);
 
 async function main(): Promise<void> {
   try {

@@ -6,7 +6,7 @@ import { ruleFor } from '../../converters/registry.js';
 import type { ShapedValue } from '../../converters/types.js';
 import { ErrorCodes, Onnx2SnnError } from '../errors.js';
 import { topoSort } from './graph.js';
-import type { Model, Node } from './types.js';
+import type { Model, Node, Tensor } from './types.js';
 
 export interface InferResult {
   /** Known values by tensor name (initializers included). */
@@ -53,7 +53,18 @@ export function inferShapes(m: Model, opts: { batch?: number; strict?: boolean }
       continue;
     }
     if (n.inputs.some((x, i) => x && !ins[i])) continue; // behind an unsupported op
-    const outs = rule.inferShapes(n, ins, { opset: m.opset });
+    const ctx = { opset: m.opset };
+    // constants flow: shape-carrying inputs (Reshape's shape after Shape→Gather→Concat) need values
+    if (n.opType === 'Shape' || n.inputs.every((x, i) => !x || ins[i]!.value)) {
+      const args = n.opType === 'Shape' ? [shapeStandIn(ins[0]!)] : ins.map((v) => v?.value);
+      const outs = rule.evaluate(n, args, ctx);
+      n.outputs.forEach((o, i) => {
+        const t = outs[i];
+        if (o && t) values.set(o, { dtype: t.dtype, dims: t.dims, value: t });
+      });
+      continue;
+    }
+    const outs = rule.inferShapes(n, ins, ctx);
     n.outputs.forEach((o, i) => {
       const s = outs[i];
       if (o && s) values.set(o, { dtype: s.dtype, dims: s.dims });
@@ -61,6 +72,12 @@ export function inferShapes(m: Model, opts: { batch?: number; strict?: boolean }
   }
   if (opts.strict && unsupported.length) throw unsupportedError(m, unsupported);
   return { values, unsupported, order };
+}
+
+/** Shape reads only dims: a zero-filled stand-in of the right size (cheap for activations of one sample). */
+function shapeStandIn(v: ShapedValue): Tensor {
+  const n = v.dims.reduce((a, b) => a * b, 1);
+  return { dtype: v.dtype, dims: v.dims, data: v.dtype === 'float32' ? new Float32Array(n) : new Float64Array(n) };
 }
 
 export function unsupportedError(m: Model, nodes: readonly Node[]): Onnx2SnnError {

@@ -68,6 +68,9 @@ describe('MaxPool vs onnxruntime', () => {
   it('the Indices output is rejected clearly', () => {
     expectOnnxError(() => runRule({ op: 'MaxPool', opset: 12, name: 'mpi', outputs: ['y', 'idx'], attrs: { kernel_shape: k(2, 2) }, inputs: [randomTensor([1, 1, 4, 4], 1)] }), 'E_ATTRIBUTE', 'mpi');
   });
+  it('pads must be smaller than the kernel (as onnxruntime)', () => {
+    expectOnnxError(() => runRule({ op: 'MaxPool', opset: 12, name: 'mpp', attrs: { kernel_shape: k(2, 2), pads: k(0, 2, 0, 0) }, inputs: [randomTensor([1, 1, 4, 4], 1)] }), 'E_ATTRIBUTE', 'mpp');
+  });
   it('kernel larger than the padded input', () => {
     expectOnnxError(() => runRule({ op: 'MaxPool', opset: 12, name: 'mpk', attrs: { kernel_shape: k(5, 5) }, inputs: [randomTensor([1, 1, 4, 4], 1)] }), 'E_SHAPE', 'mpk');
   });

@@ -194,6 +194,13 @@ describe('Pad', () => {
   it('opset 19 wrap', async () => {
     await checkOp({ op: 'Pad', opset: 19, attrs: { mode: A.string('wrap') }, inputs: [randomTensor([3, 4], 1), K(i64([1, 2, 2, 3]))] });
   });
+  it('opset 19 wrap with a trailing pad longer than the axis', async () => {
+    await checkOp({ op: 'Pad', opset: 19, attrs: { mode: A.string('wrap') }, inputs: [randomTensor([3, 3], 2), K(i64([3, 0, 0, 4]))] });
+  });
+  it('reflect pads up to size-1 work, beyond are rejected', async () => {
+    await checkOp({ op: 'Pad', opset: 13, attrs: { mode: A.string('reflect') }, inputs: [randomTensor([3, 3], 3), K(i64([2, 0, 0, 2]))] });
+    expectOnnxError(() => runRule({ op: 'Pad', opset: 13, name: 'pr', attrs: { mode: A.string('reflect') }, inputs: [randomTensor([3, 3], 1), K(i64([3, 0, 0, 0]))] }), 'E_SHAPE', 'pr');
+  });
   it('wrong number of pads', () => {
     expectOnnxError(() => runRule({ op: 'Pad', opset: 13, name: 'pd', inputs: [randomTensor([3, 4], 1), K(i64([1, 2]))] }), 'E_SHAPE', 'pd');
   });

@@ -1,0 +1,60 @@
+/**
+ * Full-dataset accuracy tables: every bundled model, ANN vs SNN at several T, for one or more
+ * normalisation methods and initial potentials. Writes JSON and prints a markdown table.
+ *
+ *   npm run accuracy -- [--methods percentile:99.99,max] [--vinit 0.5,0] [--timesteps 8,...] [--limit N] [--models id,...] [--out FILE]
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { loadDataset } from '../src/data/index.js';
+import { compareAnnSnn } from '../src/eval/compare.js';
+import { DEFAULT_METHOD, calibrate, convert, loadModel } from '../src/pipeline.js';
+import { BUNDLED_MODELS } from './models.js';
+
+const { values } = parseArgs({
+  options: {
+    methods: { type: 'string', default: DEFAULT_METHOD },
+    vinit: { type: 'string', default: '0.5' },
+    timesteps: { type: 'string', default: '8,16,32,64,128,256' },
+    limit: { type: 'string' },
+    models: { type: 'string' },
+    neuron: { type: 'string', default: 'if' },
+    encoding: { type: 'string', default: 'current' },
+    out: { type: 'string', default: 'accuracy.json' },
+  },
+});
+const ts = values.timesteps!.split(',').map(Number);
+const rows: Record<string, unknown>[] = [];
+const lines: string[] = [`| model | method | v0/θ | ANN | ${ts.map((t) => `T=${t}`).join(' | ')} | agreement T=${ts[ts.length - 1]} |`, `|---|---|---|---|${ts.map(() => '---').join('|')}|---|`];
+for (const bm of BUNDLED_MODELS) {
+  if (values.models && !values.models.split(',').includes(bm.id)) continue;
+  const model = loadModel(bm.file);
+  const test = loadDataset(bm.test, { ...bm.pre, ...(values.limit ? { limit: Number(values.limit) } : {}) });
+  const calib = loadDataset(bm.calib, { ...bm.pre, limit: 1000 });
+  for (const method of values.methods!.split(',')) {
+    const th = await calibrate(model, calib, { method, modelPath: bm.file });
+    for (const vInit of values.vinit!.split(',').map(Number)) {
+      const t0 = performance.now();
+      const { onnx } = convert(model, th, { vInit, neuron: values.neuron as 'if' | 'lif', encoding: values.encoding as 'current' | 'poisson' });
+      const r = await compareAnnSnn(model, onnx, test, { timesteps: ts });
+      const secs = (performance.now() - t0) / 1000;
+      const p = (x: number) => (100 * x).toFixed(2);
+      lines.push(`| ${bm.id} | ${method} | ${vInit} | ${p(r.ann.accuracy)} | ${r.snn.map((s) => p(s.accuracy)).join(' | ')} | ${p(r.snn[r.snn.length - 1]!.agreement)} |`);
+      rows.push({
+        model: bm.id,
+        samples: test.count,
+        method,
+        vInit,
+        neuron: values.neuron,
+        encoding: values.encoding,
+        ann: r.ann.accuracy,
+        snn: r.snn.map((s) => ({ timesteps: s.timesteps, accuracy: s.accuracy, agreement: s.agreement })),
+        layers: r.layers.map((l) => ({ name: l.name, spikeRate: l.spikeRate, correlation: l.correlation })),
+        seconds: secs,
+      });
+      process.stderr.write(`${lines[lines.length - 1]}  (${secs.toFixed(1)} s)\n`);
+    }
+  }
+}
+writeFileSync(values.out!, `${JSON.stringify({ date: new Date().toISOString(), results: rows }, null, 2)}\n`);
+process.stdout.write(`${lines.join('\n')}\n`);
