@@ -20,7 +20,7 @@ import { prepareForConversion, readoutTensor } from './snn/prepare.js';
 import { DEFAULT_SNN_OPTIONS, type SnnOptions } from './snn/types.js';
 
 /** The default normalisation method (chosen by measurement, see README "Choosing the method"). */
-export const DEFAULT_METHOD = 'percentile:99.99';
+export const DEFAULT_METHOD = 'percentile:99.9';
 
 /** Reads an ONNX file and applies the import passes and the conversion rewrites. */
 export function loadModel(path: string): Model {

@@ -2,7 +2,7 @@
 /** The `onnx2snn` command. Parses flags, calls the library, renders results; all logic is in the library. */
 import { Command, CommanderError } from 'commander';
 import { isOnnx2SnnError } from '../errors.js';
-import { c } from './render.js';
+import { ce } from './render.js';
 import { registerEval } from './commands/eval.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerCalibrate, registerConvert } from './commands/convert.js';
@@ -31,11 +31,11 @@ async function main(): Promise<void> {
       return;
     }
     if (isOnnx2SnnError(e)) {
-      process.stderr.write(`${c.red('error')} ${c.bold(e.code)}: ${e.message}\n`);
+      process.stderr.write(`${ce.red('error')} ${ce.bold(e.code)}: ${e.message}\n`);
       process.exitCode = 1;
       return;
     }
-    process.stderr.write(`${c.red('internal error')}: ${(e as Error).stack ?? String(e)}\n`);
+    process.stderr.write(`${ce.red('internal error')}: ${(e as Error).stack ?? String(e)}\n`);
     process.exitCode = 3;
   }
 }

@@ -2,8 +2,11 @@
 import { Chalk } from 'chalk';
 import type { ProgressEvent } from '../eval/progress.js';
 
-const colour = Boolean(process.stdout.isTTY) && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb';
-export const c = new Chalk({ level: colour ? 1 : 0 });
+const colourFor = (stream: NodeJS.WriteStream): boolean => Boolean(stream.isTTY) && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb';
+/** Colours for stdout. */
+export const c = new Chalk({ level: colourFor(process.stdout) ? 1 : 0 });
+/** Colours for stderr (errors): decided on stderr itself, so `2> log` never gets escape codes. */
+export const ce = new Chalk({ level: colourFor(process.stderr) ? 1 : 0 });
 
 export function pct(x: number, digits = 2): string {
   return `${(100 * x).toFixed(digits)}%`;

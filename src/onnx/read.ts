@@ -56,12 +56,16 @@ function readTensor(t: InstanceType<typeof onnx.TensorProto>, ctx: Ctx, what: st
       dataType: tname,
     });
   }
+  if (dims.some((d) => d < 0)) {
+    throw new Onnx2SnnError(ErrorCodes.ONNX_PARSE, `${ctx.file}: tensor "${name}" has a negative dimension in [${dims.join(',')}]`, { file: ctx.file, tensor: name, dims });
+  }
   const n = sizeOf(dims);
-  const out = dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
   const raw = t.rawData;
-  if (raw && raw.length > 0) {
-    const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-    const bytes: Record<DType, number> = { float32: 4, float64: 8, int64: 8, uint64: 8, int32: 4, uint32: 4, int16: 2, uint16: 2, int8: 1, uint8: 1, bool: 1 };
+  // the element count is checked against the data before anything of that size is allocated
+  const bytes: Record<DType, number> = { float32: 4, float64: 8, int64: 8, uint64: 8, int32: 4, uint32: 4, int16: 2, uint16: 2, int8: 1, uint8: 1, bool: 1 };
+  const hasRaw = raw !== null && raw !== undefined && raw.length > 0;
+  let src: ArrayLike<IntLike> = [];
+  if (hasRaw) {
     if (raw.length !== n * bytes[dtype]) {
       throw new Onnx2SnnError(ErrorCodes.ONNX_PARSE, `${ctx.file}: tensor "${name}" has ${raw.length} bytes of raw data, expected ${n * bytes[dtype]} for ${dtype}[${dims.join(',')}]`, {
         file: ctx.file,
@@ -70,6 +74,24 @@ function readTensor(t: InstanceType<typeof onnx.TensorProto>, ctx: Ctx, what: st
         actual: raw.length,
       });
     }
+  } else {
+    if (dtype === 'float32') src = t.floatData ?? [];
+    else if (dtype === 'float64') src = t.doubleData ?? [];
+    else if (dtype === 'int64') src = (t.int64Data ?? []) as IntLike[];
+    else if (dtype === 'uint64' || dtype === 'uint32') src = (t.uint64Data ?? []) as IntLike[];
+    else src = t.int32Data ?? []; // int32, int16, int8, uint16, uint8, bool are stored in int32_data
+    if (src.length !== n) {
+      throw new Onnx2SnnError(ErrorCodes.ONNX_PARSE, `${ctx.file}: tensor "${name}" has ${src.length} values, expected ${n} for [${dims.join(',')}]`, {
+        file: ctx.file,
+        tensor: name,
+        expected: n,
+        actual: src.length,
+      });
+    }
+  }
+  const out = dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
+  if (hasRaw) {
+    const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     for (let i = 0; i < n; i++) {
       switch (dtype) {
         case 'float32': out[i] = dv.getFloat32(i * 4, true); break;
@@ -85,20 +107,6 @@ function readTensor(t: InstanceType<typeof onnx.TensorProto>, ctx: Ctx, what: st
       }
     }
   } else {
-    let src: ArrayLike<IntLike> = [];
-    if (dtype === 'float32') src = t.floatData ?? [];
-    else if (dtype === 'float64') src = t.doubleData ?? [];
-    else if (dtype === 'int64') src = (t.int64Data ?? []) as IntLike[];
-    else if (dtype === 'uint64' || dtype === 'uint32') src = (t.uint64Data ?? []) as IntLike[];
-    else src = t.int32Data ?? []; // int32, int16, int8, uint16, uint8, bool are stored in int32_data
-    if (src.length !== n) {
-      throw new Onnx2SnnError(ErrorCodes.ONNX_PARSE, `${ctx.file}: tensor "${name}" has ${src.length} values, expected ${n} for [${dims.join(',')}]`, {
-        file: ctx.file,
-        tensor: name,
-        expected: n,
-        actual: src.length,
-      });
-    }
     for (let i = 0; i < n; i++) out[i] = toInt(src[i], `${ctx.file}: tensor ${name}`);
   }
   return { dtype, dims, data: out };

@@ -119,9 +119,12 @@ export function foldBatchNorm(m: Model): Model {
         continue;
       }
     }
-    // no foldable predecessor: per-channel affine on axis 1
-    const rank = shapes.get(x)?.dims.length ?? 4;
-    const cdims = [a.scale.length, ...new Array<number>(Math.max(rank - 2, 0)).fill(1)];
+    // no foldable predecessor: per-channel affine on axis 1 (per element of x.dims[1:] for the
+    // opset 7/8 spatial=0 form, whose parameters hold one value per element of a sample)
+    const xDims = shapes.get(x)?.dims;
+    const rank = xDims?.length ?? 4;
+    const perElement = m.opset < 9 && attrInt(bn, 'spatial', 1) === 0 && xDims !== undefined && xDims.length > 2;
+    const cdims = perElement ? xDims.slice(1) : [a.scale.length, ...new Array<number>(Math.max(rank - 2, 0)).fill(1)];
     const sn = fresh(`${bn.name}_scale`), tn = fresh(`${bn.name}_shift`), mid = fresh(`${bn.name}_scaled`);
     inits.set(sn, float32(cdims, a.scale));
     inits.set(tn, float32(cdims, a.shift));

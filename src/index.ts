@@ -1,0 +1,30 @@
+/**
+ * onnx2snn: the public library API. Everything a user needs to convert a pretrained ONNX ReLU
+ * network into a rate-coded SNN and measure it; the CLI is built on exactly these.
+ *
+ *   const model = loadModel('model.onnx');
+ *   const thresholds = await calibrate(model, loadDataset('train.gz', { scale: 1 / 255, limit: 1000 }));
+ *   const { onnx } = convert(model, thresholds);
+ *   const result = await compareAnnSnn(model, onnx, loadDataset('test.gz', { scale: 1 / 255 }), { timesteps: [32, 64] });
+ */
+export { Onnx2SnnError, ErrorCodes, isOnnx2SnnError, type ErrorCode } from './errors.js';
+export type { Model, Graph, Node, Tensor, ValueInfo, Attr, DType, Dim } from './graph/types.js';
+export { readOnnx, loadOnnxFile } from './onnx/read.js';
+export { writeOnnx } from './onnx/write.js';
+export { canonicalize, foldConstants, removeIdentities, foldBatchNorm, generaliseBatch, CANONICAL_PASSES, type Pass } from './graph/passes/index.js';
+export { inferShapes } from './graph/infer.js';
+export { loadDataset, fitToInput } from './data/index.js';
+export type { Dataset, Preprocess } from './data/types.js';
+export { OrtSession, type Device, type SessionOptions } from './engine/ort.js';
+export { evaluateAnn, type AnnOptions, type AnnResult } from './eval/ann.js';
+export { inspectModel, type InspectReport } from './eval/inspect.js';
+export { compareAnnSnn, type CompareOptions, type CompareResult, type LayerReport, type SnnAtT } from './eval/compare.js';
+export type { ProgressEvent, ProgressFn } from './eval/progress.js';
+export { loadModel, calibrate, convert, checkThresholdsFor, calibrationSites, DEFAULT_METHOD, type CalibrateOptions, type ConvertResult } from './pipeline.js';
+export { readThresholds, writeThresholds, formatThresholds, type ThresholdsFile } from '../calibration/thresholds.js';
+export { listMethods, parseMethod } from '../calibration/registry.js';
+export { buildSnn, type SnnModel } from './snn/build.js';
+export { emitOnnx } from './snn/emit.js';
+export { simulateReference, type SimOptions, type SimResult } from './snn/reference.js';
+export { simulateDataset, snnInfo, type SnnRunOptions, type SnnRunResult } from './snn/simulate.js';
+export { DEFAULT_SNN_OPTIONS, type SnnOptions, type NeuronKind, type ResetMode, type Readout, type Encoding } from './snn/types.js';
