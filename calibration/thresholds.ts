@@ -56,6 +56,8 @@ export interface ThresholdsLayer {
   readonly stats: LayerStatsJson;
   /** λ: one for the layer, or one per channel. */
   readonly scale: number | number[];
+  /** Per-channel extra input current from layer-wise calibration (calibration/layerwise.ts); absent = none. */
+  readonly bias?: number[];
 }
 
 export interface ThresholdsInput {
@@ -251,6 +253,10 @@ function layerProblems(l: unknown, i: number): string[] {
     if (isCount(l.channels) && l.scale.length !== l.channels) p.push(`${name}: ${l.scale.length} per-channel scales for "channels": ${l.channels}`);
   } else if (!(isNum(l.scale) && l.scale > 0)) {
     p.push(`${name}: scale ${showScale(l.scale)} is not a positive finite number`);
+  }
+  if (l.bias !== undefined) {
+    if (!Array.isArray(l.bias) || l.bias.some((v) => !isNum(v))) p.push(`${name}: "bias" must be an array of finite numbers`);
+    else if (isCount(l.channels) && l.bias.length !== l.channels) p.push(`${name}: ${l.bias.length} bias values for "channels": ${l.channels}`);
   }
   return p;
 }

@@ -10,6 +10,7 @@ import { loadDataset } from '../src/data/index.js';
 import { compareAnnSnn } from '../src/eval/compare.js';
 import { DEFAULT_METHOD, calibrate, convert, loadModel } from '../src/pipeline.js';
 import { BUNDLED_MODELS } from './models.js';
+import { calibrateLayerwise } from '../calibration/layerwise.js';
 
 const { values } = parseArgs({
   options: {
@@ -21,6 +22,8 @@ const { values } = parseArgs({
     neuron: { type: 'string', default: 'if' },
     encoding: { type: 'string', default: 'current' },
     out: { type: 'string', default: 'accuracy.json' },
+    // layer-wise bias calibration at these T (comma list; 'none' = off); one row per value
+    layerwise: { type: 'string', default: 'none' },
   },
 });
 const ts = values.timesteps!.split(',').map(Number);
@@ -32,18 +35,21 @@ for (const bm of BUNDLED_MODELS) {
   const test = loadDataset(bm.test, { ...bm.pre, ...(values.limit ? { limit: Number(values.limit) } : {}) });
   const calib = loadDataset(bm.calib, { ...bm.pre, limit: 1000 });
   for (const method of values.methods!.split(',')) {
-    const th = await calibrate(model, calib, { method, modelPath: bm.file });
+    const plain = await calibrate(model, calib, { method, modelPath: bm.file });
+    for (const lw of values.layerwise!.split(','))
     for (const vInit of values.vinit!.split(',').map(Number)) {
+      const th = lw === 'none' ? plain : await calibrateLayerwise(model, plain, calib, { timesteps: Number(lw), snnOptions: { vInit } });
+      const label = lw === 'none' ? method : th.method;
       const t0 = performance.now();
       const { onnx } = convert(model, th, { vInit, neuron: values.neuron as 'if' | 'lif', encoding: values.encoding as 'current' | 'poisson' });
       const r = await compareAnnSnn(model, onnx, test, { timesteps: ts });
       const secs = (performance.now() - t0) / 1000;
       const p = (x: number) => (100 * x).toFixed(2);
-      lines.push(`| ${bm.id} | ${method} | ${vInit} | ${p(r.ann.accuracy)} | ${r.snn.map((s) => p(s.accuracy)).join(' | ')} | ${p(r.snn[r.snn.length - 1]!.agreement)} |`);
+      lines.push(`| ${bm.id} | ${label} | ${vInit} | ${p(r.ann.accuracy)} | ${r.snn.map((s) => p(s.accuracy)).join(' | ')} | ${p(r.snn[r.snn.length - 1]!.agreement)} |`);
       rows.push({
         model: bm.id,
         samples: test.count,
-        method,
+        method: label,
         vInit,
         neuron: values.neuron,
         encoding: values.encoding,

@@ -80,7 +80,9 @@ export function convert(model: Model, thresholds: ThresholdsFile, options: Parti
   const scales = new Map<string, number | readonly number[]>();
   for (const [k, v] of scalesBySite(thresholds)) scales.set(k, typeof v === 'number' ? v : Array.from(v));
   const opts = { ...DEFAULT_SNN_OPTIONS, ...options };
-  const snn = buildSnn(model, scales, { ...opts, inputMax: thresholds.input.max });
+  const biases = new Map<string, readonly number[]>();
+  for (const l of thresholds.layers) if (l.bias) biases.set(l.site, l.bias);
+  const snn = buildSnn(model, scales, { ...opts, inputMax: thresholds.input.max, biases });
   const onnx = emitOnnx(snn, {
     extra: {
       'onnx2snn.calibration': JSON.stringify({ method: thresholds.method, data: thresholds.calibration.data, samples: thresholds.calibration.samples }),

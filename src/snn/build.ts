@@ -10,6 +10,7 @@ import { topoSort } from '../graph/graph.js';
 import { inferShapes } from '../graph/infer.js';
 import type { Model, Node } from '../graph/types.js';
 import { readoutTensor } from './prepare.js';
+import { fitInputGain } from './poly.js';
 import { DEFAULT_SNN_OPTIONS, type NeuronLayer, SNN_DOMAIN, type SnnOptions } from './types.js';
 
 export type Scale = number | readonly number[];
@@ -55,8 +56,13 @@ const DYNAMIC_POSITIONS: Record<string, (i: number, n: Node) => boolean> = {
   Unsqueeze: (i) => i === 0,
 };
 
-export function buildSnn(ann: Model, scales: ReadonlyMap<string, Scale>, opts: Partial<SnnOptions> & { inputMax?: number } = {}): SnnModel {
-  const options: SnnOptions = { ...DEFAULT_SNN_OPTIONS, ...opts };
+export function buildSnn(
+  ann: Model,
+  scales: ReadonlyMap<string, Scale>,
+  opts: Partial<SnnOptions> & { inputMax?: number; biases?: ReadonlyMap<string, readonly number[]> } = {},
+): SnnModel {
+  const { inputMax: _im, biases: _b, ...rest } = opts;
+  const options: SnnOptions = { ...DEFAULT_SNN_OPTIONS, ...rest };
   const input = ann.graph.inputs[0]!;
   const shapes = inferShapes(ann, { batch: 1 }).values;
   const dims = new Map<string, readonly number[]>();
@@ -85,7 +91,10 @@ export function buildSnn(ann: Model, scales: ReadonlyMap<string, Scale>, opts: P
       const th = typeof s === 'number' ? s : [...s];
       const d = dims.get(site) ?? [];
       if (typeof th !== 'number' && th.length !== (d[0] ?? 1)) problems.push(`Relu "${n.name}": ${th.length} channel thresholds for ${d[0]} channels`);
-      layers.push({ name: n.name, input: n.inputs[0]!, output: site, dims: d, threshold: th });
+      const bias = opts.biases?.get(site);
+      if (bias && bias.length !== (d.length >= 1 ? d[0]! : 1)) problems.push(`Relu "${n.name}": ${bias.length} bias corrections for ${d[0]} channels`);
+      const poly = options.neuron === 'poly' ? { poly: [...(options.poly ?? [])], gain: gainFor(options) } : {};
+      layers.push({ name: n.name, input: n.inputs[0]!, output: site, dims: d, threshold: th, ...(bias ? { bias: [...bias] } : {}), ...poly });
       nodes.push({ name: n.name, opType: 'IF', domain: SNN_DOMAIN, inputs: [n.inputs[0]!], outputs: [site], attrs: {} });
       dynamic.add(site);
       continue;
@@ -144,6 +153,18 @@ export function buildSnn(ann: Model, scales: ReadonlyMap<string, Scale>, opts: P
     readoutDims: dims.get(readout) ?? [],
     dims,
   };
+}
+
+const gains = new Map<string, number>();
+/** The fitted input gain of a polynomial neuron (memoised: the fit simulates the transfer curve). */
+function gainFor(o: SnnOptions): number {
+  const key = JSON.stringify([o.poly, o.vInit, o.reset]);
+  let g = gains.get(key);
+  if (g === undefined) {
+    g = fitInputGain(o.poly ?? [], o);
+    gains.set(key, g);
+  }
+  return g;
 }
 
 export function layerByOutput(snn: SnnModel): Map<string, NeuronLayer> {

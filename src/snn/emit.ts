@@ -19,7 +19,8 @@ import { freshNamer } from '../graph/graph.js';
 import { float32, int64, tensor } from '../graph/tensor.js';
 import type { Graph, Model, Node, Tensor, ValueInfo } from '../graph/types.js';
 import type { SnnModel } from './build.js';
-import { expandThreshold, leakCompensation } from './neuron.js';
+import { expandThreshold, extraCurrent } from './neuron.js';
+import { polyCoefficients } from './poly.js';
 import { PM_A, PM_M } from './poisson.js';
 
 export const SNN_FORMAT = 'onnx2snn-snn';
@@ -151,12 +152,37 @@ export function emitOnnx(snn: SnnModel, meta: EmitMeta = {}): Model {
       const v = carry(`v_${li}`, initState(`v_${li}`, float32(l.dims, v0)));
       const cnt = carry(`count_${li}`, initState(`count_${li}`, float32(l.dims, new Float32Array(th.length))), layerOutputName(li));
       const v1 = fresh(`v_${li}_integrated`);
+      const extra = extraCurrent(th, l.dims, l.bias, o);
+      let current = ins[0]!;
+      const gain = Math.fround(l.gain ?? 1);
+      if (gain !== 1) {
+        const scaled = fresh(`i_${li}_gain`);
+        node(body, 'Mul', [current, konst(`gain_${li}`, float32([], [gain]))], [scaled]);
+        current = scaled;
+      }
+      if (extra) {
+        const withExtra = fresh(`i_${li}_with_extra`);
+        node(body, 'Add', [current, konst(`extra_${li}`, float32(l.dims, extra))], [withExtra]);
+        current = withExtra;
+      }
+      const coef = l.poly ? polyCoefficients(l.poly, th) : [];
       if (o.neuron === 'lif') {
-        const leaky = fresh(`v_${li}_leaky`), ic = fresh(`i_${li}_compensated`);
+        const leaky = fresh(`v_${li}_leaky`);
         node(body, 'Mul', [v.inName, konst(`beta_${li}`, float32([], [o.beta]))], [leaky]);
-        node(body, 'Add', [ins[0]!, konst(`leak_${li}`, float32(l.dims, leakCompensation(th, o)))], [ic]);
-        node(body, 'Add', [leaky, ic], [v1]);
-      } else node(body, 'Add', [v.inName, ins[0]!], [v1]);
+        node(body, 'Add', [leaky, current], [v1]);
+      } else if (coef.length) {
+        // Horner: f = c_d; f = f·v + c_k for k = d−1 … 0; then (v + f) + input
+        let f = konst(`poly_${li}_c${coef.length - 1}`, float32(l.dims, coef[coef.length - 1]!));
+        for (let kk = coef.length - 2; kk >= 0; kk--) {
+          const fm = fresh(`poly_${li}_m${kk}`), fa = fresh(`poly_${li}_a${kk}`);
+          node(body, 'Mul', [f, v.inName], [fm]);
+          node(body, 'Add', [fm, konst(`poly_${li}_c${kk}`, float32(l.dims, coef[kk]!))], [fa]);
+          f = fa;
+        }
+        const vf = fresh(`v_${li}_plus_f`);
+        node(body, 'Add', [v.inName, f], [vf]);
+        node(body, 'Add', [vf, current], [v1]);
+      } else node(body, 'Add', [v.inName, current], [v1]);
       const below = fresh(`below_${li}`), s = fresh(`s_${li}`), sf = fresh(`sf_${li}`);
       node(body, 'Less', [v1, thName], [below]);
       node(body, 'Not', [below], [s]);
@@ -211,7 +237,9 @@ export function emitOnnx(snn: SnnModel, meta: EmitMeta = {}): Model {
     'onnx2snn.options': JSON.stringify(o),
     'onnx2snn.input': JSON.stringify({ name: x, dims: snn.inputDims, max: snn.inputMax }),
     'onnx2snn.readout': JSON.stringify({ tensor: snn.readout, dims: K }),
-    'onnx2snn.layers': JSON.stringify(snn.layers.map((l, i) => ({ output: layerOutputName(i), name: l.name, site: l.output, dims: l.dims, threshold: l.threshold }))),
+    'onnx2snn.layers': JSON.stringify(
+      snn.layers.map((l, i) => ({ output: layerOutputName(i), name: l.name, site: l.output, dims: l.dims, threshold: l.threshold, ...(l.bias ? { bias: l.bias } : {}), ...(l.poly ? { poly: l.poly, gain: l.gain } : {}) })),
+    ),
     ...(meta.extra ?? {}),
   };
   return {

@@ -18,7 +18,8 @@ import { windowGeometry } from '../../converters/spatial.js';
 import { attrInt, attrInts } from '../graph/attrs.js';
 import type { Node, Tensor } from '../graph/types.js';
 import type { SnnModel } from './build.js';
-import { expandThreshold, initialState, leakCompensation, neuronStep, type NeuronState } from './neuron.js';
+import { expandThreshold, extraCurrent, initialState, neuronStep, type NeuronState, type PolyParams } from './neuron.js';
+import { polyCoefficients } from './poly.js';
 import { poissonStates, poissonUniforms } from './poisson.js';
 
 export interface SimOptions {
@@ -28,6 +29,13 @@ export interface SimOptions {
   readonly checkpoints?: readonly number[];
   /** Dataset index of the first sample (Poisson seeding). */
   readonly firstSample?: number;
+  /**
+   * Optional recording of a spike raster: for batch sample `sample`, the neurons of each listed
+   * layer (indices into snn.layers; default all) that spike at each step. Does not change the run.
+   */
+  readonly record?: { readonly sample: number; readonly layers?: readonly number[] };
+  /** Called after every time step (progress). */
+  readonly onStep?: (t: number, T: number) => void;
 }
 
 export interface SimResult {
@@ -35,6 +43,8 @@ export interface SimResult {
   readonly readouts: Map<number, Float32Array>;
   /** Spike counts per neuron layer (aligned with snn.layers), n × layer size. */
   readonly counts: Float32Array[];
+  /** With `record`: per recorded layer, for each step t = 1..T (index t−1), the neurons that spiked. */
+  readonly raster?: { readonly layer: number; readonly steps: Int32Array[] }[];
 }
 
 interface PoolPlan {
@@ -120,7 +130,8 @@ export function simulateReference(snn: SnnModel, x: Float32Array, n: number, opt
 
   const layerOf = new Map(snn.layers.map((l, i) => [l.name, i]));
   const thetas = snn.layers.map((l) => expandThreshold(l.threshold, l.dims));
-  const leaks = snn.layers.map((_, i) => (o.neuron === 'lif' ? leakCompensation(thetas[i]!, o) : undefined));
+  const extras = snn.layers.map((l, i) => extraCurrent(thetas[i]!, l.dims, l.bias, o));
+  const polys: (PolyParams | undefined)[] = snn.layers.map((l, i) => (l.poly ? { coef: polyCoefficients(l.poly, thetas[i]!), gain: l.gain ?? 1 } : undefined));
   const states: NeuronState[] = snn.layers.map((_, i) => initialState(n, thetas[i]!, o));
   const pools = new Map<Node, { plan: PoolPlan; acc: Float32Array }>();
   const ctx = { opset };
@@ -131,7 +142,7 @@ export function simulateReference(snn: SnnModel, x: Float32Array, n: number, opt
       if (node.opType === 'IF') {
         const li = layerOf.get(node.name)!;
         const out = new Float32Array(xin.data.length);
-        neuronStep(xin.data as Float32Array, states[li]!, thetas[li]!, leaks[li], o, out);
+        neuronStep(xin.data as Float32Array, states[li]!, thetas[li]!, extras[li], o, out, polys[li]);
         values.set(node.outputs[0]!, f32(xin.dims, out));
       } else {
         let p = pools.get(node);
@@ -163,6 +174,7 @@ export function simulateReference(snn: SnnModel, x: Float32Array, n: number, opt
   const K = snn.readoutDims.reduce((a, b) => a * b, 1);
   const readout = new Float32Array(n * K);
   const readouts = new Map<number, Float32Array>();
+  const raster = opts.record ? (opts.record.layers ?? snn.layers.map((_, i) => i)).map((layer) => ({ layer, steps: [] as Int32Array[] })) : undefined;
   for (let t = 1; t <= T; t++) {
     if (o.encoding === 'poisson') {
       poissonUniforms(z!, u!);
@@ -171,9 +183,20 @@ export function simulateReference(snn: SnnModel, x: Float32Array, n: number, opt
       values.set(snn.inputName, f32(inDims, xt));
     }
     for (const node of dynamicNodes) evalNode(node);
+    if (raster) {
+      for (const r of raster) {
+        const l = snn.layers[r.layer]!;
+        const per = l.dims.reduce((a, b) => a * b, 1);
+        const d = values.get(l.output)!.data;
+        const fired: number[] = [];
+        for (let j = 0, off = opts.record!.sample * per; j < per; j++) if (d[off + j] !== 0) fired.push(j);
+        r.steps.push(Int32Array.from(fired));
+      }
+    }
+    opts.onStep?.(t, T);
     const y = values.get(snn.readout)!.data;
     for (let i = 0; i < readout.length; i++) readout[i] = Math.fround(readout[i]! + y[i]!);
     if (checkpoints.has(t)) readouts.set(t, readout.slice());
   }
-  return { readouts, counts: states.map((s) => s.count) };
+  return { readouts, counts: states.map((s) => s.count), ...(raster ? { raster } : {}) };
 }

@@ -9,14 +9,16 @@
  * the same units without any rescaling rewrite.
  */
 
-export type NeuronKind = 'if' | 'lif';
+export type NeuronKind = 'if' | 'lif' | 'poly';
 export type ResetMode = 'subtract' | 'zero';
 export type Readout = 'membrane' | 'spikes';
 export type Encoding = 'current' | 'poisson';
 
 export interface SnnOptions {
-  /** 'if' (integrate-and-fire, default) or 'lif' (leaky; v ← β·v + I). */
+  /** 'if' (integrate-and-fire, default), 'lif' (leaky; v ← β·v + I) or 'poly' (v ← v + f(v) + g·I, src/snn/poly.ts). */
   readonly neuron: NeuronKind;
+  /** Normalised polynomial p of 'poly' neurons, lowest degree first (QIF: a·u1·u2, −a(u1+u2), a). */
+  readonly poly?: readonly number[];
   /** Leak factor β of LIF neurons (ignored for IF). */
   readonly beta: number;
   /** Reset by subtraction keeps the residual charge (rate tracks ReLU); reset to zero loses it. */
@@ -56,4 +58,12 @@ export interface NeuronLayer {
   readonly dims: readonly number[];
   /** Threshold: one value, or one per channel (axis 1). */
   readonly threshold: number | readonly number[];
+  /**
+   * Extra input current per channel added every step (layer-wise calibration, Li et al. 2021:
+   * corrects the mean rate error that quantisation and spike-train jitter leave). Absent = 0.
+   */
+  readonly bias?: readonly number[];
+  /** 'poly' neurons: this layer's normalised polynomial and its fitted input gain g. */
+  readonly poly?: readonly number[];
+  readonly gain?: number;
 }

@@ -1,0 +1,110 @@
+/**
+ * Layer-wise calibration after conversion, in the spirit of Li et al. 2021 ("A Free Lunch From
+ * ANN: Towards Efficient, Accurate Spiking Neural Networks Calibration", bias calibration):
+ * at a target number of steps T, layer by layer from input to output, the converted SNN and the
+ * ANN run on calibration data, and each neuron layer gets a per-channel extra input current
+ *
+ *     c_l ← c_l + E[clip(a_l, 0, θ_l)] − E[θ_l · n_l / T]
+ *
+ * (means over samples and positions of the channel; a_l the ANN activation, n_l the SNN spike
+ * count), so that the SNN's mean output rate matches the ANN's mean activation. Layers are done
+ * in order because a layer's rates depend on the corrected layers before it. The corrections
+ * are stored in the thresholds file (`bias` per layer) and applied every step by the neurons.
+ */
+import type { Dataset } from '../src/data/types.js';
+import { OrtSession, type Device } from '../src/engine/ort.js';
+import { inputSpec } from '../src/eval/ann.js';
+import type { ProgressFn } from '../src/eval/progress.js';
+import type { Model } from '../src/graph/types.js';
+import { buildSnn } from '../src/snn/build.js';
+import { emitOnnx } from '../src/snn/emit.js';
+import { simulateDataset } from '../src/snn/simulate.js';
+import type { SnnOptions } from '../src/snn/types.js';
+import type { ThresholdsFile } from './thresholds.js';
+
+export interface LayerwiseOptions {
+  /** Steps the correction is tuned for. */
+  readonly timesteps: number;
+  /** Passes over the layers (1 is Li et al.'s light calibration; 2 refines). */
+  readonly iterations?: number;
+  readonly snnOptions?: Partial<SnnOptions>;
+  readonly batchSize?: number;
+  readonly device?: Device;
+  readonly threads?: number;
+  readonly onProgress?: ProgressFn;
+}
+
+/** Per-channel mean of a [N, C, ...] (or [N, F]) tensor batch, accumulated into `sum`, optionally clipped to [0, θ_c]. */
+function addChannelMeans(data: ArrayLike<number>, n: number, channels: number, sum: Float64Array, clip?: readonly number[] | number, scale = 1): void {
+  const per = data.length / n;
+  const inner = per / channels;
+  for (let b = 0; b < n; b++)
+    for (let c = 0; c < channels; c++) {
+      const th = clip === undefined ? Infinity : typeof clip === 'number' ? clip : clip[c]!;
+      let s = 0;
+      const base = b * per + c * inner;
+      for (let i = 0; i < inner; i++) {
+        const v = data[base + i]!;
+        s += Math.min(Math.max(v, 0), th);
+      }
+      sum[c]! += (s * scale) / inner;
+    }
+}
+
+function thetaOf(t: number | readonly number[], c: number): number {
+  return typeof t === 'number' ? t : t[c]!;
+}
+
+/** Returns a copy of `thresholds` with per-channel `bias` corrections for every neuron layer. */
+export async function calibrateLayerwise(model: Model, thresholds: ThresholdsFile, calib: Dataset, opts: LayerwiseOptions): Promise<ThresholdsFile> {
+  const T = opts.timesteps;
+  const run = { ...(opts.device ? { device: opts.device } : {}), ...(opts.threads ? { threads: opts.threads } : {}) };
+  const scales = new Map<string, number | readonly number[]>(thresholds.layers.map((l) => [l.site, l.scale]));
+  const layers = thresholds.layers.filter((l) => l.node !== '(readout)');
+  const channels = layers.map((l) => l.channels);
+  // ANN targets: per-channel mean of the clipped activations
+  const { name, sampleDims } = inputSpec(model, calib);
+  const per = sampleDims.reduce((a, b) => a * b, 1);
+  const bs = opts.batchSize ?? 64;
+  const annSession = await OrtSession.create(model, { ...run, extraOutputs: layers.map((l) => l.site) });
+  const target = layers.map((l) => new Float64Array(l.channels));
+  try {
+    for (let s = 0; s < calib.count; s += bs) {
+      const n = Math.min(calib.count, s + bs) - s;
+      const r = await annSession.run({ [name]: { data: calib.x.subarray(s * per, (s + n) * per), dims: [n, ...sampleDims] } }, layers.map((l) => l.site));
+      layers.forEach((l, i) => addChannelMeans(r[l.site]!.data, n, l.channels, target[i]!, l.scale));
+    }
+  } finally {
+    await annSession.release();
+  }
+  target.forEach((t) => t.forEach((v, c) => (t[c] = v / calib.count)));
+
+  const biases = new Map<string, number[]>(layers.map((l) => [l.site, l.bias ? [...l.bias] : new Array<number>(l.channels).fill(0)]));
+  const iterations = opts.iterations ?? 1;
+  const steps = layers.length * iterations;
+  let done = 0;
+  for (let it = 0; it < iterations; it++)
+    for (let li = 0; li < layers.length; li++) {
+      const l = layers[li]!;
+      const snn = buildSnn(model, scales, { ...opts.snnOptions, inputMax: thresholds.input.max, biases });
+      const idx = snn.layers.findIndex((x) => x.output === l.site);
+      const mean = new Float64Array(channels[li]!);
+      await simulateDataset(emitOnnx(snn), calib, {
+        timesteps: [T],
+        batchSize: bs,
+        ...run,
+        onCounts: (_s, n, counts) => addChannelMeans(counts[idx]!, n, l.channels, mean, undefined, 1 / T),
+      });
+      const b = biases.get(l.site)!;
+      for (let c = 0; c < l.channels; c++) {
+        const snnMean = (mean[c]! / calib.count) * thetaOf(l.scale, c);
+        b[c] = b[c]! + (target[li]![c]! - snnMean);
+      }
+      opts.onProgress?.({ phase: 'layer-calibration', done: ++done, total: steps, detail: `T=${T}` });
+    }
+  return {
+    ...thresholds,
+    method: `${thresholds.method}+bias@${T}`,
+    layers: thresholds.layers.map((l) => (biases.has(l.site) ? { ...l, bias: biases.get(l.site)! } : l)),
+  };
+}

@@ -1,0 +1,338 @@
+/**
+ * Operation counts of the ANN and of the converted SNN, per weighted layer (Conv, Gemm, MatMul),
+ * and an energy estimate.
+ *
+ * ANN: multiply-accumulates (MACs) per sample, from the op rules' `macs` in converters/.
+ *
+ * SNN: synaptic operations (synops) per sample = Σ over the events that reach a weighted layer of
+ * the number of synapses each event drives (its exact structural fan-out: for a Conv, the output
+ * channels of its group times the output positions whose window covers the input position,
+ * borders, strides, padding and dilations included; for Gemm/MatMul, the output features). Events
+ * are the spikes of the neuron layers (spike counts per neuron from the simulation), carried to the
+ * weighted layer through the ops in between:
+ *   - reshaping/routing ops (Flatten, Reshape, Transpose, Pad, Slice, Concat, …) move them exactly;
+ *   - a residual Add/Sub passes the spikes of both branches (each spike is an event);
+ *   - a spiking max pool passes, per window, the spikes of the input with the highest count so far:
+ *     counted as the largest spike count in the window (exact unless two inputs tie in count and
+ *     the earlier one catches up: then it is a lower bound) — marked `approximate`;
+ *   - an average pool passes each spike into every window that holds it — marked `approximate`.
+ * A weighted layer whose input does not change over time (the first layer under constant-current
+ * input coding) runs once, outside the time loop: its ops are MACs, counted once. A weighted layer
+ * fed by an analog signal that changes every step (no neuron layer in between) does its MACs every
+ * step. Poisson input spikes are counted at their expected number, T·|x|/xmax per pixel.
+ *
+ * Energy (an estimate, not a measurement): 0.9 pJ per accumulate and 4.6 pJ per multiply-accumulate
+ * (32-bit float, 45 nm CMOS; Horowitz, ISSCC 2014), as in most ANN-to-SNN papers. Memory access,
+ * neuron updates and the per-step bias additions are not counted.
+ */
+import { ruleFor } from '../../converters/registry.js';
+import { tapRanges, windowGeometry } from '../../converters/spatial.js';
+import type { ShapedValue } from '../../converters/types.js';
+import { attrInt, attrInts } from '../graph/attrs.js';
+import type { Node, Tensor } from '../graph/types.js';
+import type { SnnModel } from '../snn/build.js';
+
+/** Energy per operation, picojoules (45 nm, 32-bit float; Horowitz 2014). */
+export const ENERGY_PJ = { ac: 0.9, mac: 4.6 } as const;
+export const ENERGY_SOURCE = 'Horowitz, "Computing\'s energy problem", ISSCC 2014: 32-bit float add 0.9 pJ, multiply-add 4.6 pJ (45 nm)';
+
+/** How a weighted layer's work is done in the SNN. */
+export type OpsKind =
+  /** Spike-driven accumulates (AC), counted per event. */
+  | 'ac'
+  /** Static input: MACs once, outside the time loop. */
+  | 'mac-once'
+  /** Analog input that changes every step: MACs every step. */
+  | 'mac-per-step';
+
+export interface LayerOps {
+  /** The weighted node's name. */
+  readonly name: string;
+  readonly opType: string;
+  /** ANN multiply-accumulates per sample. */
+  readonly macs: number;
+  /** SNN operations per sample over the largest T: accumulates for 'ac', MACs otherwise. */
+  readonly synops: number;
+  readonly kind: OpsKind;
+  /** True where the event count passes a spiking max pool or an average pool (see the file comment). */
+  readonly approximate: boolean;
+}
+
+export interface OpsReport {
+  /** Time steps the SNN counts are for. */
+  readonly timesteps: number;
+  readonly layers: LayerOps[];
+  readonly totals: { readonly macs: number; readonly synops: number; readonly snnMacs: number };
+  readonly energy: EnergyEstimate;
+}
+
+export interface EnergyEstimate {
+  /** Always true: this is an estimate from operation counts. */
+  readonly estimate: true;
+  readonly pjPerAc: number;
+  readonly pjPerMac: number;
+  /** ANN energy per sample, nanojoules. */
+  readonly annNj: number;
+  /** SNN energy per sample (over the largest T), nanojoules. */
+  readonly snnNj: number;
+  /** annNj / snnNj. */
+  readonly ratio: number;
+  readonly source: string;
+  readonly note: string;
+}
+
+/** Per-element event counts of one tensor for a batch: [n, ...per-sample dims]. */
+type Events = Tensor;
+
+interface WeightedStep {
+  readonly node: Node;
+  readonly macs: number;
+  readonly kind: OpsKind;
+  /** Per-sample fan-out of each element of input 0. */
+  readonly fanout: Float64Array;
+}
+
+export interface OpsPlan {
+  readonly snn: SnnModel;
+  readonly weighted: WeightedStep[];
+  /** Dynamic nodes in order (to carry events). */
+  readonly dynamicNodes: Node[];
+}
+
+const ROUTING = new Set(['Flatten', 'Reshape', 'Transpose', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout', 'Slice', 'Gather', 'Pad', 'Concat']);
+const PASS = new Set(['Mul', 'Div', 'Neg', 'BatchNormalization']);
+const WEIGHTED = new Set(['Conv', 'Gemm', 'MatMul']);
+
+const sizeOf = (d: readonly number[]) => d.reduce((a, b) => a * b, 1);
+
+/** Number of output positions whose window covers each input index along one axis. */
+function coverCounts(inSize: number, outSize: number, stride: number, dilation: number, padBegin: number, kernel: number): Int32Array {
+  const { lo, hi } = tapRanges(inSize, outSize, stride, dilation, padBegin, kernel);
+  const cnt = new Int32Array(inSize);
+  for (let k = 0; k < kernel; k++) {
+    const off = k * dilation - padBegin;
+    for (let o = lo[k]!; o < hi[k]!; o++) cnt[o * stride + off]!++;
+  }
+  return cnt;
+}
+
+/** Exact structural fan-out of every input element of a Conv (per sample). */
+export function convFanout(node: Node, inDims: readonly number[], wDims: readonly number[], opset: number): Float64Array {
+  const [C, ...spatial] = inDims;
+  const group = attrInt(node, 'group', 1);
+  const cout = wDims[0]!;
+  const kernel = attrInts(node, 'kernel_shape') ?? wDims.slice(2);
+  const g = windowGeometry(node, spatial, kernel, { ceilMode: false, allowDilations: opset >= 1, pool: false });
+  const axes = spatial.map((s, i) => coverCounts(s, g.out[i]!, g.strides[i]!, g.dilations[i]!, g.padsBegin[i]!, g.kernel[i]!));
+  const per = sizeOf(spatial);
+  const out = new Float64Array(C! * per);
+  const perChannel = cout / group;
+  const idx = new Array<number>(spatial.length).fill(0);
+  for (let p = 0; p < per; p++) {
+    let f = perChannel;
+    for (let a = 0; a < axes.length; a++) f *= axes[a]![idx[a]!]!;
+    for (let c = 0; c < C!; c++) out[c * per + p] = f;
+    for (let a = spatial.length - 1; a >= 0; a--) {
+      idx[a]!++;
+      if (idx[a]! < spatial[a]!) break;
+      idx[a] = 0;
+    }
+  }
+  return out;
+}
+
+/** Builds the counting plan for a converted network (structure only; no simulation). */
+export function opsPlan(snn: SnnModel): OpsPlan {
+  const opset = snn.ann.opset;
+  const inits = snn.ann.graph.initializers;
+  const shaped = (name: string): ShapedValue | undefined => {
+    if (!name) return undefined;
+    const t = inits.get(name);
+    if (t) return { dtype: t.dtype, dims: t.dims, value: t };
+    const d = snn.dims.get(name);
+    return d ? { dtype: 'float32', dims: [1, ...d] } : undefined;
+  };
+  const weighted: WeightedStep[] = [];
+  const dynamicNodes: Node[] = [];
+  for (const node of snn.nodes) {
+    const dyn = node.outputs.some((o) => snn.dynamic.has(o));
+    if (dyn) dynamicNodes.push(node);
+    if (!WEIGHTED.has(node.opType) || node.domain !== '') continue;
+    const rule = ruleFor(node, opset);
+    const ins = node.inputs.map(shaped);
+    const outs = node.outputs.map((o) => ({ dtype: 'float32' as const, dims: [1, ...(snn.dims.get(o) ?? [])] }));
+    const macs = rule?.macs?.(node, ins, outs, { opset }) ?? 0;
+    const inDims = snn.dims.get(node.inputs[0]!) ?? [];
+    const inPer = sizeOf(inDims);
+    let fanout: Float64Array;
+    if (node.opType === 'Conv') fanout = convFanout(node, inDims, ins[1]?.dims ?? [], opset);
+    else fanout = new Float64Array(inPer).fill(inPer > 0 ? macs / inPer : 0); // every input feature drives every output feature
+    const kind: OpsKind = !dyn ? 'mac-once' : 'ac';
+    weighted.push({ node, macs, kind, fanout });
+  }
+  return { snn, weighted, dynamicNodes };
+}
+
+const DENSE = Symbol('dense');
+type Carried = Events | typeof DENSE;
+
+/**
+ * Accumulates synaptic operations batch by batch from the simulation's spike counts. Deterministic
+ * and independent of batch boundaries (sums of per-sample counts).
+ */
+export class SynopsCounter {
+  private readonly totals: number[];
+  private readonly kinds: OpsKind[];
+  private readonly approx: boolean[];
+  private samples = 0;
+
+  constructor(
+    private readonly plan: OpsPlan,
+    private readonly T: number,
+  ) {
+    this.totals = plan.weighted.map(() => 0);
+    this.kinds = plan.weighted.map((w) => w.kind);
+    this.approx = plan.weighted.map(() => false);
+  }
+
+  /**
+   * One batch: `counts[i]` are the spike counts of neuron layer i (aligned with snn.layers) for n
+   * samples; `x` is the batch's input (n × input size), needed under Poisson coding.
+   */
+  addBatch(n: number, counts: readonly Float32Array[], x?: Float32Array): void {
+    const { snn } = this.plan;
+    const opset = snn.ann.opset;
+    const inits = snn.ann.graph.initializers;
+    const carried = new Map<string, Carried>();
+    const approxOf = new Map<string, boolean>();
+    snn.layers.forEach((l, i) => {
+      const c = counts[i];
+      if (c) carried.set(l.output, { dtype: 'float32', dims: [n, ...l.dims], data: c });
+    });
+    if (snn.options.encoding === 'poisson' && x) {
+      const ev = new Float32Array(x.length);
+      const xmax = snn.inputMax > 0 ? snn.inputMax : 1;
+      for (let i = 0; i < x.length; i++) ev[i] = (this.T * Math.min(1, Math.abs(x[i]!) / xmax));
+      carried.set(snn.inputName, { dtype: 'float32', dims: [n, ...snn.inputDims], data: ev });
+    }
+    const zeros = (name: string): Events => {
+      const d = snn.dims.get(name) ?? [];
+      return { dtype: 'float32', dims: [n, ...d], data: new Float32Array(n * sizeOf(d)) };
+    };
+    const widx = new Map(this.plan.weighted.map((w, i) => [w.node, i]));
+    for (const node of this.plan.dynamicNodes) {
+      if (node.domain !== '' && node.opType === 'IF') continue; // its events are the spike counts
+      const wi = widx.get(node);
+      const input0 = carried.get(node.inputs[0]!);
+      const anyApprox = node.inputs.some((i) => approxOf.get(i));
+      if (wi !== undefined) {
+        const w = this.plan.weighted[wi]!;
+        if (input0 === undefined || input0 === DENSE) {
+          // analog input that changes every step: MACs every step
+          this.kinds[wi] = 'mac-per-step';
+          this.totals[wi]! += w.macs * this.T * n;
+        } else {
+          const f = w.fanout;
+          const per = f.length;
+          const d = input0.data;
+          let s = 0;
+          for (let j = 0; j < d.length; j++) s += d[j]! * f[j % per]!;
+          this.totals[wi]! += s;
+          if (anyApprox) this.approx[wi] = true;
+        }
+        for (const o of node.outputs) carried.set(o, DENSE);
+        continue;
+      }
+      let out: Carried = DENSE;
+      let approx = anyApprox;
+      const dynIns = node.inputs.filter((i) => i && snn.dynamic.has(i));
+      const evs = dynIns.map((i) => carried.get(i));
+      if (evs.every((e) => e !== undefined && e !== DENSE)) {
+        const ev = evs as Events[];
+        try {
+          if (node.domain !== '' && (node.opType === 'SpikingMaxPool' || node.opType === 'SpikingGlobalMaxPool')) {
+            const op = node.opType === 'SpikingMaxPool' ? 'MaxPool' : 'GlobalMaxPool';
+            const plain: Node = { ...node, opType: op, domain: '', outputs: [node.outputs[0]!] };
+            out = ruleFor(plain, opset)!.evaluate(plain, [ev[0]!], { opset })[0]!;
+            approx = true;
+          } else if (node.opType === 'AveragePool' || node.opType === 'GlobalAveragePool') {
+            const plain: Node = { ...node, outputs: [node.outputs[0]!] };
+            const avg = ruleFor(plain, opset)!.evaluate(plain, [ev[0]!], { opset })[0]!;
+            const k = node.opType === 'GlobalAveragePool' ? sizeOf(ev[0]!.dims.slice(2)) : sizeOf(attrInts(node, 'kernel_shape', [1]));
+            out = { ...avg, data: avg.data.map((v) => v * k) as Float32Array };
+            approx = true;
+          } else if (node.opType === 'Add' || node.opType === 'Sub') {
+            const a = ev[0]!;
+            const b = ev[1];
+            const outDims = [n, ...(snn.dims.get(node.outputs[0]!) ?? [])];
+            if (b && sizeOf(a.dims) === sizeOf(b.dims) && sizeOf(a.dims) === sizeOf(outDims)) {
+              const data = new Float32Array(a.data.length);
+              for (let j = 0; j < data.length; j++) data[j] = a.data[j]! + b.data[j]!;
+              out = { dtype: 'float32', dims: outDims, data };
+            } else if (!b && sizeOf(a.dims) === sizeOf(outDims)) out = { ...a, dims: outDims };
+          } else if (PASS.has(node.opType)) {
+            const a = ev[0]!;
+            const outDims = [n, ...(snn.dims.get(node.outputs[0]!) ?? [])];
+            if (sizeOf(a.dims) === sizeOf(outDims)) out = { ...a, dims: outDims };
+          } else if (ROUTING.has(node.opType)) {
+            const ins = node.inputs.map((i, pos): Tensor | undefined => {
+              if (!i) return undefined;
+              const c = carried.get(i);
+              if (c && c !== DENSE) return c;
+              const t = inits.get(i);
+              if (t) return t;
+              return pos === 0 || node.opType === 'Concat' ? zeros(i) : undefined;
+            });
+            out = ruleFor(node, opset)!.evaluate(node, ins, { opset })[0]!;
+          }
+        } catch {
+          out = DENSE;
+        }
+      }
+      for (const o of node.outputs) if (o) carried.set(o, out);
+      if (approx) for (const o of node.outputs) approxOf.set(o, true);
+    }
+    // static weighted layers: MACs once per sample
+    this.plan.weighted.forEach((w, i) => {
+      if (w.kind === 'mac-once') this.totals[i]! += w.macs * n;
+    });
+    this.samples += n;
+  }
+
+  result(): OpsReport {
+    const N = Math.max(this.samples, 1);
+    const layers: LayerOps[] = this.plan.weighted.map((w, i) => ({
+      name: w.node.name || w.node.outputs[0]!,
+      opType: w.node.opType,
+      macs: w.macs,
+      synops: this.totals[i]! / N,
+      kind: this.kinds[i]!,
+      approximate: this.approx[i]!,
+    }));
+    return opsReport(layers, this.T);
+  }
+}
+
+/** Totals and the energy estimate for per-layer counts. */
+export function opsReport(layers: LayerOps[], timesteps: number): OpsReport {
+  const macs = layers.reduce((a, l) => a + l.macs, 0);
+  const synops = layers.filter((l) => l.kind === 'ac').reduce((a, l) => a + l.synops, 0);
+  const snnMacs = layers.filter((l) => l.kind !== 'ac').reduce((a, l) => a + l.synops, 0);
+  const annNj = (macs * ENERGY_PJ.mac) / 1000;
+  const snnNj = (synops * ENERGY_PJ.ac + snnMacs * ENERGY_PJ.mac) / 1000;
+  return {
+    timesteps,
+    layers,
+    totals: { macs, synops, snnMacs },
+    energy: {
+      estimate: true,
+      pjPerAc: ENERGY_PJ.ac,
+      pjPerMac: ENERGY_PJ.mac,
+      annNj,
+      snnNj,
+      ratio: snnNj > 0 ? annNj / snnNj : 0,
+      source: ENERGY_SOURCE,
+      note: 'Estimate from operation counts only: memory access, neuron updates and per-step bias additions are not included.',
+    },
+  };
+}

@@ -1,0 +1,166 @@
+/**
+ * `evaluate`: the whole ANN-vs-SNN evaluation in one call (what `onnx2snn eval` runs): calibrate
+ * (or take thresholds), convert, simulate the emitted file with onnxruntime next to the ANN,
+ * count synaptic operations, record a spike raster of one sample with the reference simulator,
+ * and diagnose the first layer whose correlation with the ANN is too low. Returns the plain JSON
+ * record the report is drawn from. No printing; progress through `onProgress`.
+ */
+import type { ThresholdsFile } from '../../calibration/thresholds.js';
+import type { Dataset } from '../data/types.js';
+import type { Device } from '../engine/ort.js';
+import { ErrorCodes, Onnx2SnnError } from '../errors.js';
+import { compareAnnSnn } from '../eval/compare.js';
+import { DEFAULT_MIN_CORRELATION, diagnose } from '../eval/diagnose.js';
+import type { ProgressFn } from '../eval/progress.js';
+import type { Model } from '../graph/types.js';
+import { calibrate, convert, DEFAULT_METHOD } from '../pipeline.js';
+import type { SnnModel } from '../snn/build.js';
+import type { SnnOptions } from '../snn/types.js';
+import { spikeRaster, type RasterOptions } from './raster.js';
+import type { EvalLayer, EvalRecord } from './types.js';
+
+export const DEFAULT_TIMESTEPS: readonly number[] = [8, 16, 32, 64, 128, 256];
+
+export interface EvaluateOptions {
+  /** Time steps to score (default 8 … 256). */
+  readonly timesteps?: readonly number[];
+  /** Thresholds to use; otherwise `calib` is calibrated with `method`. */
+  readonly thresholds?: ThresholdsFile;
+  /** Where the thresholds came from (recorded). */
+  readonly thresholdsPath?: string;
+  readonly calib?: Dataset;
+  readonly method?: string;
+  /** Conversion settings (defaults: DEFAULT_SNN_OPTIONS). */
+  readonly snn?: Partial<SnnOptions>;
+  readonly batchSize?: number;
+  /** Calibration batch size (default 64). */
+  readonly calibBatchSize?: number;
+  readonly device?: Device;
+  readonly threads?: number;
+  /** Include per-sample predictions. */
+  readonly predictions?: boolean;
+  /** Correlation below which the diagnosis names a layer (default 0.95). */
+  readonly minCorrelation?: number;
+  /** Spike raster of one sample (default: sample 0, 3 layers, 48 neurons each); false: none. */
+  readonly raster?: false | RasterOptions;
+  /** Scatter points kept per layer (default 400). */
+  readonly scatterPoints?: number;
+  /** Recorded as "model" (default: the model's source path). */
+  readonly modelPath?: string;
+  /** Recorded as "config". */
+  readonly config?: unknown;
+  readonly onProgress?: ProgressFn;
+}
+
+/** Op types that consume each neuron layer's spikes, and the op producing its input. */
+function layerContext(snn: SnnModel): { from?: string; feeds: string[] }[] {
+  const plain = (op: string) => op.replace(/^Spiking/, '');
+  return snn.layers.map((l) => {
+    const prod = snn.nodes.find((n) => n.outputs.includes(l.input));
+    const feeds = snn.nodes.filter((n) => n.inputs.includes(l.output)).map((n) => plain(n.opType));
+    return { ...(prod ? { from: plain(prod.opType) } : {}), feeds: [...new Set(feeds)] };
+  });
+}
+
+export async function evaluate(model: Model, test: Dataset, opts: EvaluateOptions = {}): Promise<EvalRecord> {
+  const t0 = performance.now();
+  const timesteps = [...new Set(opts.timesteps ?? DEFAULT_TIMESTEPS)].sort((a, b) => a - b);
+  if (!timesteps.length || timesteps.some((t) => !(Number.isInteger(t) && t >= 1))) {
+    throw new Onnx2SnnError(ErrorCodes.OPTION, `timesteps: expected positive integers, got ${JSON.stringify(opts.timesteps)}`, { option: 'timesteps', actual: opts.timesteps });
+  }
+  const run = { ...(opts.device ? { device: opts.device } : {}), ...(opts.threads ? { threads: opts.threads } : {}) };
+  let thresholds = opts.thresholds;
+  if (!thresholds) {
+    if (!opts.calib) throw new Onnx2SnnError(ErrorCodes.OPTION, 'calibration: SNN evaluation needs calibration data or thresholds', { option: 'calib' });
+    thresholds = await calibrate(model, opts.calib, {
+      method: opts.method ?? DEFAULT_METHOD,
+      batchSize: opts.calibBatchSize ?? 64,
+      ...run,
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      ...(opts.modelPath ? { modelPath: opts.modelPath } : {}),
+    });
+  }
+  const t1 = performance.now();
+  const { snn, onnx } = convert(model, thresholds, opts.snn ?? {});
+  const t2 = performance.now();
+  const r = await compareAnnSnn(model, onnx, test, {
+    timesteps,
+    snn,
+    ...run,
+    ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
+    ...(opts.scatterPoints !== undefined ? { scatterPoints: opts.scatterPoints } : {}),
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+  });
+  const t3 = performance.now();
+  const T = timesteps[timesteps.length - 1]!;
+  let raster;
+  if (opts.raster !== false) {
+    const sample = opts.raster?.sample ?? 0;
+    if (!(Number.isInteger(sample) && sample >= 0 && sample < test.count)) {
+      throw new Onnx2SnnError(ErrorCodes.OPTION, `report.sample: the raster sample ${sample} is not one of the ${test.count} evaluated samples`, { option: 'report.sample', actual: sample });
+    }
+    raster = spikeRaster(snn, test, T, { ...(opts.raster ?? {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+  }
+  const t4 = performance.now();
+  const statsBySite = new Map(thresholds.layers.map((l) => [l.site, l.stats]));
+  const ctx = layerContext(snn);
+  const ctxBySite = new Map(snn.layers.map((l, i) => [l.output, ctx[i]!]));
+  const layers: EvalLayer[] = r.layers.map((l) => {
+    const st = statsBySite.get(l.site);
+    const c = ctxBySite.get(l.site);
+    return {
+      name: l.name,
+      site: l.site,
+      threshold: typeof l.threshold === 'number' ? l.threshold : [...l.threshold],
+      spikeRate: l.spikeRate,
+      correlation: l.correlation,
+      neurons: l.neurons,
+      silent: l.silent,
+      saturated: l.saturated,
+      ...(st ? { stats: { max: st.max, p99: st.p99, p99_9: st.p99_9, p99_99: st.p99_99 } } : {}),
+      ...(c?.from ? { from: c.from } : {}),
+      ...(c ? { feeds: c.feeds } : {}),
+      scatter: l.scatter,
+    };
+  });
+  const last = r.snn.find((s) => s.timesteps === T);
+  // the readout neurons of --readout spikes have no ANN activation to compare with
+  const compared = layers.filter((l) => l.site !== snn.readout);
+  const diagnosis = diagnose({
+    layers: compared,
+    timesteps: T,
+    annAccuracy: r.ann.accuracy,
+    ...(last ? { snnAccuracy: last.accuracy } : {}),
+    method: thresholds.method,
+    encoding: snn.options.encoding,
+    minCorrelation: opts.minCorrelation ?? DEFAULT_MIN_CORRELATION,
+  });
+  return {
+    model: opts.modelPath ?? model.source ?? '',
+    dataset: test.source,
+    samples: test.count,
+    engine: 'onnxruntime',
+    device: opts.device ?? 'cpu',
+    ann: { accuracy: r.ann.accuracy, top5: r.ann.top5, ...(opts.predictions ? { predictions: Array.from(r.ann.predictions) } : {}) },
+    snn: r.snn.map((s) => ({ timesteps: s.timesteps, accuracy: s.accuracy, agreement: s.agreement, ...(opts.predictions ? { predictions: Array.from(s.predictions) } : {}) })),
+    layers,
+    ...(r.ops ? { ops: r.ops } : {}),
+    ...(raster ? { raster } : {}),
+    diagnosis,
+    conversion: {
+      ...snn.options,
+      method: thresholds.method,
+      calibration: thresholds.calibration,
+      inputMax: thresholds.input.max,
+      ...(opts.thresholdsPath ? { thresholds: opts.thresholdsPath } : {}),
+    },
+    ...(opts.config !== undefined ? { config: opts.config } : {}),
+    seconds: {
+      calibrate: (t1 - t0) / 1000,
+      convert: (t2 - t1) / 1000,
+      simulate: (t3 - t2) / 1000,
+      raster: (t4 - t3) / 1000,
+      total: (performance.now() - t0) / 1000,
+    },
+  };
+}
