@@ -58,6 +58,9 @@ export interface ThresholdsLayer {
   readonly scale: number | number[];
   /** Per-channel extra input current from layer-wise calibration (calibration/layerwise.ts); absent = none. */
   readonly bias?: number[];
+  /** Polynomial neurons: this layer's (fine-tuned) normalised polynomial and input gain (calibration/finetune.ts). */
+  readonly poly?: number[];
+  readonly gain?: number;
 }
 
 export interface ThresholdsInput {

@@ -28,3 +28,14 @@ export { emitOnnx } from './snn/emit.js';
 export { simulateReference, type SimOptions, type SimResult } from './snn/reference.js';
 export { simulateDataset, snnInfo, type SnnRunOptions, type SnnRunResult } from './snn/simulate.js';
 export { DEFAULT_SNN_OPTIONS, type SnnOptions, type NeuronKind, type ResetMode, type Readout, type Encoding } from './snn/types.js';
+// evaluation record, report, diagnostics, operation counts, configuration
+export { evaluate, DEFAULT_TIMESTEPS, type EvaluateOptions } from './report/evaluate.js';
+export type { EvalRecord, EvalLayer, Raster, RasterLayer } from './report/types.js';
+export { renderReport, type ReportOptions } from './report/html.js';
+export { reportCharts, type Chart } from './report/charts.js';
+export { svgToPng } from './report/png.js';
+export { spikeRaster, type RasterOptions } from './report/raster.js';
+export { diagnose, diagnosisText, DEFAULT_MIN_CORRELATION, type Diagnosis, type DiagnoseInput, type DiagnoseLayer, type Cause } from './eval/diagnose.js';
+export { opsPlan, opsReport, SynopsCounter, convFanout, ENERGY_PJ, type OpsReport, type LayerOps, type EnergyEstimate, type OpsKind } from './eval/ops.js';
+export { ConfigSchema, configJsonSchema, type Config, type ConfigInput } from './config/schema.js';
+export { parseConfig, readConfigFile, resolveConfig, mergeConfig, preprocessOf, calibPreprocessOf, snnOptionsOf } from './config/load.js';

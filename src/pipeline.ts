@@ -81,8 +81,12 @@ export function convert(model: Model, thresholds: ThresholdsFile, options: Parti
   for (const [k, v] of scalesBySite(thresholds)) scales.set(k, typeof v === 'number' ? v : Array.from(v));
   const opts = { ...DEFAULT_SNN_OPTIONS, ...options };
   const biases = new Map<string, readonly number[]>();
-  for (const l of thresholds.layers) if (l.bias) biases.set(l.site, l.bias);
-  const snn = buildSnn(model, scales, { ...opts, inputMax: thresholds.input.max, biases });
+  const polys = new Map<string, { poly: readonly number[]; gain: number }>();
+  for (const l of thresholds.layers) {
+    if (l.bias) biases.set(l.site, l.bias);
+    if (l.poly && opts.neuron === 'poly') polys.set(l.site, { poly: l.poly, gain: l.gain ?? 1 });
+  }
+  const snn = buildSnn(model, scales, { ...opts, inputMax: thresholds.input.max, biases, polys });
   const onnx = emitOnnx(snn, {
     extra: {
       'onnx2snn.calibration': JSON.stringify({ method: thresholds.method, data: thresholds.calibration.data, samples: thresholds.calibration.samples }),

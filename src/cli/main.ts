@@ -6,6 +6,7 @@ import { ce } from './render.js';
 import { registerEval } from './commands/eval.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerCalibrate, registerConvert } from './commands/convert.js';
+import { registerReport } from './commands/report.js';
 import { registerSimulate } from './commands/simulate.js';
 
 const program = new Command();
@@ -21,6 +22,7 @@ registerEval(program);
 registerCalibrate(program);
 registerConvert(program);
 registerSimulate(program);
+registerReport(program);
 
 async function main(): Promise<void> {
   try {

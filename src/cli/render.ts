@@ -27,32 +27,66 @@ export function table(header: readonly string[], rows: readonly (readonly string
   return [c.bold(fmt(header)), fmt(header.map((_, i) => '─'.repeat(w[i]!))), ...rows.map(fmt)].join('\n');
 }
 
-/** Progress reporter: a bar redrawn in place on a TTY, a line every ~10 s otherwise; silent when quiet. */
-export function progressReporter(quiet: boolean): (e: ProgressEvent) => void {
+const UNITS: Record<string, string> = { raster: 'steps' };
+
+function fmtSecs(s: number): string {
+  if (!Number.isFinite(s) || s < 0) return '';
+  if (s < 60) return `${s.toFixed(0)}s`;
+  return `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
+}
+
+/**
+ * Progress reporter: on a TTY a bar redrawn in place on stderr with the rate (samples/s; for the
+ * SNN also sample-steps/s and the batch number) and the time left; otherwise a plain line every
+ * ~10 s while a phase runs, and one when it ends if it printed any; silent when quiet.
+ */
+export function progressReporter(quiet: boolean, opts: { tty?: boolean; write?: (s: string) => void; interval?: number } = {}): (e: ProgressEvent) => void {
   if (quiet) return () => {};
-  const tty = Boolean(process.stderr.isTTY);
+  const tty = opts.tty ?? Boolean(process.stderr.isTTY);
+  const write = opts.write ?? ((s: string) => void process.stderr.write(s));
+  const interval = opts.interval ?? 10_000;
   let last = 0;
-  const started = new Map<string, number>();
+  let printed = false;
+  const phases = new Map<string, { start: number; batches: number; lastDone: number }>();
   return (e) => {
     const now = Date.now();
-    if (!started.has(e.phase) || e.done === 0) started.set(e.phase, now);
+    let p = phases.get(e.phase);
+    if (!p || e.done < p.lastDone) {
+      p = { start: now, batches: 0, lastDone: 0 };
+      phases.set(e.phase, p);
+      if (!tty) last = now;
+    }
+    if (e.done > p.lastDone) p.batches++;
+    const step = p.lastDone === 0 ? e.done : e.done - p.lastDone;
+    p.lastDone = e.done;
     const done = e.done >= e.total;
+    const secs = (now - p.start) / 1000;
+    const unit = UNITS[e.phase] ?? 'samples';
+    const rate = secs > 0 ? e.done / secs : 0;
+    const T = /T=(\d+)/.exec(e.detail ?? '')?.[1];
+    const batches = step > 0 && e.phase !== 'raster' ? Math.ceil(e.total / step) : 0;
+    const parts = [
+      `${e.done}/${e.total} ${unit}`,
+      ...(rate > 0 ? [`${rate >= 100 ? rate.toFixed(0) : rate.toFixed(1)} ${unit}/s`] : []),
+      ...(T && rate > 0 ? [`${(rate * Number(T)).toFixed(0)} sample-steps/s`] : []),
+      ...(batches > 1 ? [`batch ${p.batches}/${Math.max(batches, p.batches)}`] : []),
+      ...(!done && rate > 0 ? [`${fmtSecs((e.total - e.done) / rate)} left`] : []),
+    ];
+    const label = `${e.phase}${e.detail ? ` ${e.detail}` : ''}`;
     if (!tty) {
-      // plain lines for logs: one every 10 s while a phase runs, and its end if it ran that long
-      if (last === 0) last = now;
-      if (now - last < 10_000) return;
-      last = done ? 0 : now;
-      process.stderr.write(`${e.phase}${e.detail ? ` ${e.detail}` : ''}: ${e.done}/${e.total}\n`);
+      // plain lines for logs: one every ~10 s while a phase runs, and its end if it printed before
+      if (done ? !printed : now - last < interval) return;
+      last = now;
+      printed = !done;
+      write(`${label}: ${parts.join(', ')}${done ? ` (${fmtSecs(secs)})` : ''}\n`);
       return;
     }
     if (now - last < 100 && !done) return;
     last = now;
     const width = 30;
     const f = e.total ? e.done / e.total : 1;
-    const secs = (now - (started.get(e.phase) ?? now)) / 1000;
-    const rate = secs > 0 ? `${(e.done / secs).toFixed(0)}/s` : '';
     const bar = '█'.repeat(Math.round(f * width)).padEnd(width, '░');
-    process.stderr.write(`\r${e.phase}${e.detail ? ` ${e.detail}` : ''} ${bar} ${e.done}/${e.total} ${rate}   `);
-    if (done) process.stderr.write('\r\x1b[K');
+    write(`\r${label} ${bar} ${parts.join(' · ')}   `);
+    if (done) write('\r\x1b[K');
   };
 }

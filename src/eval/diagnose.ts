@@ -31,6 +31,8 @@ export interface DiagnoseLayer {
   readonly stats?: { readonly max: number; readonly p99: number; readonly p99_9: number; readonly p99_99: number };
   /** Op type that produces the layer's input current (e.g. 'Conv', 'Add'). */
   readonly from?: string;
+  /** True when the input is a residual sum of two time-varying branches. */
+  readonly residual?: boolean;
   /** Op types that consume the layer's spikes (e.g. ['MaxPool']). */
   readonly feeds?: readonly string[];
 }
@@ -94,7 +96,7 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
   const activeShare = 1 - silent;
   const spikesPerActive = activeShare > 0 ? spikesPerNeuron / activeShare : 0;
   const pool = (l.feeds ?? []).some((f) => f === 'MaxPool' || f === 'GlobalMaxPool' || f === 'SpikingMaxPool' || f === 'SpikingGlobalMaxPool');
-  const residual = l.from === 'Add' || l.from === 'Sum';
+  const residual = Boolean(l.residual);
   const head = `Layer "${l.name}" (layer ${idx + 1} of ${input.layers.length}) is the first whose SNN rates stop following the ANN: correlation ${fmt(l.correlation, 3)} at T = ${T}, below ${min}.${acc}`;
   const advice: string[] = [];
   let cause: Cause;
@@ -102,7 +104,7 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
   const moreSteps = `Run more time steps (e.g. --timesteps ${[T * 2, T * 4].join(',')}): the rate of a neuron approaches its ANN activation with an error of about θ/T.`;
   if (l.stats && l.stats.max > 0 && theta > 1.5 * l.stats.max) {
     cause = 'threshold-too-high';
-    explanation = `Its threshold θ = ${fmt(theta)} is ${fmt(theta / l.stats.max, 2)} times the largest activation seen in calibration (${fmt(l.stats.max)}), so most inputs never charge a neuron up to θ: ${pctOf(silent)} of its neurons stay silent and the rest fire ${fmt(spikesPerActive, 2)} times in ${T} steps.`;
+    explanation = `Its threshold θ = ${fmt(theta)} is ${fmt(theta / l.stats.max, 2)} times the largest activation seen in calibration (${fmt(l.stats.max)}), so most inputs never charge a neuron up to θ: ${pctOf(silent)} of its neurons stay silent and the others fire ${spikesPerActive.toFixed(1)} times on average in ${T} steps.`;
     advice.push(`Recalibrate this layer: θ should be close to the 99.9th percentile of its activations (${fmt(l.stats.p99_9)}); rerun calibration (--method percentile:99.9) or fix the thresholds file.`);
     advice.push(moreSteps);
   } else if (!l.stats && silent > 0.97 && spikesPerNeuron < 0.05) {
@@ -117,7 +119,7 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
     advice.push('Channel-wise scales (--method channel-percentile:99.99) give each channel its own θ when a few channels have much larger activations.');
   } else if (spikesPerActive < 4) {
     cause = 'too-few-steps';
-    explanation = `Its neurons fire rarely: an active neuron spikes ${fmt(spikesPerActive, 2)} times in ${T} steps on average, so rate coding can only express a few levels (steps of θ/T = ${fmt(theta / T)}).`;
+    explanation = `Its neurons fire rarely: an active neuron spikes ${spikesPerActive.toFixed(1)} times in ${T} steps on average, so rate coding can only express a few levels (steps of θ/T = ${fmt(theta / T)}).`;
     advice.push(moreSteps);
     advice.push(`A lower percentile (e.g. --method percentile:99 instead of ${input.method ?? 'percentile:99.9'}) raises θ-normalised rates, at the price of clipping the largest activations.`);
   } else if (pool) {

@@ -53,12 +53,14 @@ export interface EvaluateOptions {
 }
 
 /** Op types that consume each neuron layer's spikes, and the op producing its input. */
-function layerContext(snn: SnnModel): { from?: string; feeds: string[] }[] {
+function layerContext(snn: SnnModel): { from?: string; residual: boolean; feeds: string[] }[] {
   const plain = (op: string) => op.replace(/^Spiking/, '');
   return snn.layers.map((l) => {
     const prod = snn.nodes.find((n) => n.outputs.includes(l.input));
     const feeds = snn.nodes.filter((n) => n.inputs.includes(l.output)).map((n) => plain(n.opType));
-    return { ...(prod ? { from: plain(prod.opType) } : {}), feeds: [...new Set(feeds)] };
+    // a residual sum adds two time-varying branches (a bias Add has one)
+    const residual = Boolean(prod && (prod.opType === 'Add' || prod.opType === 'Sum') && prod.inputs.filter((i) => snn.dynamic.has(i)).length >= 2);
+    return { ...(prod ? { from: plain(prod.opType) } : {}), residual, feeds: [...new Set(feeds)] };
   });
 }
 
@@ -119,6 +121,7 @@ export async function evaluate(model: Model, test: Dataset, opts: EvaluateOption
       saturated: l.saturated,
       ...(st ? { stats: { max: st.max, p99: st.p99, p99_9: st.p99_9, p99_99: st.p99_99 } } : {}),
       ...(c?.from ? { from: c.from } : {}),
+      ...(c?.residual ? { residual: true } : {}),
       ...(c ? { feeds: c.feeds } : {}),
       scatter: l.scatter,
     };

@@ -27,6 +27,8 @@ export interface EvalLayer {
   readonly stats?: { readonly max: number; readonly p99: number; readonly p99_9: number; readonly p99_99: number };
   /** Op type producing the layer's input current. */
   readonly from?: string;
+  /** True when its input is a residual sum of two time-varying branches. */
+  readonly residual?: boolean;
   /** Op types consuming its spikes. */
   readonly feeds?: string[];
   /** Sampled (ANN activation, SNN rate·θ) pairs among the neurons where either is non-zero. */

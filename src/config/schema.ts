@@ -1,0 +1,171 @@
+/**
+ * The one schema of every `eval` / `convert` / `calibrate` option (zod). From it come:
+ *   - the validation of config files (JSON or YAML, `--config FILE`): unknown keys are rejected at
+ *     every level, with their path;
+ *   - the command-line flags (each leaf carries its flag, the commands that have it and its help);
+ *   - the defaults (zod defaults, shown in --help);
+ *   - the published JSON Schema (schema/onnx2snn.config.schema.json, `npm run schema`).
+ * Flags override the file; the file overrides the defaults.
+ */
+import * as z from 'zod';
+import { DEFAULT_SNN_OPTIONS, type NeuronKind } from '../snn/types.js';
+
+export type CommandName = 'eval' | 'convert' | 'calibrate';
+
+export interface CliMeta {
+  /** Commander flag spelling, e.g. '--v-init <f>'; per command where it differs. */
+  readonly flag: string | Partial<Record<CommandName, string>>;
+  /** Commands that have this option. */
+  readonly commands: readonly CommandName[];
+  /** How a flag string becomes a value: a number, a comma-separated list of numbers, a boolean switch, or as is. */
+  readonly parse?: 'number' | 'numbers' | 'switch' | 'scale' | 'string';
+  /** Help text default shown when the default is not in the schema (e.g. depends on the command). */
+  readonly defaultText?: string;
+}
+
+/** Registry of the CLI metadata of each leaf. */
+export const cli = z.registry<CliMeta>();
+
+const ALL: readonly CommandName[] = ['eval', 'convert', 'calibrate'];
+const SNN: readonly CommandName[] = ['eval', 'convert'];
+const EVAL: readonly CommandName[] = ['eval'];
+
+const FRACTION = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*\/\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
+
+const dataSchema = z
+  .strictObject({
+    file: z.string().min(1).optional().describe('labelled test data: IDX (gz or plain), CIFAR-10 binary, or .npz with x and y').register(cli, { flag: '--data <file>', commands: EVAL }),
+    labels: z.string().min(1).optional().describe('labels file (IDX); default: derived from the images file name').register(cli, { flag: '--labels <file>', commands: EVAL }),
+    scale: z
+      .union([z.number(), z.string().regex(FRACTION, 'expected a number or a fraction such as 1/255')])
+      .optional()
+      .describe('multiply raw pixel values by this (a number, or a fraction such as "1/255")')
+      .register(cli, { flag: '--scale <s>', commands: ALL, parse: 'scale' }),
+    mean: z.array(z.number()).min(1).optional().describe('per-channel mean subtracted after scaling').register(cli, { flag: '--mean <a,b,c>', commands: ALL, parse: 'numbers' }),
+    std: z.array(z.number()).min(1).optional().describe('per-channel standard deviation divided by after the mean').register(cli, { flag: '--std <a,b,c>', commands: ALL, parse: 'numbers' }),
+    layout: z.enum(['nchw', 'nhwc']).default('nchw').describe('layout the model wants for image inputs').register(cli, { flag: '--layout <nchw|nhwc>', commands: ALL }),
+    limit: z.number().int().min(1).optional().describe('use at most this many test samples').register(cli, { flag: '--limit <n>', commands: EVAL, parse: 'number' }),
+    offset: z.number().int().min(0).default(0).describe('skip the first k test samples').register(cli, { flag: '--offset <k>', commands: EVAL, parse: 'number' }),
+  })
+  .describe('Test data and the preprocessing shared with the calibration data.');
+
+const calibrationSchema = z
+  .strictObject({
+    file: z.string().min(1).optional().describe('calibration data (same formats and preprocessing as the test data)').register(cli, { flag: '--calib <file>', commands: ALL }),
+    limit: z.number().int().min(1).default(1000).describe('calibration samples').register(cli, { flag: '--calib-limit <n>', commands: ALL, parse: 'number' }),
+    offset: z.number().int().min(0).default(0).describe('skip the first k calibration samples').register(cli, { flag: '--calib-offset <k>', commands: ALL, parse: 'number' }),
+    method: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('normalisation method: max, percentile:P, channel-max, channel-percentile:P')
+      .register(cli, { flag: '--method <m>', commands: ALL, defaultText: 'percentile:99.9' }),
+    thresholds: z.string().min(1).optional().describe('reuse thresholds written by `onnx2snn calibrate` instead of calibrating').register(cli, { flag: '--thresholds <file>', commands: SNN }),
+  })
+  .describe('Where the thresholds come from: calibration data and method, or a thresholds file.');
+
+const conversionSchema = z
+  .strictObject({
+    neuron: z
+      .enum(['if', 'lif', 'poly'] as const satisfies readonly NeuronKind[])
+      .default(DEFAULT_SNN_OPTIONS.neuron as 'if')
+      .describe('neuron model: integrate-and-fire, leaky, or polynomial (with conversion.poly)')
+      .register(cli, { flag: '--neuron <if|lif|poly>', commands: SNN }),
+    poly: z
+      .array(z.number())
+      .min(1)
+      .optional()
+      .describe("'poly' neurons: the normalised polynomial p(u), coefficients lowest degree first")
+      .register(cli, { flag: '--poly <c0,c1,...>', commands: SNN, parse: 'numbers' }),
+    beta: z.number().gt(0).lte(1).default(DEFAULT_SNN_OPTIONS.beta).describe('LIF leak factor β in (0, 1]').register(cli, { flag: '--beta <b>', commands: SNN, parse: 'number' }),
+    reset: z.enum(['subtract', 'zero']).default(DEFAULT_SNN_OPTIONS.reset).describe('reset after a spike').register(cli, { flag: '--reset <subtract|zero>', commands: SNN }),
+    vInit: z.number().gte(0).lt(1).default(DEFAULT_SNN_OPTIONS.vInit).describe('initial membrane potential as a fraction of the threshold, in [0, 1)').register(cli, { flag: '--v-init <f>', commands: SNN, parse: 'number' }),
+    readout: z.enum(['membrane', 'spikes']).default(DEFAULT_SNN_OPTIONS.readout).describe('output layer: non-spiking integrator or spike counts').register(cli, { flag: '--readout <membrane|spikes>', commands: SNN }),
+    encoding: z.enum(['current', 'poisson']).default(DEFAULT_SNN_OPTIONS.encoding).describe('input encoding').register(cli, { flag: '--encoding <current|poisson>', commands: SNN }),
+    seed: z.number().int().default(DEFAULT_SNN_OPTIONS.seed).describe('seed of the Poisson encoder').register(cli, { flag: '--seed <n>', commands: SNN, parse: 'number' }),
+  })
+  .describe('Conversion settings of the spiking network.');
+
+const evaluationSchema = z
+  .strictObject({
+    timesteps: z
+      .array(z.number().int().min(1).max(100_000))
+      .min(1)
+      .default([8, 16, 32, 64, 128, 256])
+      .describe('time steps to score')
+      .register(cli, { flag: '--timesteps <list>', commands: EVAL, parse: 'numbers' }),
+    annOnly: z.boolean().default(false).describe('evaluate the ANN only').register(cli, { flag: '--ann-only', commands: EVAL, parse: 'switch' }),
+    predictions: z.boolean().default(false).describe('include per-sample predictions in the JSON').register(cli, { flag: '--predictions', commands: EVAL, parse: 'switch' }),
+    minCorrelation: z
+      .number()
+      .gte(-1)
+      .lte(1)
+      .default(0.95)
+      .describe('diagnosis: name the first layer whose ANN/SNN correlation at the largest T is below this')
+      .register(cli, { flag: '--min-correlation <r>', commands: EVAL, parse: 'number' }),
+  })
+  .describe('What `eval` measures.');
+
+const runSchema = z
+  .strictObject({
+    batchSize: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe('samples per batch')
+      .register(cli, { flag: '--batch-size <n>', commands: ALL, parse: 'number', defaultText: '64; 256 for eval --ann-only' }),
+    device: z.enum(['cpu', 'webgpu', 'cuda']).default('cpu').describe('execution device (onnxruntime execution provider)').register(cli, { flag: '--device <cpu|webgpu|cuda>', commands: ALL }),
+    threads: z.number().int().min(1).optional().describe('onnxruntime intra-op threads (default: all cores)').register(cli, { flag: '--threads <n>', commands: ALL, parse: 'number' }),
+    quiet: z.boolean().default(false).describe('no progress output').register(cli, { flag: '-q, --quiet', commands: ALL, parse: 'switch' }),
+  })
+  .describe('How to run.');
+
+const outputSchema = z
+  .strictObject({
+    json: z.string().min(1).optional().describe('write the results as JSON').register(cli, { flag: '--json <file>', commands: EVAL }),
+    report: z.string().min(1).optional().describe('write a self-contained HTML report').register(cli, { flag: '--report <file>', commands: EVAL }),
+    plots: z.string().min(1).optional().describe('write every chart as SVG and PNG into this folder').register(cli, { flag: '--plots <dir>', commands: EVAL }),
+    snn: z.string().min(1).optional().describe('SNN ONNX file to write (e.g. model.snn.onnx)').register(cli, { flag: { convert: '-o, --output <file>' }, commands: ['convert'] }),
+    thresholds: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('thresholds JSON to write')
+      .register(cli, { flag: { convert: '--thresholds-out <file>', calibrate: '-o, --output <file>' }, commands: ['convert', 'calibrate'] }),
+  })
+  .describe('Files to write. The resolved configuration is saved next to each as <name>.config.json.');
+
+const reportSchema = z
+  .strictObject({
+    sample: z.number().int().min(0).default(0).describe('sample (index in the evaluated data) whose spike raster the report shows').register(cli, { flag: '--raster-sample <i>', commands: EVAL, parse: 'number' }),
+    rasterLayers: z.number().int().min(1).max(16).default(3).describe('neuron layers in the raster').register(cli, { flag: '--raster-layers <n>', commands: EVAL, parse: 'number' }),
+    rasterNeurons: z.number().int().min(1).max(512).default(48).describe('neurons per raster layer').register(cli, { flag: '--raster-neurons <n>', commands: EVAL, parse: 'number' }),
+    scatterLayer: z.string().min(1).optional().describe('layer whose ANN-vs-SNN scatter is shown first (default: the diagnosed or least correlated layer)').register(cli, { flag: '--scatter-layer <name>', commands: EVAL }),
+  })
+  .describe('What the report shows.');
+
+export const ConfigSchema = z
+  .strictObject({
+    $schema: z.string().optional().describe('path or URL of this JSON Schema (for editors)'),
+    model: z.string().min(1).optional().describe('the ONNX model (the positional argument overrides it)'),
+    data: dataSchema.prefault({}),
+    calibration: calibrationSchema.prefault({}),
+    conversion: conversionSchema.prefault({}),
+    evaluation: evaluationSchema.prefault({}),
+    run: runSchema.prefault({}),
+    output: outputSchema.prefault({}),
+    report: reportSchema.prefault({}),
+  })
+  .describe('onnx2snn configuration: every option of `onnx2snn eval`, `convert` and `calibrate`.');
+
+/** A resolved configuration: defaults applied. */
+export type Config = z.output<typeof ConfigSchema>;
+/** What a config file may contain. */
+export type ConfigInput = z.input<typeof ConfigSchema>;
+
+/** The published JSON Schema (draft 2020-12) of config files. */
+export function configJsonSchema(): Record<string, unknown> {
+  const js = z.toJSONSchema(ConfigSchema, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
+  return { $schema: js['$schema'], title: 'onnx2snn configuration', ...js };
+}
