@@ -11,6 +11,9 @@ import { compareAnnSnn } from '../src/eval/compare.js';
 import { DEFAULT_METHOD, calibrate, convert, loadModel } from '../src/pipeline.js';
 import { BUNDLED_MODELS } from './models.js';
 import { calibrateLayerwise } from '../calibration/layerwise.js';
+import { finetuneNeurons } from '../calibration/finetune.js';
+import { qifPolynomial } from '../src/snn/poly.js';
+import type { SnnOptions } from '../src/snn/types.js';
 
 const { values } = parseArgs({
   options: {
@@ -24,9 +27,23 @@ const { values } = parseArgs({
     out: { type: 'string', default: 'accuracy.json' },
     // layer-wise bias calibration at these T (comma list; 'none' = off); one row per value
     layerwise: { type: 'string', default: 'none' },
+    // polynomial neurons: --poly p0,p1,p2 (normalised, lowest degree first) or --qif a,u1,u2
+    poly: { type: 'string' },
+    qif: { type: 'string' },
+    // fine-tune the polynomial neurons at this T on --finetune-samples calibration samples (0 = off)
+    finetune: { type: 'string', default: '0' },
+    'finetune-samples': { type: 'string', default: '256' },
+    'finetune-epochs': { type: 'string', default: '3' },
   },
 });
 const ts = values.timesteps!.split(',').map(Number);
+const q = values.qif?.split(',').map(Number);
+const polyOpts: Partial<SnnOptions> = values.poly
+  ? { neuron: 'poly', poly: values.poly.split(',').map(Number) }
+  : q
+    ? { neuron: 'poly', poly: qifPolynomial(q[0]!, q[1]!, q[2]!) }
+    : {};
+const neuronLabel = values.poly ? `poly(${values.poly})` : q ? `QIF(${values.qif})` : values.neuron!;
 const rows: Record<string, unknown>[] = [];
 const lines: string[] = [`| model | method | v0/θ | ANN | ${ts.map((t) => `T=${t}`).join(' | ')} | agreement T=${ts[ts.length - 1]} |`, `|---|---|---|---|${ts.map(() => '---').join('|')}|---|`];
 for (const bm of BUNDLED_MODELS) {
@@ -38,10 +55,14 @@ for (const bm of BUNDLED_MODELS) {
     const plain = await calibrate(model, calib, { method, modelPath: bm.file });
     for (const lw of values.layerwise!.split(','))
     for (const vInit of values.vinit!.split(',').map(Number)) {
-      const th = lw === 'none' ? plain : await calibrateLayerwise(model, plain, calib, { timesteps: Number(lw), snnOptions: { vInit } });
-      const label = lw === 'none' ? method : th.method;
+      let th = lw === 'none' ? plain : await calibrateLayerwise(model, plain, calib, { timesteps: Number(lw), snnOptions: { vInit, ...polyOpts } });
+      if (Number(values.finetune) > 0) {
+        const train = loadDataset(bm.calib, { ...bm.pre, limit: Number(values['finetune-samples']) });
+        th = (await finetuneNeurons(model, th, train, { vInit, ...polyOpts }, { timesteps: Number(values.finetune), epochs: Number(values['finetune-epochs']), seed: 0 })).thresholds;
+      }
+      const label = `${lw === 'none' && Number(values.finetune) === 0 ? method : th.method}${neuronLabel === 'if' ? '' : `, ${neuronLabel}`}`;
       const t0 = performance.now();
-      const { onnx } = convert(model, th, { vInit, neuron: values.neuron as 'if' | 'lif', encoding: values.encoding as 'current' | 'poisson' });
+      const { onnx } = convert(model, th, { vInit, neuron: values.neuron as 'if' | 'lif', encoding: values.encoding as 'current' | 'poisson', ...polyOpts });
       const r = await compareAnnSnn(model, onnx, test, { timesteps: ts });
       const secs = (performance.now() - t0) / 1000;
       const p = (x: number) => (100 * x).toFixed(2);

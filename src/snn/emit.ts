@@ -137,6 +137,8 @@ export function emitOnnx(snn: SnnModel, meta: EmitMeta = {}): Model {
 
   // dynamic nodes, with neurons and spiking pools lowered
   const layerIndex = new Map(snn.layers.map((l, i) => [l.name, i]));
+  /** Neuron layer outputs → their spike-count state and 0/1 spikes inside the body. */
+  const neuronTensors = new Map<string, { count: string; spike: string; layer: (typeof snn.layers)[number] }>();
   for (const n of dynamicNodes) {
     const ins = n.inputs.map((i) => (poisson && i === x ? xIn : i));
     if (n.domain !== 'onnx2snn') {
@@ -195,18 +197,36 @@ export function emitOnnx(snn: SnnModel, meta: EmitMeta = {}): Model {
         node(body, 'Mul', [v1, keep], [v.outName]);
       }
       node(body, 'Add', [cnt.inName, sf], [cnt.outName]);
+      neuronTensors.set(n.outputs[0]!, { count: cnt.outName, spike: sf, layer: l });
       continue;
     }
     // SpikingMaxPool / SpikingGlobalMaxPool
     const inDims = snn.dims.get(n.inputs[0]!)!;
-    const acc = carry(`pool_${n.name}`, initState(`pool_${n.name}`, float32(inDims, new Float32Array(inDims.reduce((a, b) => a * b, 1)))));
-    node(body, 'Add', [acc.inName, ins[0]!], [acc.outName]);
-    const idx = fresh(`${n.name}_argmax`), flat = fresh(`${n.name}_flat`), ignored = fresh(`${n.name}_max`);
-    const attrs =
+    const poolAttrs =
       n.opType === 'SpikingGlobalMaxPool'
         ? { kernel_shape: A.ints(inDims.slice(1)) }
         : Object.fromEntries(Object.entries(n.attrs).filter(([key]) => key !== 'storage_order'));
-    body.push({ name: fresh(`${n.name}_pool`), opType: 'MaxPool', domain: '', inputs: [acc.outName], outputs: [ignored, idx], attrs });
+    const src = neuronTensors.get(n.inputs[0]!);
+    if (src) {
+      // over a neuron layer: max of key = 2·count − s, output θ·(key is odd): a plain MaxPool, no Gather
+      const twice = fresh(`${n.name}_2count`), key = fresh(`${n.name}_key`), kmax = fresh(`${n.name}_kmax`);
+      const half = fresh(`${n.name}_half`), fl = fresh(`${n.name}_floor`), even = fresh(`${n.name}_even`), odd = fresh(`${n.name}_odd`);
+      node(body, 'Mul', [src.count, konst('f_two', float32([], [2]))], [twice]);
+      node(body, 'Sub', [twice, src.spike], [key]);
+      body.push({ name: fresh(`${n.name}_pool`), opType: 'MaxPool', domain: '', inputs: [key], outputs: [kmax], attrs: poolAttrs });
+      node(body, 'Mul', [kmax, konst('f_half', float32([], [0.5]))], [half]);
+      node(body, 'Floor', [half], [fl]);
+      node(body, 'Mul', [fl, konst('f_two', float32([], [2]))], [even]);
+      node(body, 'Sub', [kmax, even], [odd]);
+      const th = src.layer.threshold;
+      const thPool = typeof th === 'number' ? float32([], [th]) : float32([th.length, ...new Array<number>(inDims.length - 1).fill(1)], th);
+      node(body, 'Mul', [odd, konst(`${n.name}_theta`, thPool)], [n.outputs[0]!]);
+      continue;
+    }
+    const acc = carry(`pool_${n.name}`, initState(`pool_${n.name}`, float32(inDims, new Float32Array(inDims.reduce((a, b) => a * b, 1)))));
+    node(body, 'Add', [acc.inName, ins[0]!], [acc.outName]);
+    const idx = fresh(`${n.name}_argmax`), flat = fresh(`${n.name}_flat`), ignored = fresh(`${n.name}_max`);
+    body.push({ name: fresh(`${n.name}_pool`), opType: 'MaxPool', domain: '', inputs: [acc.outName], outputs: [ignored, idx], attrs: poolAttrs });
     node(body, 'Reshape', [ins[0]!, konst('flat_shape', int64([1], [-1]))], [flat]);
     node(body, 'Gather', [flat, idx], [n.outputs[0]!], { axis: A.int(0) });
   }

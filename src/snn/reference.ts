@@ -8,9 +8,14 @@
  *     evaluated once before the loop;
  *   - dynamic nodes run in topological order with the op rules of converters/;
  *   - a neuron layer integrates its current and emits θ·s (src/snn/neuron.ts);
- *   - a spiking max pool adds its input to a running sum and, per window, passes the current input
- *     of the position with the largest running sum (the input with the highest spike count so far,
- *     SNN Toolbox's rule; ties go to the first position in scan order, as onnxruntime's MaxPool);
+ *   - a spiking max pool passes, per window, the current input of the position with the highest
+ *     spike count (SNN Toolbox's rule, not a max over one step's spikes). When its input is a
+ *     neuron layer the key is 2·count − s = 2·(count before this step) + s: the highest count
+ *     before this step wins, and among equal counts a neuron spiking now; the pooled output is
+ *     then whether the largest key is odd, which a plain MaxPool computes. On any other
+ *     time-varying input it keeps a running sum of the input (this step included) and passes the
+ *     input at the position of the largest sum; ties go to the first position in scan order, as
+ *     onnxruntime's MaxPool does;
  *   - the readout tensor is summed over steps (membrane of a non-spiking integrator).
  */
 import { ruleFor } from '../../converters/registry.js';
@@ -81,6 +86,27 @@ function spikingPoolPlan(node: Node, dims: readonly number[], opset: number): Po
   return { windows, inPer: C * H * W, outPer: windows.length };
 }
 
+/** Pool over a neuron layer's output: key = 2·count − s (count after this step), output θ·s of the largest key. */
+function spikingPoolOverNeurons(plan: PoolPlan, x: Float32Array, count: Float32Array, n: number, out: Float32Array): void {
+  for (let b = 0; b < n; b++) {
+    const ib = b * plan.inPer;
+    const ob = b * plan.outPer;
+    for (let o = 0; o < plan.outPer; o++) {
+      const w = plan.windows[o]!;
+      let best = w[0]!;
+      let bk = 2 * count[ib + best]! - (x[ib + best]! > 0 ? 1 : 0);
+      for (let k = 1; k < w.length; k++) {
+        const key = 2 * count[ib + w[k]!]! - (x[ib + w[k]!]! > 0 ? 1 : 0);
+        if (key > bk) {
+          bk = key;
+          best = w[k]!;
+        }
+      }
+      out[ob + o] = x[ib + best]!;
+    }
+  }
+}
+
 function spikingPoolStep(plan: PoolPlan, x: Float32Array, acc: Float32Array, n: number, out: Float32Array): void {
   for (let i = 0; i < x.length; i++) acc[i] = Math.fround(acc[i]! + x[i]!);
   for (let b = 0; b < n; b++) {
@@ -129,6 +155,7 @@ export function simulateReference(snn: SnnModel, x: Float32Array, n: number, opt
   } else values.set(snn.inputName, f32(inDims, x));
 
   const layerOf = new Map(snn.layers.map((l, i) => [l.name, i]));
+  const layerOfOutput = new Map(snn.layers.map((l, i) => [l.output, i]));
   const thetas = snn.layers.map((l) => expandThreshold(l.threshold, l.dims));
   const extras = snn.layers.map((l, i) => extraCurrent(thetas[i]!, l.dims, l.bias, o));
   const polys: (PolyParams | undefined)[] = snn.layers.map((l, i) => (l.poly ? { coef: polyCoefficients(l.poly, thetas[i]!), gain: l.gain ?? 1 } : undefined));
@@ -152,7 +179,9 @@ export function simulateReference(snn: SnnModel, x: Float32Array, n: number, opt
           pools.set(node, p);
         }
         const out = new Float32Array(n * p.plan.outPer);
-        spikingPoolStep(p.plan, xin.data as Float32Array, p.acc, n, out);
+        const src = layerOfOutput.get(node.inputs[0]!);
+        if (src !== undefined) spikingPoolOverNeurons(p.plan, xin.data as Float32Array, states[src]!.count, n, out);
+        else spikingPoolStep(p.plan, xin.data as Float32Array, p.acc, n, out);
         const od = snn.dims.get(node.outputs[0]!)!;
         values.set(node.outputs[0]!, f32([n, ...od], out));
       }
