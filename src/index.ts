@@ -20,7 +20,7 @@ export { evaluateAnn, type AnnOptions, type AnnResult } from './eval/ann.js';
 export { inspectModel, type InspectReport } from './eval/inspect.js';
 export { compareAnnSnn, type CompareOptions, type CompareResult, type LayerReport, type SnnAtT } from './eval/compare.js';
 export type { ProgressEvent, ProgressFn } from './eval/progress.js';
-export { loadModel, calibrate, convert, checkThresholdsFor, calibrationSites, DEFAULT_METHOD, type CalibrateOptions, type ConvertResult } from './pipeline.js';
+export { loadModel, calibrate, convert, refineThresholds, checkThresholdsFor, calibrationSites, DEFAULT_METHOD, type CalibrateOptions, type ConvertResult, type RefineOptions } from './pipeline.js';
 export { readThresholds, writeThresholds, formatThresholds, type ThresholdsFile } from '../calibration/thresholds.js';
 export { listMethods, parseMethod } from '../calibration/registry.js';
 export { buildSnn, type SnnModel } from './snn/build.js';
@@ -39,3 +39,8 @@ export { diagnose, diagnosisText, DEFAULT_MIN_CORRELATION, type Diagnosis, type 
 export { opsPlan, opsReport, SynopsCounter, convFanout, ENERGY_PJ, type OpsReport, type LayerOps, type EnergyEstimate, type OpsKind } from './eval/ops.js';
 export { ConfigSchema, configJsonSchema, type Config, type ConfigInput } from './config/schema.js';
 export { parseConfig, readConfigFile, resolveConfig, mergeConfig, preprocessOf, calibPreprocessOf, snnOptionsOf } from './config/load.js';
+// low-latency calibration, polynomial (LNM/QIF) neurons, NIR export
+export { calibrateLayerwise, type LayerwiseOptions } from '../calibration/layerwise.js';
+export { finetuneNeurons, type FinetuneOptions, type FinetuneResult } from '../calibration/finetune.js';
+export { qifPolynomial, fitInputGain, polyRate, transferCurve } from './snn/poly.js';
+export { toNir, writeNir, readNir, simulateNir, type NirGraph, type NirNode } from './nir/index.js';

@@ -4,6 +4,8 @@
  * No printing; progress through callbacks; typed results.
  */
 import { collectStatistics } from '../calibration/collect.js';
+import { finetuneNeurons } from '../calibration/finetune.js';
+import { calibrateLayerwise } from '../calibration/layerwise.js';
 import { parseMethod } from '../calibration/registry.js';
 import { reluSites, type SiteInfo } from '../calibration/sites.js';
 import { buildThresholds, modelHash, scalesBySite, validateThresholds, type ThresholdsFile } from '../calibration/thresholds.js';
@@ -62,6 +64,44 @@ export async function calibrate(model: Model, calib: Dataset, opts: CalibrateOpt
     },
   );
   return buildThresholds(model, stats, method, { model: opts.modelPath ?? model.source ?? '', data: calib.source, samples: calib.count, sites });
+}
+
+export interface RefineOptions {
+  /** Layer-wise bias calibration (Li et al. 2021) tuned for this many steps. */
+  readonly biasCalibration?: number;
+  /** Fine-tune polynomial neurons with a surrogate gradient at this many steps. */
+  readonly finetune?: { readonly timesteps: number; readonly epochs?: number; readonly samples?: number; readonly seed?: number; readonly learningRate?: number };
+  readonly snn?: Partial<SnnOptions>;
+  readonly batchSize?: number;
+  readonly device?: Device;
+  readonly threads?: number;
+  readonly onProgress?: ProgressFn;
+}
+
+/**
+ * The post-conversion calibrations, in order: layer-wise bias calibration, then fine-tuning of
+ * polynomial neurons. Both run on the calibration data and return a new thresholds file.
+ */
+export async function refineThresholds(model: Model, thresholds: ThresholdsFile, calib: Dataset, opts: RefineOptions): Promise<ThresholdsFile> {
+  let t = thresholds;
+  const run = { ...(opts.device ? { device: opts.device } : {}), ...(opts.threads ? { threads: opts.threads } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) };
+  if (opts.biasCalibration) {
+    t = await calibrateLayerwise(model, t, calib, { timesteps: opts.biasCalibration, ...(opts.snn ? { snnOptions: opts.snn } : {}), ...(opts.batchSize ? { batchSize: opts.batchSize } : {}), ...run });
+  }
+  if (opts.finetune) {
+    const f = opts.finetune;
+    const train = f.samples && f.samples < calib.count ? { ...calib, count: f.samples, x: calib.x.subarray(0, (calib.x.length / calib.count) * f.samples), labels: calib.labels.subarray(0, f.samples) } : calib;
+    t = (
+      await finetuneNeurons(model, t, train, opts.snn ?? {}, {
+        timesteps: f.timesteps,
+        ...(f.epochs ? { epochs: f.epochs } : {}),
+        ...(f.seed !== undefined ? { seed: f.seed } : {}),
+        ...(f.learningRate ? { learningRate: f.learningRate } : {}),
+        ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      })
+    ).thresholds;
+  }
+  return t;
 }
 
 /** Checks that a thresholds file belongs to this model. */

@@ -1,4 +1,4 @@
-/** Dataset flags shared by eval, calibrate, convert and simulate. */
+/** Dataset flags of `simulate` (eval, calibrate and convert derive theirs from the config schema, src/config/). */
 import type { Command } from 'commander';
 import type { Preprocess } from '../data/types.js';
 import { optionError, parseChoice, parseNumber, parseNumberList, parseScale } from './options.js';

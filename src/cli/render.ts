@@ -47,12 +47,12 @@ export function progressReporter(quiet: boolean, opts: { tty?: boolean; write?: 
   const interval = opts.interval ?? 10_000;
   let last = 0;
   let printed = false;
-  const phases = new Map<string, { start: number; batches: number; lastDone: number }>();
+  const phases = new Map<string, { start: number; first: number; batches: number; lastDone: number }>();
   return (e) => {
     const now = Date.now();
     let p = phases.get(e.phase);
     if (!p || e.done < p.lastDone) {
-      p = { start: now, batches: 0, lastDone: 0 };
+      p = { start: now, first: e.done, batches: 0, lastDone: 0 };
       phases.set(e.phase, p);
       if (!tty) last = now;
     }
@@ -62,7 +62,8 @@ export function progressReporter(quiet: boolean, opts: { tty?: boolean; write?: 
     const done = e.done >= e.total;
     const secs = (now - p.start) / 1000;
     const unit = UNITS[e.phase] ?? 'samples';
-    const rate = secs > 0 ? e.done / secs : 0;
+    // measured from the first event of the phase (which may already count a batch)
+    const rate = secs > 0 ? (e.done - p.first) / secs : 0;
     const T = /T=(\d+)/.exec(e.detail ?? '')?.[1];
     const batches = step > 0 && e.phase !== 'raster' ? Math.ceil(e.total / step) : 0;
     const parts = [

@@ -3,6 +3,7 @@
  * the precedence defaults < file < flags, and the mapping of a resolved config to library options.
  * Every problem is an E_OPTION naming the file and the key path (or the flag).
  */
+import { qifPolynomial } from '../snn/poly.js';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import * as z from 'zod';
@@ -212,5 +213,20 @@ export function calibPreprocessOf(c: Config, scaleName = '--scale'): Preprocess 
 }
 
 export function snnOptionsOf(c: Config): SnnOptions {
-  return { ...c.conversion };
+  const { qif, ...conv } = c.conversion;
+  if (qif) {
+    if (conv.poly) throw new Onnx2SnnError(ErrorCodes.OPTION, '--qif and --poly both give the polynomial; use one', { option: 'qif' });
+    return { ...conv, neuron: 'poly', poly: qifPolynomial(qif[0]!, qif[1]!, qif[2]!) };
+  }
+  if (conv.neuron === 'poly' && !conv.poly) throw new Onnx2SnnError(ErrorCodes.OPTION, '--neuron poly needs --poly c0,c1,... (or --qif a,u1,u2)', { option: 'poly' });
+  return conv;
+}
+
+/** The post-conversion calibrations requested (pipeline.refineThresholds options). */
+export function refineOf(c: Config): { biasCalibration?: number; finetune?: { timesteps: number; epochs: number; samples: number; seed: number } } {
+  const k = c.calibration;
+  return {
+    ...(k.biasCalibration ? { biasCalibration: k.biasCalibration } : {}),
+    ...(k.finetune ? { finetune: { timesteps: k.finetune, epochs: k.finetuneEpochs, samples: k.finetuneSamples, seed: k.finetuneSeed } } : {}),
+  };
 }

@@ -61,6 +61,23 @@ const calibrationSchema = z
       .describe('normalisation method: max, percentile:P, channel-max, channel-percentile:P')
       .register(cli, { flag: '--method <m>', commands: ALL, defaultText: 'percentile:99.9' }),
     thresholds: z.string().min(1).optional().describe('reuse thresholds written by `onnx2snn calibrate` instead of calibrating').register(cli, { flag: '--thresholds <file>', commands: SNN }),
+    biasCalibration: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe('layer-wise bias calibration after conversion (Li et al. 2021), tuned for this many time steps')
+      .register(cli, { flag: '--bias-calibration <T>', commands: ALL, parse: 'number' }),
+    finetune: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe('fine-tune polynomial neurons (coefficients and thresholds) with a surrogate gradient at this many time steps')
+      .register(cli, { flag: '--finetune <T>', commands: ALL, parse: 'number' }),
+    finetuneEpochs: z.number().int().min(1).default(3).describe('fine-tuning epochs').register(cli, { flag: '--finetune-epochs <n>', commands: ALL, parse: 'number' }),
+    finetuneSamples: z.number().int().min(1).default(256).describe('calibration samples used for fine-tuning').register(cli, { flag: '--finetune-samples <n>', commands: ALL, parse: 'number' }),
+    finetuneSeed: z.number().int().default(0).describe('seed of the fine-tuning batch order').register(cli, { flag: '--finetune-seed <n>', commands: ALL, parse: 'number' }),
   })
   .describe('Where the thresholds come from: calibration data and method, or a thresholds file.');
 
@@ -70,16 +87,22 @@ const conversionSchema = z
       .enum(['if', 'lif', 'poly'] as const satisfies readonly NeuronKind[])
       .default(DEFAULT_SNN_OPTIONS.neuron as 'if')
       .describe('neuron model: integrate-and-fire, leaky, or polynomial (with conversion.poly)')
-      .register(cli, { flag: '--neuron <if|lif|poly>', commands: SNN }),
+      .register(cli, { flag: '--neuron <if|lif|poly>', commands: ALL }),
     poly: z
       .array(z.number())
       .min(1)
       .optional()
       .describe("'poly' neurons: the normalised polynomial p(u), coefficients lowest degree first")
-      .register(cli, { flag: '--poly <c0,c1,...>', commands: SNN, parse: 'numbers' }),
-    beta: z.number().gt(0).lte(1).default(DEFAULT_SNN_OPTIONS.beta).describe('LIF leak factor β in (0, 1]').register(cli, { flag: '--beta <b>', commands: SNN, parse: 'number' }),
-    reset: z.enum(['subtract', 'zero']).default(DEFAULT_SNN_OPTIONS.reset).describe('reset after a spike').register(cli, { flag: '--reset <subtract|zero>', commands: SNN }),
-    vInit: z.number().gte(0).lt(1).default(DEFAULT_SNN_OPTIONS.vInit).describe('initial membrane potential as a fraction of the threshold, in [0, 1)').register(cli, { flag: '--v-init <f>', commands: SNN, parse: 'number' }),
+      .register(cli, { flag: '--poly <c0,c1,...>', commands: ALL, parse: 'numbers' }),
+    qif: z
+      .array(z.number())
+      .length(3)
+      .optional()
+      .describe("QIF neurons: a,u1,u2 of p(u) = a(u − u1)(u − u2) (sets --neuron poly); e.g. 0.25,0,0.5")
+      .register(cli, { flag: '--qif <a,u1,u2>', commands: ALL, parse: 'numbers' }),
+    beta: z.number().gt(0).lte(1).default(DEFAULT_SNN_OPTIONS.beta).describe('LIF leak factor β in (0, 1]').register(cli, { flag: '--beta <b>', commands: ALL, parse: 'number' }),
+    reset: z.enum(['subtract', 'zero']).default(DEFAULT_SNN_OPTIONS.reset).describe('reset after a spike').register(cli, { flag: '--reset <subtract|zero>', commands: ALL }),
+    vInit: z.number().gte(0).lt(1).default(DEFAULT_SNN_OPTIONS.vInit).describe('initial membrane potential as a fraction of the threshold, in [0, 1)').register(cli, { flag: '--v-init <f>', commands: ALL, parse: 'number' }),
     readout: z.enum(['membrane', 'spikes']).default(DEFAULT_SNN_OPTIONS.readout).describe('output layer: non-spiking integrator or spike counts').register(cli, { flag: '--readout <membrane|spikes>', commands: SNN }),
     encoding: z.enum(['current', 'poisson']).default(DEFAULT_SNN_OPTIONS.encoding).describe('input encoding').register(cli, { flag: '--encoding <current|poisson>', commands: SNN }),
     seed: z.number().int().default(DEFAULT_SNN_OPTIONS.seed).describe('seed of the Poisson encoder').register(cli, { flag: '--seed <n>', commands: SNN, parse: 'number' }),
@@ -127,6 +150,7 @@ const outputSchema = z
     report: z.string().min(1).optional().describe('write a self-contained HTML report').register(cli, { flag: '--report <file>', commands: EVAL }),
     plots: z.string().min(1).optional().describe('write every chart as SVG and PNG into this folder').register(cli, { flag: '--plots <dir>', commands: EVAL }),
     snn: z.string().min(1).optional().describe('SNN ONNX file to write (e.g. model.snn.onnx)').register(cli, { flag: { convert: '-o, --output <file>' }, commands: ['convert'] }),
+    nir: z.string().min(1).optional().describe('also write the SNN in the Neuromorphic Intermediate Representation (HDF5)').register(cli, { flag: { convert: '--nir <file>' }, commands: ['convert'] }),
     thresholds: z
       .string()
       .min(1)

@@ -97,7 +97,7 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
   const spikesPerActive = activeShare > 0 ? spikesPerNeuron / activeShare : 0;
   const pool = (l.feeds ?? []).some((f) => f === 'MaxPool' || f === 'GlobalMaxPool' || f === 'SpikingMaxPool' || f === 'SpikingGlobalMaxPool');
   const residual = Boolean(l.residual);
-  const head = `Layer "${l.name}" (layer ${idx + 1} of ${input.layers.length}) is the first whose SNN rates stop following the ANN: correlation ${fmt(l.correlation, 3)} at T = ${T}, below ${min}.${acc}`;
+  const head = `Layer "${l.name}" (layer ${idx + 1} of ${input.layers.length}) is the first whose SNN rates stop following the ANN: correlation ${l.correlation.toFixed(4)} at T = ${T}, below ${min}.${acc}`;
   const advice: string[] = [];
   let cause: Cause;
   let explanation: string;

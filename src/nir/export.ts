@@ -35,7 +35,8 @@
  *   τ·dv/dt = (v_leak − v) + R·I at dt = 1, i.e. v ← (1 − 1/τ)·v + v_leak/τ + (R/τ)·I:
  *   τ = 1/(1 − β), R = τ, v_leak = θ/2 — our leak-compensation current is exactly a leak towards
  *   the resting potential θ/2. (With the exact exponential solution instead, β = exp(−1/τ),
- *   τ = −1/ln β, R = 1/(1 − β), v_leak = θ/2; snnTorch and Norse discretise NIR's LIF with Euler.)
+ *   τ = −1/ln β, R = 1/(1 − β), v_leak = θ/2. snnTorch and Norse integrate NIR's LIF with
+ *   forward Euler, sinabs with the exponential; `lif_discretisation` in the metadata says which.)
  * - Calibrated bias currents (layer-wise calibration: a constant current per channel added every
  *   step) go into the bias of the Conv2d/Affine that feeds the layer and nothing else (for a
  *   residual sum, the first such term); with LIF neurons they can instead join the leak:
@@ -54,7 +55,12 @@
  *   reset (NIR resets to v_reset; our default `--reset subtract` subtracts θ, as sinabs' IAF does;
  *   `--reset zero` is NIR's rule with v_reset = 0), the initial potential v₀ = v_init·θ (NIR has
  *   no initial state; frameworks start at 0, which is `--v-init 0`), the firing rule (ours
- *   v ≥ θ, NIR's v > θ: they differ only when v lands exactly on θ).
+ *   v ≥ θ, NIR's v > θ: they differ only when v lands exactly on θ). Also there: dt, neuron,
+ *   beta, readout, encoding, input_max, output_scale (folded | scale-nodes), and `onnx2snn.nodes`
+ *   ({NIR node: ONNX node}).
+ * - Checked (test/nir): src/nir/interpret.ts runs the exported graph with these conventions and
+ *   gives the reference simulator's spike counts exactly (mnistfc, resnet_2b); with
+ *   `--reset zero --v-init 0`, also under NIR's own rules (v > θ, v ← v_reset, v₀ = 0).
  * - Not expressible, all reported in one E_CONVERT error naming each node: the spiking max pool
  *   (NIR has no max pooling, let alone our accumulated-spike-count rule), Concat, Pad, Transpose,
  *   Slice, Gather, reshapes other than flattening, polynomial neurons, non-foldable affine maps

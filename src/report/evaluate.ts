@@ -13,7 +13,7 @@ import { compareAnnSnn } from '../eval/compare.js';
 import { DEFAULT_MIN_CORRELATION, diagnose } from '../eval/diagnose.js';
 import type { ProgressFn } from '../eval/progress.js';
 import type { Model } from '../graph/types.js';
-import { calibrate, convert, DEFAULT_METHOD } from '../pipeline.js';
+import { calibrate, convert, DEFAULT_METHOD, refineThresholds, type RefineOptions } from '../pipeline.js';
 import type { SnnModel } from '../snn/build.js';
 import type { SnnOptions } from '../snn/types.js';
 import { spikeRaster, type RasterOptions } from './raster.js';
@@ -45,6 +45,8 @@ export interface EvaluateOptions {
   readonly raster?: false | RasterOptions;
   /** Scatter points kept per layer (default 400). */
   readonly scatterPoints?: number;
+  /** Post-conversion calibrations (layer-wise bias, fine-tuning) applied to the thresholds; need `calib`. */
+  readonly refine?: Omit<RefineOptions, 'snn' | 'device' | 'threads' | 'onProgress'>;
   /** Recorded as "model" (default: the model's source path). */
   readonly modelPath?: string;
   /** Recorded as "config". */
@@ -81,6 +83,10 @@ export async function evaluate(model: Model, test: Dataset, opts: EvaluateOption
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       ...(opts.modelPath ? { modelPath: opts.modelPath } : {}),
     });
+  }
+  if (opts.refine && (opts.refine.biasCalibration || opts.refine.finetune)) {
+    if (!opts.calib) throw new Onnx2SnnError(ErrorCodes.OPTION, 'calibration: bias calibration and fine-tuning need calibration data', { option: 'calib' });
+    thresholds = await refineThresholds(model, thresholds, opts.calib, { ...opts.refine, snn: opts.snn ?? {}, ...run, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
   }
   const t1 = performance.now();
   const { snn, onnx } = convert(model, thresholds, opts.snn ?? {});
@@ -147,7 +153,7 @@ export async function evaluate(model: Model, test: Dataset, opts: EvaluateOption
     ann: { accuracy: r.ann.accuracy, top5: r.ann.top5, ...(opts.predictions ? { predictions: Array.from(r.ann.predictions) } : {}) },
     snn: r.snn.map((s) => ({ timesteps: s.timesteps, accuracy: s.accuracy, agreement: s.agreement, ...(opts.predictions ? { predictions: Array.from(s.predictions) } : {}) })),
     layers,
-    ...(r.ops ? { ops: r.ops } : {}),
+    ops: r.ops!,
     ...(raster ? { raster } : {}),
     diagnosis,
     conversion: {

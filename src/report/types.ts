@@ -69,10 +69,10 @@ export interface EvalRecord {
   readonly snn: { readonly timesteps: number; readonly accuracy: number; readonly agreement: number; readonly predictions?: number[] }[];
   readonly layers: EvalLayer[];
   /** Synaptic operations vs MACs per weighted layer and the energy estimate. */
-  readonly ops?: OpsReport;
+  readonly ops: OpsReport;
   /** A spike raster of one sample for a few layers. */
   readonly raster?: Raster;
-  readonly diagnosis?: Diagnosis;
+  readonly diagnosis: Diagnosis;
   readonly conversion: SnnOptions & {
     readonly method: string;
     readonly calibration: { readonly data: string; readonly samples: number };

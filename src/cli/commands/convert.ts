@@ -1,27 +1,42 @@
 import type { Command } from 'commander';
 import { formatThresholds, readThresholds, type ThresholdsFile } from '../../../calibration/thresholds.js';
 import { addConfigOptions, configFromCommand } from '../../config/cli.js';
-import { calibPreprocessOf, snnOptionsOf } from '../../config/load.js';
+import { calibPreprocessOf, refineOf, snnOptionsOf } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { loadDataset } from '../../data/index.js';
 import type { Model } from '../../graph/types.js';
 import { writeOnnx } from '../../onnx/write.js';
-import { calibrate, checkThresholdsFor, convert, loadModel } from '../../pipeline.js';
+import { calibrate, checkThresholdsFor, convert, loadModel, refineThresholds } from '../../pipeline.js';
+import { toNir, writeNir } from '../../nir/index.js';
 import { optionError } from '../options.js';
 import { c, progressReporter, table } from '../render.js';
 import { fmtThreshold, runOf, writeOutputs } from './eval.js';
 
 async function thresholdsFor(model: Model, modelPath: string, cfg: Config, allowFile: boolean): Promise<ThresholdsFile> {
   const file = allowFile ? cfg.calibration.thresholds : undefined;
+  const refine = refineOf(cfg);
+  const refining = Boolean(refine.biasCalibration || refine.finetune);
+  const progress = progressReporter(cfg.run.quiet);
+  let t: ThresholdsFile;
   if (file) {
     if (cfg.calibration.method) throw optionError('--method', '--method applies to calibration and cannot be combined with --thresholds');
-    const t = readThresholds(file);
+    t = readThresholds(file);
     checkThresholdsFor(model, t, file);
-    return t;
+    if (!refining) return t;
   }
-  if (!cfg.calibration.file) throw optionError('--calib', allowFile ? 'conversion needs calibration data (--calib FILE) or a thresholds file (--thresholds FILE)' : 'calibration needs data: --calib FILE');
+  if (!cfg.calibration.file) {
+    throw optionError(
+      '--calib',
+      refining
+        ? '--bias-calibration and --finetune run on calibration data: give --calib FILE'
+        : allowFile
+          ? 'conversion needs calibration data (--calib FILE) or a thresholds file (--thresholds FILE)'
+          : 'calibration needs data: --calib FILE',
+    );
+  }
   const calibDs = loadDataset(cfg.calibration.file, calibPreprocessOf(cfg));
-  return calibrate(model, calibDs, { ...(cfg.calibration.method ? { method: cfg.calibration.method } : {}), ...runOf(cfg, 64), onProgress: progressReporter(cfg.run.quiet), modelPath });
+  t ??= await calibrate(model, calibDs, { ...(cfg.calibration.method ? { method: cfg.calibration.method } : {}), ...runOf(cfg, 64), onProgress: progress, modelPath });
+  return refining ? refineThresholds(model, t, calibDs, { ...refine, snn: snnOptionsOf(cfg), ...runOf(cfg, 64), onProgress: progress }) : t;
 }
 
 function modelOf(cfg: Config): string {
@@ -68,11 +83,16 @@ export function registerConvert(program: Command): void {
     const model = loadModel(modelPath);
     const t = await thresholdsFor(model, modelPath, cfg, true);
     const { snn, onnx } = convert(model, t, snnOpts);
+    if (cfg.output.nir) toNir(snn); // refuses what NIR cannot express before anything is written
     const bytes = writeOnnx(onnx);
     const files: { path: string; data: string | Uint8Array }[] = [];
     if (cfg.output.thresholds) files.push({ path: cfg.output.thresholds, data: formatThresholds(t) });
     files.push({ path: output, data: bytes });
     writeOutputs(files, [{ path: output }], cfg);
+    if (cfg.output.nir) {
+      await writeNir(snn, cfg.output.nir);
+      process.stdout.write(`${c.bold('NIR')} ${cfg.output.nir}\n`);
+    }
     process.stdout.write(
       `${c.bold('SNN')} ${output} (${(bytes.length / 1024).toFixed(0)} KiB): ${snn.layers.length} neuron layers (${snn.options.neuron.toUpperCase()}, reset ${snn.options.reset}, v0 = ${snn.options.vInit}·θ), ${snn.options.encoding} input, ${snn.options.readout} readout, thresholds ${t.method}\n`,
     );

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { readThresholds } from '../../../calibration/thresholds.js';
 import { addConfigOptions, configFromCommand, configPathFor } from '../../config/cli.js';
-import { calibPreprocessOf, preprocessOf, snnOptionsOf } from '../../config/load.js';
+import { refineOf, calibPreprocessOf, preprocessOf, snnOptionsOf } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { loadDataset } from '../../data/index.js';
 import type { Device } from '../../engine/ort.js';
@@ -128,7 +128,10 @@ export function registerEval(program: Command): void {
     const model = loadModel(modelPath);
     const ds = loadDataset(dataPath, pre);
     if (!annOnly && cfg.report.sample >= ds.count) throw optionError('--raster-sample', `sample ${cfg.report.sample} is not one of the ${ds.count} evaluated samples`, cfg.report.sample, `< ${ds.count}`);
-    const calibDs = !annOnly && !thresholdsPath ? loadDataset(calibPath!, calibPreprocessOf(cfg)) : undefined;
+    const refine = refineOf(cfg);
+    const refining = Boolean(refine.biasCalibration || refine.finetune);
+    if (!annOnly && refining && !calibPath) throw optionError('--calib', '--bias-calibration and --finetune run on calibration data: give --calib FILE');
+    const calibDs = !annOnly && (!thresholdsPath || refining) ? loadDataset(calibPath!, calibPreprocessOf(cfg)) : undefined;
     const t1 = performance.now();
     const base = { model: modelPath, dataset: dataPath, samples: ds.count, engine: 'onnxruntime', device: run.device };
     if (annOnly) {
@@ -152,7 +155,9 @@ export function registerEval(program: Command): void {
     }
     const rec = await evaluate(model, ds, {
       timesteps,
-      ...(thresholds ? { thresholds, thresholdsPath } : { calib: calibDs! }),
+      ...(thresholds ? { thresholds, thresholdsPath } : {}),
+      ...(calibDs ? { calib: calibDs } : {}),
+      ...(refining ? { refine } : {}),
       ...(cfg.calibration.method ? { method: cfg.calibration.method } : {}),
       snn: snnOpts,
       batchSize: run.batchSize,
