@@ -7,7 +7,13 @@
  *     c_l ← c_l + E[clip(a_l, 0, θ_l)] − E[θ_l · n_l / T]
  *
  * (means over samples and positions of the channel; a_l the ANN activation, n_l the SNN spike
- * count), so that the SNN's mean output rate matches the ANN's mean activation. Layers are done
+ * count), so that the SNN's mean output rate matches the ANN's mean activation. Mode 'potential'
+ * (Li et al.'s potential calibration, the learned generalisation of the θ/2 initial potential)
+ * corrects the initial membrane potential per channel instead, by T times the same error:
+ *
+ *     v0_c ← v0_c + T·(E[clip(a, 0, θ)] − E[θ·n/T]) / θ       (as a fraction of θ, kept in [−1, 1])
+ *
+ * since one unit of extra initial charge is one extra spike over T steps, as T·c of current is. Layers are done
  * in order because a layer's rates depend on the corrected layers before it. The corrections
  * are stored in the thresholds file (`bias` per layer) and applied every step by the neurons.
  */
@@ -19,12 +25,14 @@ import type { Model } from '../src/graph/types.js';
 import { buildSnn } from '../src/snn/build.js';
 import { emitOnnx } from '../src/snn/emit.js';
 import { simulateDataset } from '../src/snn/simulate.js';
-import type { SnnOptions } from '../src/snn/types.js';
+import { DEFAULT_SNN_OPTIONS, type SnnOptions } from '../src/snn/types.js';
 import type { ThresholdsFile } from './thresholds.js';
 
 export interface LayerwiseOptions {
   /** Steps the correction is tuned for. */
   readonly timesteps: number;
+  /** Correct the input current ('bias', default) or the initial membrane potential ('potential'). */
+  readonly mode?: 'bias' | 'potential';
   /** Passes over the layers (1 is Li et al.'s light calibration; 2 refines). */
   readonly iterations?: number;
   readonly snnOptions?: Partial<SnnOptions>;
@@ -79,14 +87,17 @@ export async function calibrateLayerwise(model: Model, thresholds: ThresholdsFil
   }
   target.forEach((t) => t.forEach((v, c) => (t[c] = v / calib.count)));
 
-  const biases = new Map<string, number[]>(layers.map((l) => [l.site, l.bias ? [...l.bias] : new Array<number>(l.channels).fill(0)]));
+  const mode = opts.mode ?? 'bias';
+  const vInit = opts.snnOptions?.vInit ?? DEFAULT_SNN_OPTIONS.vInit;
+  const biases = new Map<string, number[]>(layers.filter((l) => mode === 'bias' || l.bias).map((l) => [l.site, l.bias ? [...l.bias] : new Array<number>(l.channels).fill(0)]));
+  const v0s = new Map<string, number[]>(layers.filter((l) => mode === 'potential' || l.v0).map((l) => [l.site, l.v0 ? [...l.v0] : new Array<number>(l.channels).fill(vInit)]));
   const iterations = opts.iterations ?? 1;
   const steps = layers.length * iterations;
   let done = 0;
   for (let it = 0; it < iterations; it++)
     for (let li = 0; li < layers.length; li++) {
       const l = layers[li]!;
-      const snn = buildSnn(model, scales, { ...opts.snnOptions, inputMax: thresholds.input.max, biases });
+      const snn = buildSnn(model, scales, { ...opts.snnOptions, inputMax: thresholds.input.max, biases, v0s });
       const idx = snn.layers.findIndex((x) => x.output === l.site);
       const mean = new Float64Array(channels[li]!);
       await simulateDataset(emitOnnx(snn), calib, {
@@ -95,16 +106,20 @@ export async function calibrateLayerwise(model: Model, thresholds: ThresholdsFil
         ...run,
         onCounts: (_s, n, counts) => addChannelMeans(counts[idx]!, n, l.channels, mean, undefined, 1 / T),
       });
-      const b = biases.get(l.site)!;
       for (let c = 0; c < l.channels; c++) {
-        const snnMean = (mean[c]! / calib.count) * thetaOf(l.scale, c);
-        b[c] = b[c]! + (target[li]![c]! - snnMean);
+        const th = thetaOf(l.scale, c);
+        const err = target[li]![c]! - (mean[c]! / calib.count) * th;
+        if (mode === 'bias') biases.get(l.site)![c]! += err;
+        else {
+          const v = v0s.get(l.site)!;
+          v[c] = Math.min(1, Math.max(-1, v[c]! + (T * err) / th));
+        }
       }
       opts.onProgress?.({ phase: 'layer-calibration', done: ++done, total: steps, detail: `T=${T}` });
     }
   return {
     ...thresholds,
-    method: `${thresholds.method}+bias@${T}`,
-    layers: thresholds.layers.map((l) => (biases.has(l.site) ? { ...l, bias: biases.get(l.site)! } : l)),
+    method: `${thresholds.method}+${mode}@${T}`,
+    layers: thresholds.layers.map((l) => ({ ...l, ...(biases.has(l.site) ? { bias: biases.get(l.site)! } : {}), ...(v0s.has(l.site) ? { v0: v0s.get(l.site)! } : {}) })),
   };
 }

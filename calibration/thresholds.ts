@@ -58,6 +58,8 @@ export interface ThresholdsLayer {
   readonly scale: number | number[];
   /** Per-channel extra input current from layer-wise calibration (calibration/layerwise.ts); absent = none. */
   readonly bias?: number[];
+  /** Per-channel initial membrane potential as a fraction of θ, from potential calibration; absent = vInit. */
+  readonly v0?: number[];
   /** Polynomial neurons: this layer's (fine-tuned) normalised polynomial and input gain (calibration/finetune.ts). */
   readonly poly?: number[];
   readonly gain?: number;
@@ -256,6 +258,10 @@ function layerProblems(l: unknown, i: number): string[] {
     if (isCount(l.channels) && l.scale.length !== l.channels) p.push(`${name}: ${l.scale.length} per-channel scales for "channels": ${l.channels}`);
   } else if (!(isNum(l.scale) && l.scale > 0)) {
     p.push(`${name}: scale ${showScale(l.scale)} is not a positive finite number`);
+  }
+  if (l.v0 !== undefined) {
+    if (!Array.isArray(l.v0) || l.v0.some((v) => !isNum(v))) p.push(`${name}: "v0" must be an array of finite numbers`);
+    else if (isCount(l.channels) && l.v0.length !== l.channels) p.push(`${name}: ${l.v0.length} v0 values for "channels": ${l.channels}`);
   }
   if (l.bias !== undefined) {
     if (!Array.isArray(l.bias) || l.bias.some((v) => !isNum(v))) p.push(`${name}: "bias" must be an array of finite numbers`);

@@ -25,7 +25,7 @@ const { values } = parseArgs({
     neuron: { type: 'string', default: 'if' },
     encoding: { type: 'string', default: 'current' },
     out: { type: 'string', default: 'accuracy.json' },
-    // layer-wise bias calibration at these T (comma list; 'none' = off); one row per value
+    // layer-wise calibration: comma list of T (bias) or mode:T (bias:16, potential:16); 'none' = off; one row per value
     layerwise: { type: 'string', default: 'none' },
     // polynomial neurons: --poly p0,p1,p2 (normalised, lowest degree first) or --qif a,u1,u2
     poly: { type: 'string' },
@@ -55,7 +55,8 @@ for (const bm of BUNDLED_MODELS) {
     const plain = await calibrate(model, calib, { method, modelPath: bm.file });
     for (const lw of values.layerwise!.split(','))
     for (const vInit of values.vinit!.split(',').map(Number)) {
-      let th = lw === 'none' ? plain : await calibrateLayerwise(model, plain, calib, { timesteps: Number(lw), snnOptions: { vInit, ...polyOpts } });
+      const [mode, lwT] = lw.includes(':') ? (lw.split(':') as ['bias' | 'potential', string]) : (['bias', lw] as const);
+      let th = lw === 'none' ? plain : await calibrateLayerwise(model, plain, calib, { timesteps: Number(lwT), mode, snnOptions: { vInit, ...polyOpts } });
       if (Number(values.finetune) > 0) {
         const train = loadDataset(bm.calib, { ...bm.pre, limit: Number(values['finetune-samples']) });
         th = (await finetuneNeurons(model, th, train, { vInit, ...polyOpts }, { timesteps: Number(values.finetune), epochs: Number(values['finetune-epochs']), seed: 0 })).thresholds;

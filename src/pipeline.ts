@@ -69,6 +69,8 @@ export async function calibrate(model: Model, calib: Dataset, opts: CalibrateOpt
 export interface RefineOptions {
   /** Layer-wise bias calibration (Li et al. 2021) tuned for this many steps. */
   readonly biasCalibration?: number;
+  /** Layer-wise calibration of the initial membrane potential per channel, tuned for this many steps. */
+  readonly potentialCalibration?: number;
   /** Fine-tune polynomial neurons with a surrogate gradient at this many steps. */
   readonly finetune?: { readonly timesteps: number; readonly epochs?: number; readonly samples?: number; readonly seed?: number; readonly learningRate?: number };
   readonly snn?: Partial<SnnOptions>;
@@ -79,7 +81,7 @@ export interface RefineOptions {
 }
 
 /**
- * The post-conversion calibrations, in order: layer-wise bias calibration, then fine-tuning of
+ * The post-conversion calibrations, in order: layer-wise bias calibration, potential calibration, then fine-tuning of
  * polynomial neurons. Both run on the calibration data and return a new thresholds file.
  */
 export async function refineThresholds(model: Model, thresholds: ThresholdsFile, calib: Dataset, opts: RefineOptions): Promise<ThresholdsFile> {
@@ -87,6 +89,9 @@ export async function refineThresholds(model: Model, thresholds: ThresholdsFile,
   const run = { ...(opts.device ? { device: opts.device } : {}), ...(opts.threads ? { threads: opts.threads } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) };
   if (opts.biasCalibration) {
     t = await calibrateLayerwise(model, t, calib, { timesteps: opts.biasCalibration, ...(opts.snn ? { snnOptions: opts.snn } : {}), ...(opts.batchSize ? { batchSize: opts.batchSize } : {}), ...run });
+  }
+  if (opts.potentialCalibration) {
+    t = await calibrateLayerwise(model, t, calib, { timesteps: opts.potentialCalibration, mode: 'potential', ...(opts.snn ? { snnOptions: opts.snn } : {}), ...(opts.batchSize ? { batchSize: opts.batchSize } : {}), ...run });
   }
   if (opts.finetune) {
     const f = opts.finetune;
@@ -122,11 +127,13 @@ export function convert(model: Model, thresholds: ThresholdsFile, options: Parti
   const opts = { ...DEFAULT_SNN_OPTIONS, ...options };
   const biases = new Map<string, readonly number[]>();
   const polys = new Map<string, { poly: readonly number[]; gain: number }>();
+  const v0s = new Map<string, readonly number[]>();
   for (const l of thresholds.layers) {
     if (l.bias) biases.set(l.site, l.bias);
+    if (l.v0) v0s.set(l.site, l.v0);
     if (l.poly && opts.neuron === 'poly') polys.set(l.site, { poly: l.poly, gain: l.gain ?? 1 });
   }
-  const snn = buildSnn(model, scales, { ...opts, inputMax: thresholds.input.max, biases, polys });
+  const snn = buildSnn(model, scales, { ...opts, inputMax: thresholds.input.max, biases, v0s, polys });
   const onnx = emitOnnx(snn, {
     extra: {
       'onnx2snn.calibration': JSON.stringify({ method: thresholds.method, data: thresholds.calibration.data, samples: thresholds.calibration.samples }),

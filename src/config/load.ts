@@ -223,10 +223,11 @@ export function snnOptionsOf(c: Config): SnnOptions {
 }
 
 /** The post-conversion calibrations requested (pipeline.refineThresholds options). */
-export function refineOf(c: Config): { biasCalibration?: number; finetune?: { timesteps: number; epochs: number; samples: number; seed: number } } {
+export function refineOf(c: Config): { biasCalibration?: number; potentialCalibration?: number; finetune?: { timesteps: number; epochs: number; samples: number; seed: number } } {
   const k = c.calibration;
   return {
     ...(k.biasCalibration ? { biasCalibration: k.biasCalibration } : {}),
+    ...(k.potentialCalibration ? { potentialCalibration: k.potentialCalibration } : {}),
     ...(k.finetune ? { finetune: { timesteps: k.finetune, epochs: k.finetuneEpochs, samples: k.finetuneSamples, seed: k.finetuneSeed } } : {}),
   };
 }

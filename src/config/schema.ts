@@ -68,6 +68,13 @@ const calibrationSchema = z
       .optional()
       .describe('layer-wise bias calibration after conversion (Li et al. 2021), tuned for this many time steps')
       .register(cli, { flag: '--bias-calibration <T>', commands: ALL, parse: 'number' }),
+    potentialCalibration: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe('layer-wise calibration of the initial membrane potential per channel (learned θ/2 shift), tuned for this many time steps')
+      .register(cli, { flag: '--potential-calibration <T>', commands: ALL, parse: 'number' }),
     finetune: z
       .number()
       .int()

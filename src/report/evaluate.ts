@@ -84,7 +84,7 @@ export async function evaluate(model: Model, test: Dataset, opts: EvaluateOption
       ...(opts.modelPath ? { modelPath: opts.modelPath } : {}),
     });
   }
-  if (opts.refine && (opts.refine.biasCalibration || opts.refine.finetune)) {
+  if (opts.refine && (opts.refine.biasCalibration || opts.refine.potentialCalibration || opts.refine.finetune)) {
     if (!opts.calib) throw new Onnx2SnnError(ErrorCodes.OPTION, 'calibration: bias calibration and fine-tuning need calibration data', { option: 'calib' });
     thresholds = await refineThresholds(model, thresholds, opts.calib, { ...opts.refine, snn: opts.snn ?? {}, ...run, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
   }

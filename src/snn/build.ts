@@ -59,9 +59,9 @@ const DYNAMIC_POSITIONS: Record<string, (i: number, n: Node) => boolean> = {
 export function buildSnn(
   ann: Model,
   scales: ReadonlyMap<string, Scale>,
-  opts: Partial<SnnOptions> & { inputMax?: number; biases?: ReadonlyMap<string, readonly number[]>; polys?: ReadonlyMap<string, { poly: readonly number[]; gain: number }> } = {},
+  opts: Partial<SnnOptions> & { inputMax?: number; biases?: ReadonlyMap<string, readonly number[]>; v0s?: ReadonlyMap<string, readonly number[]>; polys?: ReadonlyMap<string, { poly: readonly number[]; gain: number }> } = {},
 ): SnnModel {
-  const { inputMax: _im, biases: _b, polys: _p, ...rest } = opts;
+  const { inputMax: _im, biases: _b, v0s: _v, polys: _p, ...rest } = opts;
   const options: SnnOptions = { ...DEFAULT_SNN_OPTIONS, ...rest };
   const input = ann.graph.inputs[0]!;
   const shapes = inferShapes(ann, { batch: 1 }).values;
@@ -95,7 +95,9 @@ export function buildSnn(
       if (bias && bias.length !== (d.length >= 1 ? d[0]! : 1)) problems.push(`Relu "${n.name}": ${bias.length} bias corrections for ${d[0]} channels`);
       const learned = opts.polys?.get(site);
       const poly = options.neuron === 'poly' ? (learned ? { poly: [...learned.poly], gain: learned.gain } : { poly: [...(options.poly ?? [])], gain: gainFor(options) }) : {};
-      layers.push({ name: n.name, input: n.inputs[0]!, output: site, dims: d, threshold: th, ...(bias ? { bias: [...bias] } : {}), ...poly });
+      const v0 = opts.v0s?.get(site);
+      if (v0 && v0.length !== (d.length >= 1 ? d[0]! : 1)) problems.push(`Relu "${n.name}": ${v0.length} initial potentials for ${d[0]} channels`);
+      layers.push({ name: n.name, input: n.inputs[0]!, output: site, dims: d, threshold: th, ...(bias ? { bias: [...bias] } : {}), ...(v0 ? { v0: [...v0] } : {}), ...poly });
       nodes.push({ name: n.name, opType: 'IF', domain: SNN_DOMAIN, inputs: [n.inputs[0]!], outputs: [site], attrs: {} });
       dynamic.add(site);
       continue;

@@ -19,7 +19,7 @@ import { freshNamer } from '../graph/graph.js';
 import { float32, int64, tensor } from '../graph/tensor.js';
 import type { Graph, Model, Node, Tensor, ValueInfo } from '../graph/types.js';
 import type { SnnModel } from './build.js';
-import { expandThreshold, extraCurrent } from './neuron.js';
+import { expandThreshold, extraCurrent, initialPotential } from './neuron.js';
 import { polyCoefficients } from './poly.js';
 import { PM_A, PM_M } from './poisson.js';
 
@@ -150,7 +150,7 @@ export function emitOnnx(snn: SnnModel, meta: EmitMeta = {}): Model {
       const l = snn.layers[li]!;
       const th = expandThreshold(l.threshold, l.dims);
       const thName = konst(`theta_${li}`, float32(l.dims, th));
-      const v0 = new Float32Array(th.length).map((_, i) => Math.fround(o.vInit * th[i]!));
+      const v0 = initialPotential(th, l.dims, l.v0, o);
       const v = carry(`v_${li}`, initState(`v_${li}`, float32(l.dims, v0)));
       const cnt = carry(`count_${li}`, initState(`count_${li}`, float32(l.dims, new Float32Array(th.length))), layerOutputName(li));
       const v1 = fresh(`v_${li}_integrated`);
@@ -258,7 +258,7 @@ export function emitOnnx(snn: SnnModel, meta: EmitMeta = {}): Model {
     'onnx2snn.input': JSON.stringify({ name: x, dims: snn.inputDims, max: snn.inputMax }),
     'onnx2snn.readout': JSON.stringify({ tensor: snn.readout, dims: K }),
     'onnx2snn.layers': JSON.stringify(
-      snn.layers.map((l, i) => ({ output: layerOutputName(i), name: l.name, site: l.output, dims: l.dims, threshold: l.threshold, ...(l.bias ? { bias: l.bias } : {}), ...(l.poly ? { poly: l.poly, gain: l.gain } : {}) })),
+      snn.layers.map((l, i) => ({ output: layerOutputName(i), name: l.name, site: l.output, dims: l.dims, threshold: l.threshold, ...(l.bias ? { bias: l.bias } : {}), ...(l.v0 ? { v0: l.v0 } : {}), ...(l.poly ? { poly: l.poly, gain: l.gain } : {}) })),
     ),
     ...(meta.extra ?? {}),
   };

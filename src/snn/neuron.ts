@@ -30,10 +30,21 @@ export function expandThreshold(threshold: number | readonly number[], dims: rea
   return out;
 }
 
-export function initialState(n: number, theta: Float32Array, opts: SnnOptions): NeuronState {
-  const per = theta.length;
+/**
+ * Initial membrane potential per element of one sample: vInit·θ, or, after potential calibration,
+ * a per-channel fraction v0_c·θ (the learned generalisation of the θ/2 shift).
+ */
+export function initialPotential(theta: Float32Array, dims: readonly number[], v0: readonly number[] | undefined, opts: SnnOptions): Float32Array {
+  const frac = v0 ? expandThreshold(v0, dims) : undefined;
+  const out = new Float32Array(theta.length);
+  for (let i = 0; i < out.length; i++) out[i] = Math.fround((frac ? frac[i]! : opts.vInit) * theta[i]!);
+  return out;
+}
+
+export function initialState(n: number, v0: Float32Array): NeuronState {
+  const per = v0.length;
   const v = new Float32Array(n * per);
-  for (let b = 0; b < n; b++) for (let i = 0; i < per; i++) v[b * per + i] = Math.fround(opts.vInit * theta[i]!);
+  for (let b = 0; b < n; b++) v.set(v0, b * per);
   return { v, count: new Float32Array(n * per) };
 }
 

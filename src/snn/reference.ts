@@ -23,7 +23,7 @@ import { windowGeometry } from '../../converters/spatial.js';
 import { attrInt, attrInts } from '../graph/attrs.js';
 import type { Node, Tensor } from '../graph/types.js';
 import type { SnnModel } from './build.js';
-import { expandThreshold, extraCurrent, initialState, neuronStep, type NeuronState, type PolyParams } from './neuron.js';
+import { expandThreshold, extraCurrent, initialPotential, initialState, neuronStep, type NeuronState, type PolyParams } from './neuron.js';
 import { polyCoefficients } from './poly.js';
 import { poissonStates, poissonUniforms } from './poisson.js';
 
@@ -159,7 +159,7 @@ export function simulateReference(snn: SnnModel, x: Float32Array, n: number, opt
   const thetas = snn.layers.map((l) => expandThreshold(l.threshold, l.dims));
   const extras = snn.layers.map((l, i) => extraCurrent(thetas[i]!, l.dims, l.bias, o));
   const polys: (PolyParams | undefined)[] = snn.layers.map((l, i) => (l.poly ? { coef: polyCoefficients(l.poly, thetas[i]!), gain: l.gain ?? 1 } : undefined));
-  const states: NeuronState[] = snn.layers.map((_, i) => initialState(n, thetas[i]!, o));
+  const states: NeuronState[] = snn.layers.map((l, i) => initialState(n, initialPotential(thetas[i]!, l.dims, l.v0, o)));
   const pools = new Map<Node, { plan: PoolPlan; acc: Float32Array }>();
   const ctx = { opset };
 

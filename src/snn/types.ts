@@ -63,6 +63,8 @@ export interface NeuronLayer {
    * corrects the mean rate error that quantisation and spike-train jitter leave). Absent = 0.
    */
   readonly bias?: readonly number[];
+  /** Initial potential per channel as a fraction of θ (potential calibration); absent = vInit. */
+  readonly v0?: readonly number[];
   /** 'poly' neurons: this layer's normalised polynomial and its fitted input gain g. */
   readonly poly?: readonly number[];
   readonly gain?: number;

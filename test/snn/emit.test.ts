@@ -58,3 +58,21 @@ describe('emitted SNN file = reference simulator', () => {
       for (let j = 0; j < ra.length; j++) expect(Math.abs(ra[j]! - rb[j]!)).toBeLessThan(1e-3 * Math.max(1, Math.abs(rb[j]!)));
     });
 });
+
+describe('emitted SNN file = reference simulator, after layer-wise calibrations', () => {
+  it('resnet_2b with calibrated bias currents and initial potentials: identical spike counts', async () => {
+    const { calibrateLayerwise } = await import('../../calibration/layerwise.js');
+    const bm = BUNDLED_MODELS.find((m) => m.id === 'vnncomp21-cifar10-resnet_2b')!;
+    const model = loadModel(bm.file);
+    const calib = loadDataset(bm.calib, { ...bm.pre, limit: 100 });
+    const ds = loadDataset(bm.test, { ...bm.pre, limit: N });
+    let th = await calibrate(model, calib);
+    th = await calibrateLayerwise(model, th, calib, { timesteps: 8 });
+    th = await calibrateLayerwise(model, th, calib, { timesteps: 8, mode: 'potential' });
+    const { snn, onnx } = convert(model, th);
+    expect(snn.layers.every((l) => l.bias && l.v0)).toBe(true);
+    const out = await runEmitted(onnx, snn.inputName, ds, false, 0);
+    const ref = simulateReference(snn, ds.x, N, { timesteps: T });
+    snn.layers.forEach((l, i) => expect(Array.from(out[layerOutputName(i)]!.data), l.name).toEqual(Array.from(ref.counts[i]!)));
+  });
+});

@@ -15,7 +15,7 @@ import { fmtThreshold, runOf, writeOutputs } from './eval.js';
 async function thresholdsFor(model: Model, modelPath: string, cfg: Config, allowFile: boolean): Promise<ThresholdsFile> {
   const file = allowFile ? cfg.calibration.thresholds : undefined;
   const refine = refineOf(cfg);
-  const refining = Boolean(refine.biasCalibration || refine.finetune);
+  const refining = Boolean(refine.biasCalibration || refine.potentialCalibration || refine.finetune);
   const progress = progressReporter(cfg.run.quiet);
   let t: ThresholdsFile;
   if (file) {
@@ -28,7 +28,7 @@ async function thresholdsFor(model: Model, modelPath: string, cfg: Config, allow
     throw optionError(
       '--calib',
       refining
-        ? '--bias-calibration and --finetune run on calibration data: give --calib FILE'
+        ? '--bias-calibration, --potential-calibration and --finetune run on calibration data: give --calib FILE'
         : allowFile
           ? 'conversion needs calibration data (--calib FILE) or a thresholds file (--thresholds FILE)'
           : 'calibration needs data: --calib FILE',

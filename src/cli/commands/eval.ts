@@ -129,8 +129,8 @@ export function registerEval(program: Command): void {
     const ds = loadDataset(dataPath, pre);
     if (!annOnly && cfg.report.sample >= ds.count) throw optionError('--raster-sample', `sample ${cfg.report.sample} is not one of the ${ds.count} evaluated samples`, cfg.report.sample, `< ${ds.count}`);
     const refine = refineOf(cfg);
-    const refining = Boolean(refine.biasCalibration || refine.finetune);
-    if (!annOnly && refining && !calibPath) throw optionError('--calib', '--bias-calibration and --finetune run on calibration data: give --calib FILE');
+    const refining = Boolean(refine.biasCalibration || refine.potentialCalibration || refine.finetune);
+    if (!annOnly && refining && !calibPath) throw optionError('--calib', '--bias-calibration, --potential-calibration and --finetune run on calibration data: give --calib FILE');
     const calibDs = !annOnly && (!thresholdsPath || refining) ? loadDataset(calibPath!, calibPreprocessOf(cfg)) : undefined;
     const t1 = performance.now();
     const base = { model: modelPath, dataset: dataPath, samples: ds.count, engine: 'onnxruntime', device: run.device };
