@@ -32,6 +32,7 @@ import { buildSnn, type SnnModel } from '../src/snn/build.js';
 import { extraCurrent, expandThreshold } from '../src/snn/neuron.js';
 import type { SnnOptions } from '../src/snn/types.js';
 import type { ThresholdsFile } from './thresholds.js';
+import { mulberry32 } from '../src/util/random.js';
 
 export interface FinetuneOptions {
   /** Steps simulated during training (the low T to improve). */
@@ -64,16 +65,6 @@ function ready(): Promise<void> {
   return backendReady;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const unsupported = (n: Node, why: string): Onnx2SnnError =>
   new Onnx2SnnError(ErrorCodes.OPTION, `fine-tuning: ${n.opType} "${n.name}" ${why}`, { node: n.name, op: n.opType });

@@ -6,6 +6,7 @@
  * Pad pads/axes, Squeeze/Unsqueeze axes inputs, ConstantOfShape) need that input to be a constant
  * in inferShapes and throw E_SHAPE otherwise.
  */
+import { ONNX_DTYPES } from '../src/graph/dtypes.js';
 import { attrFloat, attrInt, attrInts, attrString, attrTensor, hasAttr } from '../src/graph/attrs.js';
 import { sizeOf, stridesOf } from '../src/graph/tensor.js';
 import type { DType, Node, Tensor } from '../src/graph/types.js';
@@ -655,24 +656,11 @@ export const gather: OpRule = {
 // ---------------------------------------------------------------------------------------------
 // Cast, ConstantOfShape, Constant
 
-const ONNX_TYPES: Record<number, DType> = {
-  1: 'float32',
-  2: 'uint8',
-  3: 'int8',
-  4: 'uint16',
-  5: 'int16',
-  6: 'int32',
-  7: 'int64',
-  9: 'bool',
-  11: 'float64',
-  12: 'uint32',
-  13: 'uint64',
-};
 
 function castTo(node: Node): DType {
   const to = attrInt(node, 'to');
   if (to === undefined) throw attributeError(node, 'the required attribute to is missing', 'to');
-  const dt = ONNX_TYPES[to];
+  const dt = ONNX_DTYPES[to];
   if (!dt) throw attributeError(node, `cast to ONNX data type ${to} is not supported (supported: float, double, integer and bool types)`, 'to', to);
   return dt;
 }

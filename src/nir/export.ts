@@ -54,7 +54,8 @@
  * - What NIR's primitives do not state, and is therefore in the graph metadata:
  *   reset (NIR resets to v_reset; our default `--reset subtract` subtracts θ, as sinabs' IAF does;
  *   `--reset zero` is NIR's rule with v_reset = 0), the initial potential v₀ = v_init·θ (NIR has
- *   no initial state; frameworks start at 0, which is `--v-init 0`), the firing rule (ours
+ *   no initial state; frameworks start at 0, which is `--v-init 0`; after potential calibration
+ *   the per-channel fractions are in `v_init_layers`), the firing rule (ours
  *   v ≥ θ, NIR's v > θ: they differ only when v lands exactly on θ). Also there: dt, neuron,
  *   beta, readout, encoding, input_max, output_scale (folded | scale-nodes), and `onnx2snn.nodes`
  *   ({NIR node: ONNX node}).
@@ -506,6 +507,8 @@ export function toNir(snn: SnnModel, opts: NirExportOptions = {}): NirGraph {
       lif_discretisation: 'forward-euler',
       reset: o.reset,
       v_init: o.vInit,
+      // potential calibration: per-channel initial potentials (fractions of θ) of these layers
+      ...(snn.layers.some((l) => l.v0) ? { v_init_layers: JSON.stringify(Object.fromEntries(snn.layers.filter((l) => l.v0).map((l) => [l.name, l.v0]))) } : {}),
       firing_rule: 'v >= v_threshold',
       readout: o.readout,
       encoding: o.encoding,

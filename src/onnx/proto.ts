@@ -1,23 +1,12 @@
 /** The only import of onnx-proto in the code base: src/onnx/ is the protobuf boundary. */
 import onnxProto from 'onnx-proto';
+import { ONNX_DTYPES } from '../graph/dtypes.js';
 
 export const onnx = onnxProto.onnx;
 export type ModelProto = InstanceType<typeof onnxProto.onnx.ModelProto>;
 
 /** ONNX TensorProto.DataType numbers and our dtype names. */
-export const DATA_TYPES: Record<number, import('../graph/types.js').DType> = {
-  1: 'float32',
-  2: 'uint8',
-  3: 'int8',
-  4: 'uint16',
-  5: 'int16',
-  6: 'int32',
-  7: 'int64',
-  9: 'bool',
-  11: 'float64',
-  12: 'uint32',
-  13: 'uint64',
-};
+export const DATA_TYPES = ONNX_DTYPES;
 
 export const DATA_TYPE_NAMES: Record<number, string> = {
   0: 'UNDEFINED', 1: 'FLOAT', 2: 'UINT8', 3: 'INT8', 4: 'UINT16', 5: 'INT16', 6: 'INT32', 7: 'INT64', 8: 'STRING', 9: 'BOOL',
