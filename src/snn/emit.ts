@@ -37,6 +37,7 @@ export function layerOutputName(i: number): string {
 
 export function emitOnnx(snn: SnnModel, meta: EmitMeta = {}): Model {
   const ann = snn.ann;
+  const opset = Math.max(ann.opset, 8);
   const fresh = freshNamer(ann.graph);
   const o = snn.options;
   const inits = new Map<string, Tensor>(ann.graph.initializers);
@@ -185,9 +186,14 @@ export function emitOnnx(snn: SnnModel, meta: EmitMeta = {}): Model {
         node(body, 'Add', [v.inName, f], [vf]);
         node(body, 'Add', [vf, current], [v1]);
       } else node(body, 'Add', [v.inName, current], [v1]);
-      const below = fresh(`below_${li}`), s = fresh(`s_${li}`), sf = fresh(`sf_${li}`);
-      node(body, 'Less', [v1, thName], [below]);
-      node(body, 'Not', [below], [s]);
+      const s = fresh(`s_${li}`), sf = fresh(`sf_${li}`);
+      if (opset >= 12) node(body, 'GreaterOrEqual', [v1, thName], [s]);
+      else {
+        // GreaterOrEqual exists from opset 12; before, v ≥ θ ⇔ not(v < θ) (no NaN here)
+        const below = fresh(`below_${li}`);
+        node(body, 'Less', [v1, thName], [below]);
+        node(body, 'Not', [below], [s]);
+      }
       node(body, 'Cast', [s], [sf], { to: A.int(1) });
       node(body, 'Mul', [sf, thName], [n.outputs[0]!]);
       if (o.reset === 'subtract') node(body, 'Sub', [v1, n.outputs[0]!], [v.outName]);
@@ -264,7 +270,7 @@ export function emitOnnx(snn: SnnModel, meta: EmitMeta = {}): Model {
   };
   return {
     ...ann,
-    opset: Math.max(ann.opset, 8),
+    opset,
     graph: { name: `${ann.graph.name}_snn`, nodes: outer, inputs, outputs, initializers: inits, valueInfo: new Map() },
     metadata: { ...ann.metadata, ...metadata },
   };
