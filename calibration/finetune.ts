@@ -20,14 +20,13 @@
  * is not differentiable here and is refused.
  */
 import * as tf from '@tensorflow/tfjs';
-import { windowGeometry } from '../converters/spatial.js';
 import type { Dataset } from '../src/data/types.js';
 import { ErrorCodes, Onnx2SnnError } from '../src/errors.js';
 import type { ProgressFn } from '../src/eval/progress.js';
 import { OrtSession } from '../src/engine/ort.js';
 import { inputSpec } from '../src/eval/ann.js';
-import { attrFloat, attrInt, attrInts } from '../src/graph/attrs.js';
-import type { Model, Node, Tensor } from '../src/graph/types.js';
+import type { Model, Node } from '../src/graph/types.js';
+import { evalNode, tfjsReady, unsupportedInTfjs } from '../src/engine/tfjs-ops.js';
 import { buildSnn, type SnnModel } from '../src/snn/build.js';
 import { extraCurrent, expandThreshold } from '../src/snn/neuron.js';
 import type { SnnOptions } from '../src/snn/types.js';
@@ -56,20 +55,6 @@ export interface FinetuneResult {
   readonly bestLoss: number;
 }
 
-let backendReady: Promise<void> | undefined;
-function ready(): Promise<void> {
-  backendReady ??= (async () => {
-    tf.env().set('PROD', true); // no console banners from a library
-    await tf.setBackend('cpu');
-  })();
-  return backendReady;
-}
-
-
-const unsupported = (n: Node, why: string): Onnx2SnnError =>
-  new Onnx2SnnError(ErrorCodes.OPTION, `fine-tuning: ${n.opType} "${n.name}" ${why}`, { node: n.name, op: n.opType });
-
-/** Heaviside with a sigmoid-derivative surrogate gradient. */
 function spikeFn(slope: number): (x: tf.Tensor) => tf.Tensor {
   const f = (x: tf.Tensor, save: tf.GradSaveFunc) => {
     save([x]);
@@ -87,59 +72,6 @@ function spikeFn(slope: number): (x: tf.Tensor) => tf.Tensor {
 interface Trainable {
   readonly p: tf.Variable[];
   readonly rho: tf.Variable[];
-}
-
-/** Evaluates one standard node on tfjs tensors (NCHW kept throughout). */
-function evalNode(n: Node, ins: (tf.Tensor | undefined)[], consts: Map<string, tf.Tensor>, snn: SnnModel, raw: ReadonlyMap<string, Tensor>): tf.Tensor {
-  const x = ins[0]!;
-  const batch = x.shape[0]!;
-  const outDims = (name: string) => [batch, ...(snn.dims.get(name) ?? [])];
-  const c = (i: number): tf.Tensor => {
-    const t = ins[i] ?? consts.get(n.inputs[i]!);
-    if (!t) throw unsupported(n, `input ${i} is missing`);
-    return t;
-  };
-  switch (n.opType) {
-    case 'Add': return tf.add(c(0), c(1));
-    case 'Sub': return tf.sub(c(0), c(1));
-    case 'Mul': return tf.mul(c(0), c(1));
-    case 'Div': return tf.div(c(0), c(1));
-    case 'Identity':
-    case 'Dropout': return x;
-    case 'Flatten':
-    case 'Reshape':
-    case 'Squeeze':
-    case 'Unsqueeze': return tf.reshape(x, outDims(n.outputs[0]!));
-    case 'Transpose': return tf.transpose(x, [...attrInts(n, 'perm', [...x.shape.keys()].reverse())]);
-    case 'Concat': return tf.concat(n.inputs.map((_, i) => c(i)), attrInt(n, 'axis', 1));
-    case 'MatMul': return tf.matMul(c(0), c(1));
-    case 'Gemm': {
-      const y = tf.mul(tf.matMul(c(0), c(1), attrInt(n, 'transA', 0) === 1, attrInt(n, 'transB', 0) === 1), attrFloat(n, 'alpha', 1));
-      return n.inputs[2] ? tf.add(y, tf.mul(c(2), attrFloat(n, 'beta', 1))) : y;
-    }
-    case 'Conv': {
-      if (attrInt(n, 'group', 1) !== 1) throw unsupported(n, 'has groups; fine-tuning supports group = 1');
-      const w = raw.get(n.inputs[1]!);
-      if (!w) throw unsupported(n, 'has non-constant weights');
-      const g = windowGeometry(n, x.shape.slice(2), w.dims.slice(2), { ceilMode: false, allowDilations: true, pool: false });
-      const nhwc = tf.transpose(x, [0, 2, 3, 1]);
-      const padded = tf.pad(nhwc, [[0, 0], [g.padsBegin[0]!, g.padsEnd[0]!], [g.padsBegin[1]!, g.padsEnd[1]!], [0, 0]]);
-      const filt = tf.transpose(c(1), [2, 3, 1, 0]) as tf.Tensor4D;
-      let y: tf.Tensor = tf.conv2d(padded as tf.Tensor4D, filt, [g.strides[0]!, g.strides[1]!], 'valid', 'NHWC', [g.dilations[0]!, g.dilations[1]!]);
-      if (n.inputs[2]) y = tf.add(y, c(2));
-      return tf.transpose(y, [0, 3, 1, 2]);
-    }
-    case 'AveragePool': {
-      const k = attrInts(n, 'kernel_shape', []);
-      const g = windowGeometry(n, x.shape.slice(2), k, { ceilMode: attrInt(n, 'ceil_mode', 0) === 1, allowDilations: false, pool: true });
-      if ([...g.padsBegin, ...g.padsEnd].some((p) => p !== 0)) throw unsupported(n, 'is padded; fine-tuning supports unpadded average pools');
-      const y = tf.avgPool(tf.transpose(x, [0, 2, 3, 1]) as tf.Tensor4D, [k[0]!, k[1]!], [g.strides[0]!, g.strides[1]!], 'valid');
-      return tf.transpose(y, [0, 3, 1, 2]);
-    }
-    case 'GlobalAveragePool': return tf.mean(x, [2, 3], true);
-    default:
-      throw unsupported(n, 'is not supported by fine-tuning');
-  }
 }
 
 /** Differentiable simulation of one batch; returns the time-averaged readout [n, K]. */
@@ -168,7 +100,7 @@ function forward(snn: SnnModel, xb: tf.Tensor, T: number, vars: Trainable, const
         values.set(node.outputs[0]!, evalNode(node, node.inputs.map((i) => values.get(i)), consts, snn, raw));
         continue;
       }
-      if (node.opType !== 'IF') throw unsupported(node, 'is a spiking max pool, which fine-tuning cannot differentiate');
+      if (node.opType !== 'IF') throw unsupportedInTfjs(node, 'is a spiking max pool, which fine-tuning cannot differentiate');
       const li = layerIdx.get(node.name)!;
       const L = perLayer[li]!;
       let input = tf.mul(values.get(node.inputs[0]!)!, L.gain);
@@ -189,7 +121,7 @@ function forward(snn: SnnModel, xb: tf.Tensor, T: number, vars: Trainable, const
 }
 
 export async function finetuneNeurons(model: Model, thresholds: ThresholdsFile, calib: Dataset, snnOptions: Partial<SnnOptions>, opts: FinetuneOptions): Promise<FinetuneResult> {
-  await ready();
+  await tfjsReady('cpu');
   if (snnOptions.neuron !== 'poly') throw new Onnx2SnnError(ErrorCodes.OPTION, '--finetune applies to polynomial neurons (--neuron poly or qif)', { option: 'finetune' });
   const scales = new Map<string, number | readonly number[]>(thresholds.layers.map((l) => [l.site, l.scale]));
   const biases = new Map<string, readonly number[]>();

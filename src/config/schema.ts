@@ -146,6 +146,12 @@ const runSchema = z
       .describe('samples per batch')
       .register(cli, { flag: '--batch-size <n>', commands: ALL, parse: 'number', defaultText: '64; 256 for eval --ann-only' }),
     device: z.enum(['cpu', 'webgpu', 'cuda']).default('cpu').describe('execution device (onnxruntime execution provider)').register(cli, { flag: '--device <cpu|webgpu|cuda>', commands: ALL }),
+    engine: z.enum(['onnxruntime', 'tfjs']).default('onnxruntime').describe('engine that simulates the SNN: onnxruntime running the emitted file, or TensorFlow.js').register(cli, { flag: '--engine <onnxruntime|tfjs>', commands: EVAL }),
+    tfjsBackend: z
+      .enum(['cpu', 'wasm', 'webgpu', 'tensorflow'])
+      .default('cpu')
+      .describe("TensorFlow.js backend for --engine tfjs ('tensorflow' = @tensorflow/tfjs-node-gpu or -node, installed by the user)")
+      .register(cli, { flag: '--tfjs-backend <cpu|wasm|webgpu|tensorflow>', commands: EVAL }),
     threads: z.number().int().min(1).optional().describe('onnxruntime intra-op threads (default: all cores)').register(cli, { flag: '--threads <n>', commands: ALL, parse: 'number' }),
     quiet: z.boolean().default(false).describe('no progress output').register(cli, { flag: '-q, --quiet', commands: ALL, parse: 'switch' }),
   })

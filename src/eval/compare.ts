@@ -8,6 +8,8 @@ import { OrtSession, type Device } from '../engine/ort.js';
 import type { Model } from '../graph/types.js';
 import { buildSnn, type SnnModel } from '../snn/build.js';
 import { simulateDataset, snnInfo, type SnnFileInfo } from '../snn/simulate.js';
+import { simulateTfjs } from '../engine/tfjs.js';
+import type { TfjsBackend } from '../engine/tfjs-ops.js';
 import { inputSpec } from './ann.js';
 import { accuracyOf, agreementOf, argmaxRows, inTopK } from './metrics.js';
 import { opsPlan, SynopsCounter, type OpsReport } from './ops.js';
@@ -28,7 +30,13 @@ export interface CompareOptions {
   readonly ops?: boolean;
   /** (ANN activation, SNN rate·θ) pairs kept per layer for a scatter plot (default 400; 0: none). */
   readonly scatterPoints?: number;
+  /** Engine that simulates the SNN: onnxruntime running the emitted file (default), or TensorFlow.js on `snn`. */
+  readonly engine?: Engine;
+  /** TensorFlow.js backend for engine 'tfjs' (default 'cpu'). */
+  readonly tfjsBackend?: TfjsBackend;
 }
+
+export type Engine = 'onnxruntime' | 'tfjs';
 
 export interface SnnAtT {
   readonly timesteps: number;
@@ -149,43 +157,46 @@ export async function compareAnnSnn(ann: Model, snnModel: Model, ds: Dataset, op
   let logits: Float32Array | undefined;
   let K = 0;
   try {
-    const res = await simulateDataset(snnModel, ds, {
+    const onCounts = async (s: number, n: number, counts: readonly Float32Array[]): Promise<void> => {
+      const r = await annSession.run({ [name]: { data: ds.x.subarray(s * per, (s + n) * per), dims: [n, ...sampleDims] } }, [outName, ...sites]);
+      const out = r[outName]!.data;
+      if (!logits) {
+        K = out.length / n;
+        logits = new Float32Array(ds.count * K);
+      }
+      logits.set(out, s * K);
+      counter?.addBatch(n, counts, ds.x.subarray(s * per, (s + n) * per));
+      info.layers.forEach((l, i) => {
+        const c = counts[i]!;
+        for (let j = 0; j < c.length; j++) {
+          if (c[j] === 0) silent[i]!++;
+          else if (c[j]! >= T) saturated[i]!++;
+        }
+        const act = r[l.site]?.data;
+        if (!act) return;
+        // rate·θ per neuron: counts/T times the (per-channel) threshold
+        const th = l.threshold;
+        const scaled = new Float32Array(c.length);
+        if (typeof th === 'number') for (let j = 0; j < c.length; j++) scaled[j] = (c[j]! * th) / T;
+        else {
+          const inner = c.length / n / th.length;
+          for (let j = 0; j < c.length; j++) scaled[j] = (c[j]! * th[Math.floor(j / inner) % th.length]!) / T;
+        }
+        pearson[i]!.add(act, scaled);
+        const rs = reservoirs[i]!;
+        for (let j = 0; j < c.length; j++) if (act[j] !== 0 || scaled[j] !== 0) rs.add(act[j]!, scaled[j]!);
+      });
+    };
+    const common = {
       timesteps: opts.timesteps,
       ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
-      ...(opts.device ? { device: opts.device } : {}),
-      ...(opts.threads ? { threads: opts.threads } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
-      onCounts: async (s, n, counts) => {
-        const r = await annSession.run({ [name]: { data: ds.x.subarray(s * per, (s + n) * per), dims: [n, ...sampleDims] } }, [outName, ...sites]);
-        const out = r[outName]!.data;
-        if (!logits) {
-          K = out.length / n;
-          logits = new Float32Array(ds.count * K);
-        }
-        logits.set(out, s * K);
-        counter?.addBatch(n, counts, ds.x.subarray(s * per, (s + n) * per));
-        info.layers.forEach((l, i) => {
-          const c = counts[i]!;
-          for (let j = 0; j < c.length; j++) {
-            if (c[j] === 0) silent[i]!++;
-            else if (c[j]! >= T) saturated[i]!++;
-          }
-          const act = r[l.site]?.data;
-          if (!act) return;
-          // rate·θ per neuron: counts/T times the (per-channel) threshold
-          const th = l.threshold;
-          const scaled = new Float32Array(c.length);
-          if (typeof th === 'number') for (let j = 0; j < c.length; j++) scaled[j] = (c[j]! * th) / T;
-          else {
-            const inner = c.length / n / th.length;
-            for (let j = 0; j < c.length; j++) scaled[j] = (c[j]! * th[Math.floor(j / inner) % th.length]!) / T;
-          }
-          pearson[i]!.add(act, scaled);
-          const rs = reservoirs[i]!;
-          for (let j = 0; j < c.length; j++) if (act[j] !== 0 || scaled[j] !== 0) rs.add(act[j]!, scaled[j]!);
-        });
-      },
-    });
+      onCounts,
+    };
+    const res =
+      opts.engine === 'tfjs'
+        ? await simulateTfjs(opts.snn ?? snnFromInfo(ann, info), ds, { ...common, ...(opts.tfjsBackend ? { backend: opts.tfjsBackend } : {}) })
+        : await simulateDataset(snnModel, ds, { ...common, ...(opts.device ? { device: opts.device } : {}), ...(opts.threads ? { threads: opts.threads } : {}) });
     const annPred = argmaxRows(logits!, ds.count, K);
     const snn: SnnAtT[] = [...res.predictions].map(([t, p]) => ({ timesteps: t, accuracy: accuracyOf(p, ds.labels), agreement: agreementOf(p, annPred), predictions: p }));
     return {

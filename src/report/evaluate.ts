@@ -9,7 +9,8 @@ import type { ThresholdsFile } from '../../calibration/thresholds.js';
 import type { Dataset } from '../data/types.js';
 import type { Device } from '../engine/ort.js';
 import { ErrorCodes, Onnx2SnnError } from '../errors.js';
-import { compareAnnSnn } from '../eval/compare.js';
+import { compareAnnSnn, type Engine } from '../eval/compare.js';
+import type { TfjsBackend } from '../engine/tfjs-ops.js';
 import { DEFAULT_MIN_CORRELATION, diagnose } from '../eval/diagnose.js';
 import type { ProgressFn } from '../eval/progress.js';
 import type { Model } from '../graph/types.js';
@@ -37,6 +38,9 @@ export interface EvaluateOptions {
   readonly calibBatchSize?: number;
   readonly device?: Device;
   readonly threads?: number;
+  /** SNN simulation engine (default onnxruntime) and, for tfjs, its backend. */
+  readonly engine?: Engine;
+  readonly tfjsBackend?: TfjsBackend;
   /** Include per-sample predictions. */
   readonly predictions?: boolean;
   /** Correlation below which the diagnosis names a layer (default 0.95). */
@@ -94,6 +98,8 @@ export async function evaluate(model: Model, test: Dataset, opts: EvaluateOption
   const r = await compareAnnSnn(model, onnx, test, {
     timesteps,
     snn,
+    ...(opts.engine ? { engine: opts.engine } : {}),
+    ...(opts.tfjsBackend ? { tfjsBackend: opts.tfjsBackend } : {}),
     ...run,
     ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
     ...(opts.scatterPoints !== undefined ? { scatterPoints: opts.scatterPoints } : {}),
@@ -148,7 +154,7 @@ export async function evaluate(model: Model, test: Dataset, opts: EvaluateOption
     model: opts.modelPath ?? model.source ?? '',
     dataset: test.source,
     samples: test.count,
-    engine: 'onnxruntime',
+    engine: opts.engine === 'tfjs' ? `tfjs (${opts.tfjsBackend ?? 'cpu'})` : 'onnxruntime',
     device: opts.device ?? 'cpu',
     ann: { accuracy: r.ann.accuracy, top5: r.ann.top5, ...(opts.predictions ? { predictions: Array.from(r.ann.predictions) } : {}) },
     snn: r.snn.map((s) => ({ timesteps: s.timesteps, accuracy: s.accuracy, agreement: s.agreement, ...(opts.predictions ? { predictions: Array.from(s.predictions) } : {}) })),

@@ -164,6 +164,8 @@ export function registerEval(program: Command): void {
       calibBatchSize: 64,
       device: run.device,
       ...(run.threads ? { threads: run.threads } : {}),
+      engine: cfg.run.engine,
+      tfjsBackend: cfg.run.tfjsBackend,
       predictions: cfg.evaluation.predictions,
       minCorrelation: cfg.evaluation.minCorrelation,
       raster: { sample: cfg.report.sample, layers: cfg.report.rasterLayers, neurons: cfg.report.rasterNeurons },
