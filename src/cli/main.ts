@@ -9,6 +9,11 @@ import { registerCalibrate, registerConvert } from './commands/convert.js';
 import { registerReport } from './commands/report.js';
 import { registerSimulate } from './commands/simulate.js';
 
+// `onnx2snn … | head`: a reader that closes early is not an error; output files are still written.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+});
+
 const program = new Command();
 program
   .name('onnx2snn')
