@@ -1,6 +1,7 @@
 /** The calibration sites of a (canonical) model: the outputs of its Relu nodes, with their channel counts. */
 import { inferShapes } from '../src/graph/infer.js';
 import type { Model } from '../src/graph/types.js';
+import { isNeuronSite } from '../src/snn/sites.js';
 
 export interface SiteInfo {
   /** The Relu output tensor. */
@@ -13,12 +14,12 @@ export interface SiteInfo {
   readonly dims: readonly number[];
 }
 
-/** The Relu outputs of `model`, in topological order. Shapes come from shape inference at batch 1. */
+/** The neuron sites of `model` (Relu, and Clip(0, m) capped ReLUs, src/snn/sites.ts) in topological order. Shapes come from shape inference at batch 1. */
 export function reluSites(model: Model): SiteInfo[] {
   const { values, order } = inferShapes(model, { batch: 1 });
   const out: SiteInfo[] = [];
   for (const n of order) {
-    if (n.opType !== 'Relu' || (n.domain !== '' && n.domain !== 'ai.onnx')) continue;
+    if (!isNeuronSite(n, model.graph, model.opset)) continue;
     const site = n.outputs[0];
     if (!site) continue;
     const dims = values.get(site)?.dims ?? [];

@@ -6,6 +6,7 @@ import { ruleFor } from '../../converters/registry.js';
 import { inferShapes } from '../graph/infer.js';
 import { canonicalize } from '../graph/passes/index.js';
 import type { Dim, Model } from '../graph/types.js';
+import { isNeuronSite } from '../snn/sites.js';
 
 export interface LayerInfo {
   readonly name: string;
@@ -83,7 +84,7 @@ export function inspectModel(model: Model): InspectReport {
       layers.push({ name: n.name, opType: n.opType, outputShape: outs[0]?.dims ?? [], params: p, macs: mac });
     }
     macs += mac;
-    if (n.opType === 'Relu') {
+    if (isNeuronSite(n, canon.graph, canon.opset)) {
       const dims = outs[0]?.dims ?? [];
       reluSites.push({ node: n.name, tensor: n.outputs[0]!, shape: dims, neurons: dims.slice(1).reduce((a, b) => a * b, 1) });
     }

@@ -11,6 +11,7 @@ import { inferShapes } from '../graph/infer.js';
 import type { Model, Node } from '../graph/types.js';
 import { readoutTensor } from './prepare.js';
 import { fitInputGain } from './poly.js';
+import { neuronCap } from './sites.js';
 import { DEFAULT_SNN_OPTIONS, type NeuronLayer, SNN_DOMAIN, type SnnOptions } from './types.js';
 
 export type Scale = number | readonly number[];
@@ -81,14 +82,16 @@ export function buildSnn(
     if (dropped.has(n)) continue;
     const dynIns = n.inputs.map((x) => Boolean(x) && dynamic.has(x));
     const anyDyn = dynIns.some(Boolean);
-    if (n.opType === 'Relu') {
+    const cap = neuronCap(n, ann.graph, ann.opset);
+    if (cap !== undefined) {
       const site = n.outputs[0]!;
       const s = scales.get(site);
       if (s === undefined) {
-        problems.push(`Relu "${n.name}" (${site}) has no calibrated scale`);
+        problems.push(`${n.opType} "${n.name}" (${site}) has no calibrated scale`);
         continue;
       }
-      const th = typeof s === 'number' ? s : [...s];
+      // a capped ReLU (Clip(0, m)) saturates at m: the threshold is at most m
+      const th = typeof s === 'number' ? Math.min(s, cap) : s.map((v) => Math.min(v, cap));
       const d = dims.get(site) ?? [];
       if (typeof th !== 'number' && th.length !== (d[0] ?? 1)) problems.push(`Relu "${n.name}": ${th.length} channel thresholds for ${d[0]} channels`);
       const bias = opts.biases?.get(site);
@@ -109,7 +112,7 @@ export function buildSnn(
     for (const o of n.outputs) if (o) dynamic.add(o);
     if (n.opType === 'MaxPool' || n.opType === 'GlobalMaxPool') {
       if (n.outputs.length > 1 && n.outputs[1]) problems.push(`${n.opType} "${n.name}": the Indices output cannot be converted`);
-      if (n.opType === 'MaxPool' && ann.opset < 8) problems.push(`MaxPool "${n.name}": the spiking max pool needs opset ≥ 8 (model has ${ann.opset})`);
+
       nodes.push({ ...n, opType: n.opType === 'MaxPool' ? 'SpikingMaxPool' : 'SpikingGlobalMaxPool', domain: SNN_DOMAIN });
       continue;
     }

@@ -1,11 +1,12 @@
 /**
  * Rewrites that make an ANN ready for conversion, applied before calibration so that calibration
  * measures exactly the ReLU sites that become neurons:
- * - MaxPool → Relu becomes Relu → MaxPool (max and ReLU commute, ReLU is monotonic), so the
- *   max pool sees spikes and can use the spiking max pool rule.
+ * - MaxPool → Relu (or a capped ReLU, Clip(0, m)) becomes Relu → MaxPool (max commutes with any
+ *   monotonic function), so the max pool sees spikes and can use the spiking max pool rule.
  */
 import { consumers } from '../graph/graph.js';
 import type { Model, Node } from '../graph/types.js';
+import { isNeuronSite } from './sites.js';
 
 const POOLS = new Set(['MaxPool', 'GlobalMaxPool']);
 
@@ -17,7 +18,7 @@ export function prepareForConversion(m: Model): Model {
     const pool = g.nodes.find((n) => {
       if (!POOLS.has(n.opType) || n.outputs.filter(Boolean).length !== 1) return false;
       const c = cons.get(n.outputs[0]!) ?? [];
-      return c.length === 1 && c[0]!.opType === 'Relu' && !outputs.has(n.outputs[0]!);
+      return c.length === 1 && isNeuronSite(c[0]!, g, m.opset) && !outputs.has(n.outputs[0]!);
     });
     if (!pool) break;
     const relu = cons.get(pool.outputs[0]!)![0]!;

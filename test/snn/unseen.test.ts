@@ -99,3 +99,50 @@ describe('a network the converter has not seen', () => {
     snn.layers.forEach((l, i) => expect(Array.from(out[layerOutputName(i)]!.data), l.name).toEqual(Array.from(ref.counts[i]!)));
   });
 });
+
+describe('capped ReLUs (Clip(0, m), e.g. ReLU6) become neurons', () => {
+  for (const opset of [9, 13])
+    it(`opset ${opset}: Clip(0, 0.6) converts with θ ≤ 0.6 and tracks the ANN`, async () => {
+      const { float32 } = await import('../../src/graph/tensor.js');
+      const inits = new Map<string, Tensor>([
+        ['w1', he([16, 20], 20, 31)],
+        ['b1', randomTensor([16], 32, { min: 0, max: 0.3 })],
+        ['w2', he([10, 16], 16, 33)],
+        ['b2', randomTensor([10], 34, { min: -0.1, max: 0.1 })],
+      ]);
+      const clipAttrs = opset < 11 ? { min: A.float(0), max: A.float(0.6) } : {};
+      const clipInputs = opset < 11 ? ['h'] : ['h', 'lo', 'hi'];
+      if (opset >= 11) {
+        inits.set('lo', float32([], [0]));
+        inits.set('hi', float32([], [0.6]));
+      }
+      const m = makeModel(opset, {
+        nodes: [
+          node('Gemm', ['x', 'w1', 'b1'], ['h'], { transB: A.int(1) }, 'fc1'),
+          node('Clip', clipInputs, ['r'], clipAttrs, 'relu6'),
+          node('Gemm', ['r', 'w2', 'b2'], ['y'], { transB: A.int(1) }, 'fc2'),
+        ],
+        inputs: [{ name: 'x', dtype: 'float32', shape: [1, 20] }],
+        outputs: [{ name: 'y', dtype: 'float32', shape: [1, 10] }],
+        initializers: inits,
+      });
+      const model = prepareForConversion(canonicalize(m));
+      const mk = async (n: number, seed: number): Promise<Dataset> => {
+        const x = randomTensor([n, 20], seed, { min: -1.5, max: 1.5 });
+        const [y] = await runOrt(model, { x }, ['y']);
+        const labels = new Int32Array(n).map((_, i) => {
+          let b = 0;
+          for (let k = 1; k < 10; k++) if (y!.data[i * 10 + k]! > y!.data[i * 10 + b]!) b = k;
+          return b;
+        });
+        return { source: `random(${seed})`, format: 'npz', count: n, sampleShape: [20], x: x.data as Float32Array, labels };
+      };
+      const th = await calibrate(model, await mk(300, 41));
+      const { snn, onnx } = convert(model, th);
+      expect(snn.layers.map((l) => l.name)).toEqual(['relu6']);
+      expect(snn.layers[0]!.threshold as number).toBeLessThanOrEqual(0.6 + 1e-6);
+      const r = await compareAnnSnn(model, onnx, await mk(200, 42), { timesteps: [64, 256] });
+      expect(r.layers[0]!.correlation).toBeGreaterThan(0.995);
+      expect(r.snn.find((s) => s.timesteps === 256)!.agreement).toBeGreaterThan(0.95);
+    });
+});
