@@ -77,7 +77,7 @@ import type { SnnModel } from '../snn/build.js';
 import { expandThreshold } from '../snn/neuron.js';
 import { isZeroPolynomial } from '../snn/poly.js';
 import { SNN_DOMAIN } from '../snn/types.js';
-import { foldScales } from './fold.js';
+import { foldScales, perChannel } from './fold.js';
 import { writeNirGraph } from './hdf5.js';
 import { NIR_NODE_ORIGIN_KEY, NIR_VERSION, type NirGraph, type NirNode, type NirTensor } from './types.js';
 
@@ -135,18 +135,6 @@ function broadcastConst(t: Tensor, dims: readonly number[]): Float32Array | unde
       if (++idx[a]! < dims[a]!) break;
       idx[a] = 0;
     }
-  }
-  return out;
-}
-
-/** One value per channel when `data` ([C, ...]) is constant over each channel's plane. */
-function perChannel(data: Float32Array, channels: number): Float32Array | undefined {
-  const inner = data.length / channels;
-  const out = new Float32Array(channels);
-  for (let c = 0; c < channels; c++) {
-    const v = data[c * inner]!;
-    for (let i = 1; i < inner; i++) if (data[c * inner + i] !== v) return undefined;
-    out[c] = v;
   }
   return out;
 }

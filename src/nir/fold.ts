@@ -18,7 +18,8 @@ interface Fold {
   readonly scale: Float32Array;
 }
 
-function perChannel(data: Float32Array, channels: number): Float32Array | undefined {
+/** One value per channel when `data` ([C, ...]) is constant over each channel's plane. */
+export function perChannel(data: Float32Array, channels: number): Float32Array | undefined {
   const inner = data.length / channels;
   if (!Number.isInteger(inner)) return undefined;
   const out = new Float32Array(channels);

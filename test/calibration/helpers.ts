@@ -2,8 +2,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
-import { isOnnx2SnnError, type Onnx2SnnError } from '../../src/errors.js';
 import { mulberry32 } from '../../src/util/random.js';
 
 /** mulberry32: uniform [0, 1). */
@@ -41,34 +39,8 @@ export function relErr(a: number, b: number): number {
   return Math.abs(a - b) / Math.max(Math.abs(b), 1e-300);
 }
 
-/** Runs fn (sync or async), expects an Onnx2SnnError with `code` whose message contains every snippet. */
-export async function expectErrorAsync(fn: () => unknown, code: string, ...snippets: string[]): Promise<Onnx2SnnError> {
-  let caught: unknown;
-  try {
-    await fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught, 'expected an error').toBeDefined();
-  if (!isOnnx2SnnError(caught)) throw caught;
-  expect(caught.code).toBe(code);
-  for (const s of snippets) expect(caught.message).toContain(s);
-  return caught;
-}
-
-export function expectError(fn: () => unknown, code: string, ...snippets: string[]): Onnx2SnnError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught, 'expected an error').toBeDefined();
-  if (!isOnnx2SnnError(caught)) throw caught;
-  expect(caught.code).toBe(code);
-  for (const s of snippets) expect(caught.message).toContain(s);
-  return caught;
-}
+/** Error assertions are shared with the data tests. */
+export { expectError, expectErrorAsync } from '../data/helpers.js';
 
 const dirs: string[] = [];
 export function tmp(): string {

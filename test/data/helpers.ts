@@ -28,19 +28,33 @@ export function gunzipFile(path: string): Buffer {
   return gunzipSync(readFileSync(path));
 }
 
-/** Runs fn, expects an Onnx2SnnError with `code` whose message contains every snippet; returns it. */
-export function expectError(fn: () => unknown, code: string, ...snippets: string[]): Onnx2SnnError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
+/** Checks that `caught` is an Onnx2SnnError with `code` whose message contains every snippet; returns it. */
+function checkError(caught: unknown, code: string, snippets: readonly string[]): Onnx2SnnError {
   expect(caught, 'expected an error').toBeDefined();
   if (!isOnnx2SnnError(caught)) throw caught;
   expect(caught.code, caught.message).toBe(code);
   for (const s of snippets) expect(caught.message).toContain(s);
   return caught;
+}
+
+/** Runs fn, expects an Onnx2SnnError with `code` whose message contains every snippet; returns it. */
+export function expectError(fn: () => unknown, code: string, ...snippets: string[]): Onnx2SnnError {
+  try {
+    fn();
+  } catch (e) {
+    return checkError(e, code, snippets);
+  }
+  return checkError(undefined, code, snippets);
+}
+
+/** The same for an async function. */
+export async function expectErrorAsync(fn: () => unknown, code: string, ...snippets: string[]): Promise<Onnx2SnnError> {
+  try {
+    await fn();
+  } catch (e) {
+    return checkError(e, code, snippets);
+  }
+  return checkError(undefined, code, snippets);
 }
 
 export interface NpyOptions {
