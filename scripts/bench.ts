@@ -5,6 +5,7 @@
  *   npm run bench -- [--out bench.json] [--timesteps 32,128] [--samples 256] [--batch 64] [--threads N] [--device cpu] [--models id,...]
  *
  * ratio = SNN time at T / (T × ANN time): below 1 the SNN at T steps costs less than T ANN passes.
+ * Both are timed in paired rounds of equal work (T ANN passes, then one SNN run); see `one`.
  */
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
@@ -31,6 +32,9 @@ const { values } = parseArgs({
   },
 });
 
+const ROUNDS = 5;
+const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
 interface Row {
   model: string;
   timesteps: number;
@@ -43,6 +47,8 @@ interface Row {
   snnSampleStepsPerSec: number;
   annSamplesPerSec: number;
   ratio: number;
+  /** The ratio of each paired round (spread = this machine's drift). */
+  ratioRounds: number[];
   peakRssMB: number;
 }
 
@@ -55,28 +61,44 @@ async function one(id: string, T: number): Promise<Row> {
   const th = await calibrate(model, loadDataset(bm.calib, { ...bm.pre, limit: 200 }));
   const { onnx } = convert(model, th);
   const ds = loadDataset(bm.test, { ...bm.pre, limit: Number(values.samples) });
-  // ANN: same engine, same batch, best of 3
   const { name, sampleDims } = inputSpec(model, ds);
   const per = sampleDims.reduce((a, b) => a * b, 1);
+  // Paired rounds of equal work: T ANN passes over the samples, then one SNN run of T steps
+  // (each repeated until a side takes ≥ 0.5 s). This VM's speed drifts by ±50 % over seconds;
+  // timing both sides back to back over the same duration keeps the drift out of the ratio
+  // (a best-of-k of short ANN runs would catch a fast spell the long SNN run cannot). The
+  // ratio is the median over the rounds; both sessions are created once, outside the timing.
   const ann = await OrtSession.create(model, { device, threads });
-  let annBest = Infinity;
-  for (let rep = 0; rep < 3; rep++) {
-    const t0 = performance.now();
+  const snn = await OrtSession.create(onnx, { device, threads });
+  const annPass = async (): Promise<void> => {
     for (let s = 0; s < ds.count; s += batch) {
       const e = Math.min(ds.count, s + batch);
       await ann.run({ [name]: { data: ds.x.subarray(s * per, e * per), dims: [e - s, ...sampleDims] } });
     }
-    annBest = Math.min(annBest, performance.now() - t0);
+  };
+  const snnRun = (): Promise<unknown> => simulateDataset(onnx, ds, { timesteps: [T], batchSize: batch, session: snn });
+  await annPass(); // warm-up
+  let t0 = performance.now();
+  await snnRun();
+  const reps = Math.max(1, Math.ceil(500 / (performance.now() - t0)));
+  const annTimes: number[] = [];
+  const snnTimes: number[] = [];
+  const paired: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    t0 = performance.now();
+    for (let k = 0; k < T * reps; k++) await annPass();
+    const annT = (performance.now() - t0) / (T * reps);
+    t0 = performance.now();
+    for (let k = 0; k < reps; k++) await snnRun();
+    const snnT = (performance.now() - t0) / reps;
+    annTimes.push(annT);
+    snnTimes.push(snnT);
+    paired.push(snnT / (T * annT));
   }
   await ann.release();
-  let snnBest = Infinity;
-  for (let rep = 0; rep < 2; rep++) {
-    const t0 = performance.now();
-    await simulateDataset(onnx, ds, { timesteps: [T], batchSize: batch, device, threads });
-    snnBest = Math.min(snnBest, performance.now() - t0);
-  }
-  const annPerSample = annBest / 1000 / ds.count;
-  const snnPerSample = snnBest / 1000 / ds.count;
+  await snn.release();
+  const annPerSample = median(annTimes) / 1000 / ds.count;
+  const snnPerSample = median(snnTimes) / 1000 / ds.count;
   return {
     model: id,
     timesteps: T,
@@ -88,7 +110,8 @@ async function one(id: string, T: number): Promise<Row> {
     snnSamplesPerSec: 1 / snnPerSample,
     snnSampleStepsPerSec: T / snnPerSample,
     annSamplesPerSec: 1 / annPerSample,
-    ratio: snnPerSample / (T * annPerSample),
+    ratio: median(paired),
+    ratioRounds: paired,
     peakRssMB: process.resourceUsage().maxRSS / 1024,
   };
 }
@@ -110,9 +133,9 @@ if (values.one) {
   }
   const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', memoryGB: totalmem() / 2 ** 30, node: process.version, platform: `${process.platform}-${process.arch}` };
   writeFileSync(values.out!, `${JSON.stringify({ machine, results: rows }, null, 2)}\n`);
-  const head = ['model', 'T', 'batch', 'threads', 'SNN samples/s', 'SNN sample·steps/s', 'ANN samples/s', 'ratio', 'peak RSS MB'];
+  const head = ['model', 'T', 'batch', 'threads', 'SNN samples/s', 'SNN sample·steps/s', 'ANN samples/s', 'ratio', 'paired rounds', 'peak RSS MB'];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const r of rows)
-    lines.push(`| ${r.model} | ${r.timesteps} | ${r.batch} | ${r.threads} | ${r.snnSamplesPerSec.toFixed(1)} | ${r.snnSampleStepsPerSec.toFixed(0)} | ${r.annSamplesPerSec.toFixed(0)} | ${r.ratio.toFixed(3)} | ${r.peakRssMB.toFixed(0)} |`);
+    lines.push(`| ${r.model} | ${r.timesteps} | ${r.batch} | ${r.threads} | ${r.snnSamplesPerSec.toFixed(1)} | ${r.snnSampleStepsPerSec.toFixed(0)} | ${r.annSamplesPerSec.toFixed(0)} | ${r.ratio.toFixed(3)} | ${r.ratioRounds.map((x) => x.toFixed(2)).join(' ')} | ${r.peakRssMB.toFixed(0)} |`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -113,6 +113,11 @@ const conversionSchema = z
     readout: z.enum(['membrane', 'spikes']).default(DEFAULT_SNN_OPTIONS.readout).describe('output layer: non-spiking integrator or spike counts').register(cli, { flag: '--readout <membrane|spikes>', commands: SNN }),
     encoding: z.enum(['current', 'poisson']).default(DEFAULT_SNN_OPTIONS.encoding).describe('input encoding').register(cli, { flag: '--encoding <current|poisson>', commands: SNN }),
     seed: z.number().int().default(DEFAULT_SNN_OPTIONS.seed).describe('seed of the Poisson encoder').register(cli, { flag: '--seed <n>', commands: SNN, parse: 'number' }),
+    solve: z
+      .enum(['closed-form', 'step'])
+      .default(DEFAULT_SNN_OPTIONS.solve as 'closed-form')
+      .describe('layers with a constant input current: exact spike counts ⌊v0/θ + t·clamp(I/θ, 0, 1)⌋, or stepped like the others')
+      .register(cli, { flag: '--solve <closed-form|step>', commands: SNN }),
   })
   .describe('Conversion settings of the spiking network.');
 

@@ -2,7 +2,8 @@
  * The TensorFlow.js engine (`--engine tfjs`): the same converted network, simulated step by step
  * with tfjs ops on the chosen backend (cpu: pure JavaScript; tensorflow: libtensorflow through
  * @tensorflow/tfjs-node-gpu (CUDA) or @tensorflow/tfjs-node, optional peers; wasm/webgpu: the
- * tfjs backends, optional peers). The neuron update is the float32 sequence of src/snn/neuron.ts,
+ * tfjs backends, optional peers). The neuron update is the float32 sequence of src/snn/neuron.ts
+ * (or the closed form of src/snn/closed-form.ts for constant-current layers),
  * the spiking max pool over a neuron layer the 2·count − s key of the emitted file, the Poisson
  * encoder the same generator, so spike counts equal onnxruntime's wherever the convolutions and
  * matrix products round alike (they sum in another order; see the tests).
@@ -16,6 +17,7 @@ import type { ProgressFn } from '../eval/progress.js';
 import { attrInt, attrInts } from '../graph/attrs.js';
 import type { Node } from '../graph/types.js';
 import type { SnnModel } from '../snn/build.js';
+import { closedFormConstants, closedFormLayers } from '../snn/closed-form.js';
 import { expandThreshold, extraCurrent, initialPotential } from '../snn/neuron.js';
 import { poissonStates, poissonUniforms } from '../snn/poisson.js';
 import { polyCoefficients } from '../snn/poly.js';
@@ -61,10 +63,13 @@ export async function simulateTfjs(snn: SnnModel, ds: Dataset, opts: TfjsRunOpti
   for (const [k, t] of snn.ann.graph.initializers) if (t.dtype === 'float32') consts.set(k, tf.tensor(t.data as Float32Array, [...t.dims]));
   const layerIdx = new Map(snn.layers.map((l, i) => [l.name, i]));
   const byOutput = new Map(snn.layers.map((l, i) => [l.output, i]));
-  const params = snn.layers.map((l) => {
+  const closed = closedFormLayers(snn);
+  const params = snn.layers.map((l, i) => {
     const th = expandThreshold(l.threshold, l.dims);
     const extra = extraCurrent(th, l.dims, l.bias, o);
+    const cf = closed.has(i) ? closedFormConstants(l, o) : undefined;
     return {
+      closed: cf ? { invTheta: tf.tensor(cf.invTheta, [1, ...l.dims]), b: tf.tensor(cf.b, [1, ...l.dims]) } : undefined,
       theta: tf.tensor(th, [1, ...l.dims]),
       extra: extra ? tf.tensor(extra, [1, ...l.dims]) : undefined,
       v0: tf.tensor(initialPotential(th, l.dims, l.v0, o), [1, ...l.dims]),
@@ -125,6 +130,15 @@ export async function simulateTfjs(snn: SnnModel, ds: Dataset, opts: TfjsRunOpti
             const li = layerIdx.get(node.name)!;
             const p = params[li]!;
             let input = values.get(node.inputs[0]!)!;
+            if (p.closed) {
+              // closed form (src/snn/closed-form.ts): n_t = ⌊b + t·a⌋, a = clamp(I′·(1/θ), 0, 1)
+              const a = tf.clipByValue(tf.mul(p.extra ? tf.add(input, p.extra) : input, p.closed.invTheta), 0, 1);
+              nc[li] = tf.floor(tf.add(p.closed.b, tf.mul(a, tf.scalar(t))));
+              const sf = tf.sub(nc[li]!, count[li]!);
+              spikes.set(li, sf);
+              values.set(node.outputs[0]!, tf.mul(sf, p.theta));
+              continue;
+            }
             if (p.gain !== 1) input = tf.mul(input, p.gain);
             if (p.extra) input = tf.add(input, p.extra);
             let v1: tf.Tensor;
@@ -155,7 +169,7 @@ export async function simulateTfjs(snn: SnnModel, ds: Dataset, opts: TfjsRunOpti
       opts.onProgress?.({ phase: 'simulate', done: s0 + n, total: ds.count, detail: `T=${T} tfjs` });
     }
   } finally {
-    tf.dispose([...consts.values(), ...params.flatMap((p) => [p.theta, p.v0, ...p.coef, ...(p.extra ? [p.extra] : [])])]);
+    tf.dispose([...consts.values(), ...params.flatMap((p) => [p.theta, p.v0, ...p.coef, ...(p.extra ? [p.extra] : []), ...(p.closed ? [p.closed.invTheta, p.closed.b] : [])])]);
   }
   return { predictions, layerSpikes, layerNeurons, timesteps: T };
 }

@@ -7,12 +7,15 @@
  *     the input and everything computed from it alone (the first layer's current) is static and
  *     evaluated once before the loop;
  *   - dynamic nodes run in topological order with the op rules of converters/;
- *   - a neuron layer integrates its current and emits θ·s (src/snn/neuron.ts);
+ *   - a neuron layer integrates its current and emits θ·s (src/snn/neuron.ts); one driven by a
+ *     constant current (IF, reset by subtraction) has the exact counts n_t = ⌊b + t·a⌋ of
+ *     src/snn/closed-form.ts and emits θ·(n_t − n_{t−1});
  *   - a spiking max pool passes, per window, the current input of the position with the highest
  *     spike count (SNN Toolbox's rule, not a max over one step's spikes). When its input is a
  *     neuron layer the key is 2·count − s = 2·(count before this step) + s: the highest count
  *     before this step wins, and among equal counts a neuron spiking now; the pooled output is
- *     then whether the largest key is odd, which a plain MaxPool computes. On any other
+ *     then whether the largest key is odd, i.e. whether the largest count in the window grew this
+ *     step (how emit.ts computes it: MaxPool of the counts, minus its previous value). On any other
  *     time-varying input it keeps a running sum of the input (this step included) and passes the
  *     input at the position of the largest sum; ties go to the first position in scan order, as
  *     onnxruntime's MaxPool does;
@@ -23,6 +26,7 @@ import { windowGeometry } from '../../converters/spatial.js';
 import { attrInt, attrInts } from '../graph/attrs.js';
 import type { Node, Tensor } from '../graph/types.js';
 import type { SnnModel } from './build.js';
+import { closedFormConstants, closedFormCount, closedFormLayers, closedFormRate, type ClosedFormLayer } from './closed-form.js';
 import { expandThreshold, extraCurrent, initialPotential, initialState, neuronStep, type NeuronState, type PolyParams } from './neuron.js';
 import { polyCoefficients } from './poly.js';
 import { poissonStates, poissonUniforms } from './poisson.js';
@@ -162,6 +166,11 @@ export function simulateReference(snn: SnnModel, x: Float32Array, n: number, opt
   const states: NeuronState[] = snn.layers.map((l, i) => initialState(n, initialPotential(thetas[i]!, l.dims, l.v0, o)));
   const pools = new Map<Node, { plan: PoolPlan; acc: Float32Array }>();
   const ctx = { opset };
+  const closed = closedFormLayers(snn);
+  const closedConsts = new Map<number, ClosedFormLayer>([...closed].map((i) => [i, closedFormConstants(snn.layers[i]!, o)]));
+  /** Rates a of the closed-form layers (their current is static: computed at the first step). */
+  const rates = new Map<number, Float32Array>();
+  let step = 0;
 
   const evalNode = (node: Node): void => {
     if (node.domain === 'onnx2snn') {
@@ -169,7 +178,20 @@ export function simulateReference(snn: SnnModel, x: Float32Array, n: number, opt
       if (node.opType === 'IF') {
         const li = layerOf.get(node.name)!;
         const out = new Float32Array(xin.data.length);
-        neuronStep(xin.data as Float32Array, states[li]!, thetas[li]!, extras[li], o, out, polys[li]);
+        const cf = closedConsts.get(li);
+        if (cf) {
+          let a = rates.get(li);
+          if (!a) rates.set(li, (a = closedFormRate(xin.data as Float32Array, extras[li], cf)));
+          const cnt = states[li]!.count;
+          const th = thetas[li]!;
+          const per = th.length;
+          for (let j = 0; j < a.length; j++) {
+            const nt = closedFormCount(a[j]!, cf.b[j % per]!, step);
+            // s_t = n_t − n_{t−1} (0 or 1: a ≤ 1), emitted as s·θ like the ONNX Sub and Mul
+            out[j] = Math.fround((nt - cnt[j]!) * th[j % per]!);
+            cnt[j] = nt;
+          }
+        } else neuronStep(xin.data as Float32Array, states[li]!, thetas[li]!, extras[li], o, out, polys[li]);
         values.set(node.outputs[0]!, f32(xin.dims, out));
       } else {
         let p = pools.get(node);
@@ -205,6 +227,7 @@ export function simulateReference(snn: SnnModel, x: Float32Array, n: number, opt
   const readouts = new Map<number, Float32Array>();
   const raster = opts.record ? (opts.record.layers ?? snn.layers.map((_, i) => i)).map((layer) => ({ layer, steps: [] as Int32Array[] })) : undefined;
   for (let t = 1; t <= T; t++) {
+    step = t;
     if (o.encoding === 'poisson') {
       poissonUniforms(z!, u!);
       const xt = new Float32Array(x.length);

@@ -45,6 +45,8 @@ export interface SnnRunOptions {
   readonly device?: Device;
   readonly threads?: number;
   readonly onProgress?: ProgressFn;
+  /** An open session on this model to reuse (not released); by default one is created and released. */
+  readonly session?: OrtSession;
   /** Called with each batch's per-neuron spike counts (aligned with info.layers). */
   readonly onCounts?: (start: number, n: number, counts: readonly Float32Array[]) => void | Promise<void>;
 }
@@ -67,7 +69,7 @@ export async function simulateDataset(snnModel: Model, ds: Dataset, opts: SnnRun
   const per = sampleDims.reduce((a, b) => a * b, 1);
   const K = info.readout.dims.reduce((a, b) => a * b, 1);
   const bs = opts.batchSize ?? 64;
-  const session = await OrtSession.create(snnModel, { device: opts.device ?? 'cpu', ...(opts.threads ? { threads: opts.threads } : {}) });
+  const session = opts.session ?? (await OrtSession.create(snnModel, { device: opts.device ?? 'cpu', ...(opts.threads ? { threads: opts.threads } : {}) }));
   const predictions = new Map(ts.map((t) => [t, new Int32Array(ds.count)]));
   const layerNeurons = info.layers.map((l) => l.dims.reduce((a, b) => a * b, 1));
   const layerSpikes = info.layers.map(() => 0);
@@ -97,7 +99,7 @@ export async function simulateDataset(snnModel: Model, ds: Dataset, opts: SnnRun
       opts.onProgress?.({ phase: 'simulate', done: e, total: ds.count, detail: `T=${T}` });
     }
   } finally {
-    await session.release();
+    if (!opts.session) await session.release();
   }
   return { predictions, layerSpikes, layerNeurons, timesteps: T };
 }

@@ -13,6 +13,8 @@ export type NeuronKind = 'if' | 'lif' | 'poly';
 export type ResetMode = 'subtract' | 'zero';
 export type Readout = 'membrane' | 'spikes';
 export type Encoding = 'current' | 'poisson';
+/** How layers driven by a constant current are simulated (src/snn/closed-form.ts). */
+export type Solve = 'closed-form' | 'step';
 
 export interface SnnOptions {
   /** 'if' (integrate-and-fire, default), 'lif' (leaky; v ← β·v + I) or 'poly' (v ← v + f(v) + g·I, src/snn/poly.ts). */
@@ -31,6 +33,12 @@ export interface SnnOptions {
   readonly encoding: Encoding;
   /** Seed of the Poisson encoder. */
   readonly seed: number;
+  /**
+   * 'closed-form' (default): an IF layer with a constant input current (reset by subtraction) gets
+   * its exact spike counts n_t = ⌊v0/θ + t·clamp(I/θ, 0, 1)⌋ instead of being stepped. 'step':
+   * every layer is stepped in float32. Absent = 'closed-form'.
+   */
+  readonly solve?: Solve;
 }
 
 export const DEFAULT_SNN_OPTIONS: SnnOptions = {
@@ -41,6 +49,7 @@ export const DEFAULT_SNN_OPTIONS: SnnOptions = {
   readout: 'membrane',
   encoding: 'current',
   seed: 0,
+  solve: 'closed-form',
 };
 
 /** Custom op domain used inside our SNN graph (lowered to standard ONNX by emit.ts). */

@@ -115,7 +115,7 @@ describe('config schema', () => {
 
   it('defaults come from the schema and match the library defaults', () => {
     const c = parseConfig({});
-    expect(c.conversion).toEqual({ neuron: DEFAULT_SNN_OPTIONS.neuron, beta: DEFAULT_SNN_OPTIONS.beta, reset: DEFAULT_SNN_OPTIONS.reset, vInit: DEFAULT_SNN_OPTIONS.vInit, readout: DEFAULT_SNN_OPTIONS.readout, encoding: DEFAULT_SNN_OPTIONS.encoding, seed: DEFAULT_SNN_OPTIONS.seed });
+    expect(c.conversion).toEqual({ neuron: DEFAULT_SNN_OPTIONS.neuron, beta: DEFAULT_SNN_OPTIONS.beta, reset: DEFAULT_SNN_OPTIONS.reset, vInit: DEFAULT_SNN_OPTIONS.vInit, readout: DEFAULT_SNN_OPTIONS.readout, encoding: DEFAULT_SNN_OPTIONS.encoding, seed: DEFAULT_SNN_OPTIONS.seed, solve: DEFAULT_SNN_OPTIONS.solve });
     expect(c.evaluation.timesteps).toEqual([8, 16, 32, 64, 128, 256]);
     expect(c.calibration.limit).toBe(1000);
     expect(c.data.layout).toBe('nchw');

@@ -14,7 +14,12 @@ import { BUNDLED_MODELS } from '../../scripts/models.js';
 
 const N = 12;
 const T = 24;
-const cases = BUNDLED_MODELS.flatMap((bm) => (['current', 'poisson'] as const).map((encoding) => ({ bm, encoding })));
+const variants = [
+  { encoding: 'current', solve: 'closed-form' },
+  { encoding: 'current', solve: 'step' },
+  { encoding: 'poisson', solve: 'closed-form' },
+] as const;
+const cases = BUNDLED_MODELS.flatMap((bm) => variants.map((v) => ({ bm, ...v })));
 
 async function runEmitted(onnx: Parameters<typeof OrtSession.create>[0], inputName: string, ds: Dataset, poisson: boolean, seed: number) {
   const per = ds.x.length / ds.count;
@@ -31,13 +36,13 @@ async function runEmitted(onnx: Parameters<typeof OrtSession.create>[0], inputNa
 }
 
 describe('emitted SNN file = reference simulator', () => {
-  for (const { bm, encoding } of cases)
-    it(`${bm.id}, ${encoding} input: identical spike counts per neuron, readout within 1e-3`, async () => {
+  for (const { bm, encoding, solve } of cases)
+    it(`${bm.id}, ${encoding} input${encoding === 'current' ? `, --solve ${solve}` : ''}: identical spike counts per neuron, readout within 1e-3`, async () => {
       const model = loadModel(bm.file);
       const calib = loadDataset(bm.calib, { ...bm.pre, limit: 100 });
       const ds = loadDataset(bm.test, { ...bm.pre, limit: N });
       const th = await calibrate(model, calib);
-      const { snn, onnx } = convert(model, th, { encoding, seed: 3 });
+      const { snn, onnx } = convert(model, th, { encoding, seed: 3, solve });
       const out = await runEmitted(onnx, snn.inputName, ds, encoding === 'poisson', 3);
       const ref = simulateReference(snn, ds.x, N, { timesteps: T });
       let spikes = 0;

@@ -1,0 +1,40 @@
+/**
+ * `npm run bench` end to end on a tiny configuration: the JSON has the issue's fields with sane
+ * values and the table is printed. It asserts nothing about speed (that is what the bench is for).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { OUT, builtPackage } from '../report/helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'onnx2snn-bench-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+it('writes { machine, results[] } with every field, one row per model and T, and prints the table', async () => {
+  await builtPackage();
+  const out = join(dir, 'bench.json');
+  const r = spawnSync(process.execPath, [join(OUT, 'scripts/bench.js'), '--out', out, '--timesteps', '2,4', '--samples', '16', '--batch', '8', '--threads', '1', '--models', 'vnncomp21-mnistfc-256x2'], {
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
+  expect(r.status, r.stderr).toBe(0);
+  const j = JSON.parse(readFileSync(out, 'utf8')) as { machine: Record<string, unknown>; results: Record<string, unknown>[] };
+  expect(j.machine['cpus']).toBeGreaterThan(0);
+  expect(j.results.map((x) => [x['model'], x['timesteps']])).toEqual([
+    ['vnncomp21-mnistfc-256x2', 2],
+    ['vnncomp21-mnistfc-256x2', 4],
+  ]);
+  for (const row of j.results) {
+    expect(row).toMatchObject({ engine: 'onnxruntime', device: 'cpu', batch: 8, threads: 1 });
+    for (const k of ['snnSamplesPerSec', 'snnSampleStepsPerSec', 'annSamplesPerSec', 'ratio', 'peakRssMB']) {
+      expect(Number.isFinite(row[k]) && (row[k] as number) > 0, k).toBe(true);
+    }
+    // sample·steps/s is T × samples/s; the ratio is the median of the paired rounds
+    expect(row['snnSampleStepsPerSec'] as number).toBeCloseTo((row['snnSamplesPerSec'] as number) * (row['timesteps'] as number), 6);
+    const rounds = [...(row['ratioRounds'] as number[])].sort((a, b) => a - b);
+    expect(row['ratio']).toBe(rounds[rounds.length >> 1]);
+  }
+  expect(r.stdout).toContain('| vnncomp21-mnistfc-256x2 | 4 | 8 | 1 |');
+}, 600_000);
