@@ -2,7 +2,8 @@
  * Benchmark: SNN simulation speed vs the ANN on the same engine, per bundled model and T.
  * Each configuration runs in its own child process so that peak resident memory is its own.
  *
- *   npm run bench -- [--out bench.json] [--timesteps 32,128] [--samples 256] [--batch 64] [--threads N] [--device cpu] [--models id,...]
+ *   npm run bench -- [--out bench.json] [--timesteps 32,128] [--samples 256] [--batch 64] [--threads N] [--device cpu]
+ *                    [--solve closed-form|step] [--models id,...]
  *
  * ratio = SNN time at T / (T × ANN time): below 1 the SNN at T steps costs less than T ANN passes.
  * Both are timed in paired rounds of equal work (T ANN passes, then one SNN run); see `one`.
@@ -27,6 +28,7 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '64' },
     threads: { type: 'string' },
     device: { type: 'string', default: 'cpu' },
+    solve: { type: 'string', default: 'closed-form' },
     models: { type: 'string' },
     one: { type: 'string' }, // internal: "<model id>:<T>"
   },
@@ -59,7 +61,8 @@ async function one(id: string, T: number): Promise<Row> {
   const threads = values.threads ? Number(values.threads) : cpus().length;
   const model = loadModel(bm.file);
   const th = await calibrate(model, loadDataset(bm.calib, { ...bm.pre, limit: 200 }));
-  const { onnx } = convert(model, th);
+  if (values.solve !== 'closed-form' && values.solve !== 'step') throw new Error(`--solve must be closed-form or step, not ${values.solve}`);
+  const { onnx } = convert(model, th, { solve: values.solve });
   const ds = loadDataset(bm.test, { ...bm.pre, limit: Number(values.samples) });
   const { name, sampleDims } = inputSpec(model, ds);
   const per = sampleDims.reduce((a, b) => a * b, 1);
@@ -125,7 +128,7 @@ if (values.one) {
   for (const bm of BUNDLED_MODELS) {
     if (values.models && !values.models.split(',').includes(bm.id)) continue;
     for (const T of values.timesteps!.split(',').map(Number)) {
-      const args = [self, '--one', `${bm.id}:${T}`, '--samples', values.samples!, '--batch', values.batch!, '--device', values.device!, ...(values.threads ? ['--threads', values.threads] : [])];
+      const args = [self, '--one', `${bm.id}:${T}`, '--samples', values.samples!, '--batch', values.batch!, '--device', values.device!, '--solve', values.solve!, ...(values.threads ? ['--threads', values.threads] : [])];
       const row = JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 })) as Row;
       rows.push(row);
       process.stderr.write(`${bm.id} T=${T}: ratio ${row.ratio.toFixed(3)}\n`);
