@@ -348,7 +348,7 @@ export function emitOnnx(snn: SnnModel, meta: EmitMeta = {}): Model {
     'onnx2snn.input': JSON.stringify({ name: x, dims: snn.inputDims, max: snn.inputMax }),
     'onnx2snn.readout': JSON.stringify({ tensor: snn.readout, dims: K }),
     'onnx2snn.layers': JSON.stringify(
-      snn.layers.map((l, i) => ({ output: layerOutputName(i), name: l.name, site: l.output, dims: l.dims, threshold: l.threshold, ...(l.bias ? { bias: l.bias } : {}), ...(l.v0 ? { v0: l.v0 } : {}), ...(l.poly ? { poly: l.poly, gain: l.gain } : {}) })),
+      snn.layers.map((l, i) => ({ output: layerOutputName(i), name: l.name, site: l.output, dims: l.dims, threshold: l.threshold, ...(l.bias ? { bias: l.bias } : {}), ...(l.v0 ? { v0: l.v0 } : {}), ...(l.poly ? { poly: l.poly, gain: l.gain } : {}), ...(closed.has(i) ? { solve: 'closed-form' } : {}) })),
     ),
     ...(meta.extra ?? {}),
   };

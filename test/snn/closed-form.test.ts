@@ -75,6 +75,7 @@ describe('spiking max pool over a closed-form layer', () => {
     const snn = buildSnn(poolProbe(), new Map([['r', 1]]), { vInit: 0.5 });
     expect(closedFormLayers(snn).size).toBe(1);
     const onnx = emitOnnx(snn);
+    expect(JSON.parse(onnx.metadata['onnx2snn.layers']!)[0].solve).toBe('closed-form');
     const loop = onnx.graph.nodes.find((n) => n.opType === 'Loop')!;
     const body = loop.attrs['body']!;
     if (body.kind !== 'graph') throw new Error('Loop without a body');
