@@ -3,7 +3,7 @@
  * Each configuration runs in its own child process so that peak resident memory is its own.
  *
  *   npm run bench -- [--out bench.json] [--timesteps 32,128] [--samples 256] [--batch 64] [--threads N] [--device cpu]
- *                    [--solve closed-form|step] [--models id,...]
+ *                    [--solve closed-form|step] [--engine onnxruntime|tfjs] [--tfjs-backend cpu|wasm|webgpu|tensorflow] [--models id,...]
  *
  * ratio = SNN time at T / (T × ANN time): below 1 the SNN at T steps costs less than T ANN passes.
  * Both are timed in paired rounds of equal work (T ANN passes, then one SNN run); see `one`.
@@ -18,6 +18,8 @@ import { OrtSession, type Device } from '../src/engine/ort.js';
 import { inputSpec } from '../src/eval/ann.js';
 import { calibrate, convert, loadModel } from '../src/pipeline.js';
 import { simulateDataset } from '../src/snn/simulate.js';
+import { simulateTfjs, tfjsAnn } from '../src/engine/tfjs.js';
+import type { TfjsBackend } from '../src/engine/tfjs-ops.js';
 import { BUNDLED_MODELS } from './models.js';
 
 const { values } = parseArgs({
@@ -29,6 +31,8 @@ const { values } = parseArgs({
     threads: { type: 'string' },
     device: { type: 'string', default: 'cpu' },
     solve: { type: 'string', default: 'closed-form' },
+    engine: { type: 'string', default: 'onnxruntime' },
+    'tfjs-backend': { type: 'string', default: 'cpu' },
     models: { type: 'string' },
     one: { type: 'string' }, // internal: "<model id>:<T>"
   },
@@ -54,32 +58,60 @@ interface Row {
   peakRssMB: number;
 }
 
+/** One engine's two timed callables: a pass of the ANN over the samples, a run of the SNN. */
+interface Engine {
+  readonly threads: number;
+  annPass(): Promise<void>;
+  snnRun(): Promise<unknown>;
+  release(): Promise<void>;
+}
+
 async function one(id: string, T: number): Promise<Row> {
   const bm = BUNDLED_MODELS.find((m) => m.id === id)!;
   const device = values.device as Device;
   const batch = Number(values.batch);
-  const threads = values.threads ? Number(values.threads) : cpus().length;
   const model = loadModel(bm.file);
   const th = await calibrate(model, loadDataset(bm.calib, { ...bm.pre, limit: 200 }));
   if (values.solve !== 'closed-form' && values.solve !== 'step') throw new Error(`--solve must be closed-form or step, not ${values.solve}`);
-  const { onnx } = convert(model, th, { solve: values.solve });
+  const { snn, onnx } = convert(model, th, { solve: values.solve });
   const ds = loadDataset(bm.test, { ...bm.pre, limit: Number(values.samples) });
   const { name, sampleDims } = inputSpec(model, ds);
   const per = sampleDims.reduce((a, b) => a * b, 1);
+  const batches = (f: (s: number, e: number) => Promise<unknown> | unknown) => async (): Promise<void> => {
+    for (let s = 0; s < ds.count; s += batch) await f(s, Math.min(ds.count, s + batch));
+  };
+  let engine: Engine;
+  if (values.engine === 'tfjs') {
+    // TensorFlow.js: the SNN description stepped with tfjs ops, the ANN with the same ops
+    const backend = values['tfjs-backend'] as TfjsBackend;
+    const ann = await tfjsAnn(snn, backend);
+    engine = {
+      threads: backend === 'cpu' ? 1 : values.threads ? Number(values.threads) : cpus().length,
+      annPass: batches((s, e) => ann.run(ds.x.subarray(s * per, e * per), e - s)),
+      snnRun: () => simulateTfjs(snn, ds, { timesteps: [T], batchSize: batch, backend }),
+      release: async () => ann.dispose(),
+    };
+  } else if (values.engine === 'onnxruntime') {
+    // onnxruntime: the original ANN file and the emitted SNN file, both sessions created once
+    const threads = values.threads ? Number(values.threads) : cpus().length;
+    const ann = await OrtSession.create(model, { device, threads });
+    const session = await OrtSession.create(onnx, { device, threads });
+    engine = {
+      threads,
+      annPass: batches((s, e) => ann.run({ [name]: { data: ds.x.subarray(s * per, e * per), dims: [e - s, ...sampleDims] } })),
+      snnRun: () => simulateDataset(onnx, ds, { timesteps: [T], batchSize: batch, session }),
+      release: async () => {
+        await ann.release();
+        await session.release();
+      },
+    };
+  } else throw new Error(`--engine must be onnxruntime or tfjs, not ${values.engine}`);
   // Paired rounds of equal work: T ANN passes over the samples, then one SNN run of T steps
   // (each repeated until a side takes ≥ 0.5 s). This VM's speed drifts by ±50 % over seconds;
   // timing both sides back to back over the same duration keeps the drift out of the ratio
   // (a best-of-k of short ANN runs would catch a fast spell the long SNN run cannot). The
-  // ratio is the median over the rounds; both sessions are created once, outside the timing.
-  const ann = await OrtSession.create(model, { device, threads });
-  const snn = await OrtSession.create(onnx, { device, threads });
-  const annPass = async (): Promise<void> => {
-    for (let s = 0; s < ds.count; s += batch) {
-      const e = Math.min(ds.count, s + batch);
-      await ann.run({ [name]: { data: ds.x.subarray(s * per, e * per), dims: [e - s, ...sampleDims] } });
-    }
-  };
-  const snnRun = (): Promise<unknown> => simulateDataset(onnx, ds, { timesteps: [T], batchSize: batch, session: snn });
+  // ratio is the median over the rounds.
+  const { annPass, snnRun } = engine;
   await annPass(); // warm-up
   let t0 = performance.now();
   await snnRun();
@@ -98,17 +130,16 @@ async function one(id: string, T: number): Promise<Row> {
     snnTimes.push(snnT);
     paired.push(snnT / (T * annT));
   }
-  await ann.release();
-  await snn.release();
+  await engine.release();
   const annPerSample = median(annTimes) / 1000 / ds.count;
   const snnPerSample = median(snnTimes) / 1000 / ds.count;
   return {
     model: id,
     timesteps: T,
-    engine: 'onnxruntime',
-    device,
+    engine: values.engine!,
+    device: values.engine === 'tfjs' ? values['tfjs-backend']! : device,
     batch,
-    threads,
+    threads: engine.threads,
     samples: ds.count,
     snnSamplesPerSec: 1 / snnPerSample,
     snnSampleStepsPerSec: T / snnPerSample,
@@ -128,7 +159,7 @@ if (values.one) {
   for (const bm of BUNDLED_MODELS) {
     if (values.models && !values.models.split(',').includes(bm.id)) continue;
     for (const T of values.timesteps!.split(',').map(Number)) {
-      const args = [self, '--one', `${bm.id}:${T}`, '--samples', values.samples!, '--batch', values.batch!, '--device', values.device!, '--solve', values.solve!, ...(values.threads ? ['--threads', values.threads] : [])];
+      const args = [self, '--one', `${bm.id}:${T}`, '--samples', values.samples!, '--batch', values.batch!, '--device', values.device!, '--solve', values.solve!, '--engine', values.engine!, '--tfjs-backend', values['tfjs-backend']!, ...(values.threads ? ['--threads', values.threads] : [])];
       const row = JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 })) as Row;
       rows.push(row);
       process.stderr.write(`${bm.id} T=${T}: ratio ${row.ratio.toFixed(3)}\n`);
@@ -136,9 +167,9 @@ if (values.one) {
   }
   const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', memoryGB: totalmem() / 2 ** 30, node: process.version, platform: `${process.platform}-${process.arch}` };
   writeFileSync(values.out!, `${JSON.stringify({ machine, results: rows }, null, 2)}\n`);
-  const head = ['model', 'T', 'batch', 'threads', 'SNN samples/s', 'SNN sample·steps/s', 'ANN samples/s', 'ratio', 'paired rounds', 'peak RSS MB'];
+  const head = ['model', 'T', 'engine', 'device', 'batch', 'threads', 'SNN samples/s', 'SNN sample·steps/s', 'ANN samples/s', 'ratio', 'paired rounds', 'peak RSS MB'];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const r of rows)
-    lines.push(`| ${r.model} | ${r.timesteps} | ${r.batch} | ${r.threads} | ${r.snnSamplesPerSec.toFixed(1)} | ${r.snnSampleStepsPerSec.toFixed(0)} | ${r.annSamplesPerSec.toFixed(0)} | ${r.ratio.toFixed(3)} | ${r.ratioRounds.map((x) => x.toFixed(2)).join(' ')} | ${r.peakRssMB.toFixed(0)} |`);
+    lines.push(`| ${r.model} | ${r.timesteps} | ${r.engine} | ${r.device} | ${r.batch} | ${r.threads} | ${r.snnSamplesPerSec.toFixed(1)} | ${r.snnSampleStepsPerSec.toFixed(0)} | ${r.annSamplesPerSec.toFixed(0)} | ${r.ratio.toFixed(3)} | ${r.ratioRounds.map((x) => x.toFixed(2)).join(' ')} | ${r.peakRssMB.toFixed(0)} |`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -103,6 +103,24 @@ export function evalNode(n: Node, ins: (tf.Tensor | undefined)[], consts: Map<st
       return tf.transpose(y, [0, 3, 1, 2]);
     }
     case 'GlobalAveragePool': return tf.mean(x, [2, 3], true);
+    // the ANN's own nonlinearities (annTfjs: the bench's same-engine baseline)
+    case 'Relu': return tf.relu(x);
+    case 'Clip': {
+      const bound = (i: number, attr: string, dflt: number): number => {
+        if (n.attrs[attr]) return attrFloat(n, attr, dflt);
+        const t = n.inputs[i] ? raw.get(n.inputs[i]!) : undefined;
+        return t ? Number(t.data[0]) : dflt;
+      };
+      return tf.clipByValue(x, bound(1, 'min', -Infinity), bound(2, 'max', Infinity));
+    }
+    case 'MaxPool': {
+      const k = attrInts(n, 'kernel_shape', []);
+      const g = windowGeometry(n, x.shape.slice(2), k, { ceilMode: attrInt(n, 'ceil_mode', 0) === 1, allowDilations: true, pool: true });
+      if (g.dilations.some((d) => d !== 1)) throw unsupportedInTfjs(n, 'has dilations');
+      const nhwc = tf.pad(tf.transpose(x, [0, 2, 3, 1]), [[0, 0], [g.padsBegin[0]!, g.padsEnd[0]!], [g.padsBegin[1]!, g.padsEnd[1]!], [0, 0]], -Infinity);
+      return tf.transpose(tf.maxPool(nhwc as tf.Tensor4D, [k[0]!, k[1]!], [g.strides[0]!, g.strides[1]!], 'valid'), [0, 3, 1, 2]);
+    }
+    case 'GlobalMaxPool': return tf.max(x, [2, 3], true);
     default:
       throw unsupportedInTfjs(n, 'is not supported on the TensorFlow.js path');
   }

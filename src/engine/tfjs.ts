@@ -15,6 +15,7 @@ import type { Dataset } from '../data/types.js';
 import { argmaxRows } from '../eval/metrics.js';
 import type { ProgressFn } from '../eval/progress.js';
 import { attrInt, attrInts } from '../graph/attrs.js';
+import { topoSort } from '../graph/graph.js';
 import type { Node } from '../graph/types.js';
 import type { SnnModel } from '../snn/build.js';
 import { closedFormConstants, closedFormLayers } from '../snn/closed-form.js';
@@ -172,4 +173,32 @@ export async function simulateTfjs(snn: SnnModel, ds: Dataset, opts: TfjsRunOpti
     tf.dispose([...consts.values(), ...params.flatMap((p) => [p.theta, p.v0, ...p.coef, ...(p.extra ? [p.extra] : []), ...(p.closed ? [p.closed.invTheta, p.closed.b] : [])])]);
   }
   return { predictions, layerSpikes, layerNeurons, timesteps: T };
+}
+
+/**
+ * The ANN forward on TensorFlow.js: the converted network's prepared ANN, node by node with the
+ * same ops (the bench's same-engine baseline for `--engine tfjs`). Weights are uploaded once.
+ */
+export async function tfjsAnn(snn: SnnModel, backend: TfjsBackend = 'cpu'): Promise<{ run(x: Float32Array, n: number): Float32Array; dispose(): void }> {
+  await tfjsReady(backend);
+  const raw = snn.ann.graph.initializers;
+  const consts = new Map<string, tf.Tensor>();
+  for (const [k, t] of raw) if (t.dtype === 'float32') consts.set(k, tf.tensor(t.data as Float32Array, [...t.dims]));
+  const order = topoSort(snn.ann.graph);
+  const output = snn.ann.graph.outputs[0]!.name;
+  return {
+    run(x: Float32Array, n: number): Float32Array {
+      const y = tf.tidy(() => {
+        const values = new Map<string, tf.Tensor>([[snn.inputName, tf.tensor(x, [n, ...snn.inputDims])]]);
+        for (const node of order) values.set(node.outputs[0]!, evalNode(node, node.inputs.map((i) => values.get(i)), consts, snn, raw));
+        return values.get(output)!;
+      });
+      const data = y.dataSync() as Float32Array;
+      y.dispose();
+      return data;
+    },
+    dispose(): void {
+      tf.dispose([...consts.values()]);
+    },
+  };
 }

@@ -6,7 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { loadDataset } from '../../src/data/index.js';
-import { simulateTfjs } from '../../src/engine/tfjs.js';
+import { OrtSession } from '../../src/engine/ort.js';
+import { simulateTfjs, tfjsAnn } from '../../src/engine/tfjs.js';
+import { inputSpec } from '../../src/eval/ann.js';
 import { calibrate, convert, loadModel } from '../../src/pipeline.js';
 import { simulateDataset } from '../../src/snn/simulate.js';
 import { qifPolynomial } from '../../src/snn/poly.js';
@@ -37,5 +39,25 @@ describe('tfjs engine = onnxruntime engine', () => {
       expect(b.layerSpikes).toEqual(a.layerSpikes);
       for (const t of [8, 24]) expect(Array.from(b.predictions.get(t)!)).toEqual(Array.from(a.predictions.get(t)!));
       expect(a.layerSpikes.reduce((x, y) => x + y, 0)).toBeGreaterThan(0);
+    });
+});
+
+describe('tfjs ANN forward = onnxruntime on the original file', () => {
+  for (const bm of BUNDLED_MODELS)
+    it(`${bm.id}: outputs within 1e-4 of the largest`, async () => {
+      const model = loadModel(bm.file);
+      const th = await calibrate(model, loadDataset(bm.calib, { ...bm.pre, limit: 50 }));
+      const { snn } = convert(model, th);
+      const ds = loadDataset(bm.test, { ...bm.pre, limit: 12 });
+      const { name, sampleDims } = inputSpec(model, ds);
+      const ort = await OrtSession.create(model);
+      const want = (await ort.run({ [name]: { data: ds.x, dims: [ds.count, ...sampleDims] } }))[model.graph.outputs[0]!.name]!.data as Float32Array;
+      await ort.release();
+      const ann = await tfjsAnn(snn);
+      const got = ann.run(ds.x, ds.count);
+      ann.dispose();
+      expect(got.length).toBe(want.length);
+      const scale = Math.max(...Array.from(want, Math.abs));
+      for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThan(1e-4 * scale);
     });
 });

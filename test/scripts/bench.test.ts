@@ -12,10 +12,16 @@ import { OUT, builtPackage } from '../report/helpers.js';
 const dir = mkdtempSync(join(tmpdir(), 'onnx2snn-bench-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-it('writes { machine, results[] } with every field, one row per model and T, and prints the table', async () => {
+const engines = [
+  { engine: 'onnxruntime', device: 'cpu' },
+  { engine: 'tfjs', device: 'cpu' },
+];
+
+it.each(engines)('$engine: writes { machine, results[] } with every field, one row per model and T, and prints the table', async ({ engine, device }) => {
   await builtPackage();
-  const out = join(dir, 'bench.json');
-  const r = spawnSync(process.execPath, [join(OUT, 'scripts/bench.js'), '--out', out, '--timesteps', '2,4', '--samples', '16', '--batch', '8', '--threads', '1', '--models', 'vnncomp21-mnistfc-256x2'], {
+  const out = join(dir, `bench-${engine}.json`);
+  const args = ['--out', out, '--timesteps', '2,4', '--samples', '16', '--batch', '8', '--threads', '1', '--engine', engine, '--models', 'vnncomp21-mnistfc-256x2'];
+  const r = spawnSync(process.execPath, [join(OUT, 'scripts/bench.js'), ...args], {
     encoding: 'utf8',
     timeout: 300_000,
   });
@@ -27,7 +33,7 @@ it('writes { machine, results[] } with every field, one row per model and T, and
     ['vnncomp21-mnistfc-256x2', 4],
   ]);
   for (const row of j.results) {
-    expect(row).toMatchObject({ engine: 'onnxruntime', device: 'cpu', batch: 8, threads: 1 });
+    expect(row).toMatchObject({ engine, device, batch: 8, threads: 1 });
     for (const k of ['snnSamplesPerSec', 'snnSampleStepsPerSec', 'annSamplesPerSec', 'ratio', 'peakRssMB']) {
       expect(Number.isFinite(row[k]) && (row[k] as number) > 0, k).toBe(true);
     }
@@ -36,5 +42,5 @@ it('writes { machine, results[] } with every field, one row per model and T, and
     const rounds = [...(row['ratioRounds'] as number[])].sort((a, b) => a - b);
     expect(row['ratio']).toBe(rounds[rounds.length >> 1]);
   }
-  expect(r.stdout).toContain('| vnncomp21-mnistfc-256x2 | 4 | 8 | 1 |');
+  expect(r.stdout).toContain(`| vnncomp21-mnistfc-256x2 | 4 | ${engine} | ${device} | 8 | 1 |`);
 }, 600_000);
