@@ -97,6 +97,13 @@ export async function simulateTfjs(snn: SnnModel, ds: Dataset, opts: TfjsRunOpti
           }) as Record<string, tf.Tensor>,
         ),
       );
+      // closed-form layers: their current is static, so their rates a = clamp(I′·(1/θ), 0, 1) once per batch
+      const rates = params.map((p, li) => {
+        const c = p.closed;
+        if (!c) return undefined;
+        const input = statics.get(snn.layers[li]!.input)!;
+        return tf.tidy(() => tf.clipByValue(tf.mul(p.extra ? tf.add(input, p.extra) : input, c.invTheta), 0, 1));
+      });
       let v = params.map((p) => tf.tile(p.v0, [n, ...p.v0.shape.slice(1).map(() => 1)]));
       let count = snn.layers.map((l) => tf.zeros([n, ...l.dims]));
       let readout: tf.Tensor = tf.zeros([n, ...snn.readoutDims]);
@@ -130,16 +137,16 @@ export async function simulateTfjs(snn: SnnModel, ds: Dataset, opts: TfjsRunOpti
             }
             const li = layerIdx.get(node.name)!;
             const p = params[li]!;
-            let input = values.get(node.inputs[0]!)!;
-            if (p.closed) {
-              // closed form (src/snn/closed-form.ts): n_t = ⌊b + t·a⌋, a = clamp(I′·(1/θ), 0, 1)
-              const a = tf.clipByValue(tf.mul(p.extra ? tf.add(input, p.extra) : input, p.closed.invTheta), 0, 1);
+            const a = rates[li];
+            if (p.closed && a) {
+              // closed form (src/snn/closed-form.ts): n_t = ⌊b + t·a⌋
               nc[li] = tf.floor(tf.add(p.closed.b, tf.mul(a, tf.scalar(t))));
               const sf = tf.sub(nc[li]!, count[li]!);
               spikes.set(li, sf);
               values.set(node.outputs[0]!, tf.mul(sf, p.theta));
               continue;
             }
+            let input = values.get(node.inputs[0]!)!;
             if (p.gain !== 1) input = tf.mul(input, p.gain);
             if (p.extra) input = tf.add(input, p.extra);
             let v1: tf.Tensor;
@@ -166,7 +173,7 @@ export async function simulateTfjs(snn: SnnModel, ds: Dataset, opts: TfjsRunOpti
       const counts = count.map((c) => c.dataSync() as Float32Array);
       counts.forEach((c, i) => (layerSpikes[i]! += c.reduce((a, b) => a + b, 0)));
       await opts.onCounts?.(s0, n, counts);
-      tf.dispose([...v, ...count, readout, ...statics.values(), ...(rate ? [rate, amp!] : [])]);
+      tf.dispose([...v, ...count, readout, ...statics.values(), ...rates.filter((r) => r !== undefined), ...(rate ? [rate, amp!] : [])]);
       opts.onProgress?.({ phase: 'simulate', done: s0 + n, total: ds.count, detail: `T=${T} tfjs` });
     }
   } finally {

@@ -41,7 +41,8 @@ export interface ClosedFormLayer {
 }
 
 /** Whether this layer's dynamics can be solved in closed form (see the header). */
-export function closedFormApplies(snn: SnnModel, l: NeuronLayer, o: SnnOptions = snn.options): boolean {
+export function closedFormApplies(snn: SnnModel, l: NeuronLayer): boolean {
+  const o = snn.options;
   if ((o.solve ?? 'closed-form') !== 'closed-form') return false;
   if (o.neuron !== 'if' || o.reset !== 'subtract' || o.encoding !== 'current') return false;
   if (l.poly || (l.gain ?? 1) !== 1) return false;

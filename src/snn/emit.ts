@@ -58,6 +58,7 @@ export function emitOnnx(snn: SnnModel, meta: EmitMeta = {}): Model {
     list.push({ name: fresh(`snn_${opType}_${k++}`), opType, domain: '', inputs, outputs, attrs });
   };
   const x = snn.inputName;
+  const T = 'timesteps';
   const poisson = o.encoding === 'poisson';
   const xIn = poisson ? fresh(`${x}__t`) : x; // the per-step input inside the body
 
@@ -143,7 +144,8 @@ export function emitOnnx(snn: SnnModel, meta: EmitMeta = {}): Model {
 
   // closed-form layers: the rate a once, per step ⌊b + t·a⌋ with t = iteration + 1
   const closed = closedFormLayers(snn);
-  const closedRate = new Map<number, { a: string; cf: ClosedFormLayer }>();
+  /** Closed-form layer outputs → the names of their rates a and their b = v0/θ. */
+  const closedRate = new Map<string, { li: number; a: string; b: string }>();
   let tFloat = '';
   const stepTime = (): string => {
     if (!tFloat) {
@@ -154,22 +156,33 @@ export function emitOnnx(snn: SnnModel, meta: EmitMeta = {}): Model {
     }
     return tFloat;
   };
+  /** b per channel ([C, 1, …]) or one value: it broadcasts over the layer and over its pooled windows alike. */
   const bConst = (base: string, cf: ClosedFormLayer, rank: number): string =>
     konst(base, cf.bChannel.length === 1 ? float32([], [cf.bChannel[0]!]) : float32([cf.bChannel.length, ...new Array<number>(rank - 1).fill(1)], cf.bChannel));
   /** Per step θ·(⌊b + t·a⌋ − ⌊b + (t−1)·a⌋) of rates `a` (per-sample dims `d`), written to `out`. */
-  const closedFormSpikes = (base: string, a: string, cf: ClosedFormLayer, d: readonly number[], theta: string, out: string): void => {
+  const closedFormSpikes = (base: string, a: string, b: string, d: readonly number[], theta: string, out: string): void => {
     const prev = carry(`${base}_n`, initState(`${base}_n`, float32(d, new Float32Array(d.reduce((x, y) => x * y, 1)))));
     const ta = fresh(`${base}_ta`), x1 = fresh(`${base}_x`), ds = fresh(`${base}_s`);
     node(body, 'Mul', [stepTime(), a], [ta]);
-    node(body, 'Add', [bConst(`${base}_b`, cf, d.length), ta], [x1]);
+    node(body, 'Add', [b, ta], [x1]);
     node(body, 'Floor', [x1], [prev.outName]);
     node(body, 'Sub', [prev.outName, prev.inName], [ds]);
     node(body, 'Mul', [ds, theta], [out]);
   };
-  /** Consumers of each tensor among the dynamic nodes (a closed-form layer pooled only needs no steps). */
+  /** Tensors read every step by something other than a spiking pool (a pooled-only closed-form layer needs no steps). */
   const stepped = new Set<string>([snn.readout]);
   for (const n of dynamicNodes) if (n.domain !== 'onnx2snn' || n.opType === 'IF') for (const i of n.inputs) stepped.add(i);
+  /** Nodes after the loop: the closed-form layers' counts ⌊b + T·a⌋. */
   const countNodes: Node[] = [];
+  const timestepsFloat = fresh('timesteps_f');
+  /** The layer's current plus its constant extra current (if any), added in `list`. */
+  const withExtra = (list: Node[], li: number, l: (typeof snn.layers)[number], th: Float32Array, current: string): string => {
+    const extra = extraCurrent(th, l.dims, l.bias, o);
+    if (!extra) return current;
+    const sum = fresh(`i_${li}_with_extra`);
+    node(list, 'Add', [current, konst(`extra_${li}`, float32(l.dims, extra))], [sum]);
+    return sum;
+  };
 
   // dynamic nodes, with neurons and spiking pools lowered
   const layerIndex = new Map(snn.layers.map((l, i) => [l.name, i]));
@@ -187,27 +200,20 @@ export function emitOnnx(snn: SnnModel, meta: EmitMeta = {}): Model {
       const th = expandThreshold(l.threshold, l.dims);
       if (closed.has(li)) {
         const cf = closedFormConstants(l, o);
-        const extra = extraCurrent(th, l.dims, l.bias, o);
-        let current = ins[0]!;
-        if (extra) {
-          const withExtra = fresh(`i_${li}_with_extra`);
-          node(outer, 'Add', [current, konst(`extra_${li}`, float32(l.dims, extra))], [withExtra]);
-          current = withExtra;
-        }
+        const current = withExtra(outer, li, l, th, ins[0]!);
         const r0 = fresh(`rate_${li}_raw`), r1 = fresh(`rate_${li}_pos`), a = fresh(`rate_${li}`);
         node(outer, 'Mul', [current, konst(`inv_theta_${li}`, float32(l.dims, cf.invTheta))], [r0]);
         node(outer, 'Max', [r0, konst('f_zero', float32([], [0]))], [r1]);
         node(outer, 'Min', [r1, konst('f_one', float32([], [1]))], [a]);
-        closedRate.set(li, { a, cf });
-        if (stepped.has(n.outputs[0]!)) closedFormSpikes(`cf_${li}`, a, cf, l.dims, konst(`theta_${li}`, float32(l.dims, th)), n.outputs[0]!);
+        const b = bConst(`cf_${li}_b`, cf, l.dims.length);
+        closedRate.set(n.outputs[0]!, { li, a, b });
+        if (stepped.has(n.outputs[0]!)) closedFormSpikes(`cf_${li}`, a, b, l.dims, konst(`theta_${li}`, float32(l.dims, th)), n.outputs[0]!);
         // the count after T steps, outside the loop: ⌊b + T·a⌋
-        const tf = fresh('timesteps_f'), ta = fresh(`rate_${li}_T`), xt = fresh(`rate_${li}_xT`);
-        countNodes.push(
-          { name: fresh(`snn_Cast_${k++}`), opType: 'Cast', domain: '', inputs: ['timesteps'], outputs: [tf], attrs: { to: A.int(1) } },
-          { name: fresh(`snn_Mul_${k++}`), opType: 'Mul', domain: '', inputs: [tf, a], outputs: [ta], attrs: {} },
-          { name: fresh(`snn_Add_${k++}`), opType: 'Add', domain: '', inputs: [bConst(`cf_${li}_b`, cf, l.dims.length), ta], outputs: [xt], attrs: {} },
-          { name: fresh(`snn_Floor_${k++}`), opType: 'Floor', domain: '', inputs: [xt], outputs: [layerOutputName(li)], attrs: {} },
-        );
+        const ta = fresh(`rate_${li}_T`), xt = fresh(`rate_${li}_xT`);
+        if (!countNodes.length) node(countNodes, 'Cast', [T], [timestepsFloat], { to: A.int(1) });
+        node(countNodes, 'Mul', [timestepsFloat, a], [ta]);
+        node(countNodes, 'Add', [b, ta], [xt]);
+        node(countNodes, 'Floor', [xt], [layerOutputName(li)]);
         continue;
       }
       const thName = konst(`theta_${li}`, float32(l.dims, th));
@@ -215,7 +221,6 @@ export function emitOnnx(snn: SnnModel, meta: EmitMeta = {}): Model {
       const v = carry(`v_${li}`, initState(`v_${li}`, float32(l.dims, v0)));
       const cnt = carry(`count_${li}`, initState(`count_${li}`, float32(l.dims, new Float32Array(th.length))), layerOutputName(li));
       const v1 = fresh(`v_${li}_integrated`);
-      const extra = extraCurrent(th, l.dims, l.bias, o);
       let current = ins[0]!;
       const gain = Math.fround(l.gain ?? 1);
       if (gain !== 1) {
@@ -223,11 +228,7 @@ export function emitOnnx(snn: SnnModel, meta: EmitMeta = {}): Model {
         node(body, 'Mul', [current, konst(`gain_${li}`, float32([], [gain]))], [scaled]);
         current = scaled;
       }
-      if (extra) {
-        const withExtra = fresh(`i_${li}_with_extra`);
-        node(body, 'Add', [current, konst(`extra_${li}`, float32(l.dims, extra))], [withExtra]);
-        current = withExtra;
-      }
+      current = withExtra(body, li, l, th, current);
       const coef = l.poly ? polyCoefficients(l.poly, th) : [];
       if (o.neuron === 'lif') {
         const leaky = fresh(`v_${li}_leaky`);
@@ -278,16 +279,15 @@ export function emitOnnx(snn: SnnModel, meta: EmitMeta = {}): Model {
       n.opType === 'SpikingGlobalMaxPool'
         ? { kernel_shape: A.ints(inDims.slice(1)) }
         : Object.fromEntries(Object.entries(n.attrs).filter(([key]) => key !== 'storage_order'));
-    const th0 = snn.layers.find((l) => l.output === n.inputs[0])?.threshold;
     const poolTheta = (th: number | readonly number[]): Tensor =>
       typeof th === 'number' ? float32([], [th]) : float32([th.length, ...new Array<number>(inDims.length - 1).fill(1)], th);
-    const cfSrc = [...closedRate].find(([li]) => snn.layers[li]!.output === n.inputs[0]);
+    const cfSrc = closedRate.get(n.inputs[0]!);
     if (cfSrc) {
       // over a closed-form layer: max_i ⌊b + t·a_i⌋ = ⌊b + t·max_i a_i⌋ (closed-form.ts), so pool a once
-      const [li, { a, cf }] = cfSrc;
       const aPool = fresh(`${n.name}_rate`);
-      outer.push({ name: fresh(`${n.name}_rate_pool`), opType: 'MaxPool', domain: '', inputs: [a], outputs: [aPool], attrs: poolAttrs });
-      closedFormSpikes(`cf_${li}_${n.name}`, aPool, cf, snn.dims.get(n.outputs[0]!)!, konst(`${n.name}_theta`, poolTheta(th0!)), n.outputs[0]!);
+      outer.push({ name: fresh(`${n.name}_rate_pool`), opType: 'MaxPool', domain: '', inputs: [cfSrc.a], outputs: [aPool], attrs: poolAttrs });
+      const th = snn.layers[cfSrc.li]!.threshold;
+      closedFormSpikes(`cf_${cfSrc.li}_${n.name}`, aPool, cfSrc.b, snn.dims.get(n.outputs[0]!)!, konst(`${n.name}_theta`, poolTheta(th)), n.outputs[0]!);
       continue;
     }
     const src = neuronTensors.get(n.inputs[0]!);
@@ -330,7 +330,6 @@ export function emitOnnx(snn: SnnModel, meta: EmitMeta = {}): Model {
   for (const key of bodyInits.keys()) inits.delete(key);
   const bodyGraph: Graph = { name: 'snn_step', nodes: body, inputs: bodyIn, outputs: bodyOut, initializers: bodyInits, valueInfo: new Map() };
   const loopOutputs = finalNames;
-  const T = 'timesteps';
   outer.push({ name: fresh('snn_time_loop'), opType: 'Loop', domain: '', inputs: [T, '', ...loopInits], outputs: [...loopOutputs, 'readout_steps'], attrs: { body: A.graph(bodyGraph) } });
   outer.push(...countNodes);
 

@@ -40,7 +40,7 @@ export function relErr(a: number, b: number): number {
 }
 
 /** Error assertions are shared with the data tests. */
-export { expectError, expectErrorAsync } from '../data/helpers.js';
+export { expectError, expectErrorAsync } from '../helpers/errors.js';
 
 const dirs: string[] = [];
 export function tmp(): string {

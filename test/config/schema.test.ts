@@ -126,7 +126,12 @@ describe('config schema', () => {
 
   it('every option leaf has a flag, each flag is unique within a command', () => {
     const leaves = configLeaves().filter((l) => l.path[0] !== '$schema' && l.path[0] !== 'model');
-    for (const l of leaves) expect(l.meta, l.path.join('.')).toBeDefined();
+    for (const l of leaves) {
+      const flag = l.meta?.flag;
+      const flags = typeof flag === 'string' ? [flag] : Object.values(flag ?? {});
+      expect(flags.length, `${l.path.join('.')} has a flag`).toBeGreaterThan(0);
+      for (const f of flags) expect(f, l.path.join('.')).toMatch(/^(-[a-z], )?--[a-z][a-z0-9-]*( <[^>]+>)?$/);
+    }
     for (const cmd of ['eval', 'convert', 'calibrate'] as CommandName[]) {
       const c = addConfigOptions(new Command(cmd), cmd);
       const longs = c.options.map((o) => o.long);

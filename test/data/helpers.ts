@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { zipSync } from 'fflate';
 import { expect } from 'vitest';
-import { isOnnx2SnnError, type Onnx2SnnError } from '../../src/errors.js';
 
 export const MNIST = 'fixtures/data/mnist';
 export const CIFAR = 'fixtures/data/cifar10';
@@ -28,34 +27,7 @@ export function gunzipFile(path: string): Buffer {
   return gunzipSync(readFileSync(path));
 }
 
-/** Checks that `caught` is an Onnx2SnnError with `code` whose message contains every snippet; returns it. */
-function checkError(caught: unknown, code: string, snippets: readonly string[]): Onnx2SnnError {
-  expect(caught, 'expected an error').toBeDefined();
-  if (!isOnnx2SnnError(caught)) throw caught;
-  expect(caught.code, caught.message).toBe(code);
-  for (const s of snippets) expect(caught.message).toContain(s);
-  return caught;
-}
-
-/** Runs fn, expects an Onnx2SnnError with `code` whose message contains every snippet; returns it. */
-export function expectError(fn: () => unknown, code: string, ...snippets: string[]): Onnx2SnnError {
-  try {
-    fn();
-  } catch (e) {
-    return checkError(e, code, snippets);
-  }
-  return checkError(undefined, code, snippets);
-}
-
-/** The same for an async function. */
-export async function expectErrorAsync(fn: () => unknown, code: string, ...snippets: string[]): Promise<Onnx2SnnError> {
-  try {
-    await fn();
-  } catch (e) {
-    return checkError(e, code, snippets);
-  }
-  return checkError(undefined, code, snippets);
-}
+export { expectError, expectErrorAsync } from '../helpers/errors.js';
 
 export interface NpyOptions {
   /** .npy format version (1, 2 or 3). */

@@ -6,7 +6,6 @@ import * as ort from 'onnxruntime-node';
 import { expect } from 'vitest';
 import { findRule } from '../../converters/registry.js';
 import type { ShapedValue } from '../../converters/types.js';
-import { isOnnx2SnnError } from '../../src/errors.js';
 import type { Attr, DType, Graph, Model, Node, Tensor, ValueInfo } from '../../src/graph/types.js';
 import { writeOnnx } from '../../src/onnx/write.js';
 
@@ -15,6 +14,7 @@ import { writeOnnx } from '../../src/onnx/write.js';
 
 export { mulberry32 } from '../../src/util/random.js';
 import { mulberry32 } from '../../src/util/random.js';
+import { thrown } from './errors.js';
 
 export interface RandomOptions {
   readonly dtype?: DType;
@@ -69,18 +69,9 @@ export function expectClose(actual: Tensor, expected: Tensor, tol = 1e-4, what =
 
 /** Expects `fn` to throw Onnx2SnnError with `code` whose message names `nodeName`. */
 export function expectOnnxError(fn: () => unknown, code: string, nodeName?: string): void {
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, 'expected an error').toBeDefined();
-  expect(isOnnx2SnnError(err), `expected Onnx2SnnError, got ${String(err)}`).toBe(true);
-  if (isOnnx2SnnError(err)) {
-    expect(err.code).toBe(code);
-    if (nodeName !== undefined) expect(err.message).toContain(`"${nodeName}"`);
-  }
+  const err = thrown(fn);
+  expect(err.code, err.message).toBe(code);
+  if (nodeName !== undefined) expect(err.message).toContain(`"${nodeName}"`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -232,7 +223,7 @@ export async function checkOp(c: OpCase): Promise<{ ours: Tensor[]; ref: Tensor[
     const r = ref[k++]!;
     const s = shapes[i]!;
     const v = values[i];
-    expect(v, `evaluate returned no value for output ${i}`).toBeDefined();
+    if (!v) expect.fail(`evaluate returned no value for output ${i}`);
     expect(s.dtype, `inferShapes dtype of output ${i}`).toBe(r.dtype);
     expect([...s.dims], `inferShapes dims of output ${i}`).toEqual([...r.dims]);
     expectClose(v!, r, c.tol ?? 1e-4, `${c.op} output ${i}`);

@@ -7,11 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isOnnx2SnnError, type Onnx2SnnError } from '../../src/errors.js';
+import type { Onnx2SnnError } from '../../src/errors.js';
 import type { Tensor } from '../../src/graph/types.js';
 import { onnx } from '../../src/onnx/proto.js';
 import { loadOnnxFile, readOnnx } from '../../src/onnx/read.js';
 import { writeOnnx } from '../../src/onnx/write.js';
+import { thrown } from '../helpers/errors.js';
 import { makeModel, mulberry32, randomTensor, T } from '../helpers/ort.js';
 
 type GraphProto = InstanceType<typeof onnx.GraphProto>;
@@ -244,20 +245,8 @@ describe('write → read round trip', () => {
 // ---------------------------------------------------------------------------------------------
 // Bad input
 
-function caught(fn: () => unknown): Onnx2SnnError {
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, 'expected an error').toBeDefined();
-  if (!isOnnx2SnnError(err)) throw err;
-  return err;
-}
-
 function expectFileError(path: string, code: string, ...snippets: string[]): Onnx2SnnError {
-  const e = caught(() => loadOnnxFile(path));
+  const e = thrown(() => loadOnnxFile(path));
   expect(e.code, e.message).toBe(code);
   expect(e.message).toContain(path);
   for (const s of snippets) expect(e.message).toContain(s);

@@ -70,7 +70,7 @@ describe('README examples', () => {
 
   it('the YAML config example is valid', () => {
     const [y] = blocks('yaml');
-    expect(y).toBeDefined();
+    expect(y, 'the README has a ```yaml config example').toMatch(/^model: /m);
     const f = join(dir, 'run.yaml');
     writeFileSync(f, y!);
     const c = resolveConfig({ file: { path: f, value: readConfigFile(f) } });
