@@ -4,7 +4,7 @@
  */
 import { ruleFor } from '../../converters/registry.js';
 import { inferShapes } from '../graph/infer.js';
-import { canonicalize } from '../graph/passes/index.js';
+import { canonicalize, importModel } from '../graph/passes/index.js';
 import type { Dim, Model } from '../graph/types.js';
 import { isNeuronSite } from '../snn/sites.js';
 
@@ -55,7 +55,7 @@ export function inspectModel(model: Model): InspectReport {
     outputs: model.graph.outputs.map((o) => ({ name: o.name, dtype: o.dtype, shape: o.shape ?? [] })),
     ops: histogram(model),
   };
-  const raw = inferShapes(model);
+  const raw = inferShapes(importModel(model));
   if (raw.unsupported.length) {
     return {
       ...base,
