@@ -20,6 +20,7 @@
  * is not differentiable here and is refused.
  */
 import * as tf from '@tensorflow/tfjs';
+import { inMemory } from '../src/data/batches.js';
 import type { Dataset } from '../src/data/types.js';
 import { ErrorCodes, Onnx2SnnError } from '../src/errors.js';
 import type { ProgressFn } from '../src/eval/progress.js';
@@ -120,7 +121,8 @@ function forward(snn: SnnModel, xb: tf.Tensor, T: number, vars: Trainable, const
   return tf.div(readout, T);
 }
 
-export async function finetuneNeurons(model: Model, thresholds: ThresholdsFile, calib: Dataset, snnOptions: Partial<SnnOptions>, opts: FinetuneOptions): Promise<FinetuneResult> {
+export async function finetuneNeurons(model: Model, thresholds: ThresholdsFile, data: Dataset, snnOptions: Partial<SnnOptions>, opts: FinetuneOptions): Promise<FinetuneResult> {
+  const calib = await inMemory(data); // fine-tuning revisits samples in random order
   await tfjsReady('cpu');
   if (snnOptions.neuron !== 'poly') throw new Onnx2SnnError(ErrorCodes.OPTION, '--finetune applies to polynomial neurons (--neuron poly or qif)', { option: 'finetune' });
   const scales = new Map<string, number | readonly number[]>(thresholds.layers.map((l) => [l.site, l.scale]));

@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { windowGeometry } from '../../converters/spatial.js';
-import { fitToInput } from '../data/index.js';
+import { fitToInput, readSamples } from '../data/index.js';
 import type { Dataset } from '../data/types.js';
 import { argmaxRows } from '../eval/metrics.js';
 import type { ProgressFn } from '../eval/progress.js';
@@ -87,7 +87,7 @@ export async function simulateTfjs(snn: SnnModel, ds: Dataset, opts: TfjsRunOpti
   try {
     for (let s0 = 0; s0 < ds.count; s0 += bs) {
       const n = Math.min(ds.count, s0 + bs) - s0;
-      const xs = ds.x.subarray(s0 * per, (s0 + n) * per);
+      const xs = await readSamples(ds, s0, s0 + n);
       const statics = new Map(
         Object.entries(
           tf.tidy(() => {

@@ -81,7 +81,7 @@ export async function evaluate(model: Model, test: Dataset, opts: EvaluateOption
   if (!thresholds) {
     if (!opts.calib) throw new Onnx2SnnError(ErrorCodes.OPTION, 'calibration: SNN evaluation needs calibration data or thresholds', { option: 'calib' });
     thresholds = await calibrate(model, opts.calib, {
-      method: opts.method ?? DEFAULT_METHOD,
+      ...(opts.method ? { method: opts.method } : {}),
       batchSize: opts.calibBatchSize ?? 64,
       ...run,
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
@@ -113,7 +113,7 @@ export async function evaluate(model: Model, test: Dataset, opts: EvaluateOption
     if (!(Number.isInteger(sample) && sample >= 0 && sample < test.count)) {
       throw new Onnx2SnnError(ErrorCodes.OPTION, `report.sample: the raster sample ${sample} is not one of the ${test.count} evaluated samples`, { option: 'report.sample', actual: sample });
     }
-    raster = spikeRaster(snn, test, T, { ...(opts.raster ?? {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+    raster = await spikeRaster(snn, test, T, { ...(opts.raster ?? {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
   }
   const t4 = performance.now();
   const statsBySite = new Map(thresholds.layers.map((l) => [l.site, l.stats]));

@@ -3,7 +3,7 @@ import { readThresholds } from '../../../calibration/thresholds.js';
 import { addConfigOptions, configFromCommand, configPathFor } from '../../config/cli.js';
 import { refineOf, calibPreprocessOf, preprocessOf, snnOptionsOf } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
-import { loadDataset } from '../../data/index.js';
+import { openDataset } from '../../data/index.js';
 import type { Device } from '../../engine/ort.js';
 import { evaluateAnn } from '../../eval/ann.js';
 import { diagnosisText } from '../../eval/diagnose.js';
@@ -126,12 +126,12 @@ export function registerEval(program: Command): void {
     if (!annOnly && !calibPath && !thresholdsPath) throw optionError('--calib', 'SNN evaluation needs calibration data (--calib FILE) or a thresholds file (--thresholds FILE); or pass --ann-only');
     if (thresholdsPath && cfg.calibration.method) throw optionError('--method', '--method applies to calibration and cannot be combined with --thresholds');
     const model = loadModel(modelPath);
-    const ds = loadDataset(dataPath, pre);
+    const ds = openDataset(dataPath, pre);
     if (!annOnly && cfg.report.sample >= ds.count) throw optionError('--raster-sample', `sample ${cfg.report.sample} is not one of the ${ds.count} evaluated samples`, cfg.report.sample, `< ${ds.count}`);
     const refine = refineOf(cfg);
     const refining = Boolean(refine.biasCalibration || refine.potentialCalibration || refine.finetune);
     if (!annOnly && refining && !calibPath) throw optionError('--calib', '--bias-calibration, --potential-calibration and --finetune run on calibration data: give --calib FILE');
-    const calibDs = !annOnly && (!thresholdsPath || refining) ? loadDataset(calibPath!, calibPreprocessOf(cfg)) : undefined;
+    const calibDs = !annOnly && (!thresholdsPath || refining) ? openDataset(calibPath!, calibPreprocessOf(cfg)) : undefined;
     const t1 = performance.now();
     const base = { model: modelPath, dataset: dataPath, samples: ds.count, engine: 'onnxruntime', device: run.device };
     if (annOnly) {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadDataset } from '../../data/index.js';
+import { openDataset } from '../../data/index.js';
 import { accuracyOf } from '../../eval/metrics.js';
 import { loadOnnxFile } from '../../onnx/read.js';
 import { simulateDataset, snnInfo } from '../../snn/simulate.js';
@@ -25,7 +25,7 @@ export function registerSimulate(program: Command): void {
     .command('simulate')
     .description('run an SNN written by `onnx2snn convert` on a labelled dataset')
     .argument('<snn>', 'SNN ONNX file')
-    .requiredOption('--data <file>', 'labelled data');
+    .requiredOption('--data <file>', 'labelled data: a file or a folder of images');
   addPreprocessOptions(cmd)
     .option('--timesteps <list>', 'time steps to score', '8,16,32,64,128,256')
     .option('--json <file>', 'write the results as JSON')
@@ -40,7 +40,7 @@ export function registerSimulate(program: Command): void {
       const timesteps = parseTimesteps(o.timesteps);
       const m = loadOnnxFile(snnPath);
       const info = snnInfo(m);
-      const ds = loadDataset(o.data, preprocessFrom(o));
+      const ds = openDataset(o.data, preprocessFrom(o));
       const r = await simulateDataset(m, ds, { timesteps, ...run, onProgress: progressReporter(Boolean(o.quiet)) });
       const T = r.timesteps;
       const rows = [...r.predictions].map(([t, p]) => ({ timesteps: t, accuracy: accuracyOf(p, ds.labels), predictions: p }));
