@@ -202,7 +202,7 @@ const outputSchema = z
 const reportSchema = z
   .strictObject({
     sample: z.number().int().min(0).default(0).describe('sample (index in the evaluated data) whose spike raster the report shows').register(cli, { flag: '--raster-sample <i>', commands: EVAL, parse: 'number' }),
-    rasterLayers: z.number().int().min(1).max(16).default(3).describe('neuron layers in the raster').register(cli, { flag: '--raster-layers <n>', commands: EVAL, parse: 'number' }),
+    rasterLayers: z.number().int().min(0).max(16).default(3).describe('neuron layers in the raster (0: no raster; the reference simulator that records it is slow on large models)').register(cli, { flag: '--raster-layers <n>', commands: EVAL, parse: 'number' }),
     rasterNeurons: z.number().int().min(1).max(512).default(48).describe('neurons per raster layer').register(cli, { flag: '--raster-neurons <n>', commands: EVAL, parse: 'number' }),
     scatterLayer: z.string().min(1).optional().describe('layer whose ANN-vs-SNN scatter is shown first (default: the diagnosed or least correlated layer)').register(cli, { flag: '--scatter-layer <name>', commands: EVAL }),
   })

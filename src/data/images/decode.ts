@@ -58,6 +58,7 @@ export async function decodeImage(file: string): Promise<Rgb8> {
   } catch (e) {
     throw new Onnx2SnnError(ErrorCodes.FILE, `${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file });
   }
+  if (bytes.length === 0) throw badImage(file, 'empty file');
   try {
     const img = sharp(bytes, { failOn: 'truncated', ignoreIcc: true });
     const meta = await img.metadata();

@@ -12,6 +12,7 @@ import { generaliseBatch } from './generalise-batch.js';
 import { removeIdentities } from './remove-identities.js';
 
 export { dequantizeModel, foldBatchNorm, foldConstants, generaliseBatch, removeIdentities };
+export { quantizationInfo, type QuantizationInfo } from './dequantize.js';
 
 export type Pass = (m: Model) => Model;
 
