@@ -45,34 +45,36 @@ function sampleSize(first: string, geo: Geometry): [number, number] {
 }
 
 interface Normaliser {
-  readonly scale: number;
-  readonly mean: Float64Array;
-  readonly std: Float64Array;
+  /** Per channel, the float value of each 8-bit level: (v·scale − mean[c]) / std[c]. */
+  readonly lut: readonly Float32Array[];
   readonly nhwc: boolean;
 }
 
-/** 8-bit HWC RGB → float32 ((v·scale − mean[c]) / std[c]) in CHW or HWC order. */
+function normaliser(scale: number, mean: Float64Array, std: Float64Array, nhwc: boolean, root: string): Normaliser {
+  const lut = [0, 1, 2].map((c) => Float32Array.from({ length: 256 }, (_, v) => (v * scale - mean[c]!) / std[c]!));
+  lut.forEach((t, c) => {
+    const bad = t.findIndex((x) => x - x !== 0);
+    if (bad >= 0) {
+      throw new Onnx2SnnError(ErrorCodes.DATA_NAN, `${root}: pixel value ${bad} of channel ${c} becomes ${t[bad]} after preprocessing (--scale, --mean, --std); every input value must be finite`, { file: root, channel: c, value: String(t[bad]) });
+    }
+  });
+  return { lut, nhwc };
+}
+
+/** 8-bit HWC RGB → float32 in CHW or HWC order (a table lookup per value). */
 function toFloat(img: Rgb8, n: Normaliser): Float32Array {
   const hw = img.width * img.height;
   const out = new Float32Array(hw * 3);
-  for (let c = 0; c < 3; c++) {
-    const m = n.mean[c]!;
-    const s = n.std[c]!;
-    for (let p = 0; p < hw; p++) out[n.nhwc ? p * 3 + c : c * hw + p] = (img.data[p * 3 + c]! * n.scale - m) / s;
+  const [r, g, b] = n.lut as [Float32Array, Float32Array, Float32Array];
+  const d = img.data;
+  // CHW: channel c of pixel p at c·hw + p; HWC: at 3p + c
+  const [s0, s1, s2, step] = n.nhwc ? [0, 1, 2, 3] : [0, hw, 2 * hw, 1];
+  for (let p = 0, i = 0, o = 0; p < hw; p++, i += 3, o += step) {
+    out[s0 + o] = r[d[i]!]!;
+    out[s1 + o] = g[d[i + 1]!]!;
+    out[s2 + o] = b[d[i + 2]!]!;
   }
   return out;
-}
-
-/** The values are linear in the pixel, so they are all finite when those of 0 and 255 are. */
-function checkFinite(n: Normaliser, root: string): void {
-  for (let c = 0; c < 3; c++) {
-    for (const v of [0, 255]) {
-      const x = Math.fround((v * n.scale - n.mean[c]!) / n.std[c]!);
-      if (x - x !== 0) {
-        throw new Onnx2SnnError(ErrorCodes.DATA_NAN, `${root}: pixel value ${v} of channel ${c} becomes ${x} after preprocessing (--scale, --mean, --std); every input value must be finite`, { file: root, channel: c, value: String(x) });
-      }
-    }
-  }
 }
 
 /** A folder of images as a streamed dataset (nothing is decoded yet), with its reader (for its memory counters). */
@@ -89,8 +91,7 @@ export function imageFolder(root: string, pre: Preprocess = {}): { dataset: Data
   const nhwc = (pre.layout ?? 'nchw') === 'nhwc';
   const sampleShape = nhwc ? [H, W, 3] : [3, H, W];
   const shapeOf = { source: root, sampleShape: [3, H, W] };
-  const norm: Normaliser = { scale: pre.scale ?? 1, mean: perChannel('--mean', pre.mean, 3, 0, shapeOf), std: perChannel('--std', pre.std, 3, 1, shapeOf), nhwc };
-  checkFinite(norm, root);
+  const norm = normaliser(pre.scale ?? 1, perChannel('--mean', pre.mean, 3, 0, shapeOf), perChannel('--std', pre.std, 3, 1, shapeOf), nhwc, root);
   const decode = async (i: number): Promise<Float32Array> => {
     const file = files[i]!;
     const img = resizeCrop(await decodeImage(file), geo);

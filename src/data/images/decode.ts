@@ -6,11 +6,13 @@
  *
  * Settings that keep Pillow's pixels: embedded ICC profiles are ignored (Pillow does not apply
  * them), no EXIF rotation, no shrink-on-load. Greyscale becomes RGB by repeating the channel,
- * alpha is dropped, 16-bit samples keep their high byte. Truncated files, files that are not
- * JPEG/PNG and CMYK JPEGs are refused with E_DATA_FORMAT naming the file.
+ * alpha is dropped, 16-bit samples keep their high byte. Files that are not JPEG/PNG, CMYK
+ * JPEGs, truncated files (header.ts: no end marker; or libvips finds the data cut short) and
+ * corrupt ones are refused with E_DATA_FORMAT naming the file.
  */
 import { readFile } from 'node:fs/promises';
 import { ErrorCodes, Onnx2SnnError } from '../../errors.js';
+import { imageHeader } from './header.js';
 import type { Rgb8 } from './resize.js';
 
 type SharpModule = typeof import('sharp');
@@ -19,7 +21,13 @@ let sharpModule: Promise<SharpModule['default']> | undefined;
 /** sharp, loaded on first use (E_OPTION when its native package is missing for this platform). */
 export function loadSharp(): Promise<SharpModule['default']> {
   sharpModule ??= import('sharp').then(
-    (m) => m.default,
+    (m) => {
+      // images decode in parallel, one per libuv thread: libvips' own threads per image and its
+      // operation cache (each image is decoded once) would only cost time and memory
+      m.default.concurrency(1);
+      m.default.cache(false);
+      return m.default;
+    },
     (e: unknown) => {
       sharpModule = undefined;
       throw new Onnx2SnnError(ErrorCodes.OPTION, `image folders need the npm package sharp, which failed to load: ${(e as Error).message.split('\n')[0]}. Reinstall with \`npm install sharp\``, {
@@ -58,13 +66,11 @@ export async function decodeImage(file: string): Promise<Rgb8> {
   } catch (e) {
     throw new Onnx2SnnError(ErrorCodes.FILE, `${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file });
   }
-  if (bytes.length === 0) throw badImage(file, 'empty file');
+  // the same checks as --skip-bad's look at each file (format, CMYK, end marker), then libvips
+  const h = imageHeader(bytes);
+  if (!h.ok) throw badImage(file, h.reason);
   try {
-    const img = sharp(bytes, { failOn: 'truncated', ignoreIcc: true });
-    const meta = await img.metadata();
-    if (meta.format !== 'jpeg' && meta.format !== 'png') throw badImage(file, `not a JPEG or PNG image (${meta.format})`);
-    if (meta.space === 'cmyk') throw badImage(file, 'CMYK JPEG (4 colour components); convert it to RGB');
-    const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(bytes, { failOn: 'truncated', ignoreIcc: true }).raw().toBuffer({ resolveWithObject: true });
     const u8 = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     return { width: info.width, height: info.height, channels: 3, data: toRgb(u8, info.width, info.height, info.channels) };
   } catch (e) {

@@ -26,10 +26,15 @@ export type HeaderResult = { readonly ok: true; readonly header: ImageHeader } |
 const TAIL = 16 * 1024;
 const HEAD = 64;
 
-function read(fd: number, pos: number, len: number): Uint8Array {
-  const b = new Uint8Array(Math.max(0, len));
-  const n = readSync(fd, b, 0, b.length, pos);
-  return b.subarray(0, n);
+/** Bytes [pos, pos + len) of the file (fewer at its end). */
+type Read = (pos: number, len: number) => Uint8Array;
+
+function fileReader(fd: number): Read {
+  return (pos, len) => {
+    const b = new Uint8Array(Math.max(0, len));
+    const n = readSync(fd, b, 0, b.length, pos);
+    return b.subarray(0, n);
+  };
 }
 
 function hasSequence(b: Uint8Array, seq: readonly number[]): boolean {
@@ -43,10 +48,10 @@ function hasSequence(b: Uint8Array, seq: readonly number[]): boolean {
 const SOF = new Set([0xc0, 0xc1, 0xc2, 0xc3, 0xc5, 0xc6, 0xc7, 0xc9, 0xca, 0xcb, 0xcd, 0xce, 0xcf]);
 
 /** Walks the JPEG segments from SOI to the first frame header, reading a few bytes per segment. */
-function jpegHeader(fd: number, size: number): HeaderResult {
+function jpegHeader(read: Read, size: number): HeaderResult {
   let p = 2;
   while (p + 4 <= size) {
-    const m = read(fd, p, 10);
+    const m = read(p, 10);
     if (m[0] !== 0xff) return { ok: false, reason: 'corrupt JPEG (no marker where one was expected)' };
     const marker = m[1]!;
     if (marker === 0xff) {
@@ -81,6 +86,28 @@ function pngHeader(head: Uint8Array): HeaderResult {
   return { ok: true, header: { format: 'png', width, height, channels } };
 }
 
+/** The header of an image from its first bytes and its tail (the last TAIL bytes). */
+function headerOf(read: Read, size: number): HeaderResult {
+  const head = read(0, Math.min(size, HEAD));
+  const tail = read(Math.max(0, size - TAIL), Math.min(size, TAIL));
+  if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) {
+    const h = jpegHeader(read, size);
+    if (h.ok && !hasSequence(tail, [0xff, 0xd9])) return { ok: false, reason: 'truncated JPEG (no end-of-image marker)' };
+    return h;
+  }
+  if (hasSequence(head.subarray(0, 8), [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) {
+    const h = pngHeader(head);
+    if (h.ok && !hasSequence(tail, [0x49, 0x45, 0x4e, 0x44])) return { ok: false, reason: 'truncated PNG (no IEND chunk)' };
+    return h;
+  }
+  return { ok: false, reason: size === 0 ? 'empty file' : 'not a JPEG or PNG image' };
+}
+
+/** The header of an image held in memory. */
+export function imageHeader(bytes: Uint8Array): HeaderResult {
+  return headerOf((pos, len) => bytes.subarray(pos, pos + len), bytes.length);
+}
+
 /** Reads the header and tail of an image file. Never throws for bad content (an unreadable file: reason too). */
 export function readImageHeader(path: string): HeaderResult {
   let fd: number;
@@ -90,20 +117,7 @@ export function readImageHeader(path: string): HeaderResult {
     return { ok: false, reason: `cannot open (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` };
   }
   try {
-    const size = fstatSync(fd).size;
-    const head = read(fd, 0, Math.min(size, HEAD));
-    const tail = read(fd, Math.max(0, size - TAIL), Math.min(size, TAIL));
-    if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) {
-      const h = jpegHeader(fd, size);
-      if (h.ok && !hasSequence(tail, [0xff, 0xd9])) return { ok: false, reason: 'truncated JPEG (no end-of-image marker)' };
-      return h;
-    }
-    if (hasSequence(head.subarray(0, 8), [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) {
-      const h = pngHeader(head);
-      if (h.ok && !hasSequence(tail, [0x49, 0x45, 0x4e, 0x44])) return { ok: false, reason: 'truncated PNG (no IEND chunk)' };
-      return h;
-    }
-    return { ok: false, reason: size === 0 ? 'empty file' : 'not a JPEG or PNG image' };
+    return headerOf(fileReader(fd), fstatSync(fd).size);
   } finally {
     closeSync(fd);
   }

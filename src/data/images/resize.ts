@@ -96,23 +96,24 @@ function horizontal(img: Rgb8, co: Coeffs, r0: number, r1: number, c0: number, c
   const out = new Uint8Array((r1 - r0) * W * C);
   const half = 1 << (PRECISION_BITS - 1);
   const { data } = img;
+  const { k, min, count, ksize } = co;
   for (let y = r0; y < r1; y++) {
     const row = y * img.width * C;
     let o = (y - r0) * W * C;
     for (let xx = c0; xx < c1; xx++) {
-      const n = co.count[xx]!;
-      const kb = xx * co.ksize;
-      let p = row + co.min[xx]! * C;
+      const n = count[xx]!;
+      const kb = xx * ksize;
+      let p = row + min[xx]! * C;
       if (C === 3) {
         // the three channels share the coefficients: one pass over the taps
         let s0 = half;
         let s1 = half;
         let s2 = half;
-        for (let x = 0; x < n; x++, p += 3) {
-          const k = co.k[kb + x]!;
-          s0 += data[p]! * k;
-          s1 += data[p + 1]! * k;
-          s2 += data[p + 2]! * k;
+        for (let x = kb; x < kb + n; x++, p += 3) {
+          const w = k[x]!;
+          s0 += data[p]! * w;
+          s1 += data[p + 1]! * w;
+          s2 += data[p + 2]! * w;
         }
         out[o++] = clip8(s0);
         out[o++] = clip8(s1);
@@ -121,7 +122,7 @@ function horizontal(img: Rgb8, co: Coeffs, r0: number, r1: number, c0: number, c
       }
       for (let c = 0; c < C; c++) {
         let ss = half;
-        for (let x = 0; x < n; x++) ss += data[p + x * C + c]! * co.k[kb + x]!;
+        for (let x = 0; x < n; x++) ss += data[p + x * C + c]! * k[kb + x]!;
         out[o++] = clip8(ss);
       }
     }
@@ -136,13 +137,14 @@ function vertical(img: Rgb8, co: Coeffs, first: number, r0: number, r1: number):
   const acc = new Float64Array(rowLen); // row-wise accumulation: sequential memory access; exact integers
   const half = 1 << (PRECISION_BITS - 1);
   const { data } = img;
+  const { k: coef, min, count, ksize } = co;
   for (let yy = r0; yy < r1; yy++) {
-    const ymin = co.min[yy]! - first;
-    const n = co.count[yy]!;
-    const kb = yy * co.ksize;
+    const ymin = min[yy]! - first;
+    const n = count[yy]!;
+    const kb = yy * ksize;
     acc.fill(half);
     for (let y = 0; y < n; y++) {
-      const k = co.k[kb + y]!;
+      const k = coef[kb + y]!;
       const base = (ymin + y) * rowLen;
       for (let i = 0; i < rowLen; i++) acc[i]! += data[base + i]! * k;
     }
