@@ -1,7 +1,7 @@
 /**
  * ANN vs SNN on an ImageNet validation folder (50 000 images), for a user who has the data:
  *
- *   npm run imagenet -- --val DIR [--model FILE] [--classes synsets.txt] [--calib DIR] [--calib-limit 100]
+ *   npm run imagenet -- --val DIR [--model FILE] [--classes synsets.txt] [--calib DIR] [--calib-limit 100] [--method M]
  *                       [--timesteps 32,64,128,256] [--limit N] [--offset K] [--batch-size 32] [--threads N]
  *                       [--ann-only] [--skip-bad] [--out imagenet.json]
  *
@@ -9,9 +9,9 @@
  * makes it); the class of a subfolder is its line in the class list (default: the bundled
  * synsets.txt, the 1000 wnids in sorted order), so a folder holding only some classes is
  * labelled correctly too. Preprocessing: torchvision's Resize(256), CenterCrop(224), /255,
- * Normalize(ImageNet mean, std). The model defaults to the bundled int8 MobileNetV2, whose
- * thresholds come from its quantization ranges; calibration statistics (recorded in the JSON)
- * come from --calib (default: the 100 bundled sample images).
+ * Normalize(ImageNet mean, std). The model defaults to the bundled int8 MobileNetV2; the
+ * thresholds come from --calib (default: the 100 bundled sample images) with --method (default
+ * percentile:99.9; quantization-range takes them from the model's int8 ranges).
  *
  * Before the run it times the ANN and the SNN on a few images and prints the estimated total;
  * during the run progress goes to stderr (a bar on a terminal, a line every 10 s otherwise).
@@ -34,6 +34,7 @@ const { values } = parseArgs({
     classes: { type: 'string', default: IMAGENET_SAMPLE.pre.classes },
     calib: { type: 'string', default: IMAGENET_SAMPLE.data },
     'calib-limit': { type: 'string', default: '100' },
+    method: { type: 'string' },
     timesteps: { type: 'string', default: '32,64,128,256' },
     limit: { type: 'string' },
     offset: { type: 'string', default: '0' },
@@ -59,7 +60,7 @@ const model = loadModel(values.model!);
 process.stderr.write(`${values.val}: ${test.count} images${test.skipped ? ` (${test.skipped.length} unreadable, skipped)` : ''}, model ${values.model}\n`);
 
 const calibDs = openDataset(values.calib!, { ...IMAGENET_PRE, classes: values.classes!, limit: Number(values['calib-limit']) });
-const thresholds = await calibrate(model, calibDs, { modelPath: values.model!, onProgress: progressReporter(false), ...run });
+const thresholds = await calibrate(model, calibDs, { modelPath: values.model!, onProgress: progressReporter(false), ...run, ...(values.method ? { method: values.method } : {}) });
 
 // time estimate: decoding + ANN on a few images, and the SNN at the largest T on one batch
 const probe = await inMemory(test, Math.min(batchSize, 8));

@@ -7,7 +7,7 @@ import { collectStatistics } from '../calibration/collect.js';
 import { finetuneNeurons } from '../calibration/finetune.js';
 import { calibrateLayerwise } from '../calibration/layerwise.js';
 import { parseMethod } from '../calibration/registry.js';
-import { applyQuantizationRanges } from '../calibration/quantization.js';
+import { applyQuantizationRanges, QUANTIZATION_METHOD } from '../calibration/quantization.js';
 import { reluSites, type SiteInfo } from '../calibration/sites.js';
 import { buildThresholds, modelHash, scalesBySite, validateThresholds, type ThresholdsFile } from '../calibration/thresholds.js';
 import { inMemory } from './data/batches.js';
@@ -50,12 +50,13 @@ export interface CalibrateOptions {
 }
 
 /**
- * Activation statistics on calibration data → thresholds (scales λ per ReLU site). Without an
- * explicit method, sites with a quantization range (imported int8 models) take λ from it
- * (calibration/quantization.ts); the statistics are still collected and recorded.
+ * Activation statistics on calibration data → thresholds (scales λ per ReLU site). With
+ * `method: 'quantization-range'`, sites of an imported int8 model take λ from their quantization
+ * range instead (calibration/quantization.ts); the statistics are still collected and recorded.
  */
 export async function calibrate(model: Model, calib: Dataset, opts: CalibrateOptions = {}): Promise<ThresholdsFile> {
-  const method = parseMethod(opts.method ?? DEFAULT_METHOD);
+  const fromRanges = opts.method === QUANTIZATION_METHOD;
+  const method = parseMethod(fromRanges ? DEFAULT_METHOD : (opts.method ?? DEFAULT_METHOD));
   const sites = calibrationSites(model);
   const stats = await collectStatistics(
     model,
@@ -70,7 +71,7 @@ export async function calibrate(model: Model, calib: Dataset, opts: CalibrateOpt
     },
   );
   const file = buildThresholds(model, stats, method, { model: opts.modelPath ?? model.source ?? '', data: calib.source, samples: calib.count, sites });
-  return opts.method === undefined ? applyQuantizationRanges(model, file) : file;
+  return fromRanges ? applyQuantizationRanges(model, file) : file;
 }
 
 export interface RefineOptions {

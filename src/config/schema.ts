@@ -79,7 +79,7 @@ const calibrationSchema = z
       .string()
       .min(1)
       .optional()
-      .describe('normalisation method: max, percentile:P, channel-max, channel-percentile:P')
+      .describe('normalisation method: max, percentile:P, channel-max, channel-percentile:P; quantization-range (int8 models: θ = the top of the quantization range of each ReLU site)')
       .register(cli, { flag: '--method <m>', commands: ALL, defaultText: 'percentile:99.9' }),
     thresholds: z.string().min(1).optional().describe('reuse thresholds written by `onnx2snn calibrate` instead of calibrating').register(cli, { flag: '--thresholds <file>', commands: SNN }),
     biasCalibration: z

@@ -328,13 +328,13 @@ export function emitOnnx(snn: SnnModel, meta: EmitMeta = {}): Model {
   const bodyInits = new Map<string, Tensor>();
   for (const nd of body) for (const i of nd.inputs) if (inits.has(i) && !outerUse.has(i)) bodyInits.set(i, inits.get(i)!);
   for (const key of bodyInits.keys()) inits.delete(key);
-  // constants of replaced nodes (e.g. a capped ReLU's Clip bounds) are not written: onnxruntime warns about each unused one
-  const used = new Set([...outerUse, ...body.flatMap((nd) => nd.inputs)]);
-  for (const key of [...inits.keys()]) if (!used.has(key)) inits.delete(key);
   const bodyGraph: Graph = { name: 'snn_step', nodes: body, inputs: bodyIn, outputs: bodyOut, initializers: bodyInits, valueInfo: new Map() };
   const loopOutputs = finalNames;
   outer.push({ name: fresh('snn_time_loop'), opType: 'Loop', domain: '', inputs: [T, '', ...loopInits], outputs: [...loopOutputs, 'readout_steps'], attrs: { body: A.graph(bodyGraph) } });
   outer.push(...countNodes);
+  // constants of replaced nodes (e.g. a capped ReLU's Clip bounds) are not written: onnxruntime warns about each unused one
+  const used = new Set([...outer, ...body].flatMap((nd) => nd.inputs));
+  for (const key of [...inits.keys()]) if (!used.has(key)) inits.delete(key);
 
   const inputs: ValueInfo[] = [{ ...ann.graph.inputs[0]! }, { name: T, dtype: 'int64', shape: [] }];
   if (poisson) inputs.push({ name: loopInits[0]!, dtype: 'float64', shape: ['N', snn.inputDims.reduce((a, b) => a * b, 1)] });

@@ -1,8 +1,7 @@
 /**
- * Thresholds of imported int8 models: a ReLU site's quantization range gives λ = the top of the
- * range without statistics; an explicit --method uses the statistics for every site instead; a
- * site without a range (a float Relu in the same model) falls back to the default method; the
- * converted SNN carries θ = the range top.
+ * Thresholds of imported int8 models: with --method quantization-range a ReLU site's range gives
+ * λ = its top without statistics (a float Relu in the same model falls back to the default
+ * method); by default and with any other method the statistics give λ and the range caps θ.
  */
 import { describe, expect, it } from 'vitest';
 import { QUANTIZATION_METHOD } from '../../calibration/quantization.js';
@@ -10,6 +9,8 @@ import type { InMemoryDataset } from '../../src/data/types.js';
 import { canonicalize } from '../../src/graph/passes/index.js';
 import type { Model, Node, Tensor } from '../../src/graph/types.js';
 import { calibrate, convert } from '../../src/pipeline.js';
+import { ErrorCodes } from '../../src/errors.js';
+import { expectErrorAsync } from '../helpers/errors.js';
 import { makeModel, mulberry32, T } from '../helpers/ort.js';
 
 const f32 = (v: number): Tensor => T('float32', [], [v]);
@@ -45,9 +46,9 @@ function data(count: number): InMemoryDataset {
 }
 
 describe('thresholds from quantization ranges', () => {
-  it('the range top for the quantized ReLU, the default method for the float Relu; statistics still recorded', async () => {
+  it('--method quantization-range: the range top for the quantized ReLU, the default method for the float Relu; statistics still recorded', async () => {
     const m = canonicalize(model());
-    const th = await calibrate(m, data(32));
+    const th = await calibrate(m, data(32), { method: QUANTIZATION_METHOD });
     const q = th.layers.find((l) => l.site === 'yq')!;
     const f = th.layers.find((l) => l.site === 'r2')!;
     expect(q.scale).toBe(Math.fround(255 * Math.fround(0.02)));
@@ -61,12 +62,26 @@ describe('thresholds from quantization ranges', () => {
     expect(snn.layers.find((l) => l.output === 'yq')!.threshold).toBe(q.scale);
   });
 
-  it('an explicit --method takes the statistics for every site', async () => {
+  it('by default the statistics give λ for every site, and the range caps the neuron: θ = min(λ, top)', async () => {
+    const m = canonicalize(model());
+    const th = await calibrate(m, data(32));
+    expect(th.method).toBe('percentile:99.9');
+    const q = th.layers.find((l) => l.site === 'yq')!;
+    expect(q.range).toBeUndefined();
+    expect(q.scale).toBeCloseTo(q.stats.p99_9, 10);
+    const top = Math.fround(255 * Math.fround(0.02));
+    const { snn } = convert(m, { ...th, layers: th.layers.map((l) => (l.site === 'yq' ? { ...l, scale: 2 * top } : l)) });
+    expect(snn.layers.find((l) => l.output === 'yq')!.threshold).toBe(top);
+  });
+
+  it('an explicit statistics method ignores the ranges; quantization-range on a float model is E_OPTION', async () => {
     const m = canonicalize(model());
     const th = await calibrate(m, data(32), { method: 'max' });
     const q = th.layers.find((l) => l.site === 'yq')!;
     expect(q.range).toBeUndefined();
     expect(q.scale).toBe(q.stats.max);
     expect(th.method).toBe('max');
+    const float = canonicalize(makeModel(13, { nodes: [n('Relu', ['x'], ['y'])], inputs: [{ name: 'x', dtype: 'float32', shape: ['N', 2, 5, 5] }], outputs: [{ name: 'y', dtype: 'float32' }], initializers: new Map() }));
+    await expectErrorAsync(() => calibrate(float, data(4), { method: QUANTIZATION_METHOD }), ErrorCodes.OPTION, 'quantization-range', 'not a quantized model');
   });
 });
