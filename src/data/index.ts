@@ -85,7 +85,7 @@ export function openDataset(path: string, pre?: Preprocess): Dataset {
 /** Loads a dataset file, choosing the reader by content, then applies offset/limit and preprocessing. */
 export function loadDataset(path: string, pre?: Preprocess): InMemoryDataset {
   if (isDirectory(path)) {
-    throw new Onnx2SnnError(ErrorCodes.DATA_FORMAT, `${path} is a folder: open folders of images with openDataset() (decoded batch by batch)`, { file: path });
+    throw new Onnx2SnnError(ErrorCodes.FILE, `${path} is a directory, not a dataset file: open folders of images with openDataset() (decoded batch by batch)`, { file: path });
   }
   const src = ByteSource.open(path);
   const format = detectFormat(path, src);
