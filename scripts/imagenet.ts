@@ -2,7 +2,7 @@
  * ANN vs SNN on an ImageNet validation folder (50 000 images), for a user who has the data:
  *
  *   npm run imagenet -- --val DIR [--model FILE] [--classes synsets.txt] [--calib DIR] [--calib-limit 100] [--method M]
- *                       [--timesteps 32,64,128,256] [--limit N] [--offset K] [--batch-size 32] [--threads N]
+ *                       [--timesteps 32,64,128,256] [--limit N] [--offset K] [--batch-size 8] [--threads N]
  *                       [--ann-only] [--skip-bad] [--out imagenet.json]
  *
  * DIR is in torchvision's ImageFolder layout (val/<wnid>/*.JPEG, as ILSVRC2012's valprep.sh
@@ -18,6 +18,8 @@
  * The images are decoded batch by batch (bounded memory). The record is `eval --json`'s.
  */
 import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { progressReporter } from '../src/cli/render.js';
 import { inMemory, openDataset } from '../src/data/index.js';
@@ -27,18 +29,22 @@ import { evaluate } from '../src/report/evaluate.js';
 import { simulateDataset } from '../src/snn/simulate.js';
 import { IMAGENET_PRE, IMAGENET_SAMPLE } from './models.js';
 
+/** The bundled defaults, from the package root (this file is dist/scripts/imagenet.js), so the script runs from any folder. */
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const bundled = (p: string): string => resolve(ROOT, p);
+
 const { values } = parseArgs({
   options: {
     val: { type: 'string' },
-    model: { type: 'string', default: IMAGENET_SAMPLE.file },
-    classes: { type: 'string', default: IMAGENET_SAMPLE.pre.classes },
-    calib: { type: 'string', default: IMAGENET_SAMPLE.data },
+    model: { type: 'string', default: bundled(IMAGENET_SAMPLE.file) },
+    classes: { type: 'string', default: bundled(IMAGENET_SAMPLE.pre.classes!) },
+    calib: { type: 'string', default: bundled(IMAGENET_SAMPLE.data) },
     'calib-limit': { type: 'string', default: '100' },
     method: { type: 'string' },
     timesteps: { type: 'string', default: '32,64,128,256' },
     limit: { type: 'string' },
     offset: { type: 'string', default: '0' },
-    'batch-size': { type: 'string', default: '32' },
+    'batch-size': { type: 'string', default: '8' }, // the MobileNetV2 SNN holds ~240 MB of state per sample
     threads: { type: 'string' },
     'ann-only': { type: 'boolean', default: false },
     'skip-bad': { type: 'boolean', default: false },
