@@ -332,6 +332,10 @@ export function emitOnnx(snn: SnnModel, meta: EmitMeta = {}): Model {
   const loopOutputs = finalNames;
   outer.push({ name: fresh('snn_time_loop'), opType: 'Loop', domain: '', inputs: [T, '', ...loopInits], outputs: [...loopOutputs, 'readout_steps'], attrs: { body: A.graph(bodyGraph) } });
   outer.push(...countNodes);
+  // an initializer no node reads (a Clip's min/max once the Clip became a neuron) makes
+  // onnxruntime print a warning for each one on every load
+  const read = new Set([...outer, ...body].flatMap((nd) => nd.inputs));
+  for (const key of [...inits.keys()]) if (!read.has(key)) inits.delete(key);
 
   const inputs: ValueInfo[] = [{ ...ann.graph.inputs[0]! }, { name: T, dtype: 'int64', shape: [] }];
   if (poisson) inputs.push({ name: loopInits[0]!, dtype: 'float64', shape: ['N', snn.inputDims.reduce((a, b) => a * b, 1)] });
