@@ -28,7 +28,11 @@ import { inputSpec } from '../src/eval/ann.js';
 import type { Model, Node } from '../src/graph/types.js';
 import { evalNode, tfjsReady, unsupportedInTfjs } from '../src/engine/tfjs-ops.js';
 import { buildSnn, type SnnModel } from '../src/snn/build.js';
-import { extraCurrent, expandThreshold } from '../src/snn/neuron.js';
+import { SNN_DOMAIN } from '../src/snn/types.js';
+import { expandThreshold, extraCurrent } from '../converters/neurons/dynamics.js';
+import { neuronKind } from '../converters/neurons/index.js';
+import { polyTrainStep, type PolyTrainLayer } from '../converters/neurons/poly.js';
+import { opFor } from '../converters/registry.js';
 import type { SnnOptions } from '../src/snn/types.js';
 import type { ThresholdsFile } from './thresholds.js';
 import { mulberry32 } from '../src/util/random.js';
@@ -82,10 +86,11 @@ function forward(snn: SnnModel, xb: tf.Tensor, T: number, vars: Trainable, const
   values.set(snn.inputName, xb);
   const layerIdx = new Map(snn.layers.map((l, i) => [l.name, i]));
   const n = xb.shape[0]!;
-  const perLayer = snn.layers.map((l, i) => {
+  const kind = neuronKind(o.neuron);
+  const perLayer: PolyTrainLayer[] = snn.layers.map((l, i) => {
     const th0 = expandThreshold(l.threshold, l.dims);
     const theta = tf.mul(tf.tensor(th0, [1, ...l.dims]), tf.exp(vars.rho[i]!));
-    const extra = extraCurrent(th0, l.dims, l.bias, o);
+    const extra = extraCurrent(kind, th0, l, o);
     return { theta, extra: extra ? tf.tensor(extra, [1, ...l.dims]) : undefined, gain: l.gain ?? 1, u: tf.fill([n, ...l.dims], o.vInit) as tf.Tensor };
   });
   const dynamicNodes: Node[] = [];
@@ -96,24 +101,13 @@ function forward(snn: SnnModel, xb: tf.Tensor, T: number, vars: Trainable, const
   let readout: tf.Tensor = tf.zeros([n, ...snn.readoutDims]);
   for (let t = 0; t < T; t++) {
     for (const node of dynamicNodes) {
-      if (node.domain !== 'onnx2snn') {
-        values.set(node.outputs[0]!, evalNode(node, node.inputs.map((i) => values.get(i)), consts, snn, raw));
-        continue;
+      const role = opFor(node, snn.ann.opset)?.spiking.kind;
+      if (node.domain !== SNN_DOMAIN) values.set(node.outputs[0]!, evalNode(node, node.inputs.map((i) => values.get(i)), consts, snn, raw));
+      else if (role !== 'neuron') throw unsupportedInTfjs(node, 'is a spiking max pool, which fine-tuning cannot differentiate');
+      else {
+        const li = layerIdx.get(node.name)!;
+        values.set(node.outputs[0]!, polyTrainStep(tf, perLayer[li]!, vars.p[li]!, values.get(node.inputs[0]!)!, spike, o.reset));
       }
-      if (node.opType !== 'IF') throw unsupportedInTfjs(node, 'is a spiking max pool, which fine-tuning cannot differentiate');
-      const li = layerIdx.get(node.name)!;
-      const L = perLayer[li]!;
-      let input = tf.mul(values.get(node.inputs[0]!)!, L.gain);
-      if (L.extra) input = tf.add(input, L.extra);
-      const p = vars.p[li]!;
-      // Horner on the normalised potential
-      const d = p.shape[0]! - 1;
-      let f: tf.Tensor = tf.zerosLike(L.u);
-      for (let k = d; k >= 0; k--) f = tf.add(tf.mul(f, L.u), tf.slice(p, [k], [1]));
-      const u1 = tf.add(tf.add(L.u, f), tf.div(input, L.theta));
-      const s = spike(tf.sub(u1, 1));
-      L.u = o.reset === 'subtract' ? tf.sub(u1, s) : tf.mul(u1, tf.sub(1, s));
-      values.set(node.outputs[0]!, tf.mul(s, L.theta));
     }
     readout = tf.add(readout, values.get(snn.readout)!);
   }

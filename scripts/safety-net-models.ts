@@ -156,6 +156,42 @@ export function syntheticC(): Model {
   );
 }
 
+/** x [N,2,6,6]: what the tfjs engine runs — ReLU6, AveragePool, Transpose, Concat, a spiking max and global max pool over neurons, Squeeze, Div, Sub, Gemm with alpha/transB. */
+export function syntheticD(): Model {
+  return model(
+    [
+      nd('Conv', ['x', 'w1', 'b1'], ['c1'], { pads: A.ints([1, 1, 1, 1]) }),
+      nd('Clip', ['c1', 'zero', 'six'], ['r1']),
+      nd('MaxPool', ['r1'], ['mp'], { kernel_shape: A.ints([2, 2]), strides: A.ints([2, 2]) }),
+      nd('Conv', ['mp', 'w2'], ['c2']),
+      nd('Relu', ['c2'], ['r2']),
+      nd('Transpose', ['r2'], ['t'], { perm: A.ints([0, 1, 3, 2]) }),
+      nd('Concat', ['t', 'mp'], ['cat'], { axis: A.int(1) }),
+      nd('AveragePool', ['cat'], ['ap'], { kernel_shape: A.ints([2, 2]), strides: A.ints([1, 1]) }),
+      nd('Relu', ['ap'], ['r3']),
+      nd('GlobalMaxPool', ['r3'], ['g']),
+      nd('Squeeze', ['g', 'sq_axes'], ['sq']),
+      nd('Div', ['sq', 'two'], ['dv']),
+      nd('Sub', ['dv', 'off'], ['sb']),
+      nd('Gemm', ['sb', 'wg', 'bg'], ['y'], { transB: A.int(1), alpha: A.float(0.5), beta: A.float(2) }),
+    ],
+    ['x', [2, 6, 6]],
+    ['y', [5]],
+    {
+      w1: rand([4, 2, 3, 3], 31),
+      b1: rand([4], 32, 0, 0.2),
+      zero: float32([], [0]),
+      six: float32([], [6]),
+      w2: rand([4, 4, 1, 1], 33),
+      sq_axes: int64([2], [2, 3]),
+      two: float32([], [2]),
+      off: float32([8], Array.from({ length: 8 }, (_, i) => i / 20)),
+      wg: rand([5, 8], 34),
+      bg: rand([5], 35),
+    },
+  );
+}
+
 /** Seeded uniform [0, 1) samples shaped like the model's input. */
 export function noise(sampleShape: readonly number[], count: number, seed: number): Dataset {
   const per = sampleShape.reduce((a, b) => a * b, 1);

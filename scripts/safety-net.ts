@@ -31,7 +31,7 @@ import { simulateReference } from '../src/snn/reference.js';
 import { simulateDataset } from '../src/snn/simulate.js';
 import type { SnnOptions } from '../src/snn/types.js';
 import { BUNDLED_MODELS, type BundledModel } from './models.js';
-import { noise, syntheticA, syntheticB, syntheticC } from './safety-net-models.js';
+import { noise, syntheticA, syntheticB, syntheticC, syntheticD } from './safety-net-models.js';
 
 type Entry = Record<string, unknown>;
 
@@ -228,6 +228,7 @@ async function main(): Promise<void> {
     ['synthetic-a', () => synthetic('synthetic-a', syntheticA(), [2, 6, 6])],
     ['synthetic-b', () => synthetic('synthetic-b', syntheticB(), [1, 4, 4])],
     ['synthetic-c', () => synthetic('synthetic-c', syntheticC(), [2, 6, 6])],
+    ['synthetic-d', () => synthetic('synthetic-d', syntheticD(), [2, 6, 6])],
   ];
   for (const [id, make] of subjects) if (!ids || ids.includes(id)) Object.assign(snapshot, await modelEntries(make(), combos));
   const write = flag('--write');
