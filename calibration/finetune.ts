@@ -139,15 +139,7 @@ export async function finetuneNeurons(model: Model, thresholds: ThresholdsFile, 
   const rnd = mulberry32(opts.seed ?? 0);
   const order = [...Array(calib.count).keys()];
   const K = snn.readoutDims.reduce((a, b) => a * b, 1);
-  // distillation targets: the ANN's logits of the readout tensor
-  const { name, sampleDims } = inputSpec(model, calib);
-  const ann = await OrtSession.create(model, { extraOutputs: [snn.readout] });
-  const target = (await ann.run({ [name]: { data: calib.x, dims: [calib.count, ...sampleDims] } }, [snn.readout]))[snn.readout]!.data;
-  await ann.release();
-  let mean = 0;
-  for (const v of target) mean += v / target.length;
-  let variance = 0;
-  for (const v of target) variance += (v - mean) ** 2 / target.length;
+  const { target, variance } = await distillationTargets(model, calib, snn.readout);
   const batchTensors = (idx: number[]) => {
     const xs = new Float32Array(idx.length * per);
     const ys = new Float32Array(idx.length * K);
@@ -198,24 +190,38 @@ export async function finetuneNeurons(model: Model, thresholds: ThresholdsFile, 
   vars.rho.forEach((v) => v.dispose());
   consts.forEach((t) => t.dispose());
   optimizer.dispose();
+  return { loss, bestLoss: best.loss, thresholds: learnedThresholds(thresholds, snn, learnedP, learnedRho, T) };
+}
+
+/** The ANN's logits of the readout tensor on the calibration data, and their variance (the loss scale). */
+async function distillationTargets(model: Model, calib: Dataset, readout: string): Promise<{ target: Float32Array | Float64Array; variance: number }> {
+  const { name, sampleDims } = inputSpec(model, calib);
+  const ann = await OrtSession.create(model, { extraOutputs: [readout] });
+  const target = (await ann.run({ [name]: { data: calib.x, dims: [calib.count, ...sampleDims] } }, [readout]))[readout]!.data;
+  await ann.release();
+  let mean = 0;
+  for (const v of target) mean += v / target.length;
+  let variance = 0;
+  for (const v of target) variance += (v - mean) ** 2 / target.length;
+  return { target: target as Float32Array, variance };
+}
+
+/** The thresholds file with the learned polynomials and threshold factors exp(ρ). */
+function learnedThresholds(thresholds: ThresholdsFile, snn: SnnModel, learnedP: number[][], learnedRho: number[], T: number): ThresholdsFile {
   const bySite = new Map(snn.layers.map((l, i) => [l.output, i]));
   return {
-    loss,
-    bestLoss: best.loss,
-    thresholds: {
-      ...thresholds,
-      method: `${thresholds.method}+finetune@${T}`,
-      layers: thresholds.layers.map((l) => {
-        const i = bySite.get(l.site);
-        if (i === undefined) return l;
-        const f = Math.exp(learnedRho[i]!);
-        return {
-          ...l,
-          scale: typeof l.scale === 'number' ? l.scale * f : l.scale.map((v) => v * f),
-          poly: learnedP[i]!,
-          gain: snn.layers[i]!.gain ?? 1,
-        };
-      }),
-    },
+    ...thresholds,
+    method: `${thresholds.method}+finetune@${T}`,
+    layers: thresholds.layers.map((l) => {
+      const i = bySite.get(l.site);
+      if (i === undefined) return l;
+      const f = Math.exp(learnedRho[i]!);
+      return {
+        ...l,
+        scale: typeof l.scale === 'number' ? l.scale * f : l.scale.map((v) => v * f),
+        poly: learnedP[i]!,
+        gain: snn.layers[i]!.gain ?? 1,
+      };
+    }),
   };
 }

@@ -6,7 +6,7 @@ import { ONNX_DTYPES } from '../src/graph/dtypes.js';
 import { attrInt, attrTensor, hasAttr } from '../src/graph/attrs.js';
 import { sizeOf } from '../src/graph/tensor.js';
 import type { DType, Node, Tensor } from '../src/graph/types.js';
-import { defineOp, io, noAttrs } from './define.js';
+import { defineOp, io } from './define.js';
 import type { OpEntry } from './types.js';
 import { alloc, attributeError, constValue, dimsText, ints, need, shapeError, wrapInt, type Val } from './util.js';
 

@@ -6,7 +6,7 @@
 import { filled, nirTensor } from '../backends/nir.js';
 import type { NeuronKind } from './types.js';
 
-export const ifNeuron: NeuronKind = {
+export const ifNeuron: NeuronKind<'if'> = {
   name: 'if',
   opType: 'IF',
   closedForm: true,

@@ -10,11 +10,15 @@ import { lifNeuron } from './lif.js';
 import { polyNeuron } from './poly.js';
 import type { NeuronKind } from './types.js';
 
-export const NEURON_KINDS: readonly NeuronKind[] = [ifNeuron, lifNeuron, polyNeuron];
+export const NEURON_KINDS = [ifNeuron, lifNeuron, polyNeuron] as const;
+
+/** The --neuron values (the type of SnnOptions.neuron). */
+export type NeuronKindName = (typeof NEURON_KINDS)[number]['name'];
+export const NEURON_KIND_NAMES = NEURON_KINDS.map((k) => k.name) as [NeuronKindName, ...NeuronKindName[]];
 
 /** The kind of a --neuron value; E_OPTION naming the known ones otherwise. */
 export function neuronKind(name: string): NeuronKind {
-  const k = NEURON_KINDS.find((n) => n.name === name);
+  const k: NeuronKind | undefined = NEURON_KINDS.find((n) => n.name === name);
   if (!k) throw new Onnx2SnnError(ErrorCodes.OPTION, `neuron: unknown kind "${name}" (known: ${NEURON_KINDS.map((n) => n.name).join(', ')})`, { option: 'neuron', actual: name });
   return k;
 }

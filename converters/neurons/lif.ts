@@ -13,7 +13,7 @@ import { ErrorCodes, Onnx2SnnError } from '../../src/errors.js';
 import { filled, nirTensor } from '../backends/nir.js';
 import type { NeuronKind } from './types.js';
 
-export const lifNeuron: NeuronKind = {
+export const lifNeuron: NeuronKind<'lif'> = {
   name: 'lif',
   opType: 'LIF',
   constantCurrent: (theta, o) => ((1 - o.beta) * theta) / 2,

@@ -29,7 +29,7 @@ export function polyCoefficients(p: readonly number[], theta: Float32Array): Flo
   return out;
 }
 
-export const polyNeuron: NeuronKind = {
+export const polyNeuron: NeuronKind<'poly'> = {
   name: 'poly',
   opType: 'PolyIF',
   reference: (l, theta) => {

@@ -74,9 +74,9 @@ export interface NirNeuron {
  * backend, in float32 with the same operations in the same order, so every engine gives the
  * same spikes for the same currents.
  */
-export interface NeuronKind {
+export interface NeuronKind<N extends string = string> {
   /** The --neuron value ('if', 'lif', 'poly'). */
-  readonly name: string;
+  readonly name: N;
   /** Its op type in the onnx2snn domain. */
   readonly opType: string;
   /** A constant current per element, added every step (LIF: the leak compensation (1−β)·θ/2). */

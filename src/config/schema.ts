@@ -8,7 +8,8 @@
  * Flags override the file; the file overrides the defaults.
  */
 import * as z from 'zod';
-import { DEFAULT_SNN_OPTIONS, type NeuronKind } from '../snn/types.js';
+import { NEURON_KIND_NAMES } from '../../converters/neurons/index.js';
+import { DEFAULT_SNN_OPTIONS } from '../snn/types.js';
 
 export type CommandName = 'eval' | 'convert' | 'calibrate';
 
@@ -91,10 +92,10 @@ const calibrationSchema = z
 const conversionSchema = z
   .strictObject({
     neuron: z
-      .enum(['if', 'lif', 'poly'] as const satisfies readonly NeuronKind[])
-      .default(DEFAULT_SNN_OPTIONS.neuron as 'if')
+      .enum(NEURON_KIND_NAMES)
+      .default(DEFAULT_SNN_OPTIONS.neuron)
       .describe('neuron model: integrate-and-fire, leaky, or polynomial (with conversion.poly)')
-      .register(cli, { flag: '--neuron <if|lif|poly>', commands: ALL }),
+      .register(cli, { flag: `--neuron <${NEURON_KIND_NAMES.join('|')}>`, commands: ALL }),
     poly: z
       .array(z.number())
       .min(1)

@@ -26,9 +26,10 @@
  * neuron updates and the per-step bias additions are not counted.
  */
 import { opFor, ruleFor } from '../../converters/registry.js';
-import type { OpEntry, ShapedValue } from '../../converters/types.js';
-import type { Node, Tensor } from '../graph/types.js';
+import type { ShapedValue } from '../../converters/types.js';
+import type { Node } from '../graph/types.js';
 import type { SnnModel } from '../snn/build.js';
+import { carryEvents, DENSE, type Carried, type Events } from './events.js';
 
 export { convFanout } from '../../converters/conv.js';
 
@@ -81,8 +82,6 @@ export interface EnergyEstimate {
   readonly note: string;
 }
 
-/** Per-element event counts of one tensor for a batch: [n, ...per-sample dims]. */
-type Events = Tensor;
 
 interface WeightedStep {
   readonly node: Node;
@@ -133,8 +132,6 @@ export function opsPlan(snn: SnnModel): OpsPlan {
   return { snn, weighted, dynamicNodes };
 }
 
-const DENSE = Symbol('dense');
-type Carried = Events | typeof DENSE;
 
 /**
  * Accumulates synaptic operations batch by batch from the simulation's spike counts. Deterministic
@@ -241,59 +238,6 @@ export class SynopsCounter {
       approximate: this.approx[i]!,
     }));
     return opsReport(layers, this.T);
-  }
-}
-
-interface CarryContext {
-  readonly n: number;
-  readonly snn: SnnModel;
-  readonly carried: ReadonlyMap<string, Carried>;
-  readonly zeros: (name: string) => Events;
-}
-
-/** Events out of a routing/pooling/arithmetic op, from its synops role (converters/). */
-function carryEvents(entry: OpEntry, node: Node, ev: readonly Events[], c: CarryContext): { events: Carried; approximate: boolean } {
-  const opset = c.snn.ann.opset;
-  const outDims = [c.n, ...(c.snn.dims.get(node.outputs[0]!) ?? [])];
-  const role = entry.synops;
-  switch (role?.carry) {
-    case 'window-max': {
-      // the largest count in the window (exact unless two inputs tie and the earlier one catches up)
-      const plain: Node = { ...node, opType: role.plainOp!, domain: '', outputs: [node.outputs[0]!] };
-      return { events: ruleFor(plain, opset)!.evaluate(plain, [ev[0]!], { opset })[0]!, approximate: true };
-    }
-    case 'window-sum': {
-      // each spike reaches every window that holds it: the average times the window size
-      const plain: Node = { ...node, outputs: [node.outputs[0]!] };
-      const avg = entry.evaluate(plain, [ev[0]!], { opset })[0]!;
-      const k = role.window!(node, ev[0]!.dims);
-      return { events: { ...avg, data: avg.data.map((v) => v * k) as Float32Array }, approximate: true };
-    }
-    case 'sum': {
-      const [a, b] = [ev[0]!, ev[1]];
-      if (b && sizeOf(a.dims) === sizeOf(b.dims) && sizeOf(a.dims) === sizeOf(outDims)) {
-        const data = new Float32Array(a.data.length);
-        for (let j = 0; j < data.length; j++) data[j] = a.data[j]! + b.data[j]!;
-        return { events: { dtype: 'float32', dims: outDims, data }, approximate: false };
-      }
-      return { events: !b && sizeOf(a.dims) === sizeOf(outDims) ? { ...a, dims: outDims } : DENSE, approximate: false };
-    }
-    case 'pass':
-      return { events: sizeOf(ev[0]!.dims) === sizeOf(outDims) ? { ...ev[0]!, dims: outDims } : DENSE, approximate: false };
-    case 'route': {
-      // constants stay; a static input that may carry events carries none
-      const inits = c.snn.ann.graph.initializers;
-      const mayVary = (pos: number): boolean => !entry.spiking.dynamicInputs || entry.spiking.dynamicInputs.includes(pos);
-      const ins = node.inputs.map((i, pos): Tensor | undefined => {
-        if (!i) return undefined;
-        const e = c.carried.get(i);
-        if (e && e !== DENSE) return e;
-        return inits.get(i) ?? (mayVary(pos) ? c.zeros(i) : undefined);
-      });
-      return { events: entry.evaluate(node, ins, { opset })[0]!, approximate: false };
-    }
-    default:
-      return { events: DENSE, approximate: false };
   }
 }
 

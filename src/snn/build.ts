@@ -57,17 +57,50 @@ function dynamicProblem(n: Node, dynIns: readonly boolean[], opset: number): str
   return undefined;
 }
 
+type BuildOptions = Partial<SnnOptions> & {
+  inputMax?: number;
+  biases?: ReadonlyMap<string, readonly number[]>;
+  v0s?: ReadonlyMap<string, readonly number[]>;
+  polys?: ReadonlyMap<string, { poly: readonly number[]; gain: number }>;
+};
+
+/** The neuron layer of a site (threshold min(λ, cap), calibrated corrections, the polynomial); problems are collected. */
+function siteLayer(n: Node, cap: number, scales: ReadonlyMap<string, Scale>, dims: ReadonlyMap<string, readonly number[]>, opts: BuildOptions, options: SnnOptions, problems: string[]): NeuronLayer | undefined {
+  const site = n.outputs[0]!;
+  const s = scales.get(site);
+  if (s === undefined) {
+    problems.push(`${n.opType} "${n.name}" (${site}) has no calibrated scale`);
+    return undefined;
+  }
+  // a capped ReLU (Clip(0, m)) saturates at m: the threshold is at most m
+  const th = typeof s === 'number' ? Math.min(s, cap) : s.map((v) => Math.min(v, cap));
+  const d = dims.get(site) ?? [];
+  if (typeof th !== 'number' && th.length !== (d[0] ?? 1)) problems.push(`Relu "${n.name}": ${th.length} channel thresholds for ${d[0]} channels`);
+  const bias = opts.biases?.get(site);
+  if (bias && bias.length !== (d.length >= 1 ? d[0]! : 1)) problems.push(`Relu "${n.name}": ${bias.length} bias corrections for ${d[0]} channels`);
+  const learned = opts.polys?.get(site);
+  const poly = options.neuron === 'poly' ? (learned ? { poly: [...learned.poly], gain: learned.gain } : { poly: [...(options.poly ?? [])], gain: gainFor(options) }) : {};
+  const v0 = opts.v0s?.get(site);
+  if (v0 && v0.length !== (d.length >= 1 ? d[0]! : 1)) problems.push(`Relu "${n.name}": ${v0.length} initial potentials for ${d[0]} channels`);
+  return { name: n.name, input: n.inputs[0]!, output: site, dims: d, threshold: th, ...(bias ? { bias: [...bias] } : {}), ...(v0 ? { v0: [...v0] } : {}), ...poly };
+}
+
+/** `--readout spikes`: neurons on the readout tensor, with its calibrated scale. */
+function readoutLayer(readout: string, scales: ReadonlyMap<string, Scale>, dims: ReadonlyMap<string, readonly number[]>): NeuronLayer {
+  const s = scales.get(readout);
+  if (s === undefined) throw new Onnx2SnnError(ErrorCodes.CONVERT, `--readout spikes needs a calibrated scale for the output "${readout}"`, { output: readout });
+  return { name: `${readout}__neurons`, input: readout, output: `${readout}__spikes`, dims: dims.get(readout) ?? [], threshold: typeof s === 'number' ? s : [...s] };
+}
+
 export function buildSnn(
   ann: Model,
   scales: ReadonlyMap<string, Scale>,
-  opts: Partial<SnnOptions> & { inputMax?: number; biases?: ReadonlyMap<string, readonly number[]>; v0s?: ReadonlyMap<string, readonly number[]>; polys?: ReadonlyMap<string, { poly: readonly number[]; gain: number }> } = {},
+  opts: BuildOptions = {},
 ): SnnModel {
   const { inputMax: _im, biases: _b, v0s: _v, polys: _p, ...rest } = opts;
   const options: SnnOptions = { ...DEFAULT_SNN_OPTIONS, ...rest };
   const input = ann.graph.inputs[0]!;
-  const shapes = inferShapes(ann, { batch: 1 }).values;
-  const dims = new Map<string, readonly number[]>();
-  for (const [k, v] of shapes) dims.set(k, v.dims.slice(1));
+  const dims = new Map<string, readonly number[]>([...inferShapes(ann, { batch: 1 }).values].map(([k, v]) => [k, v.dims.slice(1)]));
   const order = topoSort(ann.graph);
   // readout: the first graph output, minus a final (Log)Softmax
   const ro = readoutTensor(ann);
@@ -85,25 +118,11 @@ export function buildSnn(
     const anyDyn = dynIns.some(Boolean);
     const cap = neuronCap(n, ann.graph, ann.opset);
     if (cap !== undefined) {
-      const site = n.outputs[0]!;
-      const s = scales.get(site);
-      if (s === undefined) {
-        problems.push(`${n.opType} "${n.name}" (${site}) has no calibrated scale`);
-        continue;
-      }
-      // a capped ReLU (Clip(0, m)) saturates at m: the threshold is at most m
-      const th = typeof s === 'number' ? Math.min(s, cap) : s.map((v) => Math.min(v, cap));
-      const d = dims.get(site) ?? [];
-      if (typeof th !== 'number' && th.length !== (d[0] ?? 1)) problems.push(`Relu "${n.name}": ${th.length} channel thresholds for ${d[0]} channels`);
-      const bias = opts.biases?.get(site);
-      if (bias && bias.length !== (d.length >= 1 ? d[0]! : 1)) problems.push(`Relu "${n.name}": ${bias.length} bias corrections for ${d[0]} channels`);
-      const learned = opts.polys?.get(site);
-      const poly = options.neuron === 'poly' ? (learned ? { poly: [...learned.poly], gain: learned.gain } : { poly: [...(options.poly ?? [])], gain: gainFor(options) }) : {};
-      const v0 = opts.v0s?.get(site);
-      if (v0 && v0.length !== (d.length >= 1 ? d[0]! : 1)) problems.push(`Relu "${n.name}": ${v0.length} initial potentials for ${d[0]} channels`);
-      layers.push({ name: n.name, input: n.inputs[0]!, output: site, dims: d, threshold: th, ...(bias ? { bias: [...bias] } : {}), ...(v0 ? { v0: [...v0] } : {}), ...poly });
-      nodes.push({ name: n.name, opType: neuronOp, domain: SNN_DOMAIN, inputs: [n.inputs[0]!], outputs: [site], attrs: {} });
-      dynamic.add(site);
+      const layer = siteLayer(n, cap, scales, dims, opts, options, problems);
+      if (!layer) continue;
+      layers.push(layer);
+      nodes.push({ name: n.name, opType: neuronOp, domain: SNN_DOMAIN, inputs: [n.inputs[0]!], outputs: [layer.output], attrs: {} });
+      dynamic.add(layer.output);
       continue;
     }
     if (!anyDyn) {
@@ -130,14 +149,13 @@ export function buildSnn(
     });
   }
   if (options.readout === 'spikes') {
-    const s = scales.get(readout);
-    if (s === undefined) throw new Onnx2SnnError(ErrorCodes.CONVERT, `--readout spikes needs a calibrated scale for the output "${readout}"`, { output: readout });
-    const spk = `${readout}__spikes`;
-    layers.push({ name: `${readout}__neurons`, input: readout, output: spk, dims: dims.get(readout) ?? [], threshold: typeof s === 'number' ? s : [...s] });
-    nodes.push({ name: `${readout}__neurons`, opType: neuronOp, domain: SNN_DOMAIN, inputs: [readout], outputs: [spk], attrs: {} });
-    dynamic.add(spk);
-    dims.set(spk, dims.get(readout) ?? []);
-    readout = spk;
+    // the output layer spikes too: one more neuron layer, counted
+    const layer = readoutLayer(readout, scales, dims);
+    layers.push(layer);
+    nodes.push({ name: layer.name, opType: neuronOp, domain: SNN_DOMAIN, inputs: [readout], outputs: [layer.output], attrs: {} });
+    dynamic.add(layer.output);
+    dims.set(layer.output, layer.dims);
+    readout = layer.output;
   }
   return {
     ann,

@@ -8,8 +8,10 @@
  * spikes instead of the weights. Residual Add, Concat and pooling therefore see both branches in
  * the same units without any rescaling rewrite.
  */
+import type { NeuronKindName } from '../../converters/neurons/index.js';
 
-export type NeuronKind = 'if' | 'lif' | 'poly';
+/** The neuron kinds of converters/neurons/ ('if' | 'lif' | 'poly'). */
+export type NeuronKind = NeuronKindName;
 export type ResetMode = 'subtract' | 'zero';
 export type Readout = 'membrane' | 'spikes';
 export type Encoding = 'current' | 'poisson';
