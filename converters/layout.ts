@@ -1,8 +1,8 @@
 /**
- * The layout ops: Transpose and Concat. In an SNN they move spikes exactly (every input of a
- * Concat may vary in time); NIR has no primitive for them.
+ * The layout ops: Transpose, Concat, DepthToSpace. In an SNN they move spikes exactly (every input
+ * of a Concat may vary in time); NIR has no primitive for them.
  */
-import { attrInt, attrInts } from '../src/graph/attrs.js';
+import { attrInt, attrInts, attrString } from '../src/graph/attrs.js';
 import { sizeOf, stridesOf } from '../src/graph/tensor.js';
 import type { DType, Node, Tensor } from '../src/graph/types.js';
 import { defineOp, io, routing } from './define.js';
@@ -98,4 +98,75 @@ export const concat = defineOp<number>({
   lower: { tfjs: (n, axis, _ins, ctx) => ctx.tf.concat(n.inputs.map((_, i) => ctx.input(i)), axis) },
 });
 
-export const ops: readonly OpEntry[] = [transpose, concat];
+// ---------------------------------------------------------------------------------------------
+// DepthToSpace (blocksize b; mode DCR, or CRD since opset 11): [N, C, H, W] → [N, C/b², H·b, W·b]
+
+interface DepthToSpaceAttrs {
+  readonly blocksize: number;
+  /** DCR: the input channel of output (c, i, j) is (i·b + j)·C/b² + c; CRD: c·b² + i·b + j. */
+  readonly mode: 'DCR' | 'CRD';
+}
+
+function parseDepthToSpace(node: Node, sinceOpset: number): DepthToSpaceAttrs {
+  const b = attrInt(node, 'blocksize');
+  if (b === undefined) throw attributeError(node, 'the required attribute blocksize is missing', 'blocksize');
+  if (!(b >= 1)) throw attributeError(node, `blocksize must be >= 1, got ${b}`, 'blocksize', b);
+  const mode = sinceOpset >= 11 ? attrString(node, 'mode', 'DCR') : 'DCR';
+  if (mode !== 'DCR' && mode !== 'CRD') throw attributeError(node, `mode "${mode}" is not DCR or CRD`, 'mode', mode);
+  return { blocksize: b, mode };
+}
+
+function depthToSpaceDims(node: Node, { blocksize: b }: DepthToSpaceAttrs, x: Val): number[] {
+  if (x.dims.length !== 4) throw shapeError(node, `input must be [N, C, H, W], got ${dimsText(x.dims)}`, 4, x.dims.length);
+  const [n, c, h, w] = x.dims as [number, number, number, number];
+  if (c % (b * b) !== 0) throw shapeError(node, `${c} channels are not divisible by blocksize² = ${b * b}`, `a multiple of ${b * b}`, c);
+  return [n, c / (b * b), h * b, w * b];
+}
+
+function depthToSpaceEval(node: Node, a: DepthToSpaceAttrs, x: Tensor): Tensor {
+  const dims = depthToSpaceDims(node, a, x);
+  const [N, C, OH, OW] = dims as [number, number, number, number];
+  const b = a.blocksize;
+  const [H, W] = [OH / b, OW / b];
+  const out = alloc(x.dtype, sizeOf(dims));
+  let o = 0;
+  for (let n = 0; n < N; n++)
+    for (let c = 0; c < C; c++)
+      for (let y = 0; y < OH; y++)
+        for (let z = 0; z < OW; z++) {
+          const k = (y % b) * b + (z % b);
+          const ic = a.mode === 'DCR' ? k * C + c : c * b * b + k;
+          out[o++] = x.data[((n * C * b * b + ic) * H + Math.floor(y / b)) * W + Math.floor(z / b)]!;
+        }
+  return { dtype: x.dtype, dims, data: out };
+}
+
+function depthToSpaceRule(sinceOpset: number): OpEntry<DepthToSpaceAttrs> {
+  return defineOp<DepthToSpaceAttrs>({
+    opType: 'DepthToSpace',
+    sinceOpset,
+    schema: io(1, 1, { blocksize: { kind: 'int', required: true }, ...(sinceOpset >= 11 ? { mode: { kind: 'string' } } : {}) }),
+    attrs: (node) => parseDepthToSpace(node, sinceOpset),
+    shapes(node, a, inputs) {
+      const x = need(node, inputs, 0, 'input');
+      return [{ dtype: x.dtype, dims: depthToSpaceDims(node, a, x) }];
+    },
+    run: (node, a, inputs) => [depthToSpaceEval(node, a, need(node, inputs, 0, 'input'))],
+    ...routing(),
+    lower: {
+      // the spec's reshape → transpose → reshape
+      tfjs: (_n, a, [x], { tf }) => {
+        const [N, C, H, W] = x!.shape as [number, number, number, number];
+        const b = a.blocksize;
+        const c = C / (b * b);
+        const t = a.mode === 'DCR' ? tf.transpose(tf.reshape(x!, [N, b, b, c, H, W]), [0, 3, 4, 1, 5, 2]) : tf.transpose(tf.reshape(x!, [N, c, b, b, H, W]), [0, 1, 4, 2, 5, 3]);
+        return tf.reshape(t, [N, c, H * b, W * b]);
+      },
+    },
+  });
+}
+
+export const depthToSpace1 = depthToSpaceRule(1);
+export const depthToSpace11 = depthToSpaceRule(11);
+
+export const ops: readonly OpEntry[] = [transpose, concat, depthToSpace1, depthToSpace11];
