@@ -120,6 +120,3 @@ export interface OpEntry<A = unknown> {
   readonly synops?: SynopsRole;
   readonly lower: Lowerings<A>;
 }
-
-/** The former name of an entry (kept for callers that only shape-infer and evaluate). */
-export type OpRule = OpEntry<unknown>;

@@ -3,24 +3,25 @@
  *
  *   input = (I·g) + c            (gain g and constant current c only when present)
  *   v ← update(v, input)         (the kind: IF v + input, LIF β·v + input, poly (v + f(v)) + input)
- *   s = [v ≥ θ];  out = θ·s;  v ← v − θ·s (reset by subtraction) or v·(1 − s) (to zero)
+ *   fire: s = [v ≥ θ];  out = θ·s;  v ← v − θ·s (reset by subtraction) or v·(1 − s) (to zero)
+ *         (./fire.ts; a kind may fire otherwise)
  *
  * written once per backend, with the same float32 operations in the same order everywhere, so the
  * reference simulator, the emitted ONNX file and the tfjs engine give the same spikes for the same
  * currents. A constant-current IF layer is solved in closed form instead (./closed-form.ts).
  */
-import { A } from '../../src/graph/attrs.js';
 import { float32 } from '../../src/graph/tensor.js';
 import type { Node, Tensor } from '../../src/graph/types.js';
 import { ErrorCodes, Onnx2SnnError } from '../../src/errors.js';
 import { nirTensor } from '../backends/nir.js';
-import { belowThreshold, layerOutputName } from '../backends/onnx.js';
+import { layerOutputName } from '../backends/onnx.js';
 import type { LayerRef, NirContext, NirValue, OnnxContext, ReferenceContext, TfjsSnnContext, TfjsState, TfjsStateful, TfTensor } from '../backends/types.js';
 import { defineOp, io, noAttrs } from '../define.js';
 import { SNN_DOMAIN, type OpEntry } from '../types.js';
 import { sameShape } from '../util.js';
 import { closedFormConstants, closedFormReference, onnxB, onnxClosedFormSpikes } from './closed-form.js';
 import { expandThreshold, extraCurrent, initialPotential } from './dynamics.js';
+import { singleSpike } from './fire.js';
 import type { NeuronKind } from './types.js';
 
 const f32 = (dims: readonly number[], data: Float32Array): Tensor => ({ dtype: 'float32', dims: [...dims], data });
@@ -41,7 +42,7 @@ function reference(kind: NeuronKind, node: Node, ctx: ReferenceContext): (inputs
   const input = new Float32Array(counts.length);
   const x = new Float32Array(counts.length);
   const gain = Math.fround(l.gain ?? 1);
-  const sub = o.reset === 'subtract';
+  const fire = (kind.fire ?? singleSpike).reference;
   return ([xin]) => {
     const current = xin!.data as Float32Array;
     const out = new Float32Array(current.length);
@@ -52,17 +53,7 @@ function reference(kind: NeuronKind, node: Node, ctx: ReferenceContext): (inputs
         input[j] = extra ? Math.fround(i + extra[j % per]!) : i;
       }
       update(v, input, x);
-      for (let j = 0; j < x.length; j++) {
-        const th = theta[j % per]!;
-        if (x[j]! >= th) {
-          v[j] = sub ? Math.fround(x[j]! - th) : 0;
-          out[j] = th;
-          counts[j] = counts[j]! + 1;
-        } else {
-          v[j] = x[j]!;
-          out[j] = 0;
-        }
-      }
+      fire(x, v, counts, theta, out, o);
     }
     return [f32(xin!.dims, out)];
   };
@@ -96,18 +87,6 @@ function onnxClosedForm(kind: NeuronKind, node: Node, input: string, L: LayerRef
   ctx.node('after', 'Floor', [xt], [layerOutputName(li)]);
 }
 
-/** s = [v ≥ θ]: GreaterOrEqual from opset 12; before, v > θ⁻ (the next float32 below θ) or not(v < θ). */
-function onnxFire(ctx: OnnxContext, li: number, v1: string, thName: string, theta: Float32Array, dims: readonly number[], s: string): void {
-  if (ctx.opset >= 12) return ctx.node('body', 'GreaterOrEqual', [v1, thName], [s]);
-  // no float32 lies between θ⁻ and θ, so v ≥ θ ⇔ v > θ⁻, one op; or not(v < θ) where θ⁻ would be
-  // subnormal (a CPU that flushes subnormals to zero would compare against 0)
-  const below = belowThreshold(theta);
-  if (below) return ctx.node('body', 'Greater', [v1, ctx.konst(`theta_below_${li}`, float32(dims, below))], [s]);
-  const lt = ctx.fresh(`below_${li}`);
-  ctx.node('body', 'Less', [v1, thName], [lt]);
-  ctx.node('body', 'Not', [lt], [s]);
-}
-
 function onnx(kind: NeuronKind, node: Node, [input]: readonly string[], ctx: OnnxContext): void {
   const L = ctx.layer(node);
   const { index: li, layer: l } = L;
@@ -128,17 +107,7 @@ function onnx(kind: NeuronKind, node: Node, [input]: readonly string[], ctx: Onn
   }
   current = withExtra(kind, ctx, 'body', L, theta, current);
   kind.onnx({ index: li, layer: l, theta, options: o, fresh: ctx.fresh, konst: ctx.konst, node: ctx.node }, v.inName, current, v1);
-  const s = ctx.fresh(`s_${li}`), sf = ctx.fresh(`sf_${li}`);
-  onnxFire(ctx, li, v1, thName, theta, l.dims, s);
-  ctx.node('body', 'Cast', [s], [sf], { to: A.int(1) });
-  ctx.node('body', 'Mul', [sf, thName], [out]);
-  if (o.reset === 'subtract') ctx.node('body', 'Sub', [v1, out], [v.outName]);
-  else {
-    const keep = ctx.fresh(`keep_${li}`);
-    ctx.node('body', 'Sub', [ctx.konst('f_one', float32([], [1])), sf], [keep]);
-    ctx.node('body', 'Mul', [v1, keep], [v.outName]);
-  }
-  ctx.node('body', 'Add', [cnt.inName, sf], [cnt.outName]);
+  (kind.fire ?? singleSpike).onnx(ctx, { index: li, dims: l.dims, v1, theta: thName, thetaData: theta, out, vOut: v.outName, countIn: cnt.inName, countOut: cnt.outName });
   ctx.facts.set(out, { index: li, threshold: l.threshold, count: cnt.outName });
 }
 
@@ -174,11 +143,8 @@ function tfjs(kind: NeuronKind, node: Node, ctx: TfjsSnnContext): TfjsStateful {
       let input = x!;
       if (gain !== 1) input = tf.mul(input, gain);
       if (extra) input = tf.add(input, extra);
-      const v1 = k.update(state['v']!, input);
-      const spikes = tf.cast(tf.greaterEqual(v1, theta), 'float32');
-      const output = tf.mul(spikes, theta);
-      const v = o.reset === 'subtract' ? tf.sub(v1, output) : tf.mul(v1, tf.sub(1, spikes));
-      return { output, state: { v, count: tf.add(state['count']!, spikes), spikes } };
+      const f = (kind.fire ?? singleSpike).tfjs(tf, k.update(state['v']!, input), theta, state['count']!, o);
+      return { output: f.output, state: { v: f.v, count: f.count, spikes: f.spikes } };
     },
     dispose: () => {
       tf.dispose([theta, v0, ...(extra ? [extra] : []), ...(closed ? [closed.invTheta, closed.b] : [])]);

@@ -9,7 +9,7 @@
  * network with the factor λ_prev/λ carried by the spikes).
  */
 import type { NirNode } from '../../src/nir/types.js';
-import type { Tf, TfTensor, Where } from '../backends/types.js';
+import type { OnnxContext, Tf, TfTensor, Where } from '../backends/types.js';
 
 /** One spiking neuron layer of the SNN (a former ReLU site). */
 export interface NeuronLayerInfo {
@@ -68,11 +68,34 @@ export interface NirNeuron {
   readonly node: (layer: NeuronLayerInfo, theta: Float32Array, o: NeuronOptions, leakBias: Float32Array | undefined) => NirNode;
 }
 
+/** The names the ONNX firing step reads and writes (all in the Loop body). */
+export interface OnnxFireNames {
+  readonly index: number;
+  readonly dims: readonly number[];
+  /** The updated potential, the threshold constant θ (and its values). */
+  readonly v1: string;
+  readonly theta: string;
+  readonly thetaData: Float32Array;
+  /** Writes: the layer output θ·s, the potential after the reset, the new count. */
+  readonly out: string;
+  readonly vOut: string;
+  readonly countIn: string;
+  readonly countOut: string;
+}
+
+/** Firing and reset, once per backend (converters/neurons/fire.ts: one spike per step at most). */
+export interface Fire {
+  /** x: the updated potentials; writes v (after the reset), out (θ·s) and counts (+s). */
+  readonly reference: (x: Float32Array, v: Float32Array, counts: Float32Array, theta: Float32Array, out: Float32Array, o: NeuronOptions) => void;
+  readonly onnx: (ctx: OnnxContext, f: OnnxFireNames) => void;
+  readonly tfjs: (tf: Tf, v1: TfTensor, theta: TfTensor, count: TfTensor, o: NeuronOptions) => { output: TfTensor; v: TfTensor; count: TfTensor; spikes: TfTensor };
+}
+
 /**
  * A neuron kind of the integrate-and-fire family: v ← update(v, input) with input = g·I + c, then
- * spike s = [v ≥ θ], emit θ·s, reset (by subtraction or to zero). `update` is written once per
- * backend, in float32 with the same operations in the same order, so every engine gives the
- * same spikes for the same currents.
+ * fire (default: spike s = [v ≥ θ], emit θ·s, reset by subtraction or to zero). `update` (and a
+ * kind's own `fire`) is written once per backend, in float32 with the same operations in the same
+ * order, so every engine gives the same spikes for the same currents.
  */
 export interface NeuronKind<N extends string = string> {
   /** The --neuron value ('if', 'lif', 'poly'). */
@@ -85,6 +108,8 @@ export interface NeuronKind<N extends string = string> {
   readonly closedForm?: boolean;
   /** Reference: x[j] = update(v[j], input[j]) in float32 for one batch (per = elements per sample). */
   readonly reference: (layer: NeuronLayerInfo, theta: Float32Array, o: NeuronOptions) => (v: Float32Array, input: Float32Array, x: Float32Array) => void;
+  /** Firing and reset (default: converters/neurons/fire.ts singleSpike). */
+  readonly fire?: Fire;
   /** ONNX: nodes in the Loop body computing `out` = update(v, input). */
   readonly onnx: (ctx: NeuronOnnxContext, v: string, input: string, out: string) => void;
   /** tfjs: the updated potential (inside tf.tidy). */
