@@ -7,19 +7,9 @@
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import { ErrorCodes, Onnx2SnnError } from '../errors.js';
+import { PASSWORD_ENV, redactUrl } from './url.js';
 
-export const PASSWORD_ENV = 'ONNX2SNN_REDIS_PASSWORD';
-
-/** The URL with its password (if any) replaced by ***. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
-  }
-}
+export { PASSWORD_ENV, redactUrl } from './url.js';
 
 export interface RedisTarget {
   /** The URL for messages (password redacted). */

@@ -8,8 +8,7 @@ import { calibPreprocessOf, preprocessOf, refineOf, snnOptionsOf } from '../../c
 import type { Config } from '../../config/schema.js';
 import { loadDataset } from '../../data/index.js';
 import { dataIdentity } from '../../distributed/identity.js';
-import { defaultJobs, runQueued } from '../../distributed/queue.js';
-import { redactUrl } from '../../distributed/redis.js';
+import { redactUrl } from '../../distributed/url.js';
 import { evaluateShard, type ShardRecord } from '../../distributed/shard.js';
 import { selectionSize } from '../../distributed/split.js';
 import type { ShardInfo } from '../../distributed/types.js';
@@ -99,6 +98,8 @@ async function evalQueued(cfg: Config, t0: number): Promise<void> {
   const pre = preprocessOf(cfg);
   const dataPath = resolve(cfg.data.file!);
   const total = selectionSize(dataPath, pre);
+  // BullMQ and ioredis take a second to load: only for --queue
+  const { defaultJobs, runQueued } = await import('../../distributed/queue.js');
   const jobs = cfg.run.queueJobs ?? defaultJobs(total);
   if (!cfg.evaluation.annOnly && cfg.report.sample >= total) throw optionError('--raster-sample', `sample ${cfg.report.sample} is not one of the ${total} evaluated samples`, cfg.report.sample, `< ${total}`);
   const { thresholds, thresholdsPath } = await coordinatorThresholds(cfg, model);
