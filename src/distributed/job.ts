@@ -27,6 +27,10 @@ export interface ShardJob {
   readonly expect: ExpectedIdentity;
 }
 
+/** Redis key the coordinator of run `run` keeps alive (TTL RUN_TTL_MS, refreshed while it waits). */
+export const runKey = (run: string): string => `onnx2snn:run:${run}`;
+export const RUN_TTL_MS = 30_000;
+
 /** Checks a job's payload; E_QUEUE for anything a coordinator of this version did not write. */
 export function checkJob(data: unknown, id: string): ShardJob {
   const d = data as Partial<ShardJob> | null;

@@ -4,7 +4,9 @@
  * progress, and merges the shard records (src/distributed/merge.ts). Jobs that fail are retried by BullMQ
  * up to `attempts` times (possibly on other workers); a job whose worker dies is handed on by the
  * workers' stalled-job check. When every attempt of a job has failed, the run fails with that job's
- * typed error. The run's jobs are removed from Redis when it ends, whatever the outcome.
+ * typed error. The run's jobs are removed from Redis when it ends, whatever the outcome; while it
+ * waits it keeps a key with a TTL alive, so that workers skip the jobs of a coordinator that died
+ * (and Redis drops its finished jobs after a day).
  */
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
@@ -12,7 +14,7 @@ import type { ThresholdsFile } from '../../calibration/thresholds.js';
 import type { Config } from '../config/schema.js';
 import { ErrorCodes, Onnx2SnnError } from '../errors.js';
 import type { ProgressFn } from '../eval/progress.js';
-import { errorOfReason, JOB_FORMAT, JOB_NAME, JOB_VERSION, type ShardJob } from './job.js';
+import { errorOfReason, JOB_FORMAT, JOB_NAME, JOB_VERSION, RUN_TTL_MS, runKey, type ShardJob } from './job.js';
 import { mergeShards, type ShardPart } from './merge.js';
 import { probeRedis, redisClient, redisTarget } from './redis.js';
 import type { ExpectedIdentity } from './shard.js';
@@ -71,28 +73,30 @@ export async function runQueued(o: QueueRunOptions): Promise<Record<string, unkn
   const run = randomUUID();
   const N = o.jobs;
   const ids = Array.from({ length: N }, (_, k) => `${run}-${k}`);
+  const alive = () => client.set(runKey(run), '1', 'PX', RUN_TTL_MS);
   try {
+    await alive();
     await queue.addBulk(
       ids.map((jobId, k) => ({
         name: JOB_NAME,
         data: { format: JOB_FORMAT, version: JOB_VERSION, run, cfg: { ...o.cfg, data: { ...o.cfg.data, shard: `${k}/${N}` } }, ...(o.thresholds ? { thresholds: o.thresholds } : {}), ...(o.thresholdsPath ? { thresholdsPath: o.thresholdsPath } : {}), expect: o.expect },
-        opts: { jobId, attempts: o.attempts ?? 3, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: false, removeOnFail: false },
+        opts: { jobId, attempts: o.attempts ?? 3, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: { age: 86_400 }, removeOnFail: { age: 86_400 } },
       })),
     );
-    const results = await collect(queue, ids, o);
+    const results = await collect(queue, ids, o, alive);
     return mergeShards(
       results.map((record, k): ShardPart => ({ source: `job ${ids[k]}`, record })),
       o.output ? { output: o.output } : {},
     );
   } finally {
-    await Promise.allSettled(ids.map((id) => queue.remove(id)));
+    await Promise.allSettled([client.del(runKey(run)), ...ids.map((id) => queue.remove(id))]);
     await queue.close().catch(() => {});
     client.disconnect();
   }
 }
 
 /** Polls the jobs until all are completed; throws the typed error of a job that failed for good. */
-async function collect(queue: Queue<ShardJob>, ids: readonly string[], o: QueueRunOptions): Promise<unknown[]> {
+async function collect(queue: Queue<ShardJob>, ids: readonly string[], o: QueueRunOptions, alive: () => Promise<unknown>): Promise<unknown[]> {
   const N = ids.length;
   const results: unknown[] = new Array(N);
   const done = new Set<number>();
@@ -100,6 +104,7 @@ async function collect(queue: Queue<ShardJob>, ids: readonly string[], o: QueueR
   let noted = false;
   for (;;) {
     if (o.signal?.aborted) throw new Onnx2SnnError(ErrorCodes.QUEUE, `interrupted: ${done.size} of ${N} shard jobs were done; the run's jobs are removed from the queue`, {});
+    await alive();
     let samples = 0;
     let active = 0;
     for (let k = 0; k < N; k++) {

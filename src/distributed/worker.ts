@@ -7,12 +7,12 @@
  */
 import { statSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { Worker, type Job } from 'bullmq';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { loadModel } from '../pipeline.js';
 import type { Model } from '../graph/types.js';
 import type { ProgressEvent } from '../eval/progress.js';
-import { checkJob, failureReason, JOB_NAME, type ShardJob } from './job.js';
+import { checkJob, failureReason, JOB_NAME, runKey, type ShardJob } from './job.js';
 import { probeRedis, redisClient, redisTarget } from './redis.js';
 import { evaluateShard, type ShardRecord } from './shard.js';
 
@@ -58,12 +58,15 @@ function cachedModel(path: string): Model {
   return model;
 }
 
-async function runJob(job: Job<ShardJob>, o: WorkerOptions, name: string): Promise<ShardRecord> {
+async function runJob(job: Job<ShardJob>, o: WorkerOptions, name: string, client: Redis): Promise<ShardRecord> {
   const d = checkJob(job.data, job.id ?? '?');
   const shard = d.cfg.data.shard ?? '?';
   o.onEvent?.({ type: 'start', job: job.id ?? '?', shard });
   const t0 = performance.now();
-  const cfg = { ...d.cfg, run: { ...d.cfg.run, quiet: true, ...(o.threads ? { threads: o.threads } : {}) } };
+  // this machine's threads (default: all its cores), not the coordinator's
+  const { threads: _t, ...run } = d.cfg.run;
+  void _t;
+  const cfg = { ...d.cfg, run: { ...run, quiet: true, ...(o.threads ? { threads: o.threads } : {}) } };
   let last = 0;
   const onProgress = (e: ProgressEvent): void => {
     const now = Date.now();
@@ -72,6 +75,7 @@ async function runJob(job: Job<ShardJob>, o: WorkerOptions, name: string): Promi
     job.updateProgress({ phase: e.phase, done: e.done, total: e.total }).catch(() => {});
   };
   try {
+    if (!(await client.exists(runKey(d.run)))) throw new UnrecoverableError(`the coordinator of run ${d.run} is gone: job skipped`);
     const model = cachedModel(cfg.model!);
     const rec = await evaluateShard(cfg, model, {
       ...(d.thresholds ? { thresholds: d.thresholds } : {}),
@@ -97,7 +101,7 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   const warn = (message: string) => o.onEvent?.({ type: 'warning', message });
   const client: Redis = redisClient(target, warn);
   const queueName = o.queueName ?? 'onnx2snn';
-  const worker = new Worker<ShardJob, ShardRecord>(queueName, (job) => (job.name === JOB_NAME ? runJob(job, o, name) : Promise.reject(new Error(`unknown job name "${job.name}"`))), {
+  const worker = new Worker<ShardJob, ShardRecord>(queueName, (job) => (job.name === JOB_NAME ? runJob(job, o, name, client) : Promise.reject(new Error(`unknown job name "${job.name}"`))), {
     connection: client,
     name,
     concurrency: o.concurrency ?? 1,

@@ -4,19 +4,21 @@
  * `onnx2snn worker`s take them, one is killed (SIGKILL) in the middle of a job; its job is handed to
  * the other worker by the stalled-job check, and the merged record equals the single-process run:
  * nothing lost, nothing counted twice, the run's jobs removed from Redis. Then the typed errors:
- * no server, a refused or missing password (never printed), a password from the environment, and
- * a worker whose model differs from the coordinator's.
+ * no server, a refused or missing password (never printed), a password from the environment, a
+ * worker whose model differs from the coordinator's, and the jobs of a coordinator that is gone.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeThresholds, type ThresholdsFile } from '../../calibration/thresholds.js';
 import { evaluateOptionsOf, parseConfig, preprocessOf } from '../../src/config/load.js';
 import { loadDataset } from '../../src/data/index.js';
 import { dataIdentity } from '../../src/distributed/identity.js';
+import { JOB_FORMAT, JOB_NAME, JOB_VERSION } from '../../src/distributed/job.js';
 import { runQueued } from '../../src/distributed/queue.js';
 import { calibrate, loadModel } from '../../src/pipeline.js';
 import { evaluate } from '../../src/report/evaluate.js';
@@ -125,6 +127,22 @@ describe('eval --queue with two workers, one killed in the middle of a job', () 
       'worker wB',
       `the model ${join(process.cwd(), MNIST12)} differs`,
     );
+
+    // the jobs of a coordinator that is gone (its key expired) are skipped, not retried
+    const conn = new Redis(redis.url, { maxRetriesPerRequest: null });
+    const q = new Queue('onnx2snn', { connection: conn });
+    await q.add(JOB_NAME, { format: JOB_FORMAT, version: JOB_VERSION, run: 'dead-run', cfg: { ...cfg, data: { ...cfg.data, shard: '0/1' } }, expect: other }, { jobId: 'dead-run-0', attempts: 3 });
+    let state = '';
+    for (let i = 0; i < 600 && state !== 'failed'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      state = await q.getJobState('dead-run-0');
+    }
+    const dead = await q.getJob('dead-run-0');
+    expect(dead?.failedReason).toContain('the coordinator of run dead-run is gone');
+    expect(dead?.attemptsMade).toBe(1);
+    await q.close();
+    conn.disconnect();
+
     b.proc.kill('SIGTERM');
     expect(await exited(b)).toBe(0);
   }, 300_000);
