@@ -11,6 +11,7 @@ import type { ThresholdsFile } from '../../calibration/thresholds.js';
 import { evaluateOptionsOf, parseConfig, preprocessOf } from '../../src/config/load.js';
 import type { Config, ConfigInput } from '../../src/config/schema.js';
 import { loadDataset } from '../../src/data/index.js';
+import { evaluateAnn } from '../../src/eval/ann.js';
 import { mergeShards, type ShardPart } from '../../src/distributed/merge.js';
 import { evaluateShard } from '../../src/distributed/shard.js';
 import type { Model } from '../../src/graph/types.js';
@@ -78,6 +79,20 @@ describe.each(CASES)('$name', (c) => {
     expect(shards.held).toEqual(Array.from({ length: c.shards }, (_, k) => k));
     expect(shards.parts.reduce((a, p) => a + p.samples, 0)).toBe(c.samples);
     expect((merged['ann'] as { predictions: number[] }).predictions).toHaveLength(c.samples);
+  });
+});
+
+describe('eval --ann-only shards', () => {
+  it('merge into the ANN figures of one process', async () => {
+    const r = await setUp(CASES[3]!);
+    const cfg = { ...r.cfg, evaluation: { ...r.cfg.evaluation, annOnly: true } };
+    const parts: ShardPart[] = [];
+    for (const k of [1, 0]) parts.push({ source: `ann-${k}.json`, record: await evaluateShard({ ...cfg, data: { ...cfg.data, shard: `${k}/2` } }, r.model) });
+    const merged = mergeShards(parts);
+    const ann = await evaluateAnn(r.model, loadDataset(cfg.data.file!, preprocessOf(cfg)));
+    expect(merged['ann']).toEqual({ accuracy: ann.accuracy, top5: ann.top5, predictions: Array.from(ann.predictions) });
+    expect(merged['samples']).toBe(CASES[3]!.samples);
+    expect((merged['shards'] as { kind: string }).kind).toBe('ann');
   });
 });
 
