@@ -18,6 +18,7 @@ import { optionError } from '../options.js';
 import { c, pct, progressReporter } from '../render.js';
 import { renderComparison, writeOutputs } from './eval.js';
 import { reportOutputs } from './report.js';
+import { withoutRepeats } from './worker.js';
 
 /** The configuration as recorded: the queue URL without its password. */
 export function redactedConfig(cfg: Config): Config {
@@ -114,7 +115,7 @@ async function evalQueued(cfg: Config, t0: number): Promise<void> {
   const ac = new AbortController();
   const onSigint = () => ac.abort();
   process.once('SIGINT', onSigint);
-  const note = (m: string) => void (cfg.run.quiet || process.stderr.write(`${m}\n`));
+  const note = withoutRepeats((m: string) => void (cfg.run.quiet || process.stderr.write(`${m}\n`)));
   note(`queue ${redactUrl(cfg.run.queue!)} (${cfg.run.queueName}): ${jobs} shard jobs of ${total} samples`);
   let merged: Record<string, unknown>;
   try {

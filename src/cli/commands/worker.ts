@@ -30,6 +30,17 @@ function line(e: WorkerEvent): string {
   }
 }
 
+/** Drops a message repeated within `ms` (a lost Redis connection is reported on every retry). */
+export function withoutRepeats(write: (m: string) => void, ms = 30_000): (m: string) => void {
+  const last = new Map<string, number>();
+  return (m) => {
+    const now = Date.now();
+    if (now - (last.get(m) ?? -Infinity) < ms) return;
+    last.set(m, now);
+    write(m);
+  };
+}
+
 export function registerWorker(program: Command): void {
   program
     .command('worker')
@@ -47,8 +58,10 @@ export function registerWorker(program: Command): void {
       const threads = o.threads !== undefined ? parseNumber('--threads', o.threads, { min: 1, integer: true }) : undefined;
       const lockMs = parseNumber('--lock-ms', o.lockMs, { min: 100, integer: true });
       const stalledMs = parseNumber('--stalled-ms', o.stalledMs, { min: 100, integer: true });
+      const warn = withoutRepeats((m) => process.stderr.write(m));
       const say = (e: WorkerEvent) => {
-        if (!o.quiet || e.type === 'failed' || e.type === 'warning') process.stderr.write(`${line(e)}\n`);
+        if (e.type === 'warning') warn(`${line(e)}\n`);
+        else if (!o.quiet || e.type === 'failed') process.stderr.write(`${line(e)}\n`);
       };
       const { startWorker } = await import('../../distributed/worker.js');
       const w = await startWorker({ queue: o.queue, queueName: o.queueName, concurrency, ...(threads ? { threads } : {}), lockMs, stalledMs, ...(o.name ? { name: o.name } : {}), onEvent: say });
