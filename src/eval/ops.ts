@@ -29,59 +29,13 @@ import { opFor, ruleFor } from '../../converters/registry.js';
 import type { ShapedValue } from '../../converters/types.js';
 import type { Node } from '../graph/types.js';
 import type { SnnModel } from '../snn/build.js';
+import { ExactSum, type ExactSumJson } from '../util/exact-sum.js';
 import { carryEvents, DENSE, type Carried, type Events } from './events.js';
+import { opsFromTotals, type OpsKind, type OpsReport } from './ops-report.js';
 
 export { convFanout } from '../../converters/conv.js';
 
-/** Energy per operation, picojoules (45 nm, 32-bit float; Horowitz 2014). */
-export const ENERGY_PJ = { ac: 0.9, mac: 4.6 } as const;
-export const ENERGY_SOURCE = 'Horowitz, "Computing\'s energy problem", ISSCC 2014: 32-bit float add 0.9 pJ, multiply-add 4.6 pJ (45 nm)';
-
-/** How a weighted layer's work is done in the SNN. */
-export type OpsKind =
-  /** Spike-driven accumulates (AC), counted per event. */
-  | 'ac'
-  /** Static input: MACs once, outside the time loop. */
-  | 'mac-once'
-  /** Analog input that changes every step: MACs every step. */
-  | 'mac-per-step';
-
-export interface LayerOps {
-  /** The weighted node's name. */
-  readonly name: string;
-  readonly opType: string;
-  /** ANN multiply-accumulates per sample. */
-  readonly macs: number;
-  /** SNN operations per sample over the largest T: accumulates for 'ac', MACs otherwise. */
-  readonly synops: number;
-  readonly kind: OpsKind;
-  /** True where the event count passes a spiking max pool or an average pool (see the file comment). */
-  readonly approximate: boolean;
-}
-
-export interface OpsReport {
-  /** Time steps the SNN counts are for. */
-  readonly timesteps: number;
-  readonly layers: LayerOps[];
-  readonly totals: { readonly macs: number; readonly synops: number; readonly snnMacs: number };
-  readonly energy: EnergyEstimate;
-}
-
-export interface EnergyEstimate {
-  /** Always true: this is an estimate from operation counts. */
-  readonly estimate: true;
-  readonly pjPerAc: number;
-  readonly pjPerMac: number;
-  /** ANN energy per sample, nanojoules. */
-  readonly annNj: number;
-  /** SNN energy per sample (over the largest T), nanojoules. */
-  readonly snnNj: number;
-  /** annNj / snnNj. */
-  readonly ratio: number;
-  readonly source: string;
-  readonly note: string;
-}
-
+export { ENERGY_PJ, ENERGY_SOURCE, opsFromTotals, opsReport, type EnergyEstimate, type LayerOps, type OpsKind, type OpsReport } from './ops-report.js';
 
 interface WeightedStep {
   readonly node: Node;
@@ -135,10 +89,11 @@ export function opsPlan(snn: SnnModel): OpsPlan {
 
 /**
  * Accumulates synaptic operations batch by batch from the simulation's spike counts. Deterministic
- * and independent of batch boundaries (sums of per-sample counts).
+ * and independent of batch boundaries and of a split into shards: each sample's count is summed in
+ * float64, the samples' counts exactly (src/util/exact-sum.ts).
  */
 export class SynopsCounter {
-  private readonly totals: number[];
+  private readonly totals: ExactSum[];
   private readonly kinds: OpsKind[];
   private readonly approx: boolean[];
   private samples = 0;
@@ -147,7 +102,7 @@ export class SynopsCounter {
     private readonly plan: OpsPlan,
     private readonly T: number,
   ) {
-    this.totals = plan.weighted.map(() => 0);
+    this.totals = plan.weighted.map(() => new ExactSum());
     this.kinds = plan.weighted.map((w) => w.kind);
     this.approx = plan.weighted.map(() => false);
   }
@@ -158,15 +113,18 @@ export class SynopsCounter {
     if (input0 === undefined || input0 === DENSE) {
       // analog input that changes every step: MACs every step
       this.kinds[wi] = 'mac-per-step';
-      this.totals[wi]! += w.macs * this.T * n;
+      this.totals[wi]!.add(w.macs * this.T * n);
       return;
     }
     const f = w.fanout;
     const per = f.length;
     const d = input0.data;
-    let s = 0;
-    for (let j = 0; j < d.length; j++) s += d[j]! * f[j % per]!;
-    this.totals[wi]! += s;
+    // each sample's count in float64, the samples' counts exactly (shard-independent)
+    for (let b = 0; b < d.length; b += per) {
+      let s = 0;
+      for (let k = 0; k < per; k++) s += d[b + k]! * f[k]!;
+      this.totals[wi]!.add(s);
+    }
     if (approx) this.approx[wi] = true;
   }
 
@@ -222,45 +180,24 @@ export class SynopsCounter {
     }
     // static weighted layers: MACs once per sample
     this.plan.weighted.forEach((w, i) => {
-      if (w.kind === 'mac-once') this.totals[i]! += w.macs * n;
+      if (w.kind === 'mac-once') this.totals[i]!.add(w.macs * n);
     });
     this.samples += n;
   }
 
   result(): OpsReport {
-    const N = Math.max(this.samples, 1);
-    const layers: LayerOps[] = this.plan.weighted.map((w, i) => ({
+    const layers = this.plan.weighted.map((w, i) => ({
       name: w.node.name || w.node.outputs[0]!,
       opType: w.node.opType,
       macs: w.macs,
-      synops: this.totals[i]! / N,
       kind: this.kinds[i]!,
       approximate: this.approx[i]!,
     }));
-    return opsReport(layers, this.T);
+    return opsFromTotals(layers, this.totals, this.samples, this.T);
   }
-}
 
-/** Totals and the energy estimate for per-layer counts. */
-export function opsReport(layers: LayerOps[], timesteps: number): OpsReport {
-  const macs = layers.reduce((a, l) => a + l.macs, 0);
-  const synops = layers.filter((l) => l.kind === 'ac').reduce((a, l) => a + l.synops, 0);
-  const snnMacs = layers.filter((l) => l.kind !== 'ac').reduce((a, l) => a + l.synops, 0);
-  const annNj = (macs * ENERGY_PJ.mac) / 1000;
-  const snnNj = (synops * ENERGY_PJ.ac + snnMacs * ENERGY_PJ.mac) / 1000;
-  return {
-    timesteps,
-    layers,
-    totals: { macs, synops, snnMacs },
-    energy: {
-      estimate: true,
-      pjPerAc: ENERGY_PJ.ac,
-      pjPerMac: ENERGY_PJ.mac,
-      annNj,
-      snnNj,
-      ratio: snnNj > 0 ? annNj / snnNj : 0,
-      source: ENERGY_SOURCE,
-      note: 'Estimate from operation counts only: memory access, neuron updates and per-step bias additions are not included.',
-    },
-  };
+  /** The mergeable state: the sample count and the exact per-layer totals. */
+  parts(): { samples: number; totals: ExactSumJson[] } {
+    return { samples: this.samples, totals: this.totals.map((t) => t.toJSON()) };
+  }
 }
