@@ -21,6 +21,10 @@ Preprocessing of every model: pixel / 255 only (no mean/std), input [N,1,28,28] 
   nice -n 10 /usr/bin/python3 scripts/train_models.py vgg        # -> fixtures/models/own-fmnist-vgg-bn.onnx
   nice -n 10 /usr/bin/python3 scripts/train_models.py mobilenet  # -> fixtures/models/own-mnist-mobilenetv2.onnx
 
+Budget: few epochs on purpose (6 / 4 / 3), so that each model trains in about 20-30 minutes on the
+project's 2 shared cores (measured under heavy contention: 1343 s, 1685 s, 1117 s wall; 493 s,
+228 s, 175 s CPU); one-cycle SGD gets most of the accuracy of a long run in that budget.
+
 Options: --epochs N, --seed S (default 0), --threads N (default 1), --out FILE, --limit N (train on
 the first N images only: a quick smoke run, not for the committed files).
 """
