@@ -203,6 +203,10 @@ function finish(snn: SnnModel, e: Emitter, opset: number, meta: EmitMeta): Model
   const T = 'timesteps';
   e.outer.push({ name: e.ctx.fresh('snn_time_loop'), opType: 'Loop', domain: '', inputs: [T, '', ...e.loopInits], outputs: [...e.finalNames, 'readout_steps'], attrs: { body: A.graph(bodyGraph) } });
   e.outer.push(...e.after);
+  // an initializer no node reads (a Clip's min/max once the Clip became a neuron) makes
+  // onnxruntime print a warning for each one on every load
+  const read = new Set([...e.outer, ...e.body].flatMap((nd) => nd.inputs));
+  for (const key of [...e.inits.keys()]) if (!read.has(key)) e.inits.delete(key);
   const K = snn.readoutDims;
   const inputs: ValueInfo[] = [{ ...ann.graph.inputs[0]! }, { name: T, dtype: 'int64', shape: [] }];
   if (snn.options.encoding === 'poisson') inputs.push({ name: e.loopInits[0]!, dtype: 'float64', shape: ['N', snn.inputDims.reduce((a, b) => a * b, 1)] });
