@@ -21,7 +21,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { inMemory } from '../src/data/batches.js';
-import type { Dataset } from '../src/data/types.js';
+import type { Dataset, InMemoryDataset } from '../src/data/types.js';
 import { ErrorCodes, Onnx2SnnError } from '../src/errors.js';
 import type { ProgressFn } from '../src/eval/progress.js';
 import { OrtSession } from '../src/engine/ort.js';
@@ -29,7 +29,11 @@ import { inputSpec } from '../src/eval/ann.js';
 import type { Model, Node } from '../src/graph/types.js';
 import { evalNode, tfjsReady, unsupportedInTfjs } from '../src/engine/tfjs-ops.js';
 import { buildSnn, type SnnModel } from '../src/snn/build.js';
-import { extraCurrent, expandThreshold } from '../src/snn/neuron.js';
+import { SNN_DOMAIN } from '../src/snn/types.js';
+import { expandThreshold, extraCurrent } from '../converters/neurons/dynamics.js';
+import { neuronKind } from '../converters/neurons/index.js';
+import { polyTrainStep, type PolyTrainLayer } from '../converters/neurons/poly.js';
+import { opFor } from '../converters/registry.js';
 import type { SnnOptions } from '../src/snn/types.js';
 import type { ThresholdsFile } from './thresholds.js';
 import { mulberry32 } from '../src/util/random.js';
@@ -83,10 +87,11 @@ function forward(snn: SnnModel, xb: tf.Tensor, T: number, vars: Trainable, const
   values.set(snn.inputName, xb);
   const layerIdx = new Map(snn.layers.map((l, i) => [l.name, i]));
   const n = xb.shape[0]!;
-  const perLayer = snn.layers.map((l, i) => {
+  const kind = neuronKind(o.neuron);
+  const perLayer: PolyTrainLayer[] = snn.layers.map((l, i) => {
     const th0 = expandThreshold(l.threshold, l.dims);
     const theta = tf.mul(tf.tensor(th0, [1, ...l.dims]), tf.exp(vars.rho[i]!));
-    const extra = extraCurrent(th0, l.dims, l.bias, o);
+    const extra = extraCurrent(kind, th0, l, o);
     return { theta, extra: extra ? tf.tensor(extra, [1, ...l.dims]) : undefined, gain: l.gain ?? 1, u: tf.fill([n, ...l.dims], o.vInit) as tf.Tensor };
   });
   const dynamicNodes: Node[] = [];
@@ -97,24 +102,13 @@ function forward(snn: SnnModel, xb: tf.Tensor, T: number, vars: Trainable, const
   let readout: tf.Tensor = tf.zeros([n, ...snn.readoutDims]);
   for (let t = 0; t < T; t++) {
     for (const node of dynamicNodes) {
-      if (node.domain !== 'onnx2snn') {
-        values.set(node.outputs[0]!, evalNode(node, node.inputs.map((i) => values.get(i)), consts, snn, raw));
-        continue;
+      const role = opFor(node, snn.ann.opset)?.spiking.kind;
+      if (node.domain !== SNN_DOMAIN) values.set(node.outputs[0]!, evalNode(node, node.inputs.map((i) => values.get(i)), consts, snn, raw));
+      else if (role !== 'neuron') throw unsupportedInTfjs(node, 'is a spiking max pool, which fine-tuning cannot differentiate');
+      else {
+        const li = layerIdx.get(node.name)!;
+        values.set(node.outputs[0]!, polyTrainStep(tf, perLayer[li]!, vars.p[li]!, values.get(node.inputs[0]!)!, spike, o.reset));
       }
-      if (node.opType !== 'IF') throw unsupportedInTfjs(node, 'is a spiking max pool, which fine-tuning cannot differentiate');
-      const li = layerIdx.get(node.name)!;
-      const L = perLayer[li]!;
-      let input = tf.mul(values.get(node.inputs[0]!)!, L.gain);
-      if (L.extra) input = tf.add(input, L.extra);
-      const p = vars.p[li]!;
-      // Horner on the normalised potential
-      const d = p.shape[0]! - 1;
-      let f: tf.Tensor = tf.zerosLike(L.u);
-      for (let k = d; k >= 0; k--) f = tf.add(tf.mul(f, L.u), tf.slice(p, [k], [1]));
-      const u1 = tf.add(tf.add(L.u, f), tf.div(input, L.theta));
-      const s = spike(tf.sub(u1, 1));
-      L.u = o.reset === 'subtract' ? tf.sub(u1, s) : tf.mul(u1, tf.sub(1, s));
-      values.set(node.outputs[0]!, tf.mul(s, L.theta));
     }
     readout = tf.add(readout, values.get(snn.readout)!);
   }
@@ -147,15 +141,7 @@ export async function finetuneNeurons(model: Model, thresholds: ThresholdsFile, 
   const rnd = mulberry32(opts.seed ?? 0);
   const order = [...Array(calib.count).keys()];
   const K = snn.readoutDims.reduce((a, b) => a * b, 1);
-  // distillation targets: the ANN's logits of the readout tensor
-  const { name, sampleDims } = inputSpec(model, calib);
-  const ann = await OrtSession.create(model, { extraOutputs: [snn.readout] });
-  const target = (await ann.run({ [name]: { data: calib.x, dims: [calib.count, ...sampleDims] } }, [snn.readout]))[snn.readout]!.data;
-  await ann.release();
-  let mean = 0;
-  for (const v of target) mean += v / target.length;
-  let variance = 0;
-  for (const v of target) variance += (v - mean) ** 2 / target.length;
+  const { target, variance } = await distillationTargets(model, calib, snn.readout);
   const batchTensors = (idx: number[]) => {
     const xs = new Float32Array(idx.length * per);
     const ys = new Float32Array(idx.length * K);
@@ -206,24 +192,38 @@ export async function finetuneNeurons(model: Model, thresholds: ThresholdsFile, 
   vars.rho.forEach((v) => v.dispose());
   consts.forEach((t) => t.dispose());
   optimizer.dispose();
+  return { loss, bestLoss: best.loss, thresholds: learnedThresholds(thresholds, snn, learnedP, learnedRho, T) };
+}
+
+/** The ANN's logits of the readout tensor on the calibration data, and their variance (the loss scale). */
+async function distillationTargets(model: Model, calib: InMemoryDataset, readout: string): Promise<{ target: Float32Array | Float64Array; variance: number }> {
+  const { name, sampleDims } = inputSpec(model, calib);
+  const ann = await OrtSession.create(model, { extraOutputs: [readout] });
+  const target = (await ann.run({ [name]: { data: calib.x, dims: [calib.count, ...sampleDims] } }, [readout]))[readout]!.data;
+  await ann.release();
+  let mean = 0;
+  for (const v of target) mean += v / target.length;
+  let variance = 0;
+  for (const v of target) variance += (v - mean) ** 2 / target.length;
+  return { target: target as Float32Array, variance };
+}
+
+/** The thresholds file with the learned polynomials and threshold factors exp(ρ). */
+function learnedThresholds(thresholds: ThresholdsFile, snn: SnnModel, learnedP: number[][], learnedRho: number[], T: number): ThresholdsFile {
   const bySite = new Map(snn.layers.map((l, i) => [l.output, i]));
   return {
-    loss,
-    bestLoss: best.loss,
-    thresholds: {
-      ...thresholds,
-      method: `${thresholds.method}+finetune@${T}`,
-      layers: thresholds.layers.map((l) => {
-        const i = bySite.get(l.site);
-        if (i === undefined) return l;
-        const f = Math.exp(learnedRho[i]!);
-        return {
-          ...l,
-          scale: typeof l.scale === 'number' ? l.scale * f : l.scale.map((v) => v * f),
-          poly: learnedP[i]!,
-          gain: snn.layers[i]!.gain ?? 1,
-        };
-      }),
-    },
+    ...thresholds,
+    method: `${thresholds.method}+finetune@${T}`,
+    layers: thresholds.layers.map((l) => {
+      const i = bySite.get(l.site);
+      if (i === undefined) return l;
+      const f = Math.exp(learnedRho[i]!);
+      return {
+        ...l,
+        scale: typeof l.scale === 'number' ? l.scale * f : l.scale.map((v) => v * f),
+        poly: learnedP[i]!,
+        gain: snn.layers[i]!.gain ?? 1,
+      };
+    }),
   };
 }

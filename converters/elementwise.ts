@@ -2,10 +2,17 @@
  * Add, Sub, Mul, Div (opset 7+: multidirectional numpy broadcasting). The result keeps the input
  * dtype; integer Div truncates toward zero (C++), integer results wrap like two's complement for the
  * types up to 32 bits. Integer division by zero gives 0 here (undefined behaviour in onnxruntime).
+ * In an SNN: a residual Add/Sub of two spike trains passes the events of both; Mul/Div by a
+ * constant scales them (one time-varying operand at most, and never a divisor). NIR: two
+ * time-varying operands are two edges into one node, a constant addend joins the bias of the
+ * Conv/Gemm that alone produces the other, a constant factor is a Scale.
  */
 import { sizeOf } from '../src/graph/tensor.js';
 import type { Node, Tensor } from '../src/graph/types.js';
-import type { OpRule, OutputShape, ShapedValue } from './types.js';
+import { broadcastConst, prod, same, text } from './backends/nir.js';
+import type { NirLowering } from './backends/types.js';
+import { defineOp, io, noAttrs } from './define.js';
+import type { OpEntry, OutputShape, ShapedValue, SpikingRole, SynopsRole } from './types.js';
 import { alloc, broadcastShapes, broadcastStrides, isIntType, need, shapeError, wrapInt } from './util.js';
 
 type BinOp = 'Add' | 'Sub' | 'Mul' | 'Div';
@@ -75,13 +82,50 @@ export function binaryEval(node: Node, op: BinOp, a: Tensor, b: Tensor): Tensor 
   return { dtype, dims, data: out };
 }
 
-function binaryRule(op: BinOp): OpRule {
-  return {
+const addSubNir: NirLowering<unknown> = (n, _a, [a, b], ctx) => {
+  if (a && b) {
+    if (!same(a.dims, b.dims)) return ctx.problem(`${n.opType} "${n.name}": broadcasts ${text(a.dims)} against ${text(b.dims)}; NIR sums equal shapes only`);
+    const oa = ctx.ownedBy(a, n.inputs[0]!).owned;
+    if (n.opType === 'Add') return { terms: [...a.terms, ...b.terms], dims: a.dims, owned: [...oa, ...ctx.ownedBy(b, n.inputs[1]!).owned] };
+    const neg = ctx.scale(n, b, new Float32Array(prod(b.dims)).fill(-1), '_neg');
+    return { terms: [...a.terms, ...neg.terms], dims: a.dims, owned: oa };
+  }
+  if (a) return ctx.foldBias(n, ctx.ownedBy(a, n.inputs[0]!), ctx.constant(n.inputs[1]!)!, n.opType === 'Add' ? 1 : -1);
+  if (n.opType === 'Add') return ctx.foldBias(n, ctx.ownedBy(b!, n.inputs[1]!), ctx.constant(n.inputs[0]!)!, 1);
+  return ctx.problem(`Sub "${n.name}": a constant minus a time-varying tensor has no NIR form (negation and bias on one node)`);
+};
+
+const mulDivNir: NirLowering<unknown> = (n, _a, ins, ctx) => {
+  const vi = ins[0] ? 0 : 1;
+  if (n.opType === 'Div' && vi !== 0) return ctx.problem(`Div "${n.name}": divides by a time-varying tensor`);
+  const v = ins[vi]!;
+  const c = ctx.constant(n.inputs[1 - vi]!);
+  const full = c && broadcastConst(c, v.dims);
+  if (!full) return ctx.problem(`${n.opType} "${n.name}": the factor ${c ? text(c.dims) : ''} does not broadcast to ${text(v.dims)} per sample`);
+  return ctx.scale(n, v, n.opType === 'Div' ? full.map((q) => 1 / q) : full, '');
+};
+
+const ROLES: Record<BinOp, { spiking: SpikingRole; synops: SynopsRole; nir: NirLowering<unknown> }> = {
+  Add: { spiking: { kind: 'linear' }, synops: { carry: 'sum' }, nir: addSubNir },
+  Sub: { spiking: { kind: 'linear' }, synops: { carry: 'sum' }, nir: addSubNir },
+  Mul: { spiking: { kind: 'linear', maxDynamic: 1 }, synops: { carry: 'pass' }, nir: mulDivNir },
+  Div: { spiking: { kind: 'linear', dynamicInputs: [0] }, synops: { carry: 'pass' }, nir: mulDivNir },
+};
+
+const TFJS = { Add: 'add', Sub: 'sub', Mul: 'mul', Div: 'div' } as const;
+
+function binaryRule(op: BinOp): OpEntry {
+  return defineOp({
     opType: op,
     sinceOpset: 7,
-    inferShapes: (node, inputs) => [binaryShape(node, need(node, inputs, 0, 'A'), need(node, inputs, 1, 'B'))],
-    evaluate: (node, inputs) => [binaryEval(node, op, need(node, inputs, 0, 'A'), need(node, inputs, 1, 'B'))],
-  };
+    schema: io(2, 1),
+    attrs: noAttrs,
+    shapes: (node, _a, inputs) => [binaryShape(node, need(node, inputs, 0, 'A'), need(node, inputs, 1, 'B'))],
+    run: (node, _a, inputs) => [binaryEval(node, op, need(node, inputs, 0, 'A'), need(node, inputs, 1, 'B'))],
+    spiking: ROLES[op].spiking,
+    synops: ROLES[op].synops,
+    lower: { tfjs: (_n, _a, _ins, ctx) => ctx.tf[TFJS[op]](ctx.input(0), ctx.input(1)), nir: ROLES[op].nir },
+  });
 }
 
 export const add = binaryRule('Add');
@@ -89,4 +133,4 @@ export const sub = binaryRule('Sub');
 export const mul = binaryRule('Mul');
 export const div = binaryRule('Div');
 
-export const elementwiseRules: readonly OpRule[] = [add, sub, mul, div];
+export const ops: readonly OpEntry[] = [add, sub, mul, div];

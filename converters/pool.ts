@@ -1,20 +1,33 @@
 /**
- * MaxPool (opset 1+; ceil_mode and dilations since 10), AveragePool (count_include_pad since 7,
- * ceil_mode since 10, dilations since 19), GlobalAveragePool, GlobalMaxPool. 1-D and 2-D windows;
- * the global pools take any spatial rank. MaxPool's second output (Indices) is not supported.
+ * MaxPool (opset 1+; ceil_mode and dilations since 10) and AveragePool (count_include_pad since 7,
+ * ceil_mode since 10, dilations since 19). 1-D and 2-D windows. MaxPool's second output (Indices)
+ * is not supported. In an SNN an average pool is linear (each spike reaches every window holding
+ * it; NIR's AvgPool2d), a max pool on spikes becomes the spiking max pool (converters/spiking-pool.ts).
  */
-import { attrInt, attrInts } from '../src/graph/attrs.js';
+import { attrInt } from '../src/graph/attrs.js';
 import { sizeOf } from '../src/graph/tensor.js';
 import type { DType, Node, Tensor } from '../src/graph/types.js';
-import { windowGeometry, type Geometry } from './spatial.js';
-import type { OpRule, OutputShape, ShapedValue } from './types.js';
-import { alloc, attributeError, dimsText, need, shapeError } from './util.js';
+import { same, text } from './backends/nir.js';
+import { maxPoolNchw, paddedNhwc, unsupportedInTfjs } from './backends/tfjs.js';
+import type { NirLowering, TfjsLowering } from './backends/types.js';
+import { defineOp, io } from './define.js';
+import { parseWindow, windowGeometry, windowSchema, type Geometry, type WindowAttrs, type WindowVersion } from './spatial.js';
+import type { AttrSpec, OpEntry, OutputShape } from './types.js';
+import { alloc, attributeError, dimsText, lowest, need, shapeError } from './util.js';
 
 type PoolKind = 'max' | 'avg';
 
-interface PoolVersion {
-  readonly ceilMode: boolean;
-  readonly dilations: boolean;
+export interface PoolAttrs extends WindowAttrs {
+  readonly kernelShape: readonly number[];
+  /** AveragePool: count the padding in the divisor. */
+  readonly countIncludePad: boolean;
+}
+
+/** The window attributes of a pool at its opset; kernel_shape is required. */
+export function parsePool(node: Node, v: WindowVersion): PoolAttrs {
+  const w = parseWindow(node, v);
+  if (w.kernelShape === undefined) throw attributeError(node, 'the required attribute kernel_shape is missing', 'kernel_shape');
+  return { ...w, kernelShape: w.kernelShape, countIncludePad: attrInt(node, 'count_include_pad', 0) !== 0 };
 }
 
 interface PoolPlan {
@@ -22,19 +35,14 @@ interface PoolPlan {
   readonly outDims: number[];
 }
 
-function poolPlan(node: Node, kind: PoolKind, v: PoolVersion, x: { dims: readonly number[]; dtype: DType }): PoolPlan {
+function poolPlan(node: Node, kind: PoolKind, a: PoolAttrs, x: { dims: readonly number[]; dtype: DType }): PoolPlan {
   if (kind === 'max' && node.outputs.length > 1 && node.outputs[1] !== '') {
     throw attributeError(node, `the Indices output of MaxPool is not supported (output "${node.outputs[1]}")`, 'Indices', node.outputs[1]);
   }
   const r = x.dims.length;
   if (r < 3) throw shapeError(node, `input X must be (N, C, spatial...), got ${dimsText(x.dims)}`, 'rank >= 3', r);
   if (r > 4) throw attributeError(node, `only 1-D and 2-D pooling windows are supported, got input ${dimsText(x.dims)}`, 'kernel_shape', r - 2);
-  const kernel = attrInts(node, 'kernel_shape');
-  if (kernel === undefined) throw attributeError(node, 'the required attribute kernel_shape is missing', 'kernel_shape');
-  const ceilAttr = attrInt(node, 'ceil_mode');
-  if (!v.ceilMode && ceilAttr !== undefined) throw attributeError(node, 'ceil_mode is not an attribute of this op at this opset', 'ceil_mode', ceilAttr);
-  const ceil = (ceilAttr ?? 0) !== 0;
-  const geom = windowGeometry(node, x.dims.slice(2), kernel, { ceilMode: ceil, allowDilations: v.dilations, pool: true });
+  const geom = windowGeometry(node, x.dims.slice(2), a.kernelShape, a, true);
   return { geom, outDims: [x.dims[0]!, x.dims[1]!, ...geom.out] };
 }
 
@@ -61,20 +69,9 @@ function axisWindows(inSize: number, outSize: number, kernel: number, stride: nu
   return { first, valid, padded };
 }
 
-function lowest(dtype: DType): number {
-  switch (dtype) {
-    case 'float32': return -3.4028234663852886e38;
-    case 'float64': return -Number.MAX_VALUE;
-    case 'int8': return -128;
-    case 'int16': return -32768;
-    case 'int32': return -2147483648;
-    case 'int64': return -9223372036854775808;
-    default: return 0; // unsigned, bool
-  }
-}
 
-function poolEval(node: Node, kind: PoolKind, v: PoolVersion, x: Tensor): Tensor {
-  const { geom, outDims } = poolPlan(node, kind, v, x);
+function poolEval(node: Node, kind: PoolKind, a: PoolAttrs, x: Tensor): Tensor {
+  const { geom, outDims } = poolPlan(node, kind, a, x);
   const twoD = x.dims.length === 4;
   const N = x.dims[0]!;
   const C = x.dims[1]!;
@@ -89,7 +86,7 @@ function poolEval(node: Node, kind: PoolKind, v: PoolVersion, x: Tensor): Tensor
   const cols = axisWindows(W, OW, geom.kernel[ax]!, geom.strides[ax]!, geom.dilations[ax]!, geom.padsBegin[ax]!, geom.padsEnd[ax]!);
   const dh = twoD ? geom.dilations[0]! : 1;
   const dw = geom.dilations[ax]!;
-  const includePad = kind === 'avg' && attrInt(node, 'count_include_pad', 0) !== 0;
+  const includePad = kind === 'avg' && a.countIncludePad;
   const out = alloc(x.dtype, sizeOf(outDims));
   const xd = x.data;
   const low = lowest(x.dtype);
@@ -127,62 +124,76 @@ function poolEval(node: Node, kind: PoolKind, v: PoolVersion, x: Tensor): Tensor
   return { dtype: x.dtype, dims: outDims, data: out };
 }
 
-function poolRule(opType: string, kind: PoolKind, sinceOpset: number, v: PoolVersion): OpRule {
-  return {
+const maxPoolTfjs: TfjsLowering<PoolAttrs> = (n, a, [x], { tf }) => {
+  const g = windowGeometry(n, x!.shape.slice(2), a.kernelShape, a, true);
+  if (g.dilations.some((d) => d !== 1)) throw unsupportedInTfjs(n, 'has dilations');
+  return maxPoolNchw(tf, paddedNhwc(tf, x!, g, -Infinity), a.kernelShape, g);
+};
+
+const avgPoolTfjs: TfjsLowering<PoolAttrs> = (n, a, [x], { tf }) => {
+  const k = a.kernelShape;
+  const g = windowGeometry(n, x!.shape.slice(2), k, a, true);
+  if ([...g.padsBegin, ...g.padsEnd].some((p) => p !== 0)) throw unsupportedInTfjs(n, 'is padded; the TensorFlow.js path supports unpadded average pools');
+  if (g.dilations.some((d) => d !== 1)) throw unsupportedInTfjs(n, 'has dilations');
+  const y = tf.avgPool(tf.transpose(x!, [0, 2, 3, 1]) as Parameters<typeof tf.avgPool>[0], [k[0]!, k[1]!], [g.strides[0]!, g.strides[1]!], 'valid');
+  return tf.transpose(y, [0, 3, 1, 2]);
+};
+
+/** NIR AvgPool2d: PyTorch semantics (floor mode, padding counted in the divisor). */
+const avgPoolNir: NirLowering<PoolAttrs> = (n, a, [x], ctx) => {
+  if (x!.dims.length !== 3) return ctx.problem(`${n.opType} "${n.name}": only 2-D pooling maps to NIR AvgPool2d (input ${text(x!.dims)})`);
+  const [, h, w] = x!.dims as [number, number, number];
+  const geom = windowGeometry(n, [h, w], a.kernelShape, a, true);
+  const why: string[] = [];
+  if (!same(geom.padsBegin, geom.padsEnd)) why.push(`asymmetric padding (begin ${text(geom.padsBegin)}, end ${text(geom.padsEnd)})`);
+  if (geom.padsBegin.some((p) => p > 0) && !a.countIncludePad) why.push('padding excluded from the average (count_include_pad = 0; NIR/PyTorch AvgPool2d counts it)');
+  if (geom.dilations.some((d) => d !== 1)) why.push(`dilations ${text(geom.dilations)}`);
+  const kernel: [number, number] = [a.kernelShape[0]!, a.kernelShape[1]!];
+  const stride: [number, number] = [geom.strides[0]!, geom.strides[1]!];
+  const padding: [number, number] = [geom.padsBegin[0]!, geom.padsBegin[1]!];
+  const floorOut = [0, 1].map((i) => Math.floor(([h, w][i]! + 2 * padding[i]! - kernel[i]!) / stride[i]!) + 1);
+  if (!same(floorOut, geom.out)) why.push('ceil_mode changes the output size');
+  if (why.length) return ctx.problem(`AveragePool "${n.name}": ${why.join(', ')}`);
+  const nm = ctx.add(ctx.name(n), { type: 'AvgPool2d', kernel_size: kernel, stride, padding }, x!.terms, n.name);
+  return { terms: [nm], dims: ctx.dims(n.outputs[0]!), owned: [] };
+};
+
+const prod = (d: readonly number[]): number => d.reduce((p, q) => p * q, 1);
+
+function poolRule(opType: 'MaxPool' | 'AveragePool', sinceOpset: number, v: WindowVersion): OpEntry<PoolAttrs> {
+  const kind: PoolKind = opType === 'MaxPool' ? 'max' : 'avg';
+  const extra: Record<string, AttrSpec> = kind === 'max' ? (sinceOpset >= 8 ? { storage_order: { kind: 'int' } } : {}) : { count_include_pad: { kind: 'int' } };
+  const entry: OpEntry<PoolAttrs> = defineOp<PoolAttrs>({
     opType,
     sinceOpset,
-    inferShapes(node, inputs): OutputShape[] {
+    schema: io(1, kind === 'max' && sinceOpset >= 8 ? [1, 2] : 1, { ...windowSchema(v), kernel_shape: { kind: 'ints', required: true }, ...extra }),
+    attrs: (node) => parsePool(node, v),
+    shapes(node, a, inputs): OutputShape[] {
       const x = need(node, inputs, 0, 'X');
-      return [{ dtype: x.dtype, dims: poolPlan(node, kind, v, x).outDims }];
+      return [{ dtype: x.dtype, dims: poolPlan(node, kind, a, x).outDims }];
     },
-    evaluate: (node, inputs) => [poolEval(node, kind, v, need(node, inputs, 0, 'X'))],
-  };
+    run: (node, a, inputs) => [poolEval(node, kind, a, need(node, inputs, 0, 'X'))],
+    ...(kind === 'max'
+      ? { spiking: { kind: 'spiking', spikingOp: 'SpikingMaxPool' }, lower: { tfjs: maxPoolTfjs } }
+      : {
+          spiking: { kind: 'linear' },
+          synops: { carry: 'window-sum', window: (node: Node) => prod(entry.parseAttributes(node).kernelShape) },
+          lower: { tfjs: avgPoolTfjs, nir: avgPoolNir },
+        }),
+  });
+  return entry;
 }
 
-export const maxPool1 = poolRule('MaxPool', 'max', 1, { ceilMode: false, dilations: false });
-export const maxPool10 = poolRule('MaxPool', 'max', 10, { ceilMode: true, dilations: true });
-export const averagePool7 = poolRule('AveragePool', 'avg', 7, { ceilMode: false, dilations: false });
-export const averagePool10 = poolRule('AveragePool', 'avg', 10, { ceilMode: true, dilations: false });
-export const averagePool19 = poolRule('AveragePool', 'avg', 19, { ceilMode: true, dilations: true });
+/** The window attributes MaxPool has at an opset (the spiking max pool keeps them). */
+export const MAX_POOL_1: WindowVersion = { ceilMode: false, dilations: false };
+export const MAX_POOL_10: WindowVersion = { ceilMode: true, dilations: true };
 
-function globalShape(node: Node, x: ShapedValue | Tensor): OutputShape {
-  if (x.dims.length < 3) throw shapeError(node, `input X must be (N, C, spatial...), got ${dimsText(x.dims)}`, 'rank >= 3', x.dims.length);
-  return { dtype: x.dtype, dims: [x.dims[0]!, x.dims[1]!, ...x.dims.slice(2).map(() => 1)] };
-}
+export const maxPool1 = poolRule('MaxPool', 1, MAX_POOL_1);
+/** storage_order and the optional Indices output appear. */
+export const maxPool8 = poolRule('MaxPool', 8, MAX_POOL_1);
+export const maxPool10 = poolRule('MaxPool', 10, MAX_POOL_10);
+export const averagePool7 = poolRule('AveragePool', 7, { ceilMode: false, dilations: false });
+export const averagePool10 = poolRule('AveragePool', 10, { ceilMode: true, dilations: false });
+export const averagePool19 = poolRule('AveragePool', 19, { ceilMode: true, dilations: true });
 
-function globalRule(opType: string, kind: PoolKind): OpRule {
-  return {
-    opType,
-    inferShapes: (node, inputs) => [globalShape(node, need(node, inputs, 0, 'X'))],
-    evaluate(node, inputs) {
-      const x = need(node, inputs, 0, 'X');
-      const { dtype, dims } = globalShape(node, x);
-      const planes = x.dims[0]! * x.dims[1]!;
-      const S = sizeOf(x.dims.slice(2));
-      const out = alloc(dtype, planes);
-      const xd = x.data;
-      const low = lowest(dtype);
-      for (let p = 0; p < planes; p++) {
-        const base = p * S;
-        if (kind === 'max') {
-          let m = low;
-          for (let i = 0; i < S; i++) {
-            const val = xd[base + i]!;
-            if (val > m || Number.isNaN(val)) m = val;
-          }
-          out[p] = m;
-        } else {
-          let s = 0;
-          for (let i = 0; i < S; i++) s += xd[base + i]!;
-          out[p] = s / S;
-        }
-      }
-      return [{ dtype, dims, data: out }];
-    },
-  };
-}
-
-export const globalAveragePool = globalRule('GlobalAveragePool', 'avg');
-export const globalMaxPool = globalRule('GlobalMaxPool', 'max');
-
-export const poolRules: readonly OpRule[] = [maxPool1, maxPool10, averagePool7, averagePool10, averagePool19, globalAveragePool, globalMaxPool];
+export const ops: readonly OpEntry[] = [maxPool1, maxPool8, maxPool10, averagePool7, averagePool10, averagePool19];

@@ -5,27 +5,26 @@
 import { attrInt } from '../src/graph/attrs.js';
 import { sizeOf } from '../src/graph/tensor.js';
 import type { Node, Tensor } from '../src/graph/types.js';
-import type { OpRule } from './types.js';
+import { defineOp, io } from './define.js';
+import type { OpEntry } from './types.js';
 import { alloc, attributeError, need, sameShape, shapeError } from './util.js';
 
 /** outer x len x inner decomposition: normalise over `len` elements spaced `inner` apart. */
-function layout(node: Node, dims: readonly number[], sinceOpset: number): { outer: number; len: number; inner: number } {
+function layout(node: Node, a0: number, dims: readonly number[], sinceOpset: number): { outer: number; len: number; inner: number } {
   const r = dims.length;
   if (sinceOpset < 13) {
-    const a0 = attrInt(node, 'axis', 1);
     const axis = a0 < 0 ? a0 + r : a0;
     if (axis < 0 || axis >= r) throw attributeError(node, `axis ${a0} is out of range for rank ${r}`, 'axis', a0);
     return { outer: sizeOf(dims.slice(0, axis)), len: sizeOf(dims.slice(axis)), inner: 1 };
   }
-  const a0 = attrInt(node, 'axis', -1);
   const axis = a0 < 0 ? a0 + r : a0;
   if (axis < 0 || axis >= r) throw attributeError(node, `axis ${a0} is out of range for rank ${r}`, 'axis', a0);
   return { outer: sizeOf(dims.slice(0, axis)), len: dims[axis]!, inner: sizeOf(dims.slice(axis + 1)) };
 }
 
-function softmaxEval(node: Node, x: Tensor, sinceOpset: number, log: boolean): Tensor {
+function softmaxEval(node: Node, axis: number, x: Tensor, sinceOpset: number, log: boolean): Tensor {
   if (x.dtype !== 'float32' && x.dtype !== 'float64') throw shapeError(node, `input must be a float tensor, got ${x.dtype}`, 'float', x.dtype);
-  const { outer, len, inner } = layout(node, x.dims, sinceOpset);
+  const { outer, len, inner } = layout(node, axis, x.dims, sinceOpset);
   const xd = x.data;
   const out = alloc(x.dtype, xd.length);
   for (let o = 0; o < outer; o++) {
@@ -46,18 +45,21 @@ function softmaxEval(node: Node, x: Tensor, sinceOpset: number, log: boolean): T
   return { dtype: x.dtype, dims: [...x.dims], data: out };
 }
 
-function rule(opType: 'Softmax' | 'LogSoftmax', sinceOpset: number): OpRule {
+function rule(opType: 'Softmax' | 'LogSoftmax', sinceOpset: number): OpEntry<number> {
   const log = opType === 'LogSoftmax';
-  return {
+  return defineOp<number>({
     opType,
     sinceOpset,
-    inferShapes(node, inputs) {
+    schema: io(1, 1, { axis: { kind: 'int' } }),
+    attrs: (node) => attrInt(node, 'axis', sinceOpset < 13 ? 1 : -1),
+    shapes(node, axis, inputs) {
       const x = need(node, inputs, 0, 'input');
-      layout(node, x.dims, sinceOpset);
+      layout(node, axis, x.dims, sinceOpset);
       return [sameShape(x)];
     },
-    evaluate: (node, inputs) => [softmaxEval(node, need(node, inputs, 0, 'input'), sinceOpset, log)],
-  };
+    run: (node, axis, inputs) => [softmaxEval(node, axis, need(node, inputs, 0, 'input'), sinceOpset, log)],
+    spiking: { kind: 'nonlinear', why: 'only a final Softmax/LogSoftmax feeding the output can be dropped' },
+  });
 }
 
 export const softmax1 = rule('Softmax', 1);
@@ -65,4 +67,4 @@ export const softmax13 = rule('Softmax', 13);
 export const logSoftmax1 = rule('LogSoftmax', 1);
 export const logSoftmax13 = rule('LogSoftmax', 13);
 
-export const softmaxRules: readonly OpRule[] = [softmax1, softmax13, logSoftmax1, logSoftmax13];
+export const ops: readonly OpEntry[] = [softmax1, softmax13, logSoftmax1, logSoftmax13];

@@ -1,10 +1,50 @@
 /**
  * Window geometry shared by Conv and the pooling ops: auto_pad, pads, strides, dilations, ceil_mode
- * and the output spatial size, with onnxruntime's rules (checked in test/converters).
+ * and the output spatial size, with onnxruntime's rules (checked in test/converters). The window
+ * attributes are parsed once (`parseWindow`); the geometry needs the input's spatial dims.
  */
-import { attrInts, attrString } from '../src/graph/attrs.js';
+import { attrInt, attrInts, attrString } from '../src/graph/attrs.js';
 import type { Node } from '../src/graph/types.js';
+import type { AttrSpec } from './types.js';
 import { attributeError, dimsText, shapeError } from './util.js';
+
+/** The window attributes of Conv, MaxPool and AveragePool as written (absent = the default). */
+export interface WindowAttrs {
+  readonly kernelShape?: readonly number[];
+  readonly strides?: readonly number[];
+  readonly dilations?: readonly number[];
+  readonly pads?: readonly number[];
+  readonly autoPad: string;
+  /** ceil_mode (pools since opset 10). */
+  readonly ceilMode: boolean;
+}
+
+/** Which window attributes an op version has. */
+export interface WindowVersion {
+  readonly dilations: boolean;
+  readonly ceilMode: boolean;
+}
+
+/** The schema entries of the window attributes of an op version. */
+export function windowSchema(v: WindowVersion): Record<string, AttrSpec> {
+  return {
+    auto_pad: { kind: 'string' },
+    kernel_shape: { kind: 'ints' },
+    pads: { kind: 'ints' },
+    strides: { kind: 'ints' },
+    ...(v.dilations ? { dilations: { kind: 'ints' } } : {}),
+    ...(v.ceilMode ? { ceil_mode: { kind: 'int' } } : {}),
+  };
+}
+
+export function parseWindow(node: Node, v: WindowVersion): WindowAttrs {
+  const dilations = attrInts(node, 'dilations');
+  if (!v.dilations && dilations !== undefined) throw attributeError(node, 'dilations is not an attribute of this op at this opset', 'dilations');
+  const ceilAttr = attrInt(node, 'ceil_mode');
+  if (!v.ceilMode && ceilAttr !== undefined) throw attributeError(node, 'ceil_mode is not an attribute of this op at this opset', 'ceil_mode', ceilAttr);
+  const w = { kernelShape: attrInts(node, 'kernel_shape'), strides: attrInts(node, 'strides'), dilations, pads: attrInts(node, 'pads') };
+  return { ...Object.fromEntries(Object.entries(w).filter(([, x]) => x !== undefined)), autoPad: attrString(node, 'auto_pad', 'NOTSET'), ceilMode: (ceilAttr ?? 0) !== 0 };
+}
 
 export interface Geometry {
   readonly kernel: readonly number[];
@@ -16,17 +56,7 @@ export interface Geometry {
   readonly out: readonly number[];
 }
 
-export interface GeometryOptions {
-  /** Honour ceil_mode (pools, opset 10+). */
-  readonly ceilMode: boolean;
-  /** Whether the op has a dilations attribute at this opset. */
-  readonly allowDilations: boolean;
-  /** Conv sizes VALID windows with floor always; pools honour ceil_mode there too. */
-  readonly pool: boolean;
-}
-
-function intsOfLength(node: Node, name: string, n: number, dflt: number): number[] {
-  const v = attrInts(node, name);
+function intsOfLength(node: Node, name: string, v: readonly number[] | undefined, n: number, dflt: number): number[] {
   if (v === undefined) return new Array<number>(n).fill(dflt);
   if (v.length !== n) throw attributeError(node, `${name} has ${v.length} values, expected ${n} (one per spatial axis)`, name, v);
   return [...v];
@@ -34,26 +64,25 @@ function intsOfLength(node: Node, name: string, n: number, dflt: number): number
 
 /**
  * Geometry of a sliding window over `inSpatial` with `kernel`. Throws E_ATTRIBUTE for malformed
- * attributes and E_SHAPE when the (padded) input is smaller than the (dilated) kernel.
+ * attributes and E_SHAPE when the (padded) input is smaller than the (dilated) kernel. `pool`:
+ * pools honour ceil_mode in VALID windows too, and a window may not lie entirely in the padding;
+ * Conv sizes VALID windows with floor always and has no ceil_mode.
  */
-export function windowGeometry(node: Node, inSpatial: readonly number[], kernel: readonly number[], opts: GeometryOptions): Geometry {
+export function windowGeometry(node: Node, inSpatial: readonly number[], kernel: readonly number[], w: WindowAttrs, pool: boolean): Geometry {
   const n = inSpatial.length;
   if (kernel.length !== n) throw shapeError(node, `kernel ${dimsText(kernel)} has ${kernel.length} axes but the input has ${n} spatial axes`, n, kernel.length);
-  const strides = intsOfLength(node, 'strides', n, 1);
-  let dilations = intsOfLength(node, 'dilations', n, 1);
-  if (!opts.allowDilations) {
-    if (attrInts(node, 'dilations') !== undefined) throw attributeError(node, 'dilations is not an attribute of this op at this opset', 'dilations');
-    dilations = new Array<number>(n).fill(1);
-  }
+  const strides = intsOfLength(node, 'strides', w.strides, n, 1);
+  const dilations = intsOfLength(node, 'dilations', w.dilations, n, 1);
   for (const s of strides) if (!(s >= 1)) throw attributeError(node, `strides must be >= 1, got ${dimsText(strides)}`, 'strides', strides);
   for (const d of dilations) if (!(d >= 1)) throw attributeError(node, `dilations must be >= 1, got ${dimsText(dilations)}`, 'dilations', dilations);
   for (const k of kernel) if (!(k >= 1)) throw attributeError(node, `kernel_shape must be >= 1, got ${dimsText(kernel)}`, 'kernel_shape', kernel);
-  const autoPad = attrString(node, 'auto_pad', 'NOTSET');
+  const autoPad = w.autoPad;
+  const opts = { pool, ceilMode: pool && w.ceilMode };
   const padsBegin = new Array<number>(n).fill(0);
   const padsEnd = new Array<number>(n).fill(0);
   const out = new Array<number>(n).fill(0);
   const ceil = opts.ceilMode;
-  const explicitPads = autoPad === 'NOTSET' || autoPad === '' ? intsOfLength(node, 'pads', 2 * n, 0) : undefined;
+  const explicitPads = autoPad === 'NOTSET' || autoPad === '' ? intsOfLength(node, 'pads', w.pads, 2 * n, 0) : undefined;
   if (explicitPads) {
     for (const p of explicitPads) if (p < 0) throw attributeError(node, `pads must be >= 0, got ${dimsText(explicitPads)}`, 'pads', explicitPads);
     // as onnxruntime: a pooling window must never lie entirely in the padding

@@ -1,5 +1,6 @@
 /** Small helpers shared by the op files. */
 import { ErrorCodes, Onnx2SnnError } from '../src/errors.js';
+import { sizeOf } from '../src/graph/tensor.js';
 import type { DType, Node, Tensor } from '../src/graph/types.js';
 import type { OutputShape, ShapedValue } from './types.js';
 
@@ -125,4 +126,76 @@ export function wrapInt(dtype: DType, v: number): number {
 /** True when arithmetic results of `dtype` must be integers (every non-float type). */
 export function isIntType(dtype: DType): boolean {
   return dtype !== 'float32' && dtype !== 'float64';
+}
+
+/** The lowest value of a dtype (the max pools' start). */
+export function lowest(dtype: DType): number {
+  switch (dtype) {
+    case 'float32': return -3.4028234663852886e38;
+    case 'float64': return -Number.MAX_VALUE;
+    case 'int8': return -128;
+    case 'int16': return -32768;
+    case 'int32': return -2147483648;
+    case 'int64': return -9223372036854775808;
+    default: return 0; // unsigned, bool
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers for the shape and routing ops.
+
+/** A value as shape inference or evaluation sees it. */
+export type Val = ShapedValue | Tensor;
+
+export function copyData(t: Tensor): Float32Array | Float64Array {
+  return t.data.slice();
+}
+
+export function withDims(t: Tensor, dims: readonly number[]): Tensor {
+  return { dtype: t.dtype, dims: [...dims], data: copyData(t) };
+}
+
+/** Integer values of a constant (shape, axes, pads ...). */
+export function ints(t: Tensor): number[] {
+  return Array.from(t.data);
+}
+
+/**
+ * Copies src into a new array walking `outDims`: out[i0..ik] = src[base + sum(i_d * strides[d])].
+ * Used by Transpose, Slice and Pad.
+ */
+export function stridedCopy(src: Float32Array | Float64Array, base: number, outDims: readonly number[], strides: readonly number[], out: Float32Array | Float64Array): void {
+  const total = sizeOf(outDims);
+  if (total === 0) return;
+  const r = outDims.length;
+  if (r === 0) {
+    out[0] = src[base]!;
+    return;
+  }
+  const len = outDims[r - 1]!;
+  const ls = strides[r - 1]!;
+  const idx = new Array<number>(r - 1).fill(0);
+  let off = base;
+  for (let o = 0; o < total; o += len) {
+    let i = off;
+    for (let j = 0; j < len; j++, i += ls) out[o + j] = src[i]!;
+    for (let d = r - 2; d >= 0; d--) {
+      idx[d]!++;
+      off += strides[d]!;
+      if (idx[d]! < outDims[d]!) break;
+      off -= strides[d]! * outDims[d]!;
+      idx[d] = 0;
+    }
+  }
+}
+
+/** Normalises a list of axes against `rank` (negatives allowed), rejecting out-of-range and repeats. */
+export function normAxes(node: Node, axes: readonly number[], rank: number, what = 'axes'): number[] {
+  const out = axes.map((a) => {
+    const v = a < 0 ? a + rank : a;
+    if (!Number.isInteger(v) || v < 0 || v >= rank) throw attributeError(node, `${what} value ${a} is out of range for rank ${rank}`, what, axes);
+    return v;
+  });
+  if (new Set(out).size !== out.length) throw attributeError(node, `${what} ${dimsText([...axes])} repeats an axis`, what, axes);
+  return out;
 }

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { loadDataset } from '../src/data/index.js';
 import { compareAnnSnn } from '../src/eval/compare.js';
 import { DEFAULT_METHOD, calibrate, convert, loadModel } from '../src/pipeline.js';
-import { BUNDLED_MODELS } from './models.js';
+import { selectModels } from './models.js';
 import { calibrateLayerwise } from '../calibration/layerwise.js';
 import { finetuneNeurons } from '../calibration/finetune.js';
 import { qifPolynomial } from '../src/snn/poly.js';
@@ -46,8 +46,7 @@ const polyOpts: Partial<SnnOptions> = values.poly
 const neuronLabel = values.poly ? `poly(${values.poly})` : q ? `QIF(${values.qif})` : values.neuron!;
 const rows: Record<string, unknown>[] = [];
 const lines: string[] = [`| model | method | v0/θ | ANN | ${ts.map((t) => `T=${t}`).join(' | ')} | agreement T=${ts[ts.length - 1]} |`, `|---|---|---|---|${ts.map(() => '---').join('|')}|---|`];
-for (const bm of BUNDLED_MODELS) {
-  if (values.models && !values.models.split(',').includes(bm.id)) continue;
+for (const bm of selectModels(values.models)) {
   const model = loadModel(bm.file);
   const test = loadDataset(bm.test, { ...bm.pre, ...(values.limit ? { limit: Number(values.limit) } : {}) });
   const calib = loadDataset(bm.calib, { ...bm.pre, limit: 1000 });

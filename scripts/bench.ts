@@ -25,7 +25,7 @@ import { simulateDataset } from '../src/snn/simulate.js';
 import { simulateTfjs, tfjsAnn } from '../src/engine/tfjs.js';
 import type { TfjsBackend } from '../src/engine/tfjs-ops.js';
 import { benchImages, type ImagesRow } from './bench-images.js';
-import { BUNDLED_MODELS } from './models.js';
+import { ALL_MODELS, selectModels } from './models.js';
 
 const { values } = parseArgs({
   options: {
@@ -73,7 +73,7 @@ interface Engine {
 }
 
 async function one(id: string, T: number): Promise<Row> {
-  const bm = BUNDLED_MODELS.find((m) => m.id === id)!;
+  const bm = ALL_MODELS.find((m) => m.id === id)!;
   const device = values.device as Device;
   const batch = Number(values.batch);
   const model = loadModel(bm.file);
@@ -164,8 +164,10 @@ if (values.one === 'images') {
 } else {
   const self = fileURLToPath(import.meta.url);
   const rows: Row[] = [];
-  for (const bm of BUNDLED_MODELS) {
-    if (values.models && !values.models.split(',').includes(bm.id)) continue;
+  // 'images' names the image-decoding entry, not a model
+  const modelIds = values.models?.split(',').filter((id) => id !== 'images');
+  const models = modelIds === undefined ? selectModels() : modelIds.length ? selectModels(modelIds.join(',')) : [];
+  for (const bm of models) {
     for (const T of values.timesteps!.split(',').map(Number)) {
       const args = [self, '--one', `${bm.id}:${T}`, '--samples', values.samples!, '--batch', values.batch!, '--device', values.device!, '--solve', values.solve!, '--engine', values.engine!, '--tfjs-backend', values['tfjs-backend']!, ...(values.threads ? ['--threads', values.threads] : [])];
       const row = JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 })) as Row;

@@ -10,10 +10,10 @@ import { loadDataset } from '../src/data/index.js';
 import type { Device } from '../src/engine/ort.js';
 import { calibrate, convert, loadModel } from '../src/pipeline.js';
 import { simulateDataset } from '../src/snn/simulate.js';
-import { BUNDLED_MODELS } from './models.js';
+import { ALL_MODELS } from './models.js';
 
 const { values } = parseArgs({ options: { model: { type: 'string' }, devices: { type: 'string', default: 'cpu,webgpu' }, samples: { type: 'string', default: '8' }, timesteps: { type: 'string', default: '16' } } });
-const bm = BUNDLED_MODELS.find((m) => m.id === values.model);
+const bm = ALL_MODELS.find((m) => m.id === values.model);
 if (!bm) throw new Error(`unknown model ${values.model}`);
 const model = loadModel(bm.file);
 const th = await calibrate(model, loadDataset(bm.calib, { ...bm.pre, limit: 100 }));

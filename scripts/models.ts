@@ -1,4 +1,8 @@
-/** The bundled real models with their datasets and preprocessing (from fixtures/README.md). */
+/**
+ * The models the scripts know, with their datasets and preprocessing (from fixtures/README.md): the
+ * four bundled real models (made by others), and the project's own deep BatchNorm networks trained
+ * by scripts/train_models.py. Scripts run the bundled four by default; `--models id,...` picks any.
+ */
 import type { Preprocess } from '../src/data/types.js';
 
 export interface BundledModel {
@@ -27,6 +31,32 @@ export const BUNDLED_MODELS: readonly BundledModel[] = [
   },
 ];
 
+const FASHION = {
+  test: 'fixtures/data/fashion-mnist/t10k-images-idx3-ubyte.gz',
+  calib: 'fixtures/data/fashion-mnist/train_first2000-images-idx3-ubyte.gz',
+  pre: { scale: 1 / 255 },
+};
+
+/** Trained here by scripts/train_models.py (torch 1.13 on the CPU, seed 0); pixel/255, no mean/std. */
+export const OWN_MODELS: readonly BundledModel[] = [
+  // ResNet-20, 19 Conv + 2 projection shortcuts, BatchNormalization nodes KEPT in the file
+  { id: 'own-fmnist-resnet20-bn', file: 'fixtures/models/own-fmnist-resnet20-bn.onnx', ...FASHION, annAccuracy: 0.9268 },
+  // VGG-style, 6 conv-BN-ReLU + 3 MaxPool + 2 Gemm, BatchNorm folded by the exporter
+  { id: 'own-fmnist-vgg-bn', file: 'fixtures/models/own-fmnist-vgg-bn.onnx', ...FASHION, annAccuracy: 0.9238 },
+  // MobileNetV2-style: ReLU6 (Clip), depthwise convs, linear bottlenecks, residual Adds without ReLU; BN folded
+  { id: 'own-mnist-mobilenetv2', file: 'fixtures/models/own-mnist-mobilenetv2.onnx', ...MNIST, annAccuracy: 0.9933 },
+];
+
+export const ALL_MODELS: readonly BundledModel[] = [...BUNDLED_MODELS, ...OWN_MODELS];
+
+/** The models a script runs: the bundled four when `ids` is absent, else the named ones (comma list, any known id) in the order of ALL_MODELS. */
+export function selectModels(ids?: string): readonly BundledModel[] {
+  if (ids === undefined) return BUNDLED_MODELS;
+  const want = ids.split(',').filter((s) => s !== '');
+  const unknown = want.filter((id) => !ALL_MODELS.some((m) => m.id === id));
+  if (unknown.length > 0) throw new Error(`unknown model(s) ${unknown.join(', ')}; known: ${ALL_MODELS.map((m) => m.id).join(', ')}`);
+  return ALL_MODELS.filter((m) => want.includes(m.id));
+}
 /** ImageNet preprocessing of torchvision's reference models: Resize(256), CenterCrop(224), ToTensor, Normalize. */
 export const IMAGENET_PRE: Preprocess = { resize: [256], centerCrop: [224], scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 

@@ -37,6 +37,14 @@ export const ErrorCodes = {
   CONVERT: 'E_CONVERT',
   /** A thresholds file that does not fit the model. */
   THRESHOLDS: 'E_THRESHOLDS',
+  /** Shard records that do not make one run (missing, duplicated, of different runs), or a worker's files differing from the coordinator's. */
+  SHARD: 'E_SHARD',
+  /** The queue (Redis) cannot be reached. */
+  QUEUE_CONNECT: 'E_QUEUE_CONNECT',
+  /** The queue (Redis) refused the credentials. */
+  QUEUE_AUTH: 'E_QUEUE_AUTH',
+  /** A queued job failed on every attempt, or the queue misbehaved. */
+  QUEUE: 'E_QUEUE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -39,9 +39,15 @@ export { spikeRaster, type RasterOptions } from './report/raster.js';
 export { diagnose, diagnosisText, DEFAULT_MIN_CORRELATION, type Diagnosis, type DiagnoseInput, type DiagnoseLayer, type Cause } from './eval/diagnose.js';
 export { opsPlan, opsReport, SynopsCounter, convFanout, ENERGY_PJ, type OpsReport, type LayerOps, type EnergyEstimate, type OpsKind } from './eval/ops.js';
 export { ConfigSchema, configJsonSchema, type Config, type ConfigInput } from './config/schema.js';
-export { parseConfig, readConfigFile, resolveConfig, mergeConfig, preprocessOf, calibPreprocessOf, snnOptionsOf } from './config/load.js';
+export { parseConfig, readConfigFile, resolveConfig, mergeConfig, preprocessOf, calibPreprocessOf, snnOptionsOf, evaluateOptionsOf } from './config/load.js';
 // low-latency calibration, polynomial (LNM/QIF) neurons, NIR export
 export { calibrateLayerwise, type LayerwiseOptions } from '../calibration/layerwise.js';
 export { finetuneNeurons, type FinetuneOptions, type FinetuneResult } from '../calibration/finetune.js';
 export { qifPolynomial, fitInputGain, polyRate, transferCurve } from './snn/poly.js';
 export { toNir, writeNir, readNir, simulateNir, type NirGraph, type NirNode } from './nir/index.js';
+// shards and their merge (the work queue is in 'onnx2snn/queue', src/queue.ts: it loads BullMQ and ioredis)
+export { evaluateShard, simulateShard, simulateParts, type EvalShardOptions, type ExpectedIdentity, type ShardRecord } from './distributed/shard.js';
+export { mergeShards, checkParts, type ShardPart } from './distributed/merge.js';
+export { parseShard, shardRange, loadShard, selectionSize, type ShardSpec, type ShardData } from './distributed/split.js';
+export { dataIdentity, type DataIdentity } from './distributed/identity.js';
+export { SHARD_FORMAT, type ShardInfo, type ShardKind, type MergedShards, type RunIdentity } from './distributed/types.js';

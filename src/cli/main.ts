@@ -8,6 +8,8 @@ import { registerInspect } from './commands/inspect.js';
 import { registerCalibrate, registerConvert } from './commands/convert.js';
 import { registerReport } from './commands/report.js';
 import { registerSimulate } from './commands/simulate.js';
+import { registerMerge } from './commands/merge.js';
+import { registerWorker } from './commands/worker.js';
 
 // `onnx2snn … | head`: a reader that closes early is not an error; output files are still written.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -28,6 +30,8 @@ registerCalibrate(program);
 registerConvert(program);
 registerSimulate(program);
 registerReport(program);
+registerMerge(program);
+registerWorker(program);
 
 async function main(): Promise<void> {
   try {

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import * as z from 'zod';
 import type { Preprocess } from '../data/types.js';
+import type { EvaluateOptions } from '../report/evaluate.js';
 import { ErrorCodes, Onnx2SnnError } from '../errors.js';
 import type { SnnOptions } from '../snn/types.js';
 import { cli, ConfigSchema, type CliMeta, type CommandName, type Config } from './schema.js';
@@ -233,5 +234,26 @@ export function refineOf(c: Config): { biasCalibration?: number; potentialCalibr
     ...(k.biasCalibration ? { biasCalibration: k.biasCalibration } : {}),
     ...(k.potentialCalibration ? { potentialCalibration: k.potentialCalibration } : {}),
     ...(k.finetune ? { finetune: { timesteps: k.finetune, epochs: k.finetuneEpochs, samples: k.finetuneSamples, seed: k.finetuneSeed } } : {}),
+  };
+}
+
+/**
+ * The options of `evaluate` that come from the configuration alone: what `eval`, each `eval --shard`
+ * and each queue worker pass, so that the shards of a run compute exactly what one process does.
+ */
+export function evaluateOptionsOf(c: Config): EvaluateOptions {
+  return {
+    timesteps: [...new Set(c.evaluation.timesteps)].sort((a, b) => a - b),
+    ...(c.calibration.method ? { method: c.calibration.method } : {}),
+    snn: snnOptionsOf(c),
+    batchSize: c.run.batchSize ?? 64,
+    calibBatchSize: 64,
+    device: c.run.device,
+    ...(c.run.threads ? { threads: c.run.threads } : {}),
+    engine: c.run.engine,
+    tfjsBackend: c.run.tfjsBackend,
+    predictions: c.evaluation.predictions,
+    minCorrelation: c.evaluation.minCorrelation,
+    raster: { sample: c.report.sample, layers: c.report.rasterLayers, neurons: c.report.rasterNeurons },
   };
 }

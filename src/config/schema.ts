@@ -8,7 +8,8 @@
  * Flags override the file; the file overrides the defaults.
  */
 import * as z from 'zod';
-import { DEFAULT_SNN_OPTIONS, type NeuronKind } from '../snn/types.js';
+import { NEURON_KIND_NAMES } from '../../converters/neurons/index.js';
+import { DEFAULT_SNN_OPTIONS } from '../snn/types.js';
 
 export type CommandName = 'eval' | 'convert' | 'calibrate';
 
@@ -67,6 +68,12 @@ const dataSchema = z
     skipBad: z.boolean().default(false).describe('image folders: leave out unreadable images (truncated, not JPEG/PNG, CMYK), counted in the JSON, instead of failing').register(cli, { flag: '--skip-bad', commands: ALL, parse: 'switch' }),
     limit: z.number().int().min(1).optional().describe('use at most this many test samples').register(cli, { flag: '--limit <n>', commands: EVAL, parse: 'number' }),
     offset: z.number().int().min(0).default(0).describe('skip the first k test samples').register(cli, { flag: '--offset <k>', commands: EVAL, parse: 'number' }),
+    shard: z
+      .string()
+      .regex(/^\s*\d+\s*\/\s*\d+\s*$/, 'expected K/N, e.g. 0/4')
+      .optional()
+      .describe('evaluate only shard K of N (0-based) of the selected samples and write that part of the run with --json, for `onnx2snn merge`')
+      .register(cli, { flag: '--shard <K/N>', commands: EVAL }),
   })
   .describe('Test data and the preprocessing shared with the calibration data.');
 
@@ -112,10 +119,10 @@ const calibrationSchema = z
 const conversionSchema = z
   .strictObject({
     neuron: z
-      .enum(['if', 'lif', 'poly'] as const satisfies readonly NeuronKind[])
-      .default(DEFAULT_SNN_OPTIONS.neuron as 'if')
+      .enum(NEURON_KIND_NAMES)
+      .default(DEFAULT_SNN_OPTIONS.neuron)
       .describe('neuron model: integrate-and-fire, leaky, or polynomial (with conversion.poly)')
-      .register(cli, { flag: '--neuron <if|lif|poly>', commands: ALL }),
+      .register(cli, { flag: `--neuron <${NEURON_KIND_NAMES.join('|')}>`, commands: ALL }),
     poly: z
       .array(z.number())
       .min(1)
@@ -180,6 +187,14 @@ const runSchema = z
       .register(cli, { flag: '--tfjs-backend <cpu|wasm|webgpu|tensorflow>', commands: EVAL }),
     threads: z.number().int().min(1).optional().describe('onnxruntime intra-op threads (default: all cores)').register(cli, { flag: '--threads <n>', commands: ALL, parse: 'number' }),
     quiet: z.boolean().default(false).describe('no progress output').register(cli, { flag: '-q, --quiet', commands: ALL, parse: 'switch' }),
+    queue: z
+      .string()
+      .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
+      .optional()
+      .describe('split the run into shard jobs on this Redis queue (BullMQ), wait for `onnx2snn worker`s to run them and merge their results; a password comes from the URL or ONNX2SNN_REDIS_PASSWORD')
+      .register(cli, { flag: '--queue <redis-url>', commands: EVAL }),
+    queueName: z.string().min(1).default('onnx2snn').describe('name of the queue the workers listen on').register(cli, { flag: '--queue-name <name>', commands: EVAL }),
+    queueJobs: z.number().int().min(1).optional().describe('shard jobs of a queued run').register(cli, { flag: '--queue-jobs <n>', commands: EVAL, parse: 'number', defaultText: '16, or one per 1000 samples if more; at most one per sample' }),
   })
   .describe('How to run.');
 

@@ -118,7 +118,7 @@ export function labelsPathFor(imagesPath: string): string | undefined {
   return undefined;
 }
 
-function findLabelsFile(imagesPath: string, explicit: string | undefined): string {
+export function findLabelsFile(imagesPath: string, explicit: string | undefined): string {
   if (explicit !== undefined) {
     if (!existsSync(explicit)) {
       throw new Onnx2SnnError(ErrorCodes.DATA_LABELS, `labels file ${explicit} (given with --labels) does not exist`, {

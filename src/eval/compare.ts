@@ -12,9 +12,13 @@ import { simulateDataset, snnInfo, type SnnFileInfo } from '../snn/simulate.js';
 import { simulateTfjs } from '../engine/tfjs.js';
 import type { TfjsBackend } from '../engine/tfjs-ops.js';
 import { inputSpec } from './ann.js';
-import { accuracyOf, agreementOf, argmaxRows, inTopK } from './metrics.js';
+import { argmaxRows, inTopK } from './metrics.js';
 import { opsPlan, SynopsCounter, type OpsReport } from './ops.js';
+import { LayerAccumulator } from './accumulate.js';
+import { fraction, type CompareParts } from './parts.js';
 import type { ProgressFn } from './progress.js';
+
+export { Pearson } from './pearson.js';
 
 export interface CompareOptions {
   readonly timesteps: readonly number[];
@@ -61,8 +65,8 @@ export interface LayerReport {
   /** Share of neurons that fire at every step (rate 1: the ANN activation is clipped at θ). */
   readonly saturated: number;
   /**
-   * A uniform random sample (reservoir, fixed seed) of (ANN activation, SNN rate·θ) pairs among
-   * the neurons where either is non-zero, at the largest T.
+   * A uniform random sample (bottom-k on a fixed hash of each neuron's global id, src/eval/sample.ts)
+   * of (ANN activation, SNN rate·θ) pairs among the neurons where either is non-zero, at the largest T.
    */
   readonly scatter: { readonly ann: number[]; readonly snn: number[]; readonly nonzero: number; readonly total: number };
 }
@@ -74,72 +78,21 @@ export interface CompareResult {
   readonly layers: LayerReport[];
   /** Synaptic operations vs MACs per weighted layer, with the energy estimate (absent with ops: false). */
   readonly ops?: OpsReport;
+  /** The counts and exact sums the figures above are computed from (what shards merge). */
+  readonly parts: CompareParts;
 }
 
-/** Reservoir sampling (Algorithm R) with a fixed-seed xorshift generator: deterministic for a given stream. */
-export class Reservoir {
-  readonly ann: number[] = [];
-  readonly snn: number[] = [];
-  seen = 0;
-  private state = 0x9e3779b9;
-  constructor(readonly size: number) {}
-  private next(): number {
-    let x = this.state;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.state = x >>> 0;
-    return this.state / 4294967296;
-  }
-  add(a: number, b: number): void {
-    if (this.size <= 0) return;
-    this.seen++;
-    if (this.ann.length < this.size) {
-      this.ann.push(a);
-      this.snn.push(b);
-      return;
-    }
-    const j = Math.floor(this.next() * this.seen);
-    if (j < this.size) {
-      this.ann[j] = a;
-      this.snn[j] = b;
-    }
-  }
-}
+const countEqual = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
+  let c = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] === b[i]) c++;
+  return c;
+};
 
 /** Rebuilds the SNN structure (for operation counts) from an emitted file's metadata. */
 function snnFromInfo(ann: Model, info: SnnFileInfo): SnnModel {
   const scales = new Map<string, number | readonly number[]>();
   for (const l of info.layers) scales.set(l.site.endsWith('__spikes') ? l.site.slice(0, -'__spikes'.length) : l.site, l.threshold);
   return buildSnn(ann, scales, { ...info.options, inputMax: info.input.max });
-}
-
-/** Streaming Pearson correlation. */
-export class Pearson {
-  n = 0;
-  sx = 0;
-  sy = 0;
-  sxx = 0;
-  syy = 0;
-  sxy = 0;
-  add(x: ArrayLike<number>, y: ArrayLike<number>, yScale = 1): void {
-    for (let i = 0; i < x.length; i++) {
-      const a = x[i]!;
-      const b = y[i]! * yScale;
-      this.n++;
-      this.sx += a;
-      this.sy += b;
-      this.sxx += a * a;
-      this.syy += b * b;
-      this.sxy += a * b;
-    }
-  }
-  get r(): number {
-    const cov = this.sxy - (this.sx * this.sy) / this.n;
-    const vx = this.sxx - (this.sx * this.sx) / this.n;
-    const vy = this.syy - (this.sy * this.sy) / this.n;
-    return vx > 0 && vy > 0 ? cov / Math.sqrt(vx * vy) : vx === 0 && vy === 0 ? 1 : 0;
-  }
 }
 
 export async function compareAnnSnn(ann: Model, snnModel: Model, ds: Dataset, opts: CompareOptions): Promise<CompareResult> {
@@ -150,10 +103,7 @@ export async function compareAnnSnn(ann: Model, snnModel: Model, ds: Dataset, op
   const sites = info.layers.map((l) => l.site).filter((s) => s !== info.readout.tensor && !s.endsWith('__spikes'));
   const annSession = await OrtSession.create(ann, { device: opts.device ?? 'cpu', extraOutputs: sites, ...(opts.threads ? { threads: opts.threads } : {}) });
   const T = Math.max(...opts.timesteps);
-  const pearson = info.layers.map(() => new Pearson());
-  const reservoirs = info.layers.map(() => new Reservoir(opts.scatterPoints ?? 400));
-  const silent = info.layers.map(() => 0);
-  const saturated = info.layers.map(() => 0);
+  const acc = info.layers.map((l) => new LayerAccumulator(T, l.threshold, opts.scatterPoints ?? 400));
   const counter = opts.ops === false ? undefined : new SynopsCounter(opsPlan(opts.snn ?? snnFromInfo(ann, info)), T);
   let logits: Float32Array | undefined;
   let K = 0;
@@ -168,26 +118,7 @@ export async function compareAnnSnn(ann: Model, snnModel: Model, ds: Dataset, op
       }
       logits.set(out, s * K);
       counter?.addBatch(n, counts, x);
-      info.layers.forEach((l, i) => {
-        const c = counts[i]!;
-        for (let j = 0; j < c.length; j++) {
-          if (c[j] === 0) silent[i]!++;
-          else if (c[j]! >= T) saturated[i]!++;
-        }
-        const act = r[l.site]?.data;
-        if (!act) return;
-        // rate·θ per neuron: counts/T times the (per-channel) threshold
-        const th = l.threshold;
-        const scaled = new Float32Array(c.length);
-        if (typeof th === 'number') for (let j = 0; j < c.length; j++) scaled[j] = (c[j]! * th) / T;
-        else {
-          const inner = c.length / n / th.length;
-          for (let j = 0; j < c.length; j++) scaled[j] = (c[j]! * th[Math.floor(j / inner) % th.length]!) / T;
-        }
-        pearson[i]!.add(act, scaled);
-        const rs = reservoirs[i]!;
-        for (let j = 0; j < c.length; j++) if (act[j] !== 0 || scaled[j] !== 0) rs.add(act[j]!, scaled[j]!);
-      });
+      info.layers.forEach((l, i) => acc[i]!.add((ds.offset ?? 0) + s, n, counts[i]!, r[l.site]?.data as ArrayLike<number> | undefined));
     };
     const common = {
       timesteps: opts.timesteps,
@@ -199,24 +130,27 @@ export async function compareAnnSnn(ann: Model, snnModel: Model, ds: Dataset, op
       opts.engine === 'tfjs'
         ? await simulateTfjs(opts.snn ?? snnFromInfo(ann, info), ds, { ...common, ...(opts.tfjsBackend ? { backend: opts.tfjsBackend } : {}) })
         : await simulateDataset(snnModel, ds, { ...common, ...(opts.device ? { device: opts.device } : {}), ...(opts.threads ? { threads: opts.threads } : {}) });
-    const annPred = argmaxRows(logits!, ds.count, K);
-    const snn: SnnAtT[] = [...res.predictions].map(([t, p]) => ({ timesteps: t, accuracy: accuracyOf(p, ds.labels), agreement: agreementOf(p, annPred), predictions: p }));
+    const N = ds.count;
+    const annPred = argmaxRows(logits!, N, K);
+    const annCorrect = countEqual(annPred, ds.labels);
+    const top5 = inTopK(logits!, N, K, ds.labels, 5);
+    const snnParts = [...res.predictions].map(([t, p]) => ({ timesteps: t, correct: countEqual(p, ds.labels), agree: countEqual(p, annPred) }));
+    const snn: SnnAtT[] = snnParts.map((c) => ({ timesteps: c.timesteps, accuracy: fraction(c.correct, N), agreement: fraction(c.agree, N), predictions: res.predictions.get(c.timesteps)! }));
+    const layers = info.layers.map((l, i) => acc[i]!.finish(l, res.layerSpikes[i]!, res.layerNeurons[i]!, N));
     return {
-      samples: ds.count,
-      ann: { accuracy: accuracyOf(annPred, ds.labels), top5: inTopK(logits!, ds.count, K, ds.labels, 5) / ds.count, predictions: annPred },
+      samples: N,
+      ann: { accuracy: fraction(annCorrect, N), top5: fraction(top5, N), predictions: annPred },
       snn,
-      layers: info.layers.map((l, i) => ({
-        name: l.name,
-        site: l.site,
-        threshold: l.threshold,
-        spikeRate: res.layerSpikes[i]! / (res.layerNeurons[i]! * ds.count * T),
-        correlation: pearson[i]!.r,
-        neurons: res.layerNeurons[i]!,
-        silent: silent[i]! / Math.max(1, res.layerNeurons[i]! * ds.count),
-        saturated: saturated[i]! / Math.max(1, res.layerNeurons[i]! * ds.count),
-        scatter: { ann: reservoirs[i]!.ann, snn: reservoirs[i]!.snn, nonzero: reservoirs[i]!.seen, total: res.layerNeurons[i]! * ds.count },
-      })),
+      layers: layers.map((l) => l.report),
       ...(counter ? { ops: counter.result() } : {}),
+      parts: {
+        samples: N,
+        scatterPoints: opts.scatterPoints ?? 400,
+        ann: { correct: annCorrect, top5 },
+        snn: snnParts,
+        layers: layers.map((l) => l.parts),
+        ...(counter ? { ops: counter.parts() } : {}),
+      },
     };
   } finally {
     await annSession.release();

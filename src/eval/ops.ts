@@ -9,7 +9,7 @@
  * channels of its group times the output positions whose window covers the input position,
  * borders, strides, padding and dilations included; for Gemm/MatMul, the output features). Events
  * are the spikes of the neuron layers (spike counts per neuron from the simulation), carried to the
- * weighted layer through the ops in between:
+ * weighted layer through the ops in between, as each op's synops role in converters/ says:
  *   - reshaping/routing ops (Flatten, Reshape, Transpose, Pad, Slice, Concat, …) move them exactly;
  *   - a residual Add/Sub passes the spikes of both branches (each spike is an event);
  *   - a spiking max pool passes, per window, the spikes of the input with the highest count so far:
@@ -25,64 +25,17 @@
  * (32-bit float, 45 nm CMOS; Horowitz, ISSCC 2014), as in most ANN-to-SNN papers. Memory access,
  * neuron updates and the per-step bias additions are not counted.
  */
-import { ruleFor } from '../../converters/registry.js';
-import { tapRanges, windowGeometry } from '../../converters/spatial.js';
+import { opFor, ruleFor } from '../../converters/registry.js';
 import type { ShapedValue } from '../../converters/types.js';
-import { attrInt, attrInts } from '../graph/attrs.js';
-import type { Node, Tensor } from '../graph/types.js';
+import type { Node } from '../graph/types.js';
 import type { SnnModel } from '../snn/build.js';
+import { ExactSum, type ExactSumJson } from '../util/exact-sum.js';
+import { carryEvents, DENSE, type Carried, type Events } from './events.js';
+import { opsFromTotals, type OpsKind, type OpsReport } from './ops-report.js';
 
-/** Energy per operation, picojoules (45 nm, 32-bit float; Horowitz 2014). */
-export const ENERGY_PJ = { ac: 0.9, mac: 4.6 } as const;
-export const ENERGY_SOURCE = 'Horowitz, "Computing\'s energy problem", ISSCC 2014: 32-bit float add 0.9 pJ, multiply-add 4.6 pJ (45 nm)';
+export { convFanout } from '../../converters/conv.js';
 
-/** How a weighted layer's work is done in the SNN. */
-export type OpsKind =
-  /** Spike-driven accumulates (AC), counted per event. */
-  | 'ac'
-  /** Static input: MACs once, outside the time loop. */
-  | 'mac-once'
-  /** Analog input that changes every step: MACs every step. */
-  | 'mac-per-step';
-
-export interface LayerOps {
-  /** The weighted node's name. */
-  readonly name: string;
-  readonly opType: string;
-  /** ANN multiply-accumulates per sample. */
-  readonly macs: number;
-  /** SNN operations per sample over the largest T: accumulates for 'ac', MACs otherwise. */
-  readonly synops: number;
-  readonly kind: OpsKind;
-  /** True where the event count passes a spiking max pool or an average pool (see the file comment). */
-  readonly approximate: boolean;
-}
-
-export interface OpsReport {
-  /** Time steps the SNN counts are for. */
-  readonly timesteps: number;
-  readonly layers: LayerOps[];
-  readonly totals: { readonly macs: number; readonly synops: number; readonly snnMacs: number };
-  readonly energy: EnergyEstimate;
-}
-
-export interface EnergyEstimate {
-  /** Always true: this is an estimate from operation counts. */
-  readonly estimate: true;
-  readonly pjPerAc: number;
-  readonly pjPerMac: number;
-  /** ANN energy per sample, nanojoules. */
-  readonly annNj: number;
-  /** SNN energy per sample (over the largest T), nanojoules. */
-  readonly snnNj: number;
-  /** annNj / snnNj. */
-  readonly ratio: number;
-  readonly source: string;
-  readonly note: string;
-}
-
-/** Per-element event counts of one tensor for a batch: [n, ...per-sample dims]. */
-type Events = Tensor;
+export { ENERGY_PJ, ENERGY_SOURCE, opsFromTotals, opsReport, type EnergyEstimate, type LayerOps, type OpsKind, type OpsReport } from './ops-report.js';
 
 interface WeightedStep {
   readonly node: Node;
@@ -99,47 +52,7 @@ export interface OpsPlan {
   readonly dynamicNodes: Node[];
 }
 
-const ROUTING = new Set(['Flatten', 'Reshape', 'Transpose', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout', 'Slice', 'Gather', 'Pad', 'Concat']);
-const PASS = new Set(['Mul', 'Div', 'Neg', 'BatchNormalization']);
-const WEIGHTED = new Set(['Conv', 'Gemm', 'MatMul']);
-
 const sizeOf = (d: readonly number[]) => d.reduce((a, b) => a * b, 1);
-
-/** Number of output positions whose window covers each input index along one axis. */
-function coverCounts(inSize: number, outSize: number, stride: number, dilation: number, padBegin: number, kernel: number): Int32Array {
-  const { lo, hi } = tapRanges(inSize, outSize, stride, dilation, padBegin, kernel);
-  const cnt = new Int32Array(inSize);
-  for (let k = 0; k < kernel; k++) {
-    const off = k * dilation - padBegin;
-    for (let o = lo[k]!; o < hi[k]!; o++) cnt[o * stride + off]!++;
-  }
-  return cnt;
-}
-
-/** Exact structural fan-out of every input element of a Conv (per sample). */
-export function convFanout(node: Node, inDims: readonly number[], wDims: readonly number[], opset: number): Float64Array {
-  const [C, ...spatial] = inDims;
-  const group = attrInt(node, 'group', 1);
-  const cout = wDims[0]!;
-  const kernel = attrInts(node, 'kernel_shape') ?? wDims.slice(2);
-  const g = windowGeometry(node, spatial, kernel, { ceilMode: false, allowDilations: opset >= 1, pool: false });
-  const axes = spatial.map((s, i) => coverCounts(s, g.out[i]!, g.strides[i]!, g.dilations[i]!, g.padsBegin[i]!, g.kernel[i]!));
-  const per = sizeOf(spatial);
-  const out = new Float64Array(C! * per);
-  const perChannel = cout / group;
-  const idx = new Array<number>(spatial.length).fill(0);
-  for (let p = 0; p < per; p++) {
-    let f = perChannel;
-    for (let a = 0; a < axes.length; a++) f *= axes[a]![idx[a]!]!;
-    for (let c = 0; c < C!; c++) out[c * per + p] = f;
-    for (let a = spatial.length - 1; a >= 0; a--) {
-      idx[a]!++;
-      if (idx[a]! < spatial[a]!) break;
-      idx[a] = 0;
-    }
-  }
-  return out;
-}
 
 /** Builds the counting plan for a converted network (structure only; no simulation). */
 export function opsPlan(snn: SnnModel): OpsPlan {
@@ -157,31 +70,30 @@ export function opsPlan(snn: SnnModel): OpsPlan {
   for (const node of snn.nodes) {
     const dyn = node.outputs.some((o) => snn.dynamic.has(o));
     if (dyn) dynamicNodes.push(node);
-    if (!WEIGHTED.has(node.opType) || node.domain !== '') continue;
-    const rule = ruleFor(node, opset);
+    const rule = node.domain === '' ? ruleFor(node, opset) : undefined;
+    if (!rule?.synops?.weighted) continue;
     const ins = node.inputs.map(shaped);
     const outs = node.outputs.map((o) => ({ dtype: 'float32' as const, dims: [1, ...(snn.dims.get(o) ?? [])] }));
-    const macs = rule?.macs?.(node, ins, outs, { opset }) ?? 0;
+    const macs = rule.macs?.(node, ins, outs, { opset }) ?? 0;
     const inDims = snn.dims.get(node.inputs[0]!) ?? [];
     const inPer = sizeOf(inDims);
-    let fanout: Float64Array;
-    if (node.opType === 'Conv') fanout = convFanout(node, inDims, ins[1]?.dims ?? [], opset);
-    else fanout = new Float64Array(inPer).fill(inPer > 0 ? macs / inPer : 0); // every input feature drives every output feature
+    const fanout = rule.synops.fanout
+      ? rule.synops.fanout(node, inDims, ins[1]?.dims ?? [], opset)
+      : new Float64Array(inPer).fill(inPer > 0 ? macs / inPer : 0); // every input feature drives every output feature
     const kind: OpsKind = !dyn ? 'mac-once' : 'ac';
     weighted.push({ node, macs, kind, fanout });
   }
   return { snn, weighted, dynamicNodes };
 }
 
-const DENSE = Symbol('dense');
-type Carried = Events | typeof DENSE;
 
 /**
  * Accumulates synaptic operations batch by batch from the simulation's spike counts. Deterministic
- * and independent of batch boundaries (sums of per-sample counts).
+ * and independent of batch boundaries and of a split into shards: each sample's count is summed in
+ * float64, the samples' counts exactly (src/util/exact-sum.ts).
  */
 export class SynopsCounter {
-  private readonly totals: number[];
+  private readonly totals: ExactSum[];
   private readonly kinds: OpsKind[];
   private readonly approx: boolean[];
   private samples = 0;
@@ -190,9 +102,30 @@ export class SynopsCounter {
     private readonly plan: OpsPlan,
     private readonly T: number,
   ) {
-    this.totals = plan.weighted.map(() => 0);
+    this.totals = plan.weighted.map(() => new ExactSum());
     this.kinds = plan.weighted.map((w) => w.kind);
     this.approx = plan.weighted.map(() => false);
+  }
+
+  /** Events reaching weighted layer wi: synapses driven per event, or MACs every step for an analog input. */
+  private weightedEvents(wi: number, n: number, input0: Carried | undefined, approx: boolean): void {
+    const w = this.plan.weighted[wi]!;
+    if (input0 === undefined || input0 === DENSE) {
+      // analog input that changes every step: MACs every step
+      this.kinds[wi] = 'mac-per-step';
+      this.totals[wi]!.add(w.macs * this.T * n);
+      return;
+    }
+    const f = w.fanout;
+    const per = f.length;
+    const d = input0.data;
+    // each sample's count in float64, the samples' counts exactly (shard-independent)
+    for (let b = 0; b < d.length; b += per) {
+      let s = 0;
+      for (let k = 0; k < per; k++) s += d[b + k]! * f[k]!;
+      this.totals[wi]!.add(s);
+    }
+    if (approx) this.approx[wi] = true;
   }
 
   /**
@@ -202,7 +135,6 @@ export class SynopsCounter {
   addBatch(n: number, counts: readonly Float32Array[], x?: Float32Array): void {
     const { snn } = this.plan;
     const opset = snn.ann.opset;
-    const inits = snn.ann.graph.initializers;
     const carried = new Map<string, Carried>();
     const approxOf = new Map<string, boolean>();
     snn.layers.forEach((l, i) => {
@@ -221,70 +153,24 @@ export class SynopsCounter {
     };
     const widx = new Map(this.plan.weighted.map((w, i) => [w.node, i]));
     for (const node of this.plan.dynamicNodes) {
-      if (node.domain !== '' && node.opType === 'IF') continue; // its events are the spike counts
+      const entry = opFor(node, opset);
+      if (entry?.synops?.carry === 'source') continue; // a neuron layer: its events are the spike counts
       const wi = widx.get(node);
-      const input0 = carried.get(node.inputs[0]!);
       const anyApprox = node.inputs.some((i) => approxOf.get(i));
       if (wi !== undefined) {
-        const w = this.plan.weighted[wi]!;
-        if (input0 === undefined || input0 === DENSE) {
-          // analog input that changes every step: MACs every step
-          this.kinds[wi] = 'mac-per-step';
-          this.totals[wi]! += w.macs * this.T * n;
-        } else {
-          const f = w.fanout;
-          const per = f.length;
-          const d = input0.data;
-          let s = 0;
-          for (let j = 0; j < d.length; j++) s += d[j]! * f[j % per]!;
-          this.totals[wi]! += s;
-          if (anyApprox) this.approx[wi] = true;
-        }
+        this.weightedEvents(wi, n, carried.get(node.inputs[0]!), anyApprox);
         for (const o of node.outputs) carried.set(o, DENSE);
         continue;
       }
-      let out: Carried = DENSE;
-      let approx = anyApprox;
       const dynIns = node.inputs.filter((i) => i && snn.dynamic.has(i));
       const evs = dynIns.map((i) => carried.get(i));
-      if (evs.every((e) => e !== undefined && e !== DENSE)) {
-        const ev = evs as Events[];
+      let out: Carried = DENSE;
+      let approx = anyApprox;
+      if (entry && evs.every((e) => e !== undefined && e !== DENSE)) {
         try {
-          if (node.domain !== '' && (node.opType === 'SpikingMaxPool' || node.opType === 'SpikingGlobalMaxPool')) {
-            const op = node.opType === 'SpikingMaxPool' ? 'MaxPool' : 'GlobalMaxPool';
-            const plain: Node = { ...node, opType: op, domain: '', outputs: [node.outputs[0]!] };
-            out = ruleFor(plain, opset)!.evaluate(plain, [ev[0]!], { opset })[0]!;
-            approx = true;
-          } else if (node.opType === 'AveragePool' || node.opType === 'GlobalAveragePool') {
-            const plain: Node = { ...node, outputs: [node.outputs[0]!] };
-            const avg = ruleFor(plain, opset)!.evaluate(plain, [ev[0]!], { opset })[0]!;
-            const k = node.opType === 'GlobalAveragePool' ? sizeOf(ev[0]!.dims.slice(2)) : sizeOf(attrInts(node, 'kernel_shape', [1]));
-            out = { ...avg, data: avg.data.map((v) => v * k) as Float32Array };
-            approx = true;
-          } else if (node.opType === 'Add' || node.opType === 'Sub') {
-            const a = ev[0]!;
-            const b = ev[1];
-            const outDims = [n, ...(snn.dims.get(node.outputs[0]!) ?? [])];
-            if (b && sizeOf(a.dims) === sizeOf(b.dims) && sizeOf(a.dims) === sizeOf(outDims)) {
-              const data = new Float32Array(a.data.length);
-              for (let j = 0; j < data.length; j++) data[j] = a.data[j]! + b.data[j]!;
-              out = { dtype: 'float32', dims: outDims, data };
-            } else if (!b && sizeOf(a.dims) === sizeOf(outDims)) out = { ...a, dims: outDims };
-          } else if (PASS.has(node.opType)) {
-            const a = ev[0]!;
-            const outDims = [n, ...(snn.dims.get(node.outputs[0]!) ?? [])];
-            if (sizeOf(a.dims) === sizeOf(outDims)) out = { ...a, dims: outDims };
-          } else if (ROUTING.has(node.opType)) {
-            const ins = node.inputs.map((i, pos): Tensor | undefined => {
-              if (!i) return undefined;
-              const c = carried.get(i);
-              if (c && c !== DENSE) return c;
-              const t = inits.get(i);
-              if (t) return t;
-              return pos === 0 || node.opType === 'Concat' ? zeros(i) : undefined;
-            });
-            out = ruleFor(node, opset)!.evaluate(node, ins, { opset })[0]!;
-          }
+          const r = carryEvents(entry, node, evs as Events[], { n, snn, carried, zeros });
+          out = r.events;
+          approx ||= r.approximate;
         } catch {
           out = DENSE;
         }
@@ -294,45 +180,24 @@ export class SynopsCounter {
     }
     // static weighted layers: MACs once per sample
     this.plan.weighted.forEach((w, i) => {
-      if (w.kind === 'mac-once') this.totals[i]! += w.macs * n;
+      if (w.kind === 'mac-once') this.totals[i]!.add(w.macs * n);
     });
     this.samples += n;
   }
 
   result(): OpsReport {
-    const N = Math.max(this.samples, 1);
-    const layers: LayerOps[] = this.plan.weighted.map((w, i) => ({
+    const layers = this.plan.weighted.map((w, i) => ({
       name: w.node.name || w.node.outputs[0]!,
       opType: w.node.opType,
       macs: w.macs,
-      synops: this.totals[i]! / N,
       kind: this.kinds[i]!,
       approximate: this.approx[i]!,
     }));
-    return opsReport(layers, this.T);
+    return opsFromTotals(layers, this.totals, this.samples, this.T);
   }
-}
 
-/** Totals and the energy estimate for per-layer counts. */
-export function opsReport(layers: LayerOps[], timesteps: number): OpsReport {
-  const macs = layers.reduce((a, l) => a + l.macs, 0);
-  const synops = layers.filter((l) => l.kind === 'ac').reduce((a, l) => a + l.synops, 0);
-  const snnMacs = layers.filter((l) => l.kind !== 'ac').reduce((a, l) => a + l.synops, 0);
-  const annNj = (macs * ENERGY_PJ.mac) / 1000;
-  const snnNj = (synops * ENERGY_PJ.ac + snnMacs * ENERGY_PJ.mac) / 1000;
-  return {
-    timesteps,
-    layers,
-    totals: { macs, synops, snnMacs },
-    energy: {
-      estimate: true,
-      pjPerAc: ENERGY_PJ.ac,
-      pjPerMac: ENERGY_PJ.mac,
-      annNj,
-      snnNj,
-      ratio: snnNj > 0 ? annNj / snnNj : 0,
-      source: ENERGY_SOURCE,
-      note: 'Estimate from operation counts only: memory access, neuron updates and per-step bias additions are not included.',
-    },
-  };
+  /** The mergeable state: the sample count and the exact per-layer totals. */
+  parts(): { samples: number; totals: ExactSumJson[] } {
+    return { samples: this.samples, totals: this.totals.map((t) => t.toJSON()) };
+  }
 }

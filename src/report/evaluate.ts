@@ -55,6 +55,8 @@ export interface EvaluateOptions {
   readonly modelPath?: string;
   /** Recorded as "config". */
   readonly config?: unknown;
+  /** Also record the counts and exact sums the figures come from ("parts", what `onnx2snn merge` adds up). */
+  readonly parts?: boolean;
   readonly onProgress?: ProgressFn;
 }
 
@@ -170,6 +172,7 @@ export async function evaluate(model: Model, test: Dataset, opts: EvaluateOption
       ...(opts.thresholdsPath ? { thresholds: opts.thresholdsPath } : {}),
     },
     ...(opts.config !== undefined ? { config: opts.config } : {}),
+    ...(opts.parts ? { parts: { ...r.parts, readout: snn.readout } } : {}),
     seconds: {
       calibrate: (t1 - t0) / 1000,
       convert: (t2 - t1) / 1000,

@@ -5,6 +5,7 @@
  */
 import type { Diagnosis } from '../eval/diagnose.js';
 import type { OpsReport } from '../eval/ops.js';
+import type { CompareParts } from '../eval/parts.js';
 import type { SnnOptions } from '../snn/types.js';
 
 export interface EvalLayer {
@@ -83,5 +84,10 @@ export interface EvalRecord {
   };
   /** The resolved configuration of the run (see `onnx2snn.config.schema.json`). */
   readonly config?: unknown;
+  /**
+   * Shard records only: the counts and exact sums the figures come from, and the readout tensor
+   * (left out of the diagnosis), so that `onnx2snn merge` recomputes every figure exactly.
+   */
+  readonly parts?: CompareParts & { readonly readout: string };
   readonly seconds: Record<string, number>;
 }

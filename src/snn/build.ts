@@ -1,10 +1,13 @@
 /**
- * ANN (canonical, prepared) + scales → SNN description: each Relu becomes an IF/LIF neuron layer
- * with threshold λ, each MaxPool on a time-varying signal a spiking max pool, a final
+ * ANN (canonical, prepared) + scales → SNN description: each neuron site (Relu, capped ReLU)
+ * becomes a neuron layer of the chosen kind (an op of the onnx2snn domain, converters/neurons/)
+ * with threshold λ, each op whose spiking role says so (MaxPool) its spiking version, a final
  * Softmax/LogSoftmax is dropped (argmax is unchanged), and the nodes are split into the static
  * part (depends only on constants and, under constant-current coding, the input: computed once)
  * and the dynamic part (run every time step).
  */
+import { neuronKind } from '../../converters/neurons/index.js';
+import { ruleFor } from '../../converters/registry.js';
 import { ErrorCodes, Onnx2SnnError } from '../errors.js';
 import { topoSort } from '../graph/graph.js';
 import { inferShapes } from '../graph/infer.js';
@@ -38,36 +41,66 @@ export interface SnnModel {
   readonly dims: ReadonlyMap<string, readonly number[]>;
 }
 
-/** Ops that are linear (or affine) in a time-varying operand: their time average is the ANN value. */
-const LINEAR = new Set([
-  'Conv', 'Gemm', 'MatMul', 'Add', 'Sub', 'Mul', 'Div', 'AveragePool', 'GlobalAveragePool', 'Flatten', 'Reshape', 'Transpose',
-  'Pad', 'Concat', 'Slice', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout', 'Gather', 'BatchNormalization', 'Neg',
-]);
-/** For these, only the listed input positions may vary in time. */
-const DYNAMIC_POSITIONS: Record<string, (i: number, n: Node) => boolean> = {
-  Conv: (i) => i === 0,
-  Gemm: (i) => i === 0 || i === 2,
-  Div: (i) => i === 0,
-  Gather: (i) => i === 0,
-  BatchNormalization: (i) => i === 0,
-  Pad: (i) => i === 0,
-  Reshape: (i) => i === 0,
-  Slice: (i) => i === 0,
-  Squeeze: (i) => i === 0,
-  Unsqueeze: (i) => i === 0,
+/**
+ * Why `n`, with these time-varying inputs, cannot run on spikes (undefined: it can), from its op's
+ * spiking role: linear ops keep the ANN's value as a time average, but only where their role lets
+ * an input vary in time (a product of two spike trains is not a rate).
+ */
+function dynamicProblem(n: Node, dynIns: readonly boolean[], opset: number): string | undefined {
+  const role = ruleFor(n, opset)?.spiking;
+  if (!role || role.kind !== 'linear') return `${n.opType} "${n.name}": ${role?.why ?? 'not linear in a time-varying input'}`;
+  const nDyn = dynIns.filter(Boolean).length;
+  const allowed = role.dynamicInputs;
+  if ((allowed && dynIns.some((d, i) => d && !allowed.includes(i))) || (role.maxDynamic !== undefined && nDyn > role.maxDynamic)) {
+    return `${n.opType} "${n.name}": multiplies two time-varying tensors (${n.inputs.filter((_, i) => dynIns[i]).join(', ')}), which rate coding cannot express`;
+  }
+  return undefined;
+}
+
+type BuildOptions = Partial<SnnOptions> & {
+  inputMax?: number;
+  biases?: ReadonlyMap<string, readonly number[]>;
+  v0s?: ReadonlyMap<string, readonly number[]>;
+  polys?: ReadonlyMap<string, { poly: readonly number[]; gain: number }>;
 };
+
+/** The neuron layer of a site (threshold min(λ, cap), calibrated corrections, the polynomial); problems are collected. */
+function siteLayer(n: Node, cap: number, scales: ReadonlyMap<string, Scale>, dims: ReadonlyMap<string, readonly number[]>, opts: BuildOptions, options: SnnOptions, problems: string[]): NeuronLayer | undefined {
+  const site = n.outputs[0]!;
+  const s = scales.get(site);
+  if (s === undefined) {
+    problems.push(`${n.opType} "${n.name}" (${site}) has no calibrated scale`);
+    return undefined;
+  }
+  // a capped ReLU (Clip(0, m)) saturates at m: the threshold is at most m
+  const th = typeof s === 'number' ? Math.min(s, cap) : s.map((v) => Math.min(v, cap));
+  const d = dims.get(site) ?? [];
+  if (typeof th !== 'number' && th.length !== (d[0] ?? 1)) problems.push(`Relu "${n.name}": ${th.length} channel thresholds for ${d[0]} channels`);
+  const bias = opts.biases?.get(site);
+  if (bias && bias.length !== (d.length >= 1 ? d[0]! : 1)) problems.push(`Relu "${n.name}": ${bias.length} bias corrections for ${d[0]} channels`);
+  const learned = opts.polys?.get(site);
+  const poly = options.neuron === 'poly' ? (learned ? { poly: [...learned.poly], gain: learned.gain } : { poly: [...(options.poly ?? [])], gain: gainFor(options) }) : {};
+  const v0 = opts.v0s?.get(site);
+  if (v0 && v0.length !== (d.length >= 1 ? d[0]! : 1)) problems.push(`Relu "${n.name}": ${v0.length} initial potentials for ${d[0]} channels`);
+  return { name: n.name, input: n.inputs[0]!, output: site, dims: d, threshold: th, ...(bias ? { bias: [...bias] } : {}), ...(v0 ? { v0: [...v0] } : {}), ...poly };
+}
+
+/** `--readout spikes`: neurons on the readout tensor, with its calibrated scale. */
+function readoutLayer(readout: string, scales: ReadonlyMap<string, Scale>, dims: ReadonlyMap<string, readonly number[]>): NeuronLayer {
+  const s = scales.get(readout);
+  if (s === undefined) throw new Onnx2SnnError(ErrorCodes.CONVERT, `--readout spikes needs a calibrated scale for the output "${readout}"`, { output: readout });
+  return { name: `${readout}__neurons`, input: readout, output: `${readout}__spikes`, dims: dims.get(readout) ?? [], threshold: typeof s === 'number' ? s : [...s] };
+}
 
 export function buildSnn(
   ann: Model,
   scales: ReadonlyMap<string, Scale>,
-  opts: Partial<SnnOptions> & { inputMax?: number; biases?: ReadonlyMap<string, readonly number[]>; v0s?: ReadonlyMap<string, readonly number[]>; polys?: ReadonlyMap<string, { poly: readonly number[]; gain: number }> } = {},
+  opts: BuildOptions = {},
 ): SnnModel {
   const { inputMax: _im, biases: _b, v0s: _v, polys: _p, ...rest } = opts;
   const options: SnnOptions = { ...DEFAULT_SNN_OPTIONS, ...rest };
   const input = ann.graph.inputs[0]!;
-  const shapes = inferShapes(ann, { batch: 1 }).values;
-  const dims = new Map<string, readonly number[]>();
-  for (const [k, v] of shapes) dims.set(k, v.dims.slice(1));
+  const dims = new Map<string, readonly number[]>([...inferShapes(ann, { batch: 1 }).values].map(([k, v]) => [k, v.dims.slice(1)]));
   const order = topoSort(ann.graph);
   // readout: the first graph output, minus a final (Log)Softmax
   const ro = readoutTensor(ann);
@@ -78,31 +111,18 @@ export function buildSnn(
   const problems: string[] = [];
   const layers: NeuronLayer[] = [];
   const nodes: Node[] = [];
+  const neuronOp = neuronKind(options.neuron).opType;
   for (const n of order) {
     if (dropped.has(n)) continue;
     const dynIns = n.inputs.map((x) => Boolean(x) && dynamic.has(x));
     const anyDyn = dynIns.some(Boolean);
     const cap = neuronCap(n, ann.graph, ann.opset);
     if (cap !== undefined) {
-      const site = n.outputs[0]!;
-      const s = scales.get(site);
-      if (s === undefined) {
-        problems.push(`${n.opType} "${n.name}" (${site}) has no calibrated scale`);
-        continue;
-      }
-      // a capped ReLU (Clip(0, m)) saturates at m: the threshold is at most m
-      const th = typeof s === 'number' ? Math.min(s, cap) : s.map((v) => Math.min(v, cap));
-      const d = dims.get(site) ?? [];
-      if (typeof th !== 'number' && th.length !== (d[0] ?? 1)) problems.push(`Relu "${n.name}": ${th.length} channel thresholds for ${d[0]} channels`);
-      const bias = opts.biases?.get(site);
-      if (bias && bias.length !== (d.length >= 1 ? d[0]! : 1)) problems.push(`Relu "${n.name}": ${bias.length} bias corrections for ${d[0]} channels`);
-      const learned = opts.polys?.get(site);
-      const poly = options.neuron === 'poly' ? (learned ? { poly: [...learned.poly], gain: learned.gain } : { poly: [...(options.poly ?? [])], gain: gainFor(options) }) : {};
-      const v0 = opts.v0s?.get(site);
-      if (v0 && v0.length !== (d.length >= 1 ? d[0]! : 1)) problems.push(`Relu "${n.name}": ${v0.length} initial potentials for ${d[0]} channels`);
-      layers.push({ name: n.name, input: n.inputs[0]!, output: site, dims: d, threshold: th, ...(bias ? { bias: [...bias] } : {}), ...(v0 ? { v0: [...v0] } : {}), ...poly });
-      nodes.push({ name: n.name, opType: 'IF', domain: SNN_DOMAIN, inputs: [n.inputs[0]!], outputs: [site], attrs: {} });
-      dynamic.add(site);
+      const layer = siteLayer(n, cap, scales, dims, opts, options, problems);
+      if (!layer) continue;
+      layers.push(layer);
+      nodes.push({ name: n.name, opType: neuronOp, domain: SNN_DOMAIN, inputs: [n.inputs[0]!], outputs: [layer.output], attrs: {} });
+      dynamic.add(layer.output);
       continue;
     }
     if (!anyDyn) {
@@ -110,24 +130,16 @@ export function buildSnn(
       continue;
     }
     for (const o of n.outputs) if (o) dynamic.add(o);
-    if (n.opType === 'MaxPool' || n.opType === 'GlobalMaxPool') {
+    const spikingOp = ruleFor(n, ann.opset)?.spiking.spikingOp;
+    if (spikingOp) {
+      // a max pool on spikes: the spiking max pool of the onnx2snn domain (converters/spiking-pool.ts)
       if (n.outputs.length > 1 && n.outputs[1]) problems.push(`${n.opType} "${n.name}": the Indices output cannot be converted`);
-
-      nodes.push({ ...n, opType: n.opType === 'MaxPool' ? 'SpikingMaxPool' : 'SpikingGlobalMaxPool', domain: SNN_DOMAIN });
+      nodes.push({ ...n, opType: spikingOp, domain: SNN_DOMAIN });
       continue;
     }
-    if (!LINEAR.has(n.opType)) {
-      const why = n.opType === 'Softmax' || n.opType === 'LogSoftmax' ? 'only a final Softmax/LogSoftmax feeding the output can be dropped' : 'not linear in a time-varying input';
-      problems.push(`${n.opType} "${n.name}": ${why}`);
-      continue;
-    }
-    const allowed = DYNAMIC_POSITIONS[n.opType];
-    const nDyn = dynIns.filter(Boolean).length;
-    if ((allowed && dynIns.some((d, i) => d && !allowed(i, n))) || ((n.opType === 'Mul' || n.opType === 'MatMul') && nDyn > 1)) {
-      problems.push(`${n.opType} "${n.name}": multiplies two time-varying tensors (${n.inputs.filter((_, i) => dynIns[i]).join(', ')}), which rate coding cannot express`);
-      continue;
-    }
-    nodes.push(n);
+    const why = dynamicProblem(n, dynIns, ann.opset);
+    if (why) problems.push(why);
+    else nodes.push(n);
   }
   if (!dynamic.has(readout)) problems.push(`output "${readout}" does not depend on any spiking layer`);
   if (problems.length) {
@@ -137,14 +149,13 @@ export function buildSnn(
     });
   }
   if (options.readout === 'spikes') {
-    const s = scales.get(readout);
-    if (s === undefined) throw new Onnx2SnnError(ErrorCodes.CONVERT, `--readout spikes needs a calibrated scale for the output "${readout}"`, { output: readout });
-    const spk = `${readout}__spikes`;
-    layers.push({ name: `${readout}__neurons`, input: readout, output: spk, dims: dims.get(readout) ?? [], threshold: typeof s === 'number' ? s : [...s] });
-    nodes.push({ name: `${readout}__neurons`, opType: 'IF', domain: SNN_DOMAIN, inputs: [readout], outputs: [spk], attrs: {} });
-    dynamic.add(spk);
-    dims.set(spk, dims.get(readout) ?? []);
-    readout = spk;
+    // the output layer spikes too: one more neuron layer, counted
+    const layer = readoutLayer(readout, scales, dims);
+    layers.push(layer);
+    nodes.push({ name: layer.name, opType: neuronOp, domain: SNN_DOMAIN, inputs: [readout], outputs: [layer.output], attrs: {} });
+    dynamic.add(layer.output);
+    dims.set(layer.output, layer.dims);
+    readout = layer.output;
   }
   return {
     ann,

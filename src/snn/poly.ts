@@ -13,7 +13,9 @@
  * (constant input x for `FIT_STEPS` steps from the configured initial potential) and picks the
  * input gain g that makes r(g·y) closest to y in least squares over y ∈ [0, 1] — the range the
  * calibrated threshold maps the ANN's activations to. The layer's current is multiplied by g.
+ * The neuron op itself (its step on every backend) is converters/neurons/poly.ts.
  */
+import { isZeroPolynomial } from '../../converters/neurons/poly.js';
 import type { SnnOptions } from './types.js';
 
 export const FIT_STEPS = 256;
@@ -21,10 +23,6 @@ export const FIT_STEPS = 256;
 /** Coefficients of a(u − u1)(u − u2), lowest degree first. */
 export function qifPolynomial(a: number, u1: number, u2: number): number[] {
   return [a * u1 * u2, -a * (u1 + u2), a];
-}
-
-export function isZeroPolynomial(p: readonly number[] | undefined): boolean {
-  return !p || p.every((c) => c === 0);
 }
 
 /** Rate of the normalised neuron for a constant input x. */
@@ -66,17 +64,4 @@ export function fitInputGain(p: readonly number[], opts: Pick<SnnOptions, 'vInit
     }
   }
   return Math.fround(best);
-}
-
-/** Per-element coefficient arrays c_k = p_k·θ^(1−k) for Horner evaluation in ANN units. */
-export function polyCoefficients(p: readonly number[], theta: Float32Array): Float32Array[] {
-  let degree = p.length - 1;
-  while (degree >= 0 && p[degree] === 0) degree--;
-  const out: Float32Array[] = [];
-  for (let k = 0; k <= degree; k++) {
-    const c = new Float32Array(theta.length);
-    for (let i = 0; i < c.length; i++) c[i] = Math.fround(p[k]! * theta[i]! ** (1 - k));
-    out.push(c);
-  }
-  return out;
 }

@@ -26,7 +26,8 @@ export function prepareForConversion(m: Model): Model {
     const mid = pool.outputs[0]!; // reuse the name for the ReLU output feeding the pool
     const y = relu.outputs[0]!;
     const nodes: Node[] = g.nodes.flatMap((n) => {
-      if (n === pool) return [{ ...relu, inputs: [x], outputs: [mid] }, { ...pool, inputs: [mid], outputs: [y] }];
+      // a Clip keeps its bounds (inputs 1 and 2 since opset 11)
+      if (n === pool) return [{ ...relu, inputs: [x, ...relu.inputs.slice(1)], outputs: [mid] }, { ...pool, inputs: [mid], outputs: [y] }];
       if (n === relu) return [];
       return [n];
     });

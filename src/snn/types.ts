@@ -8,8 +8,10 @@
  * spikes instead of the weights. Residual Add, Concat and pooling therefore see both branches in
  * the same units without any rescaling rewrite.
  */
+import type { NeuronKindName } from '../../converters/neurons/index.js';
 
-export type NeuronKind = 'if' | 'lif' | 'poly';
+/** The neuron kinds of converters/neurons/ ('if' | 'lif' | 'poly'). */
+export type NeuronKind = NeuronKindName;
 export type ResetMode = 'subtract' | 'zero';
 export type Readout = 'membrane' | 'spikes';
 export type Encoding = 'current' | 'poisson';
@@ -53,28 +55,7 @@ export const DEFAULT_SNN_OPTIONS: SnnOptions = {
 };
 
 /** Custom op domain used inside our SNN graph (lowered to standard ONNX by emit.ts). */
-export const SNN_DOMAIN = 'onnx2snn';
+export { SNN_DOMAIN } from '../../converters/types.js';
 
 /** One spiking neuron layer of the SNN (a former ReLU site). */
-export interface NeuronLayer {
-  /** Name of the IF node (= the former Relu node's name). */
-  readonly name: string;
-  /** The input current tensor. */
-  readonly input: string;
-  /** The output (θ·spikes) tensor; same name as the former ReLU output. */
-  readonly output: string;
-  /** Per-sample dims, e.g. [C,H,W]. */
-  readonly dims: readonly number[];
-  /** Threshold: one value, or one per channel (axis 1). */
-  readonly threshold: number | readonly number[];
-  /**
-   * Extra input current per channel added every step (layer-wise calibration, Li et al. 2021:
-   * corrects the mean rate error that quantisation and spike-train jitter leave). Absent = 0.
-   */
-  readonly bias?: readonly number[];
-  /** Initial potential per channel as a fraction of θ (potential calibration); absent = vInit. */
-  readonly v0?: readonly number[];
-  /** 'poly' neurons: this layer's normalised polynomial and its fitted input gain g. */
-  readonly poly?: readonly number[];
-  readonly gain?: number;
-}
+export type { NeuronLayerInfo as NeuronLayer } from '../../converters/neurons/types.js';

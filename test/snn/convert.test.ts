@@ -8,7 +8,8 @@ import { calibrate, convert, loadModel } from '../../src/pipeline.js';
 import { buildSnn } from '../../src/snn/build.js';
 import { simulateDataset } from '../../src/snn/simulate.js';
 import { BUNDLED_MODELS } from '../../scripts/models.js';
-import { makeModel } from '../helpers/ort.js';
+import { prepareForConversion } from '../../src/snn/prepare.js';
+import { makeModel, randomTensor, runOrt } from '../helpers/ort.js';
 import { node } from './helpers.js';
 
 const mnist12 = BUNDLED_MODELS.find((m) => m.id === 'onnx-zoo-mnist-12')!;
@@ -92,5 +93,28 @@ describe('conversion errors', () => {
       initializers: new Map<string, Tensor>([['w', float32([2, 2], [1, 0, 0, 1])]]),
     });
     expect(() => buildSnn(m, new Map())).toThrow(/lonely/);
+  });
+
+  it('a capped ReLU after a max pool moves before it with its bounds (Clip-11 inputs) and stays a neuron site', async () => {
+    const m = makeModel(13, {
+      nodes: [
+        node('MaxPool', ['x'], ['p'], { kernel_shape: { kind: 'ints', value: [2, 2] } }, 'pool'),
+        node('Clip', ['p', 'lo', 'hi'], ['r'], {}, 'relu6'),
+        node('Flatten', ['r'], ['f'], {}, 'flat'),
+        node('MatMul', ['f', 'w'], ['y'], {}, 'mm'),
+      ],
+      inputs: [{ name: 'x', dtype: 'float32', shape: ['N', 1, 3, 3] }],
+      outputs: [{ name: 'y', dtype: 'float32', shape: ['N', 2] }],
+      initializers: new Map<string, Tensor>([
+        ['lo', float32([], [0])],
+        ['hi', float32([], [0.5])],
+        ['w', float32([4, 2], [1, -1, 2, 0, 0, 1, -2, 3])],
+      ]),
+    });
+    const prepared = prepareForConversion(m);
+    expect(prepared.graph.nodes.map((n) => [n.opType, ...n.inputs])).toEqual([['Clip', 'x', 'lo', 'hi'], ['MaxPool', 'p'], ['Flatten', 'r'], ['MatMul', 'f', 'w']]);
+    const x = randomTensor([3, 1, 3, 3], 5, { min: -1, max: 1 });
+    expect(Array.from((await runOrt(prepared, { x }))[0]!.data)).toEqual(Array.from((await runOrt(m, { x }))[0]!.data));
+    expect(buildSnn(prepared, new Map([['p', 1]])).layers.map((l) => [l.name, l.threshold])).toEqual([['relu6', 0.5]]);
   });
 });

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { readThresholds } from '../../../calibration/thresholds.js';
 import { addConfigOptions, configFromCommand, configPathFor } from '../../config/cli.js';
-import { refineOf, calibPreprocessOf, preprocessOf, snnOptionsOf } from '../../config/load.js';
+import { evaluateOptionsOf, refineOf, calibPreprocessOf, preprocessOf, snnOptionsOf } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { openDataset, type Dataset } from '../../data/index.js';
 import type { Device } from '../../engine/ort.js';
@@ -13,6 +13,7 @@ import type { EvalRecord } from '../../report/types.js';
 import { writeFileAtomic } from '../io.js';
 import { optionError, parseChoice, parseNumber } from '../options.js';
 import { c, pct, progressReporter, table } from '../render.js';
+import { evalDistributed } from './eval-dist.js';
 import { reportOutputs } from './report.js';
 
 export interface RunFlags {
@@ -124,13 +125,13 @@ export function registerEval(program: Command): void {
     const pre = preprocessOf(cfg);
     const run = runOf(cfg, annOnly ? 256 : 64);
     const progress = progressReporter(cfg.run.quiet);
-    const timesteps = [...new Set(cfg.evaluation.timesteps)].sort((a, b) => a - b);
-    const snnOpts = snnOptionsOf(cfg);
+    snnOptionsOf(cfg); // validates the neuron settings before any work
     if (annOnly && (out.report || out.plots)) throw optionError(out.report ? '--report' : '--plots', 'the report needs the SNN comparison: drop --ann-only');
     const calibPath = cfg.calibration.file;
     const thresholdsPath = cfg.calibration.thresholds;
     if (!annOnly && !calibPath && !thresholdsPath) throw optionError('--calib', 'SNN evaluation needs calibration data (--calib FILE) or a thresholds file (--thresholds FILE); or pass --ann-only');
     if (thresholdsPath && cfg.calibration.method) throw optionError('--method', '--method applies to calibration and cannot be combined with --thresholds');
+    if (cfg.data.shard || cfg.run.queue) return evalDistributed(cfg, t0);
     const model = loadModel(modelPath);
     const ds = openDataset(dataPath, pre);
     if (!annOnly && cfg.report.sample >= ds.count) throw optionError('--raster-sample', `sample ${cfg.report.sample} is not one of the ${ds.count} evaluated samples`, cfg.report.sample, `< ${ds.count}`);
@@ -161,21 +162,10 @@ export function registerEval(program: Command): void {
       checkThresholdsFor(model, thresholds, thresholdsPath);
     }
     const rec = await evaluate(model, ds, {
-      timesteps,
+      ...evaluateOptionsOf(cfg),
       ...(thresholds ? { thresholds, thresholdsPath } : {}),
       ...(calibDs ? { calib: calibDs } : {}),
       ...(refining ? { refine } : {}),
-      ...(cfg.calibration.method ? { method: cfg.calibration.method } : {}),
-      snn: snnOpts,
-      batchSize: run.batchSize,
-      calibBatchSize: 64,
-      device: run.device,
-      ...(run.threads ? { threads: run.threads } : {}),
-      engine: cfg.run.engine,
-      tfjsBackend: cfg.run.tfjsBackend,
-      predictions: cfg.evaluation.predictions,
-      minCorrelation: cfg.evaluation.minCorrelation,
-      raster: { sample: cfg.report.sample, layers: cfg.report.rasterLayers, neurons: cfg.report.rasterNeurons },
       modelPath,
       config: cfg,
       onProgress: progress,

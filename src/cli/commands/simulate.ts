@@ -8,6 +8,8 @@ import { writeFileAtomic } from '../io.js';
 import { c, pct, progressReporter, table } from '../render.js';
 import { parseTimesteps } from '../snn-options.js';
 import { fmtThreshold, runFlags } from './eval.js';
+import { simulateParts, simulateShard } from '../../distributed/shard.js';
+import { optionError } from '../options.js';
 
 interface SimFlags extends RawDataFlags {
   data: string;
@@ -18,6 +20,7 @@ interface SimFlags extends RawDataFlags {
   device?: string;
   threads?: string;
   quiet?: boolean;
+  shard?: string;
 }
 
 export function registerSimulate(program: Command): void {
@@ -34,13 +37,16 @@ export function registerSimulate(program: Command): void {
     .option('--device <cpu|webgpu|cuda>', 'execution device', 'cpu')
     .option('--threads <n>', 'onnxruntime intra-op threads')
     .option('-q, --quiet', 'no progress output')
+    .option('--shard <K/N>', 'simulate only shard K of N (0-based) of the selected samples and write that part with --json, for `onnx2snn merge`')
     .action(async (snnPath: string, o: SimFlags) => {
       const t0 = performance.now();
       const run = runFlags(o, 64);
       const timesteps = parseTimesteps(o.timesteps);
+      if (o.shard && !o.json) throw optionError('--json', '--shard writes its part of the run with --json FILE; then `onnx2snn merge PART.json… -o run.json`');
       const m = loadOnnxFile(snnPath);
       const info = snnInfo(m);
-      const ds = openDataset(o.data, preprocessFrom(o));
+      const part = o.shard ? simulateShard(snnPath, o.data, preprocessFrom(o), o.shard, { timesteps, predictions: Boolean(o.predictions), device: run.device }) : undefined;
+      const ds = part ? part.ds : openDataset(o.data, preprocessFrom(o));
       const r = await simulateDataset(m, ds, { timesteps, ...run, onProgress: progressReporter(Boolean(o.quiet)) });
       const T = r.timesteps;
       const rows = [...r.predictions].map(([t, p]) => ({ timesteps: t, accuracy: accuracyOf(p, ds.labels), predictions: p }));
@@ -58,6 +64,7 @@ export function registerSimulate(program: Command): void {
           snn: rows.map((x) => ({ timesteps: x.timesteps, accuracy: x.accuracy, ...(o.predictions ? { predictions: Array.from(x.predictions) } : {}) })),
           layers,
           seconds: { total: (performance.now() - t0) / 1000 },
+          ...(part ? { parts: simulateParts(r, ds.labels), shard: part.shard } : {}),
         };
         writeFileAtomic(o.json, `${JSON.stringify(out, null, 2)}\n`);
       }

@@ -9,8 +9,6 @@ import { ruleFor } from '../../../converters/registry.js';
 import { pruneDeadNodes, topoSort } from '../graph.js';
 import { inferShapes } from '../infer.js';
 import type { Model, Node, Tensor } from '../types.js';
-import { attrInt } from '../attrs.js';
-import { int64 } from '../tensor.js';
 
 /** Ops never folded even with constant inputs (none today; random ops would go here). */
 const NEVER_FOLD = new Set(['RandomUniform', 'RandomNormal', 'RandomUniformLike', 'RandomNormalLike', 'Multinomial']);
@@ -18,16 +16,6 @@ const NEVER_FOLD = new Set(['RandomUniform', 'RandomNormal', 'RandomUniformLike'
 function declaredBatch(m: Model): number {
   const d = m.graph.inputs[0]?.shape?.[0];
   return typeof d === 'number' && d > 0 ? d : 1;
-}
-
-/** Shape-15 semantics (start/end clamp, negative from the end); earlier opsets have neither attribute. */
-function shapeOf(n: Node, dims: readonly number[]): Tensor {
-  const r = dims.length;
-  const clamp = (v: number) => Math.min(Math.max(v < 0 ? v + r : v, 0), r);
-  const start = clamp(attrInt(n, 'start', 0));
-  const end = clamp(attrInt(n, 'end', r));
-  const d = dims.slice(start, Math.max(start, end));
-  return int64([d.length], d);
 }
 
 export function foldConstants(m: Model): Model {
@@ -45,7 +33,8 @@ export function foldConstants(m: Model): Model {
     if (n.opType === 'Shape') {
       const x = shapes.get(n.inputs[0]!);
       if (x) {
-        consts.set(n.outputs[0]!, shapeOf(n, x.dims));
+        // Shape reads only the dims of its input
+        consts.set(n.outputs[0]!, rule.evaluate(n, [{ dtype: x.dtype, dims: x.dims, data: new Float32Array(0) }], { opset: m.opset })[0]!);
         continue;
       }
     }

@@ -1,0 +1,26 @@
+/**
+ * The neuron kinds (one file each) and their ops in the onnx2snn domain. A new kind — a signed
+ * neuron, a burst neuron — is a file exporting a NeuronKind (./types.ts) and a line here.
+ */
+import { ErrorCodes, Onnx2SnnError } from '../../src/errors.js';
+import type { OpEntry } from '../types.js';
+import { ifNeuron } from './if.js';
+import { neuronOp } from './integrate-and-fire.js';
+import { lifNeuron } from './lif.js';
+import { polyNeuron } from './poly.js';
+import type { NeuronKind } from './types.js';
+
+export const NEURON_KINDS = [ifNeuron, lifNeuron, polyNeuron] as const;
+
+/** The --neuron values (the type of SnnOptions.neuron). */
+export type NeuronKindName = (typeof NEURON_KINDS)[number]['name'];
+export const NEURON_KIND_NAMES = NEURON_KINDS.map((k) => k.name) as [NeuronKindName, ...NeuronKindName[]];
+
+/** The kind of a --neuron value; E_OPTION naming the known ones otherwise. */
+export function neuronKind(name: string): NeuronKind {
+  const k: NeuronKind | undefined = NEURON_KINDS.find((n) => n.name === name);
+  if (!k) throw new Onnx2SnnError(ErrorCodes.OPTION, `neuron: unknown kind "${name}" (known: ${NEURON_KINDS.map((n) => n.name).join(', ')})`, { option: 'neuron', actual: name });
+  return k;
+}
+
+export const ops: readonly OpEntry[] = NEURON_KINDS.map(neuronOp);
