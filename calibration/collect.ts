@@ -3,6 +3,7 @@
  * outputs) as extra graph outputs, and streams every batch into a SiteStats per site. The model
  * input is recorded too, as |x| (keyed by the input name), for input encoders.
  */
+import { readSamples } from '../src/data/batches.js';
 import type { Dataset } from '../src/data/types.js';
 import { OrtSession, type Device } from '../src/engine/ort.js';
 import { ErrorCodes, Onnx2SnnError } from '../src/errors.js';
@@ -57,7 +58,7 @@ export async function collectStatistics(model: Model, ds: Dataset, sites: readon
   try {
     for (let s = 0; s < ds.count; s += bs) {
       const e = Math.min(ds.count, s + bs);
-      const data = ds.x.subarray(s * per, e * per);
+      const data = await readSamples(ds, s, e);
       const dims = [e - s, ...sampleDims];
       inputStats.add(data, dims);
       if (unique.length) {

@@ -20,7 +20,8 @@
  * is not differentiable here and is refused.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Dataset } from '../src/data/types.js';
+import { inMemory } from '../src/data/batches.js';
+import type { Dataset, InMemoryDataset } from '../src/data/types.js';
 import { ErrorCodes, Onnx2SnnError } from '../src/errors.js';
 import type { ProgressFn } from '../src/eval/progress.js';
 import { OrtSession } from '../src/engine/ort.js';
@@ -114,7 +115,8 @@ function forward(snn: SnnModel, xb: tf.Tensor, T: number, vars: Trainable, const
   return tf.div(readout, T);
 }
 
-export async function finetuneNeurons(model: Model, thresholds: ThresholdsFile, calib: Dataset, snnOptions: Partial<SnnOptions>, opts: FinetuneOptions): Promise<FinetuneResult> {
+export async function finetuneNeurons(model: Model, thresholds: ThresholdsFile, data: Dataset, snnOptions: Partial<SnnOptions>, opts: FinetuneOptions): Promise<FinetuneResult> {
+  const calib = await inMemory(data); // fine-tuning revisits samples in random order
   await tfjsReady('cpu');
   if (snnOptions.neuron !== 'poly') throw new Onnx2SnnError(ErrorCodes.OPTION, '--finetune applies to polynomial neurons (--neuron poly or qif)', { option: 'finetune' });
   const scales = new Map<string, number | readonly number[]>(thresholds.layers.map((l) => [l.site, l.scale]));
@@ -194,7 +196,7 @@ export async function finetuneNeurons(model: Model, thresholds: ThresholdsFile, 
 }
 
 /** The ANN's logits of the readout tensor on the calibration data, and their variance (the loss scale). */
-async function distillationTargets(model: Model, calib: Dataset, readout: string): Promise<{ target: Float32Array | Float64Array; variance: number }> {
+async function distillationTargets(model: Model, calib: InMemoryDataset, readout: string): Promise<{ target: Float32Array | Float64Array; variance: number }> {
   const { name, sampleDims } = inputSpec(model, calib);
   const ann = await OrtSession.create(model, { extraOutputs: [readout] });
   const target = (await ann.run({ [name]: { data: calib.x, dims: [calib.count, ...sampleDims] } }, [readout]))[readout]!.data;

@@ -17,6 +17,7 @@
  * in order because a layer's rates depend on the corrected layers before it. The corrections
  * are stored in the thresholds file (`bias` per layer) and applied every step by the neurons.
  */
+import { readSamples } from '../src/data/batches.js';
 import type { Dataset } from '../src/data/types.js';
 import { OrtSession, type Device } from '../src/engine/ort.js';
 import { inputSpec } from '../src/eval/ann.js';
@@ -79,7 +80,7 @@ export async function calibrateLayerwise(model: Model, thresholds: ThresholdsFil
   try {
     for (let s = 0; s < calib.count; s += bs) {
       const n = Math.min(calib.count, s + bs) - s;
-      const r = await annSession.run({ [name]: { data: calib.x.subarray(s * per, (s + n) * per), dims: [n, ...sampleDims] } }, layers.map((l) => l.site));
+      const r = await annSession.run({ [name]: { data: await readSamples(calib, s, s + n), dims: [n, ...sampleDims] } }, layers.map((l) => l.site));
       layers.forEach((l, i) => addChannelMeans(r[l.site]!.data, n, l.channels, target[i]!, l.scale));
     }
   } finally {

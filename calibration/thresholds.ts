@@ -63,6 +63,8 @@ export interface ThresholdsLayer {
   /** Polynomial neurons: this layer's (fine-tuned) normalised polynomial and input gain (calibration/finetune.ts). */
   readonly poly?: number[];
   readonly gain?: number;
+  /** The site's quantization range [lo, hi] in an imported int8 model, when λ = hi came from it (calibration/quantization.ts). */
+  readonly range?: [number, number];
 }
 
 export interface ThresholdsInput {

@@ -7,6 +7,10 @@
  *
  * ratio = SNN time at T / (T × ANN time): below 1 the SNN at T steps costs less than T ANN passes.
  * Both are timed in paired rounds of equal work (T ANN passes, then one SNN run); see `one`.
+ *
+ * The entry `images` (run by default, or with --models images) measures image decoding and
+ * preprocessing: the 100 bundled ImageNet JPEGs read as a streamed dataset (sharp decoding,
+ * Resize 256, CenterCrop 224, normalisation) in batches of --batch, --image-rounds times over.
  */
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
@@ -20,6 +24,7 @@ import { calibrate, convert, loadModel } from '../src/pipeline.js';
 import { simulateDataset } from '../src/snn/simulate.js';
 import { simulateTfjs, tfjsAnn } from '../src/engine/tfjs.js';
 import type { TfjsBackend } from '../src/engine/tfjs-ops.js';
+import { benchImages, type ImagesRow } from './bench-images.js';
 import { ALL_MODELS, selectModels } from './models.js';
 
 const { values } = parseArgs({
@@ -34,6 +39,7 @@ const { values } = parseArgs({
     engine: { type: 'string', default: 'onnxruntime' },
     'tfjs-backend': { type: 'string', default: 'cpu' },
     models: { type: 'string' },
+    'image-rounds': { type: 'string', default: '5' },
     one: { type: 'string' }, // internal: "<model id>:<T>"
   },
 });
@@ -150,13 +156,18 @@ async function one(id: string, T: number): Promise<Row> {
   };
 }
 
-if (values.one) {
+if (values.one === 'images') {
+  process.stdout.write(JSON.stringify(await benchImages(Number(values.batch), Number(values['image-rounds']))));
+} else if (values.one) {
   const [id, t] = values.one.split(':');
   process.stdout.write(JSON.stringify(await one(id!, Number(t))));
 } else {
   const self = fileURLToPath(import.meta.url);
   const rows: Row[] = [];
-  for (const bm of selectModels(values.models)) {
+  // 'images' names the image-decoding entry, not a model
+  const modelIds = values.models?.split(',').filter((id) => id !== 'images');
+  const models = modelIds === undefined ? selectModels() : modelIds.length ? selectModels(modelIds.join(',')) : [];
+  for (const bm of models) {
     for (const T of values.timesteps!.split(',').map(Number)) {
       const args = [self, '--one', `${bm.id}:${T}`, '--samples', values.samples!, '--batch', values.batch!, '--device', values.device!, '--solve', values.solve!, '--engine', values.engine!, '--tfjs-backend', values['tfjs-backend']!, ...(values.threads ? ['--threads', values.threads] : [])];
       const row = JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 })) as Row;
@@ -164,11 +175,24 @@ if (values.one) {
       process.stderr.write(`${bm.id} T=${T}: ratio ${row.ratio.toFixed(3)}\n`);
     }
   }
+  let images: ImagesRow | undefined;
+  if (!values.models || values.models.split(',').includes('images')) {
+    const args = [self, '--one', 'images', '--batch', values.batch!, '--image-rounds', values['image-rounds']!];
+    images = JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 })) as ImagesRow;
+    process.stderr.write(`images: ${images.imagesPerSec.toFixed(1)} images/s\n`);
+  }
   const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', memoryGB: totalmem() / 2 ** 30, node: process.version, platform: `${process.platform}-${process.arch}` };
-  writeFileSync(values.out!, `${JSON.stringify({ machine, results: rows }, null, 2)}\n`);
+  writeFileSync(values.out!, `${JSON.stringify({ machine, results: rows, ...(images ? { images } : {}) }, null, 2)}\n`);
   const head = ['model', 'T', 'engine', 'device', 'batch', 'threads', 'SNN samples/s', 'SNN sample·steps/s', 'ANN samples/s', 'ratio', 'paired rounds', 'peak RSS MB'];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const r of rows)
     lines.push(`| ${r.model} | ${r.timesteps} | ${r.engine} | ${r.device} | ${r.batch} | ${r.threads} | ${r.snnSamplesPerSec.toFixed(1)} | ${r.snnSampleStepsPerSec.toFixed(0)} | ${r.annSamplesPerSec.toFixed(0)} | ${r.ratio.toFixed(3)} | ${r.ratioRounds.map((x) => x.toFixed(2)).join(' ')} | ${r.peakRssMB.toFixed(0)} |`);
-  process.stdout.write(`${lines.join('\n')}\n`);
+  if (rows.length) process.stdout.write(`${lines.join('\n')}\n`);
+  if (images) {
+    const r = images;
+    process.stdout.write(
+      `\n| images | size | decoder | batch | rounds | images/s | ms/image (wall) | CPU ms/image | peak RSS MB |\n|---|---|---|---|---|---|---|---|---|\n` +
+        `| ${r.images} | ${r.size} | ${r.decoder} | ${r.batch} | ${r.rounds} | ${r.imagesPerSec.toFixed(1)} | ${(1000 / r.imagesPerSec).toFixed(2)} | ${r.cpuMsPerImage.toFixed(2)} | ${r.peakRssMB.toFixed(0)} |\n`,
+    );
+  }
 }

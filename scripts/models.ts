@@ -57,3 +57,17 @@ export function selectModels(ids?: string): readonly BundledModel[] {
   if (unknown.length > 0) throw new Error(`unknown model(s) ${unknown.join(', ')}; known: ${ALL_MODELS.map((m) => m.id).join(', ')}`);
   return ALL_MODELS.filter((m) => want.includes(m.id));
 }
+/** ImageNet preprocessing of torchvision's reference models: Resize(256), CenterCrop(224), ToTensor, Normalize. */
+export const IMAGENET_PRE: Preprocess = { resize: [256], centerCrop: [224], scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+
+/**
+ * The int8 MobileNetV2 (ONNX Model Zoo, QOperator) on the 100 bundled ImageNet images (one per
+ * 10th class, labelled by the wnid prefix of the file name). Not in BUNDLED_MODELS: its SNN takes
+ * minutes per image on 2 cores (scripts/imagenet.ts runs it).
+ */
+export const IMAGENET_SAMPLE = {
+  id: 'onnx-zoo-mobilenetv2-12-int8',
+  file: 'fixtures/models/onnx-zoo-mobilenetv2-12-int8.onnx',
+  data: 'fixtures/data/imagenet-sample',
+  pre: { ...IMAGENET_PRE, classes: 'fixtures/data/imagenet-sample/synsets.txt' } as Preprocess,
+} as const;

@@ -9,7 +9,7 @@ import { A } from '../src/graph/attrs.js';
 import { canonicalize } from '../src/graph/passes/index.js';
 import { float32, int64 } from '../src/graph/tensor.js';
 import type { Model, Node, Tensor } from '../src/graph/types.js';
-import type { Dataset } from '../src/data/types.js';
+import type { InMemoryDataset as Dataset } from '../src/data/types.js';
 import { prepareForConversion } from '../src/snn/prepare.js';
 import { mulberry32 } from '../src/util/random.js';
 

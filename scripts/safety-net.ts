@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { ThresholdsFile } from '../calibration/thresholds.js';
 import { loadDataset } from '../src/data/index.js';
-import type { Dataset } from '../src/data/types.js';
+import type { InMemoryDataset as Dataset } from '../src/data/types.js';
 import { simulateTfjs, tfjsAnn } from '../src/engine/tfjs.js';
 import { inspectModel } from '../src/eval/inspect.js';
 import { opsPlan, SynopsCounter } from '../src/eval/ops.js';

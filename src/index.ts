@@ -11,10 +11,10 @@ export { Onnx2SnnError, ErrorCodes, isOnnx2SnnError, type ErrorCode } from './er
 export type { Model, Graph, Node, Tensor, ValueInfo, Attr, DType, Dim } from './graph/types.js';
 export { readOnnx, loadOnnxFile } from './onnx/read.js';
 export { writeOnnx } from './onnx/write.js';
-export { canonicalize, foldConstants, removeIdentities, foldBatchNorm, generaliseBatch, CANONICAL_PASSES, type Pass } from './graph/passes/index.js';
+export { canonicalize, importModel, dequantizeModel, quantizationInfo, foldConstants, removeIdentities, foldBatchNorm, generaliseBatch, CANONICAL_PASSES, IMPORT_PASSES, type Pass, type QuantizationInfo } from './graph/passes/index.js';
 export { inferShapes } from './graph/infer.js';
-export { loadDataset, fitToInput } from './data/index.js';
-export type { Dataset, Preprocess } from './data/types.js';
+export { loadDataset, openDataset, openImageFolder, readSamples, inMemory, fitToInput } from './data/index.js';
+export type { Dataset, InMemoryDataset, Preprocess } from './data/types.js';
 export { OrtSession, type Device, type SessionOptions } from './engine/ort.js';
 export { evaluateAnn, type AnnOptions, type AnnResult } from './eval/ann.js';
 export { inspectModel, type InspectReport } from './eval/inspect.js';
@@ -22,6 +22,7 @@ export { compareAnnSnn, type CompareOptions, type CompareResult, type LayerRepor
 export type { ProgressEvent, ProgressFn } from './eval/progress.js';
 export { loadModel, calibrate, convert, refineThresholds, checkThresholdsFor, calibrationSites, DEFAULT_METHOD, type CalibrateOptions, type ConvertResult, type RefineOptions } from './pipeline.js';
 export { readThresholds, writeThresholds, formatThresholds, type ThresholdsFile } from '../calibration/thresholds.js';
+export { applyQuantizationRanges, QUANTIZATION_METHOD } from '../calibration/quantization.js';
 export { listMethods, parseMethod } from '../calibration/registry.js';
 export { buildSnn, type SnnModel } from './snn/build.js';
 export { emitOnnx } from './snn/emit.js';

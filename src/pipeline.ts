@@ -7,8 +7,10 @@ import { collectStatistics } from '../calibration/collect.js';
 import { finetuneNeurons } from '../calibration/finetune.js';
 import { calibrateLayerwise } from '../calibration/layerwise.js';
 import { parseMethod } from '../calibration/registry.js';
+import { applyQuantizationRanges, QUANTIZATION_METHOD } from '../calibration/quantization.js';
 import { reluSites, type SiteInfo } from '../calibration/sites.js';
 import { buildThresholds, modelHash, scalesBySite, validateThresholds, type ThresholdsFile } from '../calibration/thresholds.js';
+import { inMemory } from './data/batches.js';
 import type { Dataset } from './data/types.js';
 import type { Device } from './engine/ort.js';
 import type { ProgressFn } from './eval/progress.js';
@@ -47,9 +49,14 @@ export interface CalibrateOptions {
   readonly modelPath?: string;
 }
 
-/** Activation statistics on calibration data → thresholds (scales λ per ReLU site). */
+/**
+ * Activation statistics on calibration data → thresholds (scales λ per ReLU site). With
+ * `method: 'quantization-range'`, sites of an imported int8 model take λ from their quantization
+ * range instead (calibration/quantization.ts); the statistics are still collected and recorded.
+ */
 export async function calibrate(model: Model, calib: Dataset, opts: CalibrateOptions = {}): Promise<ThresholdsFile> {
-  const method = parseMethod(opts.method ?? DEFAULT_METHOD);
+  const fromRanges = opts.method === QUANTIZATION_METHOD;
+  const method = parseMethod(fromRanges ? DEFAULT_METHOD : (opts.method ?? DEFAULT_METHOD));
   const sites = calibrationSites(model);
   const stats = await collectStatistics(
     model,
@@ -63,7 +70,8 @@ export async function calibrate(model: Model, calib: Dataset, opts: CalibrateOpt
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     },
   );
-  return buildThresholds(model, stats, method, { model: opts.modelPath ?? model.source ?? '', data: calib.source, samples: calib.count, sites });
+  const file = buildThresholds(model, stats, method, { model: opts.modelPath ?? model.source ?? '', data: calib.source, samples: calib.count, sites });
+  return fromRanges ? applyQuantizationRanges(model, file) : file;
 }
 
 export interface RefineOptions {
@@ -95,7 +103,7 @@ export async function refineThresholds(model: Model, thresholds: ThresholdsFile,
   }
   if (opts.finetune) {
     const f = opts.finetune;
-    const train = f.samples && f.samples < calib.count ? { ...calib, count: f.samples, x: calib.x.subarray(0, (calib.x.length / calib.count) * f.samples), labels: calib.labels.subarray(0, f.samples) } : calib;
+    const train = await inMemory(calib, f.samples ?? calib.count);
     t = (
       await finetuneNeurons(model, t, train, opts.snn ?? {}, {
         timesteps: f.timesteps,

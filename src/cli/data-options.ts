@@ -11,6 +11,10 @@ export interface RawDataFlags {
   layout?: string;
   limit?: string;
   offset?: string;
+  resize?: string;
+  centerCrop?: string;
+  classes?: string;
+  skipBad?: boolean;
 }
 
 export function addPreprocessOptions(cmd: Command): Command {
@@ -21,7 +25,11 @@ export function addPreprocessOptions(cmd: Command): Command {
     .option('--std <a,b,c>', 'per-channel standard deviation divided by after the mean')
     .option('--layout <nchw|nhwc>', 'layout the model wants for image inputs', 'nchw')
     .option('--limit <n>', 'use at most n samples')
-    .option('--offset <k>', 'skip the first k samples');
+    .option('--offset <k>', 'skip the first k samples')
+    .option('--resize <s|h,w>', 'image folders: resize the shorter side to s, or to exactly h,w (bilinear, as torchvision/Pillow)')
+    .option('--center-crop <s|h,w>', 'image folders: centre crop to s×s or h,w')
+    .option('--classes <file>', 'image folders: class list (line i = class i) for <id>_*.JPEG file names or <id>/ subfolders')
+    .option('--skip-bad', 'image folders: leave out unreadable images instead of failing');
 }
 
 export function preprocessFrom(o: RawDataFlags, prefix = ''): Preprocess {
@@ -37,5 +45,9 @@ export function preprocessFrom(o: RawDataFlags, prefix = ''): Preprocess {
   if (o.limit !== undefined) pre.limit = parseNumber(f('limit'), o.limit, { min: 1, integer: true });
   if (o.offset !== undefined) pre.offset = parseNumber(f('offset'), o.offset, { min: 0, integer: true });
   if (o.labels !== undefined) pre.labels = o.labels;
+  if (o.resize !== undefined) pre.resize = parseNumberList(f('resize'), o.resize, { min: 1, integer: true });
+  if (o.centerCrop !== undefined) pre.centerCrop = parseNumberList(f('center-crop'), o.centerCrop, { min: 1, integer: true });
+  if (o.classes !== undefined) pre.classes = o.classes;
+  if (o.skipBad) pre.skipBad = true;
   return pre;
 }

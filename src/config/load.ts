@@ -201,6 +201,10 @@ export function preprocessOf(c: Config, scaleName = '--scale'): Preprocess {
     ...(d.limit !== undefined ? { limit: d.limit } : {}),
     offset: d.offset,
     ...(d.labels ? { labels: d.labels } : {}),
+    ...(d.resize ? { resize: d.resize } : {}),
+    ...(d.centerCrop ? { centerCrop: d.centerCrop } : {}),
+    ...(d.classes ? { classes: d.classes } : {}),
+    ...(d.skipBad ? { skipBad: true } : {}),
   };
 }
 

@@ -35,7 +35,7 @@ const FRACTION = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*\/\s*[-+]?(\d+\.?\
 
 const dataSchema = z
   .strictObject({
-    file: z.string().min(1).optional().describe('labelled test data: IDX (gz or plain), CIFAR-10 binary, or .npz with x and y').register(cli, { flag: '--data <file>', commands: EVAL }),
+    file: z.string().min(1).optional().describe('labelled test data: IDX (gz or plain), CIFAR-10 binary, .npz with x and y, or a folder of JPEG/PNG images').register(cli, { flag: '--data <file>', commands: EVAL }),
     labels: z.string().min(1).optional().describe('labels file (IDX); default: derived from the images file name').register(cli, { flag: '--labels <file>', commands: EVAL }),
     scale: z
       .union([z.number(), z.string().regex(FRACTION, 'expected a number or a fraction such as 1/255')])
@@ -45,6 +45,27 @@ const dataSchema = z
     mean: z.array(z.number()).min(1).optional().describe('per-channel mean subtracted after scaling').register(cli, { flag: '--mean <a,b,c>', commands: ALL, parse: 'numbers' }),
     std: z.array(z.number()).min(1).optional().describe('per-channel standard deviation divided by after the mean').register(cli, { flag: '--std <a,b,c>', commands: ALL, parse: 'numbers' }),
     layout: z.enum(['nchw', 'nhwc']).default('nchw').describe('layout the model wants for image inputs').register(cli, { flag: '--layout <nchw|nhwc>', commands: ALL }),
+    resize: z
+      .array(z.number().int().min(1))
+      .min(1)
+      .max(2)
+      .optional()
+      .describe('image folders: resize the shorter side to s, or to exactly h,w (bilinear, antialiased as torchvision/Pillow)')
+      .register(cli, { flag: '--resize <s|h,w>', commands: ALL, parse: 'numbers' }),
+    centerCrop: z
+      .array(z.number().int().min(1))
+      .min(1)
+      .max(2)
+      .optional()
+      .describe('image folders: centre crop to s×s or h,w after --resize')
+      .register(cli, { flag: '--center-crop <s|h,w>', commands: ALL, parse: 'numbers' }),
+    classes: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('image folders: class list, line i = class i (first word: its id, e.g. a wnid); labels files <id>_*.JPEG or subfolders <id>/')
+      .register(cli, { flag: '--classes <file>', commands: ALL }),
+    skipBad: z.boolean().default(false).describe('image folders: leave out unreadable images (truncated, not JPEG/PNG, CMYK), counted in the JSON, instead of failing').register(cli, { flag: '--skip-bad', commands: ALL, parse: 'switch' }),
     limit: z.number().int().min(1).optional().describe('use at most this many test samples').register(cli, { flag: '--limit <n>', commands: EVAL, parse: 'number' }),
     offset: z.number().int().min(0).default(0).describe('skip the first k test samples').register(cli, { flag: '--offset <k>', commands: EVAL, parse: 'number' }),
     shard: z
@@ -58,14 +79,14 @@ const dataSchema = z
 
 const calibrationSchema = z
   .strictObject({
-    file: z.string().min(1).optional().describe('calibration data (same formats and preprocessing as the test data)').register(cli, { flag: '--calib <file>', commands: ALL }),
+    file: z.string().min(1).optional().describe('calibration data: a file or a folder of images (same preprocessing as the test data)').register(cli, { flag: '--calib <file>', commands: ALL }),
     limit: z.number().int().min(1).default(1000).describe('calibration samples').register(cli, { flag: '--calib-limit <n>', commands: ALL, parse: 'number' }),
     offset: z.number().int().min(0).default(0).describe('skip the first k calibration samples').register(cli, { flag: '--calib-offset <k>', commands: ALL, parse: 'number' }),
     method: z
       .string()
       .min(1)
       .optional()
-      .describe('normalisation method: max, percentile:P, channel-max, channel-percentile:P')
+      .describe('normalisation method: max, percentile:P, channel-max, channel-percentile:P; quantization-range (int8 models: θ = the top of the quantization range of each ReLU site)')
       .register(cli, { flag: '--method <m>', commands: ALL, defaultText: 'percentile:99.9' }),
     thresholds: z.string().min(1).optional().describe('reuse thresholds written by `onnx2snn calibrate` instead of calibrating').register(cli, { flag: '--thresholds <file>', commands: SNN }),
     biasCalibration: z
@@ -196,7 +217,7 @@ const outputSchema = z
 const reportSchema = z
   .strictObject({
     sample: z.number().int().min(0).default(0).describe('sample (index in the evaluated data) whose spike raster the report shows').register(cli, { flag: '--raster-sample <i>', commands: EVAL, parse: 'number' }),
-    rasterLayers: z.number().int().min(1).max(16).default(3).describe('neuron layers in the raster').register(cli, { flag: '--raster-layers <n>', commands: EVAL, parse: 'number' }),
+    rasterLayers: z.number().int().min(0).max(16).default(3).describe('neuron layers in the raster (0: no raster; the reference simulator that records it is slow on large models)').register(cli, { flag: '--raster-layers <n>', commands: EVAL, parse: 'number' }),
     rasterNeurons: z.number().int().min(1).max(512).default(48).describe('neurons per raster layer').register(cli, { flag: '--raster-neurons <n>', commands: EVAL, parse: 'number' }),
     scatterLayer: z.string().min(1).optional().describe('layer whose ANN-vs-SNN scatter is shown first (default: the diagnosed or least correlated layer)').register(cli, { flag: '--scatter-layer <name>', commands: EVAL }),
   })

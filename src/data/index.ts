@@ -11,6 +11,7 @@
  *   name ending .bin[.gz]          → CIFAR-10 binary (reports the size problem)
  *   anything else                 → E_DATA_FORMAT listing the supported formats
  */
+import { statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { ErrorCodes, Onnx2SnnError } from '../errors.js';
 import { ByteSource, product, shapeStr } from './binary.js';
@@ -18,9 +19,12 @@ import { CIFAR10_RECORD_BYTES, cifarSize, readCifar10Raw } from './cifar.js';
 import { looksLikeIdx, readIdxRaw } from './idx.js';
 import { isNpy, isZip, readNpzRaw } from './npz.js';
 import { applyPreprocess, type RawSamples } from './preprocess.js';
-import type { Dataset, Preprocess } from './types.js';
+import type { Dataset, InMemoryDataset, Preprocess } from './types.js';
+import { openImageFolder } from './images/dataset.js';
 
-export type { Dataset, Preprocess } from './types.js';
+export type { Dataset, InMemoryDataset, Preprocess } from './types.js';
+export { readSamples, inMemory } from './batches.js';
+export { openImageFolder } from './images/dataset.js';
 export { loadIdx, labelsPathFor, parseIdxHeader } from './idx.js';
 export { loadCifar10 } from './cifar.js';
 export { loadNpz, parseNpy } from './npz.js';
@@ -29,7 +33,8 @@ export { applyPreprocess, selectRange, validatePreprocess, type RawSamples } fro
 export const SUPPORTED_FORMATS =
   'IDX (MNIST-style *-images-idx3-ubyte[.gz] with its *-labels-idx1-ubyte[.gz]), ' +
   'CIFAR-10 binary (*.bin[.gz], 3073-byte records: 1 label + 3072 pixels), ' +
-  'NumPy .npz with arrays x (samples) and y (labels)';
+  'NumPy .npz with arrays x (samples) and y (labels), ' +
+  'or a folder of JPEG/PNG images (class subfolders, or --classes with <class>_ file names)';
 
 /** The dataset format of a file, from its content: 'idx' | 'cifar10' | 'npz'. Throws E_FILE / E_DATA_FORMAT. */
 export function detectFormat(path: string, src: ByteSource = ByteSource.open(path)): 'idx' | 'cifar10' | 'npz' {
@@ -55,8 +60,33 @@ export function detectFormat(path: string, src: ByteSource = ByteSource.open(pat
   );
 }
 
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false; // loadDataset reports a missing file
+  }
+}
+
+/**
+ * A dataset file or a folder of images: files are loaded into memory (loadDataset), folders are
+ * opened as streamed datasets whose images are decoded batch by batch (openImageFolder).
+ */
+export function openDataset(path: string, pre?: Preprocess): Dataset {
+  if (isDirectory(path)) return openImageFolder(path, pre);
+  const images = (['resize', 'centerCrop', 'classes', 'skipBad'] as const).filter((k) => pre?.[k] !== undefined && pre[k] !== false);
+  if (images.length) {
+    const flag = { resize: '--resize', centerCrop: '--center-crop', classes: '--classes', skipBad: '--skip-bad' }[images[0]!];
+    throw new Onnx2SnnError(ErrorCodes.OPTION, `${flag} applies to folders of images, and ${path} is a file`, { option: flag, file: path });
+  }
+  return loadDataset(path, pre);
+}
+
 /** Loads a dataset file, choosing the reader by content, then applies offset/limit and preprocessing. */
-export function loadDataset(path: string, pre?: Preprocess): Dataset {
+export function loadDataset(path: string, pre?: Preprocess): InMemoryDataset {
+  if (isDirectory(path)) {
+    throw new Onnx2SnnError(ErrorCodes.FILE, `${path} is a directory, not a dataset file: open folders of images with openDataset() (decoded batch by batch)`, { file: path });
+  }
   const src = ByteSource.open(path);
   const format = detectFormat(path, src);
   let raw: RawSamples;
@@ -114,7 +144,7 @@ export function fitToInput(ds: Dataset, inputDims: readonly (number | string | n
 }
 
 /** Samples [start, end) of `ds.x` as a view (no copy); end is clamped to ds.count. */
-export function batchOf(ds: Dataset, start: number, end: number): Float32Array {
+export function batchOf(ds: InMemoryDataset, start: number, end: number): Float32Array {
   const stop = Math.min(end, ds.count);
   if (!Number.isInteger(start) || !Number.isInteger(stop) || start < 0 || start > stop) {
     throw new Onnx2SnnError(ErrorCodes.OPTION, `batchOf(${start}, ${end}): bad sample range for ${ds.count} samples of ${ds.source}`, {

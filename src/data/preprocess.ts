@@ -11,7 +11,7 @@
  */
 import { ErrorCodes, Onnx2SnnError } from '../errors.js';
 import { product, shapeStr } from './binary.js';
-import type { Dataset, Preprocess } from './types.js';
+import type { InMemoryDataset, Preprocess } from './types.js';
 
 /** What a reader hands over: the selected samples, raw (unscaled) values, internal CHW layout. */
 export interface RawSamples {
@@ -112,7 +112,7 @@ export function selectRange(total: number, pre: Preprocess | undefined, source: 
 }
 
 /** mean/std expanded to one value per channel; E_OPTION when the count fits neither 1 nor C. */
-function perChannel(name: '--mean' | '--std', values: readonly number[] | undefined, channels: number, fill: number, raw: RawSamples): Float64Array {
+export function perChannel(name: '--mean' | '--std', values: readonly number[] | undefined, channels: number, fill: number, raw: Pick<RawSamples, 'source' | 'sampleShape'>): Float64Array {
   const out = new Float64Array(channels).fill(fill);
   if (values === undefined) return out;
   if (values.length === 1) {
@@ -132,7 +132,7 @@ function perChannel(name: '--mean' | '--std', values: readonly number[] | undefi
 }
 
 /** Applies scale, mean/std and layout to a reader's raw samples and checks that all values are finite. */
-export function applyPreprocess(raw: RawSamples, pre: Preprocess | undefined): Dataset {
+export function applyPreprocess(raw: RawSamples, pre: Preprocess | undefined): InMemoryDataset {
   validatePreprocess(pre);
   const shape = raw.sampleShape;
   const size = product(shape);

@@ -1,8 +1,12 @@
-/** A labelled dataset, already preprocessed into float32 samples. */
+/**
+ * A labelled dataset of preprocessed float32 samples: held in memory (`x`: IDX, CIFAR, npz) or
+ * decoded on demand (`read`: image folders, bounded memory). Consumers read batches with
+ * `readSamples(ds, start, end)` (src/data/batches.ts), which serves both.
+ */
 export interface Dataset {
   /** The file it was read from. */
   readonly source: string;
-  /** 'idx' | 'cifar10' | 'npz' | ... */
+  /** 'idx' | 'cifar10' | 'npz' | 'images' */
   readonly format: string;
   readonly count: number;
   /**
@@ -10,8 +14,12 @@ export interface Dataset {
    * [28,28,1] in NHWC, [3,32,32] for CIFAR in NCHW, [32,32,3] in NHWC, [F] for flat vectors.
    */
   readonly sampleShape: readonly number[];
-  /** count × prod(sampleShape) float32 values, sample-major. */
-  readonly x: Float32Array;
+  /** In-memory datasets: count × prod(sampleShape) float32 values, sample-major. Absent for streamed ones. */
+  readonly x?: Float32Array;
+  /** Streamed datasets: samples [start, end) decoded on demand (a fresh buffer; see src/data/stream.ts). */
+  readonly read?: (start: number, end: number) => Promise<Float32Array>;
+  /** Files left out as unreadable (image folders with `skipBad`), with the reason. */
+  readonly skipped?: readonly { readonly file: string; readonly reason: string }[];
   /** count class indices. */
   readonly labels: Int32Array;
   /** Index in the file of the first sample (the offset option); 0 when absent. */
@@ -19,6 +27,9 @@ export interface Dataset {
   /** Number of samples in the file, before offset/limit; `count` when absent. */
   readonly total?: number;
 }
+
+/** A dataset held in memory (what the IDX, CIFAR and npz readers return). */
+export type InMemoryDataset = Dataset & { readonly x: Float32Array };
 
 export interface Preprocess {
   /** Multiply raw pixel values by this (e.g. 1/255). Default 1. */
@@ -35,4 +46,12 @@ export interface Preprocess {
   readonly offset?: number;
   /** Explicit labels file (IDX). */
   readonly labels?: string;
+  /** Image folders: [s] resizes the shorter side to s (bilinear, antialiased as Pillow), [h, w] to exactly h × w. */
+  readonly resize?: readonly number[];
+  /** Image folders: centre crop to [s] (s × s) or [h, w], zero-padded where the image is smaller. */
+  readonly centerCrop?: readonly number[];
+  /** Image folders: class list (line i = class i, first word its id) for wnid-prefixed file names or to index class subfolders. */
+  readonly classes?: string;
+  /** Image folders: leave out files that are not readable JPEG/PNG images (counted in `skipped`) instead of failing. */
+  readonly skipBad?: boolean;
 }

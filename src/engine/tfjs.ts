@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TfjsState, TfjsStateful } from '../../converters/backends/types.js';
 import { opFor } from '../../converters/registry.js';
-import { fitToInput } from '../data/index.js';
+import { fitToInput, readSamples } from '../data/index.js';
 import type { Dataset } from '../data/types.js';
 import { argmaxRows } from '../eval/metrics.js';
 import type { ProgressFn } from '../eval/progress.js';
@@ -142,7 +142,7 @@ export async function simulateTfjs(snn: SnnModel, ds: Dataset, opts: TfjsRunOpti
         const pr = predictions.get(t);
         if (pr) pr.set(argmaxRows(readout.dataSync(), n, K), s0);
       };
-      const counts = await simulateBatch(snn, run, ds.x.subarray(s0 * per, (s0 + n) * per), (ds.offset ?? 0) + s0, n, T, onStep);
+      const counts = await simulateBatch(snn, run, await readSamples(ds, s0, s0 + n), (ds.offset ?? 0) + s0, n, T, onStep);
       counts.forEach((c, i) => (layerSpikes[i]! += c.reduce((a, b) => a + b, 0)));
       await opts.onCounts?.(s0, n, counts);
       opts.onProgress?.({ phase: 'simulate', done: s0 + n, total: ds.count, detail: `T=${T} tfjs` });

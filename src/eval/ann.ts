@@ -2,7 +2,7 @@
  * ANN evaluation: run the canonical graph over a dataset in batches with onnxruntime and score
  * the first graph output (logits; a final Softmax does not change the argmax).
  */
-import { fitToInput } from '../data/index.js';
+import { fitToInput, readSamples } from '../data/index.js';
 import type { Dataset } from '../data/types.js';
 import { OrtSession, type Device } from '../engine/ort.js';
 import { ErrorCodes, Onnx2SnnError } from '../errors.js';
@@ -52,7 +52,7 @@ export async function evaluateAnn(model: Model, ds: Dataset, opts: AnnOptions = 
   try {
     for (let s = 0; s < ds.count; s += bs) {
       const e = Math.min(ds.count, s + bs);
-      const data = ds.x.subarray(s * per, e * per);
+      const data = await readSamples(ds, s, e);
       const res = await session.run({ [name]: { data, dims: [e - s, ...sampleDims] } }, [outName]);
       const out = res[outName]!;
       if (!logits) {

@@ -3,6 +3,7 @@
  * the emitted SNN run on the same samples, so per-layer correlations between ANN activations and
  * SNN rates are accumulated without keeping activations of the whole dataset in memory.
  */
+import { readSamples } from '../data/batches.js';
 import type { Dataset } from '../data/types.js';
 import { OrtSession, type Device } from '../engine/ort.js';
 import type { Model } from '../graph/types.js';
@@ -108,7 +109,7 @@ export async function compareAnnSnn(ann: Model, snnModel: Model, ds: Dataset, op
   let K = 0;
   try {
     const onCounts = async (s: number, n: number, counts: readonly Float32Array[]): Promise<void> => {
-      const x = ds.x.subarray(s * per, (s + n) * per);
+      const x = await readSamples(ds, s, s + n);
       const r = await annSession.run({ [name]: { data: x, dims: [n, ...sampleDims] } }, [outName, ...sites]);
       const out = r[outName]!.data;
       if (!logits) {

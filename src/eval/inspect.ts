@@ -4,7 +4,7 @@
  */
 import { ruleFor } from '../../converters/registry.js';
 import { inferShapes } from '../graph/infer.js';
-import { canonicalize } from '../graph/passes/index.js';
+import { canonicalize, importModel, quantizationInfo } from '../graph/passes/index.js';
 import type { Dim, Model } from '../graph/types.js';
 import { isNeuronSite } from '../snn/sites.js';
 
@@ -34,6 +34,8 @@ export interface InspectReport {
   /** ReLU outputs that become spiking neuron layers. */
   readonly reluSites: { node: string; tensor: string; shape: readonly number[]; neurons: number }[];
   readonly unsupported: { node: string; opType: string; domain: string }[];
+  /** Quantized models: the format and the ReLU sites whose threshold comes from their quantization range. */
+  readonly quantization?: { readonly format: string; readonly rangedSites: number };
 }
 
 function histogram(m: Model): Record<string, number> {
@@ -55,7 +57,7 @@ export function inspectModel(model: Model): InspectReport {
     outputs: model.graph.outputs.map((o) => ({ name: o.name, dtype: o.dtype, shape: o.shape ?? [] })),
     ops: histogram(model),
   };
-  const raw = inferShapes(model);
+  const raw = inferShapes(importModel(model));
   if (raw.unsupported.length) {
     return {
       ...base,
@@ -89,5 +91,7 @@ export function inspectModel(model: Model): InspectReport {
       reluSites.push({ node: n.name, tensor: n.outputs[0]!, shape: dims, neurons: dims.slice(1).reduce((a, b) => a * b, 1) });
     }
   }
-  return { ...base, canonicalOps: histogram(canon), params, macs, layers, reluSites, unsupported: [] };
+  const q = quantizationInfo(canon);
+  const quantization = q ? { quantization: { format: q.format, rangedSites: reluSites.filter((s) => q.ranges[s.tensor]).length } } : {};
+  return { ...base, canonicalOps: histogram(canon), params, macs, layers, reluSites, unsupported: [], ...quantization };
 }

@@ -14,7 +14,7 @@ import type { TfjsBackend } from '../engine/tfjs-ops.js';
 import { DEFAULT_MIN_CORRELATION, diagnose } from '../eval/diagnose.js';
 import type { ProgressFn } from '../eval/progress.js';
 import type { Model } from '../graph/types.js';
-import { calibrate, convert, DEFAULT_METHOD, refineThresholds, type RefineOptions } from '../pipeline.js';
+import { calibrate, convert, refineThresholds, type RefineOptions } from '../pipeline.js';
 import type { SnnModel } from '../snn/build.js';
 import type { SnnOptions } from '../snn/types.js';
 import { spikeRaster, type RasterOptions } from './raster.js';
@@ -83,7 +83,7 @@ export async function evaluate(model: Model, test: Dataset, opts: EvaluateOption
   if (!thresholds) {
     if (!opts.calib) throw new Onnx2SnnError(ErrorCodes.OPTION, 'calibration: SNN evaluation needs calibration data or thresholds', { option: 'calib' });
     thresholds = await calibrate(model, opts.calib, {
-      method: opts.method ?? DEFAULT_METHOD,
+      ...(opts.method ? { method: opts.method } : {}),
       batchSize: opts.calibBatchSize ?? 64,
       ...run,
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
@@ -110,12 +110,12 @@ export async function evaluate(model: Model, test: Dataset, opts: EvaluateOption
   const t3 = performance.now();
   const T = timesteps[timesteps.length - 1]!;
   let raster;
-  if (opts.raster !== false) {
+  if (opts.raster !== false && opts.raster?.layers !== 0) {
     const sample = opts.raster?.sample ?? 0;
     if (!(Number.isInteger(sample) && sample >= 0 && sample < test.count)) {
       throw new Onnx2SnnError(ErrorCodes.OPTION, `report.sample: the raster sample ${sample} is not one of the ${test.count} evaluated samples`, { option: 'report.sample', actual: sample });
     }
-    raster = spikeRaster(snn, test, T, { ...(opts.raster ?? {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+    raster = await spikeRaster(snn, test, T, { ...(opts.raster ?? {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
   }
   const t4 = performance.now();
   const statsBySite = new Map(thresholds.layers.map((l) => [l.site, l.stats]));

@@ -3,6 +3,7 @@
  * the same semantics as the emitted ONNX file — identical spike counts) runs that one sample for
  * the largest T and records, for a few neuron layers, which neurons fire at each step.
  */
+import { readSamples } from '../data/batches.js';
 import type { Dataset } from '../data/types.js';
 import type { ProgressFn } from '../eval/progress.js';
 import type { SnnModel } from '../snn/build.js';
@@ -28,10 +29,10 @@ export function spread(n: number, k: number): number[] {
   return [...out];
 }
 
-export function spikeRaster(snn: SnnModel, ds: Dataset, timesteps: number, opts: RasterOptions = {}): Raster {
+export async function spikeRaster(snn: SnnModel, ds: Dataset, timesteps: number, opts: RasterOptions = {}): Promise<Raster> {
   const sample = opts.sample ?? 0;
   const per = snn.inputDims.reduce((a, b) => a * b, 1);
-  const x = ds.x.slice(sample * per, (sample + 1) * per);
+  const x = (await readSamples(ds, sample, sample + 1)).slice(0, per);
   const hidden = snn.layers.map((l, i) => ({ l, i })).filter(({ l }) => l.output !== snn.readout);
   const chosen = spread(hidden.length, opts.layers ?? 3).map((j) => hidden[j]!.i);
   const r = simulateReference(snn, x, 1, {

@@ -64,6 +64,8 @@ export interface EvalRecord {
   readonly model: string;
   readonly dataset: string;
   readonly samples: number;
+  /** Image folders with --skip-bad: the files left out and why (not counted in `samples`). */
+  readonly skipped?: { readonly count: number; readonly files: readonly { readonly file: string; readonly reason: string }[] };
   readonly engine: string;
   readonly device: string;
   readonly ann: { readonly accuracy: number; readonly top5: number; readonly predictions?: number[] };

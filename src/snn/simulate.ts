@@ -4,7 +4,7 @@
  * comes from one simulation.
  */
 import type { Dataset } from '../data/types.js';
-import { fitToInput } from '../data/index.js';
+import { fitToInput, readSamples } from '../data/index.js';
 import { OrtSession, type Device } from '../engine/ort.js';
 import { ErrorCodes, Onnx2SnnError } from '../errors.js';
 import type { Model } from '../graph/types.js';
@@ -79,7 +79,7 @@ export async function simulateDataset(snnModel: Model, ds: Dataset, opts: SnnRun
       const e = Math.min(ds.count, s + bs);
       const n = e - s;
       const feeds: Parameters<OrtSession['run']>[0] = {
-        [info.input.name]: { data: ds.x.subarray(s * per, e * per), dims: [n, ...sampleDims] },
+        [info.input.name]: { data: await readSamples(ds, s, e), dims: [n, ...sampleDims] },
         timesteps: { dtype: 'int64', dims: [], data: new Float64Array([T]) },
       };
       if (info.options.encoding === 'poisson') feeds['rng_state'] = { dtype: 'float64', dims: [n, per], data: poissonStates(info.options.seed, (ds.offset ?? 0) + s, n, per) };

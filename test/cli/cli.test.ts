@@ -4,7 +4,7 @@
  * file written. Output is never coloured when it is not a terminal or NO_COLOR is set.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -240,6 +240,51 @@ describe('eval --ann-only', () => {
     expect(r.status, show(r)).toBe(0);
     expect(JSON.parse(readFileSync(out, 'utf8')).samples).toBe(100);
     expect(r.stdout).toContain('100 samples');
+  });
+});
+
+describe('image folders and the int8 MobileNetV2', () => {
+  const INT8 = 'fixtures/models/onnx-zoo-mobilenetv2-12-int8.onnx';
+  const SAMPLE = 'fixtures/data/imagenet-sample';
+  const pre = ['--classes', `${SAMPLE}/synsets.txt`, '--resize', '256', '--center-crop', '224', '--scale', '1/255', '--mean', '0.485,0.456,0.406', '--std', '0.229,0.224,0.225'];
+  const imgs = () => join(dir, 'imgs');
+
+  beforeAll(() => {
+    mkdirSync(imgs());
+    for (const f of ['n01440764_tench.JPEG', 'n01530575_brambling.JPEG']) copyFileSync(join(SAMPLE, f), join(imgs(), f));
+    writeFileSync(join(imgs(), 'n01601694_not_an_image.JPEG'), 'hello');
+  });
+
+  it('inspect: the quantized ops are imported, every ReLU6 site takes its threshold from its range', () => {
+    const j = cli(['inspect', INT8, '--json']);
+    expect(j.status, show(j)).toBe(0);
+    const r = JSON.parse(j.stdout) as InspectJson & { quantization: { format: string; rangedSites: number } };
+    expect(r.unsupported).toEqual([]);
+    expect(r.ops['QLinearConv']).toBe(52);
+    expect(r.canonicalOps['Clip']).toBe(36);
+    expect(r.quantization).toEqual({ format: 'QOperator', rangedSites: 36 });
+  });
+
+  it('eval --ann-only --skip-bad: the unreadable file is left out and counted in the JSON', () => {
+    const out = join(dir, 'imgs.json');
+    const r = cli(['eval', INT8, '--data', imgs(), ...pre, '--ann-only', '--skip-bad', '--predictions', '--json', out, '-q']);
+    expect(r.status, show(r)).toBe(0);
+    expect(r.stdout).toContain('2 samples, 1 unreadable file skipped');
+    const j = JSON.parse(readFileSync(out, 'utf8')) as { samples: number; skipped: { count: number; files: { file: string; reason: string }[] }; ann: { predictions: number[] } };
+    expect(j.samples).toBe(2);
+    expect(j.skipped.count).toBe(1);
+    expect(j.skipped.files[0]!.file).toContain('n01601694_not_an_image.JPEG');
+    expect(j.skipped.files[0]!.reason).toContain('not a JPEG or PNG');
+    expect(j.ann.predictions).toEqual([0, 10]); // tench and brambling, classes 0 and 10
+  });
+
+  it('eval without --skip-bad: E_DATA_FORMAT naming the file, exit 1, no JSON', () => {
+    const out = join(dir, 'imgs-bad.json');
+    const r = cli(['eval', INT8, '--data', imgs(), ...pre, '--ann-only', '--json', out, '-q']);
+    expect(r.status, show(r)).toBe(1);
+    expect(r.stderr).toContain('E_DATA_FORMAT:');
+    expect(r.stderr).toContain('n01601694_not_an_image.JPEG');
+    expect(existsSync(out)).toBe(false);
   });
 });
 

@@ -25,7 +25,7 @@ describe('spike raster', () => {
       const sample = 2;
       let counts: Float32Array[] = [];
       await simulateDataset(onnx, ds, { timesteps: [T], batchSize: 4, onCounts: (_s, n, c) => void (counts = c.map((x) => x.slice((x.length / n) * sample, (x.length / n) * (sample + 1)))) });
-      const r = spikeRaster(snn, ds, T, { sample, neurons: 100_000, layers: 2 });
+      const r = await spikeRaster(snn, ds, T, { sample, neurons: 100_000, layers: 2 });
       expect(r.sample).toBe(sample);
       expect(r.label).toBe(ds.labels[sample]);
       expect(r.layers.map((l) => l.name)).toEqual(['ReLU32', 'ReLU114']);

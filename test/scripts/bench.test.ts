@@ -44,3 +44,16 @@ it.each(engines)('$engine: writes { machine, results[] } with every field, one r
   }
   expect(r.stdout).toContain(`| vnncomp21-mnistfc-256x2 | 4 | ${engine} | ${device} | 8 | 1 |`);
 }, 600_000);
+
+it('images: decoding and preprocessing of the bundled ImageNet sample, as its own JSON entry and table', async () => {
+  await builtPackage();
+  const out = join(dir, 'bench-images.json');
+  const r = spawnSync(process.execPath, [join(OUT, 'scripts/bench.js'), '--out', out, '--models', 'images', '--image-rounds', '1', '--batch', '16'], { encoding: 'utf8', timeout: 300_000 });
+  expect(r.status, r.stderr).toBe(0);
+  const j = JSON.parse(readFileSync(out, 'utf8')) as { results: unknown[]; images: Record<string, unknown> };
+  expect(j.results).toEqual([]);
+  expect(j.images).toMatchObject({ images: 100, size: '224×224', batch: 16, rounds: 1 });
+  expect(j.images['decoder']).toMatch(/^sharp \d/);
+  for (const k of ['imagesPerSec', 'cpuMsPerImage', 'peakRssMB']) expect(Number.isFinite(j.images[k]) && (j.images[k] as number) > 0, k).toBe(true);
+  expect(r.stdout).toContain('| 100 | 224×224 | sharp');
+}, 300_000);

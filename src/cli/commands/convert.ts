@@ -3,7 +3,7 @@ import { formatThresholds, readThresholds, type ThresholdsFile } from '../../../
 import { addConfigOptions, configFromCommand } from '../../config/cli.js';
 import { calibPreprocessOf, refineOf, snnOptionsOf } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
-import { loadDataset } from '../../data/index.js';
+import { openDataset } from '../../data/index.js';
 import type { Model } from '../../graph/types.js';
 import { writeOnnx } from '../../onnx/write.js';
 import { calibrate, checkThresholdsFor, convert, loadModel, refineThresholds } from '../../pipeline.js';
@@ -34,7 +34,7 @@ async function thresholdsFor(model: Model, modelPath: string, cfg: Config, allow
           : 'calibration needs data: --calib FILE',
     );
   }
-  const calibDs = loadDataset(cfg.calibration.file, calibPreprocessOf(cfg));
+  const calibDs = openDataset(cfg.calibration.file, calibPreprocessOf(cfg));
   t ??= await calibrate(model, calibDs, { ...(cfg.calibration.method ? { method: cfg.calibration.method } : {}), ...runOf(cfg, 64), onProgress: progress, modelPath });
   return refining ? refineThresholds(model, t, calibDs, { ...refine, snn: snnOptionsOf(cfg), ...runOf(cfg, 64), onProgress: progress }) : t;
 }

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { modelHash, readThresholds, type ThresholdsFile } from '../../../calibration/thresholds.js';
 import { calibPreprocessOf, preprocessOf, refineOf, snnOptionsOf } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
-import { loadDataset } from '../../data/index.js';
+import { openDataset } from '../../data/index.js';
 import { dataIdentity } from '../../distributed/identity.js';
 import { redactUrl } from '../../distributed/url.js';
 import { evaluateShard, type ShardRecord } from '../../distributed/shard.js';
@@ -86,7 +86,7 @@ async function coordinatorThresholds(cfg: Config, model: ReturnType<typeof loadM
     thresholds = readThresholds(path);
     checkThresholdsFor(model, thresholds, path);
   }
-  const calib = !path || refining ? loadDataset(cfg.calibration.file!, calibPreprocessOf(cfg)) : undefined;
+  const calib = !path || refining ? openDataset(cfg.calibration.file!, calibPreprocessOf(cfg)) : undefined;
   if (!path) thresholds = await calibrate(model, calib!, { method: cfg.calibration.method ?? DEFAULT_METHOD, batchSize: 64, ...run, onProgress, modelPath: cfg.model! });
   if (refining) thresholds = await refineThresholds(model, thresholds!, calib!, { ...refine, snn: snnOptionsOf(cfg), ...run, onProgress });
   return { thresholds: thresholds!, ...(path ? { thresholdsPath: path } : {}) };

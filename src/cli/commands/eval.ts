@@ -3,7 +3,7 @@ import { readThresholds } from '../../../calibration/thresholds.js';
 import { addConfigOptions, configFromCommand, configPathFor } from '../../config/cli.js';
 import { evaluateOptionsOf, refineOf, calibPreprocessOf, preprocessOf, snnOptionsOf } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
-import { loadDataset } from '../../data/index.js';
+import { openDataset, type Dataset } from '../../data/index.js';
 import type { Device } from '../../engine/ort.js';
 import { evaluateAnn } from '../../eval/ann.js';
 import { diagnosisText } from '../../eval/diagnose.js';
@@ -101,6 +101,12 @@ export function writeOutputs(files: readonly { path: string; data: string | Uint
   for (const f of all) writeFileAtomic(f.path, f.data);
 }
 
+/** ", 2 unreadable files skipped" after the sample count (image folders with --skip-bad). */
+function skippedText(ds: Dataset): string {
+  const n = ds.skipped?.length ?? 0;
+  return n ? `, ${n} unreadable file${n > 1 ? 's' : ''} skipped` : '';
+}
+
 export function registerEval(program: Command): void {
   const cmd = program
     .command('eval')
@@ -127,18 +133,19 @@ export function registerEval(program: Command): void {
     if (thresholdsPath && cfg.calibration.method) throw optionError('--method', '--method applies to calibration and cannot be combined with --thresholds');
     if (cfg.data.shard || cfg.run.queue) return evalDistributed(cfg, t0);
     const model = loadModel(modelPath);
-    const ds = loadDataset(dataPath, pre);
+    const ds = openDataset(dataPath, pre);
     if (!annOnly && cfg.report.sample >= ds.count) throw optionError('--raster-sample', `sample ${cfg.report.sample} is not one of the ${ds.count} evaluated samples`, cfg.report.sample, `< ${ds.count}`);
     const refine = refineOf(cfg);
     const refining = Boolean(refine.biasCalibration || refine.potentialCalibration || refine.finetune);
     if (!annOnly && refining && !calibPath) throw optionError('--calib', '--bias-calibration, --potential-calibration and --finetune run on calibration data: give --calib FILE');
-    const calibDs = !annOnly && (!thresholdsPath || refining) ? loadDataset(calibPath!, calibPreprocessOf(cfg)) : undefined;
+    const calibDs = !annOnly && (!thresholdsPath || refining) ? openDataset(calibPath!, calibPreprocessOf(cfg)) : undefined;
     const t1 = performance.now();
-    const base = { model: modelPath, dataset: dataPath, samples: ds.count, engine: 'onnxruntime', device: run.device };
+    const skipped = ds.skipped ? { skipped: { count: ds.skipped.length, files: ds.skipped } } : {};
+    const base = { model: modelPath, dataset: dataPath, samples: ds.count, ...skipped, engine: 'onnxruntime', device: run.device };
     if (annOnly) {
       const ann = await evaluateAnn(model, ds, { ...run, onProgress: progress });
       const t2 = performance.now();
-      process.stdout.write(`${c.bold('ANN')} ${modelPath} on ${dataPath} (${ds.count} samples): accuracy ${c.green(pct(ann.accuracy))}, top-5 ${pct(ann.top5)}\n`);
+      process.stdout.write(`${c.bold('ANN')} ${modelPath} on ${dataPath} (${ds.count} samples${skippedText(ds)}): accuracy ${c.green(pct(ann.accuracy))}, top-5 ${pct(ann.top5)}\n`);
       if (out.json) {
         const rec = {
           ...base,
@@ -163,9 +170,9 @@ export function registerEval(program: Command): void {
       config: cfg,
       onProgress: progress,
     });
-    const record: EvalRecord = { ...rec, dataset: dataPath, seconds: { load: (t1 - t0) / 1000, ...rec.seconds, total: (performance.now() - t0) / 1000 } };
+    const record: EvalRecord = { ...rec, dataset: dataPath, ...skipped, seconds: { load: (t1 - t0) / 1000, ...rec.seconds, total: (performance.now() - t0) / 1000 } };
     process.stdout.write(
-      `${c.bold(modelPath)} on ${dataPath} (${ds.count} samples), thresholds ${record.conversion.method} from ${thresholdsPath ?? `${record.conversion.calibration.data} (${record.conversion.calibration.samples} samples)`}\n`,
+      `${c.bold(modelPath)} on ${dataPath} (${ds.count} samples${skippedText(ds)}), thresholds ${record.conversion.method} from ${thresholdsPath ?? `${record.conversion.calibration.data} (${record.conversion.calibration.samples} samples)`}\n`,
     );
     process.stdout.write(`${renderComparison(record)}\n`);
     const files: { path: string; data: string | Uint8Array }[] = [];

@@ -28,6 +28,7 @@ export function renderInspect(r: InspectReport): string {
     for (const u of r.unsupported) lines.push(c.red(`    ${u.opType}${u.domain ? ` (${u.domain})` : ''} at node "${u.node}"`));
     return lines.join('\n');
   }
+  if (r.quantization) lines.push(`  quantized (${r.quantization.format}), imported as float: ${r.quantization.rangedSites} of ${r.reluSites.length} ReLU sites take their threshold from their quantization range`);
   lines.push(`  parameters: ${r.params.toLocaleString('en-US')}   MACs/sample: ${r.macs.toLocaleString('en-US')} (${fmtCount(r.macs)})`);
   lines.push('');
   lines.push(table(['layer', 'op', 'output', 'params', 'MACs'], r.layers.map((l) => [l.name, l.opType, fmtShape(l.outputShape), l.params.toLocaleString('en-US'), l.macs.toLocaleString('en-US')])));

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadDataset } from '../../data/index.js';
+import { openDataset } from '../../data/index.js';
 import { accuracyOf } from '../../eval/metrics.js';
 import { loadOnnxFile } from '../../onnx/read.js';
 import { simulateDataset, snnInfo } from '../../snn/simulate.js';
@@ -28,7 +28,7 @@ export function registerSimulate(program: Command): void {
     .command('simulate')
     .description('run an SNN written by `onnx2snn convert` on a labelled dataset')
     .argument('<snn>', 'SNN ONNX file')
-    .requiredOption('--data <file>', 'labelled data');
+    .requiredOption('--data <file>', 'labelled data: a file or a folder of images');
   addPreprocessOptions(cmd)
     .option('--timesteps <list>', 'time steps to score', '8,16,32,64,128,256')
     .option('--json <file>', 'write the results as JSON')
@@ -46,7 +46,7 @@ export function registerSimulate(program: Command): void {
       const m = loadOnnxFile(snnPath);
       const info = snnInfo(m);
       const part = o.shard ? simulateShard(snnPath, o.data, preprocessFrom(o), o.shard, { timesteps, predictions: Boolean(o.predictions), device: run.device }) : undefined;
-      const ds = part ? part.ds : loadDataset(o.data, preprocessFrom(o));
+      const ds = part ? part.ds : openDataset(o.data, preprocessFrom(o));
       const r = await simulateDataset(m, ds, { timesteps, ...run, onProgress: progressReporter(Boolean(o.quiet)) });
       const T = r.timesteps;
       const rows = [...r.predictions].map(([t, p]) => ({ timesteps: t, accuracy: accuracyOf(p, ds.labels), predictions: p }));

@@ -5,12 +5,14 @@
 import { pruneDeadNodes } from '../graph.js';
 import { inferShapes } from '../infer.js';
 import type { Model } from '../types.js';
+import { dequantizeModel } from './dequantize.js';
 import { foldBatchNorm } from './fold-batchnorm.js';
 import { foldConstants } from './fold-constants.js';
 import { generaliseBatch } from './generalise-batch.js';
 import { removeIdentities } from './remove-identities.js';
 
-export { foldBatchNorm, foldConstants, generaliseBatch, removeIdentities };
+export { dequantizeModel, foldBatchNorm, foldConstants, generaliseBatch, removeIdentities };
+export { quantizationInfo, type QuantizationInfo } from './dequantize.js';
 
 export type Pass = (m: Model) => Model;
 
@@ -22,12 +24,23 @@ export const CANONICAL_PASSES: readonly [string, Pass][] = [
   ['generalise-batch', generaliseBatch],
 ];
 
+/** Passes that turn a file's graph into one of ops we have rules for (quantized ops → float ops); before the support check. */
+export const IMPORT_PASSES: readonly [string, Pass][] = [['dequantize', dequantizeModel]];
+
+/** The file's graph after the import passes (what `inspect` checks for unsupported ops). */
+export function importModel(m: Model): Model {
+  let out = m;
+  for (const [, pass] of IMPORT_PASSES) out = pass(out);
+  return out;
+}
+
 /**
- * Checks every op is supported (listing all unsupported ones at once), then applies the passes.
+ * Applies the import passes, checks every op is supported (listing all unsupported ones at once),
+ * then applies the passes.
  */
 export function canonicalize(m: Model): Model {
-  inferShapes(m, { strict: true });
-  let out = m;
+  let out = importModel(m);
+  inferShapes(out, { strict: true });
   for (const [, pass] of CANONICAL_PASSES) out = pass(out);
   return { ...out, graph: pruneDeadNodes(out.graph) };
 }

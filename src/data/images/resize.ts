@@ -1,0 +1,197 @@
+/**
+ * torchvision's `Resize(size)` + `CenterCrop(crop)` on 8-bit RGB images, bit-exact with Pillow
+ * (what torchvision runs on PIL images):
+ *   - output size: `Resize(s)` scales the shorter side to s and the longer to ⌊s·long/short⌋;
+ *     `Resize((h, w))` is exact;
+ *   - bilinear resampling as Pillow's `Image.resize(size, BILINEAR)` (Resample.c): a triangle
+ *     filter whose support grows with the reduction factor (so downscaling is antialiased),
+ *     22-bit fixed-point coefficients, horizontal pass first into an 8-bit intermediate, then
+ *     vertical, each rounded and clamped to 0..255; an axis whose size does not change is not
+ *     resampled;
+ *   - centre crop: top = round((H − h)/2) with Python's round-half-even, zero padding where the
+ *     crop is larger than the image.
+ * Only the pixels inside the crop are computed (the rows the vertical pass needs, the columns
+ * of the crop), which gives the same values as resizing the whole image first.
+ */
+
+/** An 8-bit image, channels interleaved (HWC). */
+export interface Rgb8 {
+  readonly width: number;
+  readonly height: number;
+  readonly channels: number;
+  readonly data: Uint8Array;
+}
+
+export interface Geometry {
+  /** [s]: shorter side to s; [h, w]: exact size. */
+  readonly resize?: readonly number[];
+  /** [s] or [h, w]. */
+  readonly crop?: readonly number[];
+}
+
+const PRECISION_BITS = 22;
+
+/** Output [width, height] of torchvision's Resize. */
+export function resizedSize(width: number, height: number, resize: readonly number[] | undefined): [number, number] {
+  if (!resize) return [width, height];
+  if (resize.length >= 2) return [resize[1]!, resize[0]!];
+  const s = resize[0]!;
+  if (width <= height) return [s, Math.trunc((s * height) / width)];
+  return [Math.trunc((s * width) / height), s];
+}
+
+/** Python's round(): half to even. */
+function roundHalfEven(v: number): number {
+  return Math.abs(v - Math.trunc(v)) === 0.5 ? 2 * Math.round(v / 2) : Math.round(v);
+}
+
+/** Offset of the crop window in an axis of `size` pixels (negative: zero padding before). */
+export function cropOffset(size: number, crop: number): number {
+  return size >= crop ? roundHalfEven((size - crop) / 2) : -Math.floor((crop - size) / 2);
+}
+
+/** Pillow's precompute_coeffs for BILINEAR, normalised to fixed point: per output pixel its first input pixel, tap count and weights. */
+export function coefficients(inSize: number, outSize: number): { min: Int32Array; count: Int32Array; k: Int32Array; ksize: number } {
+  const scale = inSize / outSize;
+  const filterscale = Math.max(scale, 1);
+  const support = filterscale; // the triangle filter's support is 1
+  const ksize = Math.ceil(support) * 2 + 1;
+  const min = new Int32Array(outSize);
+  const count = new Int32Array(outSize);
+  const k = new Int32Array(outSize * ksize);
+  const w = new Float64Array(ksize);
+  const ss = 1 / filterscale;
+  for (let xx = 0; xx < outSize; xx++) {
+    const center = (xx + 0.5) * scale;
+    const xmin = Math.max(Math.trunc(center - support + 0.5), 0);
+    const xmax = Math.min(Math.trunc(center + support + 0.5), inSize) - xmin;
+    let ww = 0;
+    for (let x = 0; x < xmax; x++) {
+      const t = Math.abs((x + xmin - center + 0.5) * ss);
+      w[x] = t < 1 ? 1 - t : 0;
+      ww += w[x]!;
+    }
+    for (let x = 0; x < xmax; x++) {
+      const v = ww !== 0 ? w[x]! / ww : w[x]!;
+      k[xx * ksize + x] = v < 0 ? Math.trunc(-0.5 + v * (1 << PRECISION_BITS)) : Math.trunc(0.5 + v * (1 << PRECISION_BITS));
+    }
+    min[xx] = xmin;
+    count[xx] = xmax;
+  }
+  return { min, count, k, ksize };
+}
+
+function clip8(v: number): number {
+  if (v >= 1 << (PRECISION_BITS + 8)) return 255;
+  if (v <= 0) return 0;
+  return v >> PRECISION_BITS;
+}
+
+type Coeffs = ReturnType<typeof coefficients>;
+
+/** Horizontal pass over rows [r0, r1) of `img`, for output columns [c0, c1): an 8-bit image of (r1 − r0) × (c1 − c0). */
+function horizontal(img: Rgb8, co: Coeffs, r0: number, r1: number, c0: number, c1: number): Rgb8 {
+  const C = img.channels;
+  const W = c1 - c0;
+  const out = new Uint8Array((r1 - r0) * W * C);
+  const half = 1 << (PRECISION_BITS - 1);
+  const { data } = img;
+  const { k, min, count, ksize } = co;
+  for (let y = r0; y < r1; y++) {
+    const row = y * img.width * C;
+    let o = (y - r0) * W * C;
+    for (let xx = c0; xx < c1; xx++) {
+      const n = count[xx]!;
+      const kb = xx * ksize;
+      let p = row + min[xx]! * C;
+      if (C === 3) {
+        // the three channels share the coefficients: one pass over the taps
+        let s0 = half;
+        let s1 = half;
+        let s2 = half;
+        for (let x = kb; x < kb + n; x++, p += 3) {
+          const w = k[x]!;
+          s0 += data[p]! * w;
+          s1 += data[p + 1]! * w;
+          s2 += data[p + 2]! * w;
+        }
+        out[o++] = clip8(s0);
+        out[o++] = clip8(s1);
+        out[o++] = clip8(s2);
+        continue;
+      }
+      for (let c = 0; c < C; c++) {
+        let ss = half;
+        for (let x = 0; x < n; x++) ss += data[p + x * C + c]! * k[kb + x]!;
+        out[o++] = clip8(ss);
+      }
+    }
+  }
+  return { width: W, height: r1 - r0, channels: C, data: out };
+}
+
+/** Vertical pass for output rows [r0, r1) over all columns of `img`, whose first row is input row `first`. */
+function vertical(img: Rgb8, co: Coeffs, first: number, r0: number, r1: number): Rgb8 {
+  const rowLen = img.width * img.channels;
+  const out = new Uint8Array((r1 - r0) * rowLen);
+  const acc = new Float64Array(rowLen); // row-wise accumulation: sequential memory access; exact integers
+  const half = 1 << (PRECISION_BITS - 1);
+  const { data } = img;
+  const { k: coef, min, count, ksize } = co;
+  for (let yy = r0; yy < r1; yy++) {
+    const ymin = min[yy]! - first;
+    const n = count[yy]!;
+    const kb = yy * ksize;
+    acc.fill(half);
+    for (let y = 0; y < n; y++) {
+      const k = coef[kb + y]!;
+      const base = (ymin + y) * rowLen;
+      for (let i = 0; i < rowLen; i++) acc[i]! += data[base + i]! * k;
+    }
+    const orow = (yy - r0) * rowLen;
+    for (let i = 0; i < rowLen; i++) out[orow + i] = clip8(acc[i]!);
+  }
+  return { width: img.width, height: r1 - r0, channels: img.channels, data: out };
+}
+
+/** The rows [r0, r1) × columns [c0, c1) of the image resized to outW × outH (Pillow's two passes). */
+function resizedWindow(img: Rgb8, outW: number, outH: number, r0: number, r1: number, c0: number, c1: number): Rgb8 {
+  const needH = outW !== img.width;
+  const needV = outH !== img.height;
+  const cv = needV ? coefficients(img.height, outH) : undefined;
+  // input rows the vertical pass reads (all of them for rows [r0, r1))
+  const first = cv ? cv.min[r0]! : r0;
+  const last = cv ? cv.min[r1 - 1]! + cv.count[r1 - 1]! : r1;
+  const rows = needH ? horizontal(img, coefficients(img.width, outW), first, last, c0, c1) : sliceWindow(img, first, last, c0, c1);
+  return cv ? vertical(rows, cv, first, r0, r1) : rows;
+}
+
+function sliceWindow(img: Rgb8, r0: number, r1: number, c0: number, c1: number): Rgb8 {
+  const C = img.channels;
+  const W = c1 - c0;
+  const out = new Uint8Array((r1 - r0) * W * C);
+  for (let y = r0; y < r1; y++) out.set(img.data.subarray((y * img.width + c0) * C, (y * img.width + c1) * C), (y - r0) * W * C);
+  return { width: W, height: r1 - r0, channels: C, data: out };
+}
+
+/** Resize then centre-crop (each optional), as torchvision on a PIL image. */
+export function resizeCrop(img: Rgb8, geo: Geometry): Rgb8 {
+  const [W, H] = resizedSize(img.width, img.height, geo.resize);
+  const ch = geo.crop ? geo.crop[0]! : H;
+  const cw = geo.crop ? (geo.crop[1] ?? geo.crop[0]!) : W;
+  const top = cropOffset(H, ch);
+  const left = cropOffset(W, cw);
+  // the part of the crop window inside the resized image
+  const r0 = Math.max(top, 0);
+  const r1 = Math.min(top + ch, H);
+  const c0 = Math.max(left, 0);
+  const c1 = Math.min(left + cw, W);
+  const inside = resizedWindow(img, W, H, r0, r1, c0, c1);
+  if (r0 - top === 0 && c0 - left === 0 && inside.width === cw && inside.height === ch) return inside;
+  const C = img.channels;
+  const out = new Uint8Array(ch * cw * C); // zero padding
+  for (let y = 0; y < inside.height; y++) {
+    out.set(inside.data.subarray(y * inside.width * C, (y + 1) * inside.width * C), ((y + r0 - top) * cw + (c0 - left)) * C);
+  }
+  return { width: cw, height: ch, channels: C, data: out };
+}
