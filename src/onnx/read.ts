@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { ErrorCodes, Onnx2SnnError } from '../errors.js';
 import type { Attr, Dim, DType, Graph, Model, Node, Tensor, ValueInfo } from '../graph/types.js';
 import { sizeOf } from '../graph/tensor.js';
+import { validateModel } from '../graph/validate.js';
 import { DATA_TYPE_NAMES, DATA_TYPES, onnx } from './proto.js';
 
 type Long = { low: number; high: number; unsigned: boolean; toNumber(): number; toString(): string };
@@ -131,8 +132,12 @@ function readAttr(a: InstanceType<typeof onnx.AttributeProto>, ctx: Ctx, nodeNam
     case T.INTS: return { kind: 'ints', value: (a.ints ?? []).map((v) => toInt(v as IntLike, where)) };
     case T.FLOATS: return { kind: 'floats', value: [...(a.floats ?? [])] };
     case T.STRINGS: return { kind: 'strings', value: (a.strings ?? []).map((s) => dec.decode(s)) };
-    case T.TENSOR: return { kind: 'tensor', value: readTensor(a.t as InstanceType<typeof onnx.TensorProto>, ctx, `${nodeName}.${a.name}`) };
-    case T.GRAPH: return { kind: 'graph', value: readGraph(a.g as InstanceType<typeof onnx.GraphProto>, ctx) };
+    case T.TENSOR:
+      if (!a.t) throw missingValue(where, 'TENSOR', ctx, nodeName, a.name);
+      return { kind: 'tensor', value: readTensor(a.t as InstanceType<typeof onnx.TensorProto>, ctx, `${nodeName}.${a.name}`) };
+    case T.GRAPH:
+      if (!a.g) throw missingValue(where, 'GRAPH', ctx, nodeName, a.name);
+      return { kind: 'graph', value: readGraph(a.g as InstanceType<typeof onnx.GraphProto>, ctx) };
     default: {
       // IR < 3 files may leave `type` unset: infer it from the filled field
       if (a.type === undefined || a.type === T.UNDEFINED) {
@@ -146,6 +151,11 @@ function readAttr(a: InstanceType<typeof onnx.AttributeProto>, ctx: Ctx, nodeNam
       throw new Onnx2SnnError(ErrorCodes.ATTRIBUTE, `${where}: attribute type ${a.type} is not supported`, { file: ctx.file, node: nodeName, attribute: a.name });
     }
   }
+}
+
+/** An attribute whose type names a message field that is absent (one flipped bit in a file is enough). */
+function missingValue(where: string, type: string, ctx: Ctx, node: string, attribute: string): Onnx2SnnError {
+  return new Onnx2SnnError(ErrorCodes.ATTRIBUTE, `${where}: the attribute's type is ${type} but it carries no ${type.toLowerCase()}`, { file: ctx.file, node, attribute });
 }
 
 function readValueInfo(v: InstanceType<typeof onnx.ValueInfoProto>, ctx: Ctx): ValueInfo {
@@ -181,8 +191,15 @@ function readGraph(g: InstanceType<typeof onnx.GraphProto>, ctx: Ctx): Graph {
   if ((g.sparseInitializer ?? []).length > 0) {
     throw new Onnx2SnnError(ErrorCodes.ONNX_DTYPE, `${ctx.file}: sparse initializers are not supported`, { file: ctx.file });
   }
+  // unnamed nodes get a name no other node has (validation rejects real duplicates)
+  const named = new Set((g.node ?? []).map((n) => n.name ?? '').filter(Boolean));
   const nodes: Node[] = (g.node ?? []).map((n, i) => {
-    const name = n.name || `${n.opType}_${i}`;
+    let name = n.name ?? '';
+    if (!name) {
+      name = `${n.opType || 'node'}_${i}`;
+      for (let k = 1; named.has(name); k++) name = `${n.opType || 'node'}_${i}_${k}`;
+      named.add(name);
+    }
     const attrs: Record<string, Attr> = {};
     for (const a of n.attribute ?? []) {
       const ap = a as InstanceType<typeof onnx.AttributeProto>;
@@ -256,7 +273,7 @@ export function readOnnx(bytes: Uint8Array, file = '<bytes>'): Model {
   }
   const metadata: Record<string, string> = {};
   for (const p of m.metadataProps ?? []) metadata[p.key ?? ''] = p.value ?? '';
-  return {
+  return validateModel({
     graph: readGraph(m.graph as InstanceType<typeof onnx.GraphProto>, ctx),
     irVersion,
     opset,
@@ -265,7 +282,7 @@ export function readOnnx(bytes: Uint8Array, file = '<bytes>'): Model {
     producerVersion: m.producerVersion ?? '',
     metadata,
     source: file,
-  };
+  });
 }
 
 /** Reads an .onnx file from disk. */

@@ -4,6 +4,7 @@
  * - MaxPool → Relu (or a capped ReLU, Clip(0, m)) becomes Relu → MaxPool (max commutes with any
  *   monotonic function), so the max pool sees spikes and can use the spiking max pool rule.
  */
+import { ErrorCodes, Onnx2SnnError } from '../errors.js';
 import { consumers } from '../graph/graph.js';
 import type { Model, Node } from '../graph/types.js';
 import { isNeuronSite } from './sites.js';
@@ -41,7 +42,9 @@ export function prepareForConversion(m: Model): Model {
  * Softmax/LogSoftmax (dropped: the argmax of the summed logits is the SNN's class).
  */
 export function readoutTensor(m: Model): { tensor: string; dropped?: Node } {
-  const out = m.graph.outputs[0]!.name;
+  const first = m.graph.outputs[0];
+  if (!first) throw new Onnx2SnnError(ErrorCodes.GRAPH, `${m.source ?? 'model'}: the graph has no output to read out`, { file: m.source });
+  const out = first.name;
   const last = m.graph.nodes.find((n) => n.outputs.includes(out));
   if (last && (last.opType === 'Softmax' || last.opType === 'LogSoftmax')) return { tensor: last.inputs[0]!, dropped: last };
   return { tensor: out };

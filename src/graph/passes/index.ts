@@ -2,6 +2,7 @@
  * The canonical pipeline: the ANN graph every later stage (engine, calibration, conversion) sees.
  * Each pass is a pure (m) => m.
  */
+import { ErrorCodes, Onnx2SnnError } from '../../errors.js';
 import { pruneDeadNodes } from '../graph.js';
 import { inferShapes } from '../infer.js';
 import type { Model } from '../types.js';
@@ -42,5 +43,15 @@ export function canonicalize(m: Model): Model {
   let out = importModel(m);
   inferShapes(out, { strict: true });
   for (const [, pass] of CANONICAL_PASSES) out = pass(out);
-  return { ...out, graph: pruneDeadNodes(out.graph) };
+  const g = pruneDeadNodes(out.graph);
+  // an output that folds to a constant does not depend on the input: nothing to calibrate or simulate
+  const produced = new Set(g.nodes.flatMap((n) => n.outputs));
+  const constant = g.outputs.filter((o) => !produced.has(o.name)).map((o) => o.name);
+  if (constant.length) {
+    throw new Onnx2SnnError(ErrorCodes.GRAPH, `${m.source ?? 'model'}: graph output ${constant.map((c) => `"${c}"`).join(', ')} does not depend on the graph input (it folds to a constant)`, {
+      file: m.source,
+      outputs: constant,
+    });
+  }
+  return { ...out, graph: g };
 }
