@@ -339,11 +339,13 @@ export function readThresholds(path: string, opts: ReadOptions = {}): Thresholds
   } catch (e) {
     throw new Onnx2SnnError(ErrorCodes.FILE, `${path}: cannot read the thresholds file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file: path });
   }
+  // a binary file (an image, an .onnx) is named as such, never echoed to the terminal
+  if (/[\u0000-\u0008\u000e-\u001f\ufffd]/.test(text.slice(0, 4096))) fail(path, ['not JSON (a binary file; expected the JSON written by `onnx2snn calibrate`)']);
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (e) {
-    fail(path, [`not JSON (${(e as Error).message})`]);
+    fail(path, [`not JSON (${(e as Error).message.replace(/[^\x20-\x7e]/g, '?').slice(0, 200)})`]);
   }
   const file = checkThresholds(data, path);
   if (opts.sites) validateThresholds(file, opts.sites, { path, ...(opts.modelHash !== undefined ? { modelHash: opts.modelHash } : {}) });

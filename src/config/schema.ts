@@ -211,8 +211,14 @@ const outputSchema = z
       .optional()
       .describe('thresholds JSON to write')
       .register(cli, { flag: { convert: '--thresholds-out <file>', calibrate: '-o, --output <file>' }, commands: ['convert', 'calibrate'] }),
+    config: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('also write the resolved configuration (JSON, reusable with --config) to this file')
+      .register(cli, { flag: '--save-config <file>', commands: ['eval', 'convert', 'calibrate'] }),
   })
-  .describe('Files to write. The resolved configuration is saved next to each as <name>.config.json.');
+  .describe('Files to write. The resolved configuration is also in the JSON record; --save-config writes it to a file of its own.');
 
 const reportSchema = z
   .strictObject({

@@ -49,6 +49,8 @@ export function validatePreprocess(pre: Preprocess | undefined): void {
       actual: pre.scale,
     });
   }
+  // every input would be 0 (or, after --mean, one constant): nothing could be measured
+  if (pre.scale === 0) throw new Onnx2SnnError(ErrorCodes.OPTION, '--scale 0 makes every input value 0; give the factor that maps raw values to the model\'s range (e.g. 1/255)', { option: '--scale', actual: 0, expected: 'non-zero' });
   for (const [name, values] of [
     ['--mean', pre.mean],
     ['--std', pre.std],

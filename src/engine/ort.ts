@@ -22,6 +22,29 @@ export interface Feed {
   readonly dims: readonly number[];
 }
 
+/**
+ * onnxruntime's own log lines (initializer clean-up warnings, shape-merge notes, the provider's
+ * error before we throw our typed one) are not actionable for a user: only fatal ones are let
+ * through, unless ONNX2SNN_ORT_LOG names a level (verbose, info, warning, error, fatal) to debug.
+ */
+const ORT_LEVELS = ['verbose', 'info', 'warning', 'error', 'fatal'] as const;
+const wanted = ORT_LEVELS.indexOf(process.env['ONNX2SNN_ORT_LOG'] as (typeof ORT_LEVELS)[number]);
+const LOG_LEVEL = wanted >= 0 ? wanted : 4;
+ort.env.logLevel = ORT_LEVELS[LOG_LEVEL]!;
+
+/**
+ * onnxruntime's message as one line: without its status prefix, C++ source locations and the
+ * lines after the first ("[ONNXRuntimeError] : 1 : FAIL : Load model … failed:/src/graph.cc:12 X" → "X").
+ */
+export function ortCause(message: string): string {
+  let m = (message.split('\n').find((l) => l.trim()) ?? message).trim();
+  m = m.replace(/^\[ONNXRuntimeError\]\s*:\s*\d+\s*:\s*\w+\s*:\s*/, '');
+  m = m.replace(/^Load model from .*? failed:\s*/, '');
+  m = m.replace(/\S*\/[\w.-]+\.(cc|h|cpp):\d+\s+(\S+\s+)?/g, '');
+  m = m.replace(/\s+/g, ' ').trim();
+  return m.length > 300 ? `${m.slice(0, 297)}…` : m;
+}
+
 function executionProviders(device: Device): ort.InferenceSession.SessionOptions['executionProviders'] {
   switch (device) {
     case 'cpu':
@@ -38,6 +61,7 @@ export class OrtSession {
     private readonly session: ort.InferenceSession,
     readonly outputNames: readonly string[],
     readonly device: Device,
+    private readonly source: string,
   ) {}
 
   static async create(model: Model, opts: SessionOptions = {}): Promise<OrtSession> {
@@ -49,7 +73,7 @@ export class OrtSession {
       m = { ...m, graph: { ...m.graph, outputs: [...m.graph.outputs, ...extra] } };
     }
     const bytes = writeOnnx(m);
-    const so: ort.InferenceSession.SessionOptions = { executionProviders: executionProviders(device), graphOptimizationLevel: 'all' };
+    const so: ort.InferenceSession.SessionOptions = { executionProviders: executionProviders(device), graphOptimizationLevel: 'all', logSeverityLevel: LOG_LEVEL as 0 | 1 | 2 | 3 | 4 };
     if (opts.threads) {
       so.intraOpNumThreads = opts.threads;
       so.interOpNumThreads = 1;
@@ -58,16 +82,16 @@ export class OrtSession {
     try {
       session = await ort.InferenceSession.create(bytes, so);
     } catch (e) {
-      const msg = (e as Error).message;
+      const msg = ortCause((e as Error).message);
       if (device !== 'cpu') {
         throw new Onnx2SnnError(ErrorCodes.OPTION, `--device ${device}: onnxruntime could not start the ${device} execution provider (${msg})${device === 'cuda' ? '; install onnxruntime-node with ONNXRUNTIME_NODE_INSTALL=cuda12 and CUDA 12' : ''}`, {
           option: 'device',
           actual: device,
         });
       }
-      throw new Onnx2SnnError(ErrorCodes.RUNTIME, `${model.source ?? 'model'}: onnxruntime rejected the graph: ${msg}`, { file: model.source });
+      throw new Onnx2SnnError(ErrorCodes.RUNTIME, `${model.source ?? 'model'}: onnxruntime rejected the graph: ${msg}`, { file: model.source, cause: (e as Error).message });
     }
-    return new OrtSession(session, session.outputNames, device);
+    return new OrtSession(session, session.outputNames, device, model.source ?? 'model');
   }
 
   get inputNames(): readonly string[] {
@@ -87,7 +111,7 @@ export class OrtSession {
     try {
       res = outputs ? await this.session.run(f, [...outputs]) : await this.session.run(f);
     } catch (e) {
-      throw new Onnx2SnnError(ErrorCodes.RUNTIME, `onnxruntime failed: ${(e as Error).message}`, {});
+      throw new Onnx2SnnError(ErrorCodes.RUNTIME, `${this.source}: onnxruntime failed while running the graph: ${ortCause((e as Error).message)}`, { file: this.source, cause: (e as Error).message });
     }
     const out: Record<string, Tensor> = {};
     for (const [k, v] of Object.entries(res)) {

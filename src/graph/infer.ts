@@ -3,6 +3,7 @@
  * Also the constant values that flow from initializers (for shape-carrying inputs).
  */
 import { ruleFor } from '../../converters/registry.js';
+import { typeProblems } from '../../converters/schema.js';
 import type { ShapedValue } from '../../converters/types.js';
 import { ErrorCodes, Onnx2SnnError } from '../errors.js';
 import { topoSort } from './graph.js';
@@ -53,6 +54,8 @@ export function inferShapes(m: Model, opts: { batch?: number; strict?: boolean }
       continue;
     }
     if (n.inputs.some((x, i) => x && !ins[i])) continue; // behind an unsupported op
+    const typeErrors = typeProblems(n, ins.map((v) => v?.dtype));
+    if (typeErrors.length) throw new Onnx2SnnError(ErrorCodes.SHAPE, `${m.source ?? 'model'}: ${typeErrors.join('; ')}`, { file: m.source, node: n.name, problems: typeErrors });
     const ctx = { opset: m.opset };
     // constants flow: shape-carrying inputs (Reshape's shape after Shape→Gather→Concat) need values
     if (n.opType === 'Shape' || n.inputs.every((x, i) => !x || ins[i]!.value)) {
@@ -71,6 +74,12 @@ export function inferShapes(m: Model, opts: { batch?: number; strict?: boolean }
     });
   }
   if (opts.strict && unsupported.length) throw unsupportedError(m, unsupported);
+  for (const o of g.outputs) {
+    const v = values.get(o.name);
+    if (v && v.dtype !== o.dtype) {
+      throw new Onnx2SnnError(ErrorCodes.SHAPE, `${m.source ?? 'model'}: graph output "${o.name}" is declared ${o.dtype} but its node computes ${v.dtype}`, { file: m.source, output: o.name, expected: o.dtype, actual: v.dtype });
+    }
+  }
   return { values, unsupported, order };
 }
 

@@ -14,7 +14,8 @@ import { opFor } from '../../converters/registry.js';
 import { schemaProblems } from '../../converters/schema.js';
 import { ErrorCodes, Onnx2SnnError } from '../errors.js';
 import { topoSort } from './graph.js';
-import type { Graph, Model } from './types.js';
+import type { OpEntry } from '../../converters/types.js';
+import type { Attr, Graph, Model, Node } from './types.js';
 
 /** At most this many problems are spelt out in one message (all of them are in `details`). */
 const SHOWN = 5;
@@ -61,31 +62,55 @@ function wiringProblems(g: Graph): { problems: string[]; node?: string } {
   return node ? { problems, node } : { problems };
 }
 
-function schemaCheck(g: Graph, opset: number, file: string): void {
-  for (const n of g.nodes) {
-    const entry = opFor(n, opset);
-    const problems = entry ? schemaProblems(n, entry) : [];
-    // one node per error: its name once, then each problem
-    const prefix = `node "${n.name}" (${n.opType}): `;
-    if (problems.length) problems.splice(0, problems.length, ...problems.map((p, i) => (i > 0 && p.startsWith(prefix) ? p.slice(prefix.length) : p)));
-    if (problems.length) fail(problems.some((p) => p.includes('attribute')) ? ErrorCodes.ATTRIBUTE : ErrorCodes.GRAPH, file, problems, n.name);
-    for (const a of Object.values(n.attrs)) if (a.kind === 'graph') schemaCheck(a.value, opset, file);
+/**
+ * Some exporters write integral float attributes as ints (Gemm alpha = 1); the schema accepts them
+ * and they are rewritten as floats here, since onnxruntime refuses the mismatched type.
+ */
+function floatAttrs(n: Node, entry: OpEntry | undefined): Node {
+  if (!entry) return n;
+  let attrs: Record<string, Attr> | undefined;
+  for (const [k, a] of Object.entries(n.attrs)) {
+    if (a.kind === 'int' && entry.schema.attributes[k]?.kind === 'float') (attrs ??= { ...n.attrs })[k] = { kind: 'float', value: a.value };
   }
+  return attrs ? { ...n, attrs } : n;
 }
 
-/** Throws E_GRAPH (wiring) or E_ATTRIBUTE (an attribute against its schema), naming the node, for an invalid model. */
+/** Checks every node (and subgraph) against its schema; returns the graph with int-for-float attributes as floats. */
+function schemaCheck(g: Graph, opset: number, file: string): Graph {
+  const nodes = g.nodes.map((n0) => {
+    const entry = opFor(n0, opset);
+    const n = floatAttrs(n0, entry);
+    const problems = entry ? schemaProblems(n, entry) : [];
+    if (problems.length) {
+      // one node per error: its name once, then each problem
+      const prefix = `node "${n.name}" (${n.opType}): `;
+      const shown = problems.map((p, i) => (i > 0 && p.startsWith(prefix) ? p.slice(prefix.length) : p));
+      fail(problems.some((p) => p.includes('attribute')) ? ErrorCodes.ATTRIBUTE : ErrorCodes.GRAPH, file, shown, n.name);
+    }
+    if (!Object.values(n.attrs).some((a) => a.kind === 'graph')) return n;
+    const attrs: Record<string, Attr> = {};
+    for (const [k, a] of Object.entries(n.attrs)) attrs[k] = a.kind === 'graph' ? { kind: 'graph', value: schemaCheck(a.value, opset, file) } : a;
+    return { ...n, attrs };
+  });
+  return nodes.some((n, i) => n !== g.nodes[i]) ? { ...g, nodes } : g;
+}
+
+/**
+ * Throws E_GRAPH (wiring) or E_ATTRIBUTE (an attribute against its schema), naming the node, for an
+ * invalid model; returns the model, with integral float attributes written as ints made floats.
+ */
 export function validateModel(m: Model): Model {
   const file = m.source ?? 'model';
   const g = m.graph;
   if (g.nodes.length === 0) fail(ErrorCodes.GRAPH, file, ['the graph has no nodes']);
   const w = wiringProblems(g);
   if (w.problems.length) fail(ErrorCodes.GRAPH, file, w.problems, w.node);
-  schemaCheck(g, m.opset, file);
+  const checked = schemaCheck(g, m.opset, file);
   try {
     topoSort(g);
   } catch (e) {
     if (e instanceof Onnx2SnnError) throw new Onnx2SnnError(e.code, `${file}: ${e.message}`, { file, ...e.details });
     throw e;
   }
-  return m;
+  return checked === g ? m : { ...m, graph: checked };
 }

@@ -222,7 +222,7 @@ describe('write → read round trip', () => {
             t: { kind: 'tensor', value: T('int64', [2], [4, 5]) },
           },
         },
-        { name: '', opType: 'Identity', domain: 'ai.onnx', inputs: ['y', ''], outputs: ['z'], attrs: {} },
+        { name: '', opType: 'Clip', domain: 'ai.onnx', inputs: ['y', '', ''], outputs: ['z'], attrs: {} },
       ],
       inputs: [{ name: 'x', dtype: 'float32', shape: ['N', 3, null] }],
       outputs: [{ name: 'z', dtype: 'float32', shape: ['N', 3, null] }],
@@ -231,7 +231,7 @@ describe('write → read round trip', () => {
     const back = readOnnx(writeOnnx(m));
     expect(back.graph.nodes[0]).toEqual(m.graph.nodes[0]);
     // unnamed nodes get a stable name, and 'ai.onnx' is the default domain ''
-    expect(back.graph.nodes[1]).toEqual({ name: 'Identity_1', opType: 'Identity', domain: '', inputs: ['y', ''], outputs: ['z'], attrs: {} });
+    expect(back.graph.nodes[1]).toEqual({ name: 'Clip_1', opType: 'Clip', domain: '', inputs: ['y', '', ''], outputs: ['z'], attrs: {} });
     expect(back.graph.inputs).toEqual(m.graph.inputs);
     expect(back.graph.outputs).toEqual(m.graph.outputs);
     for (const [k, t] of inits) {

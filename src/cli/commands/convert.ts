@@ -10,6 +10,7 @@ import { calibrate, checkThresholdsFor, convert, loadModel, refineThresholds } f
 import { toNir, writeNir } from '../../nir/index.js';
 import { optionError } from '../options.js';
 import { c, progressReporter, table } from '../render.js';
+import { checkOutputs } from '../io.js';
 import { fmtThreshold, runOf, writeOutputs } from './eval.js';
 
 async function thresholdsFor(model: Model, modelPath: string, cfg: Config, allowFile: boolean): Promise<ThresholdsFile> {
@@ -55,9 +56,10 @@ export function registerCalibrate(program: Command): void {
     const modelPath = modelOf(cfg);
     const output = cfg.output.thresholds;
     if (!output) throw optionError('--output', 'no output file: give -o FILE or output.thresholds in the config file');
+    checkOutputs(cfg.output, 'calibrate');
     const model = loadModel(modelPath);
     const t = await thresholdsFor(model, modelPath, cfg, false);
-    writeOutputs([{ path: output, data: formatThresholds(t) }], [{ path: output }], cfg);
+    writeOutputs([{ path: output, data: formatThresholds(t) }], cfg);
     process.stdout.write(`${c.bold('thresholds')} (${t.method}, ${t.calibration.samples} samples of ${t.calibration.data}) → ${output}\n`);
     process.stdout.write(
       `${table(
@@ -79,6 +81,7 @@ export function registerConvert(program: Command): void {
     const modelPath = modelOf(cfg);
     const output = cfg.output.snn;
     if (!output) throw optionError('--output', 'no output file: give -o FILE or output.snn in the config file');
+    checkOutputs(cfg.output, 'convert');
     const snnOpts = snnOptionsOf(cfg);
     const model = loadModel(modelPath);
     const t = await thresholdsFor(model, modelPath, cfg, true);
@@ -88,7 +91,7 @@ export function registerConvert(program: Command): void {
     const files: { path: string; data: string | Uint8Array }[] = [];
     if (cfg.output.thresholds) files.push({ path: cfg.output.thresholds, data: formatThresholds(t) });
     files.push({ path: output, data: bytes });
-    writeOutputs(files, [{ path: output }], cfg);
+    writeOutputs(files, cfg);
     if (cfg.output.nir) {
       await writeNir(snn, cfg.output.nir);
       process.stdout.write(`${c.bold('NIR')} ${cfg.output.nir}\n`);

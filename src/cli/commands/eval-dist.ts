@@ -42,18 +42,12 @@ function summary(r: Record<string, unknown>, title: string): string {
 function writeRecord(r: Record<string, unknown>, cfg: Config): void {
   const out = cfg.output;
   const files: { path: string; data: string | Uint8Array }[] = [];
-  const next: { path: string; dir?: boolean }[] = [];
-  if (out.json) {
-    files.push({ path: out.json, data: `${JSON.stringify(r, null, 2)}\n` });
-    next.push({ path: out.json });
-  }
+  if (out.json) files.push({ path: out.json, data: `${JSON.stringify(r, null, 2)}\n` });
   const rep = Array.isArray(r['snn'])
     ? reportOutputs(r as unknown as EvalRecord, { ...(out.report ? { html: out.report } : {}), ...(out.plots ? { plots: out.plots } : {}), ...(cfg.report.scatterLayer ? { scatterLayer: cfg.report.scatterLayer } : {}) })
     : { files: [], summary: [] };
   files.push(...rep.files);
-  if (out.report) next.push({ path: out.report });
-  if (out.plots) next.push({ path: out.plots, dir: true });
-  writeOutputs(files, next, redactedConfig(cfg));
+  writeOutputs(files, redactedConfig(cfg));
   for (const line of rep.summary) process.stdout.write(`${line}\n`);
 }
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { readThresholds } from '../../../calibration/thresholds.js';
-import { addConfigOptions, configFromCommand, configPathFor } from '../../config/cli.js';
+import { addConfigOptions, configFromCommand } from '../../config/cli.js';
 import { evaluateOptionsOf, refineOf, calibPreprocessOf, preprocessOf, snnOptionsOf } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { openDataset, type Dataset } from '../../data/index.js';
@@ -10,7 +10,7 @@ import { diagnosisText } from '../../eval/diagnose.js';
 import { checkThresholdsFor, loadModel } from '../../pipeline.js';
 import { evaluate } from '../../report/evaluate.js';
 import type { EvalRecord } from '../../report/types.js';
-import { writeFileAtomic } from '../io.js';
+import { checkOutputs, writeFileAtomic } from '../io.js';
 import { optionError, parseChoice, parseNumber } from '../options.js';
 import { c, pct, progressReporter, table } from '../render.js';
 import { evalDistributed } from './eval-dist.js';
@@ -86,18 +86,10 @@ export function renderComparison(r: Pick<EvalRecord, 'ann' | 'snn' | 'layers' | 
   return lines.join('\n');
 }
 
-/** Writes each output (already rendered) and the resolved config next to it. */
-export function writeOutputs(files: readonly { path: string; data: string | Uint8Array }[], configNextTo: readonly { path: string; dir?: boolean }[], cfg: Config): void {
-  const configText = `${JSON.stringify(cfg, null, 2)}\n`;
+/** Writes each output (already rendered) and, with --save-config, the resolved config. */
+export function writeOutputs(files: readonly { path: string; data: string | Uint8Array }[], cfg: Config): void {
   const all = [...files];
-  const seen = new Set(files.map((f) => f.path));
-  for (const o of configNextTo) {
-    const p = configPathFor(o.path, o.dir);
-    if (!seen.has(p)) {
-      seen.add(p);
-      all.push({ path: p, data: configText });
-    }
-  }
+  if (cfg.output.config) all.push({ path: cfg.output.config, data: `${JSON.stringify(cfg, null, 2)}\n` });
   for (const f of all) writeFileAtomic(f.path, f.data);
 }
 
@@ -122,6 +114,7 @@ export function registerEval(program: Command): void {
     if (!dataPath) throw optionError('--data', 'no test data: give --data FILE or data.file in the config file');
     const annOnly = cfg.evaluation.annOnly;
     const out = cfg.output;
+    checkOutputs(out, 'eval');
     const pre = preprocessOf(cfg);
     const run = runOf(cfg, annOnly ? 256 : 64);
     const progress = progressReporter(cfg.run.quiet);
@@ -152,7 +145,7 @@ export function registerEval(program: Command): void {
           ann: { accuracy: ann.accuracy, top5: ann.top5, ...(cfg.evaluation.predictions ? { predictions: Array.from(ann.predictions) } : {}) },
           seconds: { load: (t1 - t0) / 1000, ann: (t2 - t1) / 1000, total: (performance.now() - t0) / 1000 },
         };
-        writeOutputs([{ path: out.json, data: `${JSON.stringify(rec, null, 2)}\n` }], [{ path: out.json }], cfg);
+        writeOutputs([{ path: out.json, data: `${JSON.stringify(rec, null, 2)}\n` }], cfg);
       }
       return;
     }
@@ -176,16 +169,10 @@ export function registerEval(program: Command): void {
     );
     process.stdout.write(`${renderComparison(record)}\n`);
     const files: { path: string; data: string | Uint8Array }[] = [];
-    const next: { path: string; dir?: boolean }[] = [];
-    if (out.json) {
-      files.push({ path: out.json, data: `${JSON.stringify(record, null, 2)}\n` });
-      next.push({ path: out.json });
-    }
+    if (out.json) files.push({ path: out.json, data: `${JSON.stringify(record, null, 2)}\n` });
     const rep = reportOutputs(record, { ...(out.report ? { html: out.report } : {}), ...(out.plots ? { plots: out.plots } : {}), ...(cfg.report.scatterLayer ? { scatterLayer: cfg.report.scatterLayer } : {}) });
     files.push(...rep.files);
-    if (out.report) next.push({ path: out.report });
-    if (out.plots) next.push({ path: out.plots, dir: true });
-    writeOutputs(files, next, cfg);
+    writeOutputs(files, cfg);
     for (const line of rep.summary) process.stdout.write(`${line}\n`);
   });
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { ErrorCodes, Onnx2SnnError } from '../../errors.js';
 import { inspectModel, type InspectReport } from '../../eval/inspect.js';
 import { loadOnnxFile } from '../../onnx/read.js';
-import { writeFileAtomic } from '../io.js';
+import { checkOutputs, writeFileAtomic } from '../io.js';
 import { c, table } from '../render.js';
 
 function fmtShape(s: readonly (number | string | null)[]): string {
@@ -45,6 +45,7 @@ export function registerInspect(program: Command): void {
     .argument('<model>', 'ONNX file')
     .option('--json [file]', 'print JSON (or write it to a file)')
     .action((modelPath: string, o: { json?: string | boolean }) => {
+      if (typeof o.json === 'string') checkOutputs({ json: o.json }, 'inspect');
       const report = inspectModel(loadOnnxFile(modelPath));
       if (o.json === true) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else {

@@ -4,12 +4,11 @@ import type { Command } from 'commander';
 import { mergeShards, type ShardPart } from '../../distributed/merge.js';
 import { ErrorCodes, Onnx2SnnError } from '../../errors.js';
 import type { EvalRecord } from '../../report/types.js';
-import { writeFileAtomic } from '../io.js';
+import { checkOutputs, writeFileAtomic } from '../io.js';
 import { optionError } from '../options.js';
 import { c, pct, table } from '../render.js';
 import { renderComparison } from './eval.js';
 import { reportOutputs } from './report.js';
-import { configPathFor } from '../../config/cli.js';
 
 function readPart(path: string): ShardPart {
   let text: string;
@@ -43,14 +42,16 @@ export function registerMerge(program: Command): void {
     .option('--report <file>', 'also write the HTML report of the merged run (eval)')
     .option('--plots <dir>', 'also write every chart as SVG and PNG (eval)')
     .option('--scatter-layer <name>', 'layer whose ANN-vs-SNN scatter is shown first')
-    .action((paths: string[], o: { output: string; report?: string; plots?: string; scatterLayer?: string }) => {
+    .option('--save-config <file>', "also write the run's resolved configuration to this file")
+    .action((paths: string[], o: { output: string; report?: string; plots?: string; scatterLayer?: string; saveConfig?: string }) => {
+      checkOutputs({ json: o.output, report: o.report, plots: o.plots, config: o.saveConfig }, 'merge');
       const merged = mergeShards(paths.map(readPart), { output: o.output });
       const kind = (merged['shards'] as { kind: string }).kind;
       if ((o.report || o.plots) && kind !== 'eval') throw optionError(o.report ? '--report' : '--plots', `the report needs an SNN evaluation; these are shards of \`${kind === 'ann' ? 'eval --ann-only' : 'simulate'}\``);
       const files: { path: string; data: string | Uint8Array }[] = [{ path: o.output, data: `${JSON.stringify(merged, null, 2)}\n` }];
       const rep = kind === 'eval' ? reportOutputs(merged as unknown as EvalRecord, { ...(o.report ? { html: o.report } : {}), ...(o.plots ? { plots: o.plots } : {}), ...(o.scatterLayer ? { scatterLayer: o.scatterLayer } : {}) }) : { files: [], summary: [] };
       files.push(...rep.files);
-      if (merged['config'] !== undefined) files.push({ path: configPathFor(o.output), data: `${JSON.stringify(merged['config'], null, 2)}\n` });
+      if (o.saveConfig && merged['config'] !== undefined) files.push({ path: o.saveConfig, data: `${JSON.stringify(merged['config'], null, 2)}\n` });
       for (const f of files) writeFileAtomic(f.path, f.data);
       process.stdout.write(`${summary(merged)}\n`);
       for (const line of rep.summary) process.stdout.write(`${line}\n`);

@@ -6,7 +6,7 @@ import { reportCharts } from '../../report/charts.js';
 import { renderReport } from '../../report/html.js';
 import { svgToPng } from '../../report/png.js';
 import type { EvalRecord } from '../../report/types.js';
-import { writeFileAtomic } from '../io.js';
+import { checkOutputs, cleanPath, writeFileAtomic } from '../io.js';
 import { optionError } from '../options.js';
 import { c } from '../render.js';
 
@@ -33,7 +33,7 @@ export function reportOutputs(r: EvalRecord, o: { html?: string; plots?: string;
       files.push({ path: join(o.plots, `${ch.id}.svg`), data: `<?xml version="1.0" encoding="UTF-8"?>\n${ch.svg}\n` });
       files.push({ path: join(o.plots, `${ch.id}.png`), data: svgToPng(ch.svg) });
     }
-    summary.push(`${c.bold('plots')} → ${o.plots}/ (${charts.length} charts as SVG and PNG)`);
+    summary.push(`${c.bold('plots')} → ${cleanPath(o.plots)}/ (${charts.length} charts as SVG and PNG)`);
   }
   return { files, summary };
 }
@@ -77,6 +77,7 @@ export function registerReport(program: Command): void {
     .option('--scatter-layer <name>', 'layer whose ANN-vs-SNN scatter is shown first')
     .action((runPath: string, o: { output?: string; plots?: string; scatterLayer?: string }) => {
       if (!o.output && !o.plots) throw optionError('--output', 'nothing to write: give -o FILE.html and/or --plots DIR');
+      checkOutputs({ report: o.output, plots: o.plots }, 'report');
       const r = readRecord(runPath);
       const rep = reportOutputs(r, { ...(o.output ? { html: o.output } : {}), ...(o.plots ? { plots: o.plots } : {}), ...(o.scatterLayer ? { scatterLayer: o.scatterLayer } : {}) });
       for (const f of rep.files) writeFileAtomic(f.path, f.data);

@@ -4,7 +4,7 @@ import { accuracyOf } from '../../eval/metrics.js';
 import { loadOnnxFile } from '../../onnx/read.js';
 import { simulateDataset, snnInfo } from '../../snn/simulate.js';
 import { addPreprocessOptions, preprocessFrom, type RawDataFlags } from '../data-options.js';
-import { writeFileAtomic } from '../io.js';
+import { checkOutputs, writeFileAtomic } from '../io.js';
 import { c, pct, progressReporter, table } from '../render.js';
 import { parseTimesteps } from '../snn-options.js';
 import { fmtThreshold, runFlags } from './eval.js';
@@ -43,6 +43,7 @@ export function registerSimulate(program: Command): void {
       const run = runFlags(o, 64);
       const timesteps = parseTimesteps(o.timesteps);
       if (o.shard && !o.json) throw optionError('--json', '--shard writes its part of the run with --json FILE; then `onnx2snn merge PART.json… -o run.json`');
+      checkOutputs({ json: o.json }, 'simulate');
       const m = loadOnnxFile(snnPath);
       const info = snnInfo(m);
       const part = o.shard ? simulateShard(snnPath, o.data, preprocessFrom(o), o.shard, { timesteps, predictions: Boolean(o.predictions), device: run.device }) : undefined;
