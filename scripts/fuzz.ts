@@ -9,42 +9,16 @@
  * outcomes by code, by stage, every untyped error, hang and out-of-memory with its case number.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { readOnnx } from '../src/onnx/read.js';
-import { mulberry32 } from '../src/util/random.js';
-import { fuzzDataset, runCase, type CaseOutcome } from './fuzz/case.js';
-import { mutate } from './fuzz/mutate.js';
-
-export const DEFAULT_MODELS = [
-  'fixtures/models/onnx-zoo-mnist-12.onnx',
-  'fixtures/models/vnncomp21-verivital-convnet_maxpool.onnx',
-  'fixtures/models/vnncomp21-mnistfc-256x2.onnx',
-  'fixtures/models/vnncomp21-cifar10-resnet_2b.onnx',
-];
+import { DEFAULT_MODELS, fuzzCase, fuzzDataset, runCase, type CaseOutcome } from './fuzz/case.js';
 
 interface Job {
   readonly models: readonly string[];
   readonly seed: number;
   readonly from: number;
   readonly to: number;
-}
-
-/** Case i's mutated bytes: the model i mod M, 1–2 stacked mutations, all from (seed, i). */
-export function fuzzCase(originals: readonly Uint8Array[], seed: number, i: number): { bytes: Uint8Array; kinds: string[]; model: number } {
-  const rng = mulberry32((Math.imul(seed, 0x9e3779b1) ^ Math.imul(i + 1, 0x85ebca6b)) >>> 0);
-  const model = i % originals.length;
-  let bytes = originals[model]!;
-  const kinds: string[] = [];
-  for (let k = rng() < 0.8 ? 1 : 2; k > 0; k--) {
-    try {
-      const m = mutate(bytes, rng);
-      bytes = m.bytes;
-      kinds.push(m.kind);
-    } catch {
-      kinds.push('undecodable'); // a byte edit made a file the proto edit cannot decode: keep the bytes
-    }
-  }
-  return { bytes, kinds, model };
 }
 
 async function workerMain(job: Job): Promise<void> {
@@ -139,5 +113,5 @@ async function main(): Promise<void> {
   if (s.failures.length) process.exitCode = 1;
 }
 
-if (isMainThread) await main();
-else await workerMain(workerData as Job);
+if (!isMainThread) await workerMain(workerData as Job);
+else if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -16,6 +16,7 @@ import { calibrate, convert } from '../../src/pipeline.js';
 import { prepareForConversion } from '../../src/snn/prepare.js';
 import { simulateReference } from '../../src/snn/reference.js';
 import { mulberry32 } from '../../src/util/random.js';
+import { mutate } from './mutate.js';
 
 export const STAGES = ['inspect', 'load', 'calibrate', 'convert', 'compare', 'reference'] as const;
 export type Stage = (typeof STAGES)[number];
@@ -64,4 +65,29 @@ export async function runCase(bytes: Uint8Array, ds: InMemoryDataset, stages: re
     if (isOnnx2SnnError(e)) return { outcome: e.code, stage, message: e.message };
     return { outcome: 'untyped', stage, message: (e as Error)?.stack ?? String(e) };
   }
+}
+
+export const DEFAULT_MODELS = [
+  'fixtures/models/onnx-zoo-mnist-12.onnx',
+  'fixtures/models/vnncomp21-verivital-convnet_maxpool.onnx',
+  'fixtures/models/vnncomp21-mnistfc-256x2.onnx',
+  'fixtures/models/vnncomp21-cifar10-resnet_2b.onnx',
+];
+
+/** Case i's mutated bytes: the model i mod M, 1–2 stacked mutations, all from (seed, i). */
+export function fuzzCase(originals: readonly Uint8Array[], seed: number, i: number): { bytes: Uint8Array; kinds: string[]; model: number } {
+  const rng = mulberry32((Math.imul(seed, 0x9e3779b1) ^ Math.imul(i + 1, 0x85ebca6b)) >>> 0);
+  const model = i % originals.length;
+  let bytes = originals[model]!;
+  const kinds: string[] = [];
+  for (let k = rng() < 0.8 ? 1 : 2; k > 0; k--) {
+    try {
+      const m = mutate(bytes, rng);
+      bytes = m.bytes;
+      kinds.push(m.kind);
+    } catch {
+      kinds.push('undecodable'); // a byte edit made a file the proto edit cannot decode: keep the bytes
+    }
+  }
+  return { bytes, kinds, model };
 }

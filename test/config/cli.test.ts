@@ -23,14 +23,14 @@ afterAll(() => {
 });
 
 describe('--config', () => {
-  it('convert: the file sets the options, flags override them, the resolved config is saved next to the output', () => {
+  it('convert: the file sets the options, flags override them, --save-config writes the resolved config', () => {
     const cfg = join(dir, 'conv.yaml');
     writeFileSync(
       cfg,
       [`model: ${MNIST12}`, 'data:', '  scale: 1/255', 'calibration:', `  file: ${TRAIN}`, '  limit: 100', 'conversion:', '  vInit: 0.25', '  reset: zero', '  encoding: poisson', '  seed: 7', 'run:', '  quiet: true', ''].join('\n'),
     );
     const out = join(dir, 'm.snn.onnx');
-    const r = runCli(cli, ['convert', '--config', cfg, '-o', out, '--reset', 'subtract', '--seed', '9']);
+    const r = runCli(cli, ['convert', '--config', cfg, '-o', out, '--reset', 'subtract', '--seed', '9', '--save-config', join(dir, 'm.snn.config.json')]);
     expect(r.status, show(r)).toBe(0);
     const o = snnInfo(loadOnnxFile(out)).options;
     expect(o.vInit).toBe(0.25); // file
@@ -59,7 +59,7 @@ describe('--config', () => {
     const t = JSON.parse(readFileSync(join(dir, 'th.json'), 'utf8')) as { method: string; calibration: { samples: number } };
     expect(t.method).toBe('max');
     expect(t.calibration.samples).toBe(50);
-    expect(existsSync(join(dir, 'th.config.json'))).toBe(true);
+    expect(existsSync(join(dir, 'th.config.json')), 'no config sidecar unless asked').toBe(false);
   });
 
   for (const [name, text, path] of [

@@ -21,7 +21,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'onnx2snn-report-'));
   evalRun = runCli(cli, [
     'eval', MNIST12, '--data', EVERY5, '--limit', '200', '--scale', '1/255', '--calib', TRAIN, '--calib-limit', '300', '--timesteps', '8,16,32,64',
-    '--json', join(dir, 'run.json'), '--report', join(dir, 'report.html'), '--plots', join(dir, 'plots'), '-q',
+    '--json', join(dir, 'run.json'), '--report', join(dir, 'report.html'), '--plots', join(dir, 'plots'), '--save-config', join(dir, 'run.yaml.json'), '-q',
   ]);
 }, 600_000);
 afterAll(() => {
@@ -62,12 +62,13 @@ describe('eval --report --plots', () => {
     }
     expect(r.diagnosis!.minCorrelation).toBe(0.95);
     expect(r.conversion.method).toBe('percentile:99.9');
-    // the resolved config: in the record and next to each output
+    // the resolved config: in the record, and in the --save-config file (no sidecars unasked)
     const cfg = r.config as { data: { file: string; limit: number }; evaluation: { timesteps: number[] }; conversion: { vInit: number } };
     expect(cfg.data).toMatchObject({ file: EVERY5, limit: 200 });
     expect(cfg.evaluation.timesteps).toEqual([8, 16, 32, 64]);
     expect(cfg.conversion.vInit).toBe(0.5);
-    for (const p of ['run.config.json', 'report.config.json', 'plots/onnx2snn.config.json']) expect(JSON.parse(readFileSync(join(dir, p), 'utf8')), p).toEqual(r.config);
+    expect(JSON.parse(readFileSync(join(dir, 'run.yaml.json'), 'utf8'))).toEqual(r.config);
+    for (const p of ['run.config.json', 'report.config.json', 'plots/onnx2snn.config.json']) expect(existsSync(join(dir, p)), p).toBe(false);
   });
 
   it('one self-contained HTML file: every chart inline, the record embedded, nothing to fetch', () => {
@@ -85,7 +86,7 @@ describe('eval --report --plots', () => {
 
   it('--plots writes every chart as SVG and PNG', () => {
     const files = readdirSync(join(dir, 'plots')).sort();
-    expect(files).toEqual([...CHARTS.flatMap((c) => [`${c}.png`, `${c}.svg`]), 'onnx2snn.config.json'].sort());
+    expect(files).toEqual(CHARTS.flatMap((c) => [`${c}.png`, `${c}.svg`]).sort());
     const html = readFileSync(join(dir, 'report.html'), 'utf8');
     for (const c of CHARTS) {
       const svg = readFileSync(join(dir, 'plots', `${c}.svg`), 'utf8');
@@ -124,7 +125,7 @@ describe('errors', () => {
     const ann = join(dir, 'ann.json');
     const a = runCli(cli, ['eval', MNIST12, '--data', EVERY5, '--limit', '50', '--scale', '1/255', '--ann-only', '--json', ann]);
     expect(a.status, show(a)).toBe(0);
-    expect(existsSync(join(dir, 'ann.config.json')), 'resolved config next to --json').toBe(true);
+    expect(existsSync(join(dir, 'ann.config.json')), 'no config sidecar unless --save-config').toBe(false);
     const r = runCli(cli, ['report', ann, '-o', join(dir, 'ann.html')]);
     expect(r.status, show(r)).toBe(1);
     expect(r.stderr).toContain('E_OPTION');
