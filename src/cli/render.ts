@@ -38,7 +38,7 @@ function fmtSecs(s: number): string {
 /**
  * Progress reporter: on a TTY a bar redrawn in place on stderr with the rate (samples/s; for the
  * SNN also sample-steps/s and the batch number) and the time left; otherwise a plain line every
- * ~10 s while a phase runs, and one when it ends if it printed any; silent when quiet.
+ * ~10 s while a phase runs, and one when it ends (so a log shows every phase); silent when quiet.
  */
 export function progressReporter(quiet: boolean, opts: { tty?: boolean; write?: (s: string) => void; interval?: number } = {}): (e: ProgressEvent) => void {
   if (quiet) return () => {};
@@ -46,26 +46,27 @@ export function progressReporter(quiet: boolean, opts: { tty?: boolean; write?: 
   const write = opts.write ?? ((s: string) => void process.stderr.write(s));
   const interval = opts.interval ?? 10_000;
   let last = 0;
-  let printed = false;
-  const phases = new Map<string, { start: number; first: number; batches: number; lastDone: number }>();
+  const phases = new Map<string, { start: number; first: number; batches: number; lastDone: number; size: number; ended: boolean }>();
   return (e) => {
     const now = Date.now();
     let p = phases.get(e.phase);
     if (!p || e.done < p.lastDone) {
-      p = { start: now, first: e.done, batches: 0, lastDone: 0 };
+      p = { start: now, first: e.done, batches: 0, lastDone: 0, size: 0, ended: false };
       phases.set(e.phase, p);
       if (!tty) last = now;
     }
     if (e.done > p.lastDone) p.batches++;
     const step = p.lastDone === 0 ? e.done : e.done - p.lastDone;
     p.lastDone = e.done;
+    // the batch size is the largest step: the last batch may be short
+    p.size = Math.max(p.size, step);
     const done = e.done >= e.total;
     const secs = (now - p.start) / 1000;
     const unit = UNITS[e.phase] ?? 'samples';
     // measured from the first event of the phase (which may already count a batch)
     const rate = secs > 0 ? (e.done - p.first) / secs : 0;
     const T = /T=(\d+)/.exec(e.detail ?? '')?.[1];
-    const batches = step > 0 && e.phase !== 'raster' ? Math.ceil(e.total / step) : 0;
+    const batches = p.size > 0 && e.phase !== 'raster' ? Math.ceil(e.total / p.size) : 0;
     const parts = [
       `${e.done}/${e.total} ${unit}`,
       ...(rate > 0 ? [`${rate >= 100 ? rate.toFixed(0) : rate.toFixed(1)} ${unit}/s`] : []),
@@ -75,10 +76,10 @@ export function progressReporter(quiet: boolean, opts: { tty?: boolean; write?: 
     ];
     const label = `${e.phase}${e.detail ? ` ${e.detail}` : ''}`;
     if (!tty) {
-      // plain lines for logs: one every ~10 s while a phase runs, and its end if it printed before
-      if (done ? !printed : now - last < interval) return;
+      // plain lines for logs: one every ~10 s while a phase runs, and one at its end
+      if (done ? p.ended : now - last < interval) return;
       last = now;
-      printed = !done;
+      p.ended = done;
       write(`${label}: ${parts.join(', ')}${done ? ` (${fmtSecs(secs)})` : ''}\n`);
       return;
     }

@@ -88,7 +88,8 @@ export function reportCharts(r: EvalRecord): Chart[] {
         subtitle: `Pearson r of ANN activation vs SNN rate·θ, T = ${T}`,
         yLabel: 'correlation',
         categories: names,
-        yDomain: [Math.max(-1, Math.floor((lo - 0.05) * 10) / 10), 1],
+        // bars start at 0 (or below, for a negative correlation): a zoomed axis exaggerates small gaps
+        yDomain: [Math.max(-1, Math.min(0, Math.floor(lo * 10) / 10)), 1],
         series: [{ name: 'correlation', values: r.layers.map((l) => l.correlation), color: PALETTE[0] }],
         hlines: [{ y: minC, label: `threshold ${minC}`, color: PALETTE[1] }],
         highlight: failing,

@@ -34,6 +34,8 @@ h2 { font-size: 17px; margin: 0 0 10px; }
 .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(580px, 1fr)); gap: 16px; }
 figure { margin: 0; border: 1px solid #e3e6ec; border-radius: 6px; padding: 8px; background: #fff; overflow-x: auto; }
 figure.wide { grid-column: 1 / -1; }
+figure > svg { display: block; width: 100%; height: auto; }
+figure.wide > svg { width: auto; max-width: 100%; }
 figcaption { font-size: 12px; color: #555; margin-top: 6px; line-height: 1.4; }
 table { border-collapse: collapse; font-size: 13px; }
 th, td { padding: 4px 10px; border-bottom: 1px solid #eee; text-align: right; }

@@ -28,6 +28,24 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   return out;
 }
 
+/** Decimals that write every multiple of `step` exactly (0.25 → 2, 2.5 → 1, 5 → 0). */
+export function decimalsFor(step: number): number {
+  for (let k = 0; k < 12; k++) {
+    const s = step * 10 ** k;
+    if (Math.abs(s - Math.round(s)) < 1e-6 * Math.max(1, s)) return k;
+  }
+  return 12;
+}
+
+/** Labels for a whole axis with one number of decimals (0.5, 1.0, 1.5 rather than 0.5, 1, 1.5); large or tiny values as fmtTick. */
+export function tickLabeller(ticks: readonly number[], scale = 1, suffix = ''): (v: number) => string {
+  const big = Math.max(...ticks.map((t) => Math.abs(t * scale)));
+  const step = ticks.length > 1 ? Math.abs(ticks[1]! - ticks[0]!) * scale : 0;
+  if (!(step > 0) || big >= 1e4 || step < 1e-3) return (v) => `${fmtTick(v * scale)}${suffix}`;
+  const d = decimalsFor(Number(step.toPrecision(6)));
+  return (v) => `${(v * scale).toFixed(d)}${suffix}`;
+}
+
 export function fmtTick(v: number): string {
   const a = Math.abs(v);
   if (a === 0) return '0';
@@ -57,7 +75,6 @@ function open(f: Frame, w: number, h: number): string[] {
   ];
   if (f.subtitle) out.push(`<text x="${M.left}" y="36" font-size="11" fill="#555">${esc(f.subtitle)}</text>`);
   if (f.xLabel) out.push(`<text x="${r1(M.left + (w - M.left - M.right) / 2)}" y="${h - 10}" text-anchor="middle" fill="#333">${esc(f.xLabel)}</text>`);
-  if (f.yLabel) out.push(`<text transform="translate(14 ${r1(M.top + (h - M.top - M.bottom) / 2)}) rotate(-90)" text-anchor="middle" fill="#333">${esc(f.yLabel)}</text>`);
   return out;
 }
 
@@ -72,7 +89,7 @@ function linear(lo: number, hi: number, a: number, b: number, count = 5): Scale 
   const l = Math.min(lo, ticks[0]!);
   const h = Math.max(hi, ticks[ticks.length - 1]!);
   const f = ((v: number) => a + ((v - l) / (h - l || 1)) * (b - a)) as Scale;
-  return Object.assign(f, { ticks, label: fmtTick });
+  return Object.assign(f, { ticks, label: tickLabeller(ticks) });
 }
 
 function log2Scale(lo: number, hi: number, a: number, b: number): Scale {
@@ -93,7 +110,10 @@ function log10Scale(lo: number, hi: number, a: number, b: number): Scale {
   return Object.assign(f, { ticks, label: fmtTick });
 }
 
-function axes(x: Scale | null, y: Scale, w: number, h: number, xCats?: { labels: string[]; centers: number[] }): string[] {
+/** Approximate width in px of `s` at 12 px in the chart font (for layout only). */
+const textWidth = (s: string): number => 6.8 * s.length;
+
+function axes(x: Scale | null, y: Scale, w: number, h: number, xCats?: { labels: string[]; centers: number[] }, yLabel?: string): string[] {
   const out: string[] = ['<g fill="#444" stroke="none">'];
   const x0 = M.left;
   const x1 = w - M.right;
@@ -127,6 +147,11 @@ function axes(x: Scale | null, y: Scale, w: number, h: number, xCats?: { labels:
   }
   out.push(`<line x1="${x0}" x2="${x1}" y1="${y0}" y2="${y0}" stroke="#888"/>`);
   out.push(`<line x1="${x0}" x2="${x0}" y1="${y1}" y2="${y0}" stroke="#888"/>`);
+  if (yLabel) {
+    // the rotated title sits left of the widest tick label, never over it
+    const widest = Math.max(0, ...y.ticks.filter((t) => y(t) >= y1 - 0.5 && y(t) <= y0 + 0.5).map((t) => textWidth(y.label(t))));
+    out.push(`<text transform="translate(${r1(Math.max(10, x0 - 6 - widest - 8))} ${r1((y0 + y1) / 2)}) rotate(-90)" text-anchor="middle" fill="#333">${esc(yLabel)}</text>`);
+  }
   out.push('</g>');
   return out;
 }
@@ -172,16 +197,21 @@ export function lineChart(c: LineChart): string {
     const pad = (yhi - ylo) * 0.1 || Math.abs(yhi) * 0.01 || 0.01;
     ylo -= pad;
     yhi += pad;
+    // a minimum span, so that one sample's difference never looks like a cliff (5 points of accuracy)
+    const span = c.yPercent ? 0.05 : Math.abs(yhi) * 0.05;
+    if (yhi - ylo < span) {
+      const mid = (yhi + ylo) / 2;
+      [ylo, yhi] = [mid - span / 2, mid + span / 2];
+    }
     if (c.yPercent) {
-      ylo = Math.max(0, ylo);
-      yhi = Math.min(1, yhi);
+      [ylo, yhi] = yhi > 1 ? [Math.max(0, ylo - (yhi - 1)), 1] : ylo < 0 ? [0, Math.min(1, yhi - ylo)] : [ylo, yhi];
       if (yhi <= ylo) yhi = ylo + 0.01;
     }
   }
   const yb = linear(ylo, yhi, h - M.bottom, M.top);
-  const y: Scale = c.yPercent ? Object.assign((v: number) => yb(v), { ticks: yb.ticks, label: (v: number) => `${Number((v * 100).toPrecision(4))}%` }) : yb;
+  const y: Scale = c.yPercent ? Object.assign((v: number) => yb(v), { ticks: yb.ticks, label: tickLabeller(yb.ticks, 100, '%') }) : yb;
   const out = open(c, w, h);
-  out.push(...axes(x, y, w, h));
+  out.push(...axes(x, y, w, h, undefined, c.yLabel));
   out.push(`<clipPath id="${esc(c.id)}-clip"><rect x="${M.left}" y="${M.top}" width="${w - M.left - M.right}" height="${h - M.top - M.bottom}"/></clipPath>`);
   out.push(`<g clip-path="url(#${esc(c.id)}-clip)">`);
   const items: { name: string; color: string; dash?: boolean }[] = [];
@@ -231,7 +261,7 @@ export function barChart(c: BarChart): string {
   const band = (w - M.left - M.right) / Math.max(1, n);
   const centers = c.categories.map((_, i) => M.left + band * (i + 0.5));
   const out = open(c, w, h);
-  out.push(...axes(null, y, w, h, { labels: [...c.categories], centers }));
+  out.push(...axes(null, y, w, h, { labels: [...c.categories], centers }, c.yLabel));
   if (c.highlight !== undefined && c.highlight >= 0) out.push(`<rect x="${r1(M.left + band * c.highlight)}" y="${M.top}" width="${r1(band)}" height="${h - M.top - M.bottom}" fill="#fde8e8" data-highlight="${esc(c.categories[c.highlight] ?? '')}"/>`);
   const bw = Math.min(40, (band * 0.8) / Math.max(1, c.series.length));
   const base = y(c.yLog10 ? y.ticks[0]! : Math.max(0, y.ticks[0]!));
@@ -274,7 +304,7 @@ export function scatterChart(c: ScatterChart): string {
   const x = linear(lo, hi, M.left, w - M.right);
   const y = linear(lo, hi, h - M.bottom, M.top);
   const out = open(c, w, h);
-  out.push(...axes(x, y, w, h));
+  out.push(...axes(x, y, w, h, undefined, c.yLabel));
   if (c.diagonal) {
     const a = Math.max(x.ticks[0]!, y.ticks[0]!);
     const b = Math.min(x.ticks[x.ticks.length - 1]!, y.ticks[y.ticks.length - 1]!);

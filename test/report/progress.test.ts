@@ -40,6 +40,24 @@ describe('progress', () => {
     }
   });
 
+  it('the batch total counts a short last batch (1000 samples in batches of 64: 16)', () => {
+    vi.useFakeTimers();
+    try {
+      const out: string[] = [];
+      const p = progressReporter(false, { tty: true, write: (s) => void out.push(s) });
+      for (let k = 0, done = 0; done < 1000; k++) {
+        vi.setSystemTime(1000 * (k + 1));
+        done = Math.min(1000, done + 64);
+        p({ phase: 'simulate', done, total: 1000, detail: 'T=8' });
+        if (done < 1000) expect(out[out.length - 1]).toContain(`batch ${k + 1}/16`);
+      }
+      // the short last batch (40 samples) is drawn as the 16th of 16, then the bar is cleared
+      expect(out[out.length - 2]).toContain('batch 16/16');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('not a terminal: a plain line every interval and at the end, no escape codes', () => {
     vi.useFakeTimers();
     try {
@@ -59,10 +77,12 @@ describe('progress', () => {
       expect(out[1]).toMatch(/^calibrate: 1000\/1000 samples.*\(15s\)\n$/);
       // eslint-disable-next-line no-control-regex
       expect(out.join('')).not.toMatch(/\x1b/);
-      // a short phase prints nothing
+      // a short phase prints its end, once
       p({ phase: 'ann', done: 10, total: 20 });
       p({ phase: 'ann', done: 20, total: 20 });
-      expect(out).toHaveLength(2);
+      p({ phase: 'ann', done: 20, total: 20 });
+      expect(out).toHaveLength(3);
+      expect(out[2]).toMatch(/^ann: 20\/20 samples.*\(\d+s\)\n$/);
     } finally {
       vi.useRealTimers();
     }

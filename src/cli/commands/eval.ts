@@ -45,10 +45,13 @@ const fmtOps = (n: number): string => (n >= 1e9 ? `${(n / 1e9).toFixed(2)} G` : 
 /** The eval tables: accuracy/agreement vs T, the layers (the diagnosed one marked), operations, the diagnosis. */
 export function renderComparison(r: Pick<EvalRecord, 'ann' | 'snn' | 'layers' | 'ops' | 'diagnosis'>): string {
   const lines: string[] = [];
+  const T = Math.max(...r.snn.map((s) => s.timesteps));
+  lines.push(`${c.bold('Accuracy by time steps T')} ${c.dim("(agreement: share of samples where the SNN predicts the ANN's class)")}`);
   lines.push(table(['', 'T', 'accuracy', 'agreement'], [['ANN', '', pct(r.ann.accuracy), ''], ...r.snn.map((s) => ['SNN', String(s.timesteps), pct(s.accuracy), pct(s.agreement)])]));
   lines.push('');
   const bad = r.diagnosis?.layer?.name;
   const min = r.diagnosis?.minCorrelation ?? 0.95;
+  lines.push(`${c.bold('Neuron layers')} ${c.dim(`(spike rate: spikes per neuron per step at T = ${T}; corr(ANN, SNN): Pearson's r between the ANN's activations and the SNN's rates × threshold, 1 when the layer is reproduced)`)}`);
   lines.push(
     table(
       ['layer', 'threshold', 'spike rate', 'corr(ANN, SNN)', ''],
@@ -65,6 +68,7 @@ export function renderComparison(r: Pick<EvalRecord, 'ann' | 'snn' | 'layers' | 
   if (r.ops) {
     const o = r.ops;
     lines.push('');
+    lines.push(`${c.bold('Operations per sample')} ${c.dim('(AC: an addition per spike; MAC: a multiply-accumulate)')}`);
     lines.push(
       table(
         ['layer', 'ANN MACs', `SNN ops (T=${o.timesteps})`, 'kind'],
@@ -75,6 +79,10 @@ export function renderComparison(r: Pick<EvalRecord, 'ann' | 'snn' | 'layers' | 
     lines.push(
       `energy per sample (estimate, ${o.energy.pjPerMac} pJ/MAC, ${o.energy.pjPerAc} pJ/AC, 45 nm, Horowitz 2014): ANN ${o.energy.annNj.toFixed(1)} nJ, SNN ${o.energy.snnNj.toFixed(1)} nJ${o.layers.some((l) => l.approximate) ? ' (* events behind a max/average pool estimated)' : ''}`,
     );
+    // an SNN is only cheaper when spikes are sparse enough: say so when the estimate says it is not
+    if (o.energy.snnNj > o.energy.annNj) {
+      lines.push(c.yellow(`  the SNN estimate is ${(o.energy.snnNj / o.energy.annNj).toFixed(1)}× the ANN's at T = ${o.timesteps}: each spike costs an addition, so fewer time steps or sparser spiking would lower it`));
+    }
   }
   if (r.diagnosis) {
     lines.push('');
