@@ -42,6 +42,8 @@ function wiringProblems(g: Graph): { problems: string[]; node?: string } {
   for (const i of g.inputs) producedBy.set(i.name, 'graph input');
   for (const k of g.initializers.keys()) if (!producedBy.has(k)) producedBy.set(k, 'initializer');
   for (const name of duplicates(g.inputs.map((i) => i.name))) problems.push(`graph input "${name}" is declared twice`);
+  // '' marks an omitted optional input or output in ONNX: a graph input or output cannot be named so
+  if ([...g.inputs, ...g.outputs].some((v) => v.name === '')) problems.push('a graph input or output has no name');
   let node: string | undefined;
   for (const n of g.nodes) {
     for (const o of n.outputs) {
