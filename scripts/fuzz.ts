@@ -6,9 +6,10 @@
  * longer than --timeout-ms is a hang (the worker is terminated and restarted at the next case), a
  * worker that runs out of its --memory-mb heap is an out-of-memory. Case i of seed S is always the
  * same mutation: `--seed S --from i --cases 1` reproduces it. Prints (and writes) a JSON summary:
- * outcomes by code, by stage, every untyped error, hang and out-of-memory with its case number.
+ * outcomes by code, by stage, every untyped error, hang and out-of-memory with its case number;
+ * with --json the summary so far is saved every 500 cases and when the campaign is interrupted.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { readOnnx } from '../src/onnx/read.js';
@@ -63,6 +64,22 @@ async function main(): Promise<void> {
     s.outcomes[outcome] = (s.outcomes[outcome] ?? 0) + 1;
     if (stage) s.stages[`${stage} ${outcome}`] = (s.stages[`${stage} ${outcome}`] ?? 0) + 1;
   };
+  // the summary so far is saved every 500 cases and on Ctrl-C / kill, so a long campaign can be cut short
+  const save = (): string => {
+    s.seconds = Math.round((Date.now() - t0) / 100) / 10;
+    const text = `${JSON.stringify(s, null, 2)}\n`;
+    if (json) {
+      writeFileSync(`${json}.tmp`, text);
+      renameSync(`${json}.tmp`, json);
+    }
+    return text;
+  };
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      save();
+      process.exit(130);
+    });
+  }
   let next = from;
   const end = from + cases;
   while (next < end) {
@@ -91,6 +108,7 @@ async function main(): Promise<void> {
         const ex = (s.examples[m.outcome] ??= []);
         if (m.outcome !== 'ok' && ex.length < 5) ex.push({ case: m.done!, stage: m.stage!, message: m.message!.slice(0, 400) });
         if (m.outcome === 'untyped') s.failures.push({ case: m.done!, outcome: m.outcome, model: m.model!, kinds: m.kinds!, stage: m.stage!, message: m.message! });
+        if ((s.cases % 500) === 0) save();
         if (((m.done! + 1) % 1000) === 0) process.stderr.write(`fuzz: ${m.done! + 1 - from}/${cases} cases, ${JSON.stringify(s.outcomes)}\n`);
       });
       w.on('error', (e: Error & { code?: string }) => {
@@ -106,9 +124,7 @@ async function main(): Promise<void> {
       });
     });
   }
-  s.seconds = Math.round((Date.now() - t0) / 100) / 10;
-  const text = `${JSON.stringify(s, null, 2)}\n`;
-  if (json) writeFileSync(json, text);
+  const text = save();
   process.stdout.write(text);
   if (s.failures.length) process.exitCode = 1;
 }
