@@ -10,6 +10,7 @@
 export { Onnx2SnnError, ErrorCodes, isOnnx2SnnError, type ErrorCode } from './errors.js';
 export type { Model, Graph, Node, Tensor, ValueInfo, Attr, DType, Dim } from './graph/types.js';
 export { readOnnx, loadOnnxFile } from './onnx/read.js';
+export { validateModel } from './graph/validate.js';
 export { writeOnnx } from './onnx/write.js';
 export { canonicalize, importModel, dequantizeModel, quantizationInfo, foldConstants, removeIdentities, foldBatchNorm, generaliseBatch, CANONICAL_PASSES, IMPORT_PASSES, type Pass, type QuantizationInfo } from './graph/passes/index.js';
 export { inferShapes } from './graph/infer.js';

@@ -78,10 +78,3 @@ export function configFromCommand(cmd: Command, command: CommandName, opts: Reco
   const file = configPath ? { path: configPath, value: readConfigFile(configPath) } : undefined;
   return resolveConfig({ ...(file ? { file } : {}), flags, flagText });
 }
-
-/** Where the resolved config of an output goes: `out.json` → `out.config.json`, `DIR/` → `DIR/config.json`. */
-export function configPathFor(output: string, isDir = false): string {
-  if (isDir) return `${output.replace(/\/+$/, '')}/onnx2snn.config.json`;
-  const m = /^(.*?)(\.[^./\\]+)?$/.exec(output)!;
-  return `${m[1]}.config.json`;
-}

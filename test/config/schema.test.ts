@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
-import { addConfigOptions, configFromCommand, configPathFor } from '../../src/config/cli.js';
+import { addConfigOptions, configFromCommand } from '../../src/config/cli.js';
 import { configLeaves, configSections, parseConfig, readConfigFile, resolveConfig } from '../../src/config/load.js';
 import { configJsonSchema, ConfigSchema, type CommandName } from '../../src/config/schema.js';
 import { isOnnx2SnnError } from '../../src/errors.js';
@@ -139,12 +139,6 @@ describe('config schema', () => {
     }
   });
 
-  it('config sidecar names', () => {
-    expect(configPathFor('out/run.json')).toBe('out/run.config.json');
-    expect(configPathFor('model.snn.onnx')).toBe('model.snn.config.json');
-    expect(configPathFor('report')).toBe('report.config.json');
-    expect(configPathFor('plots/', true)).toBe('plots/onnx2snn.config.json');
-  });
 });
 
 describe('precedence: defaults < file < flags', () => {
