@@ -7,12 +7,13 @@ import { pruneDeadNodes } from '../graph.js';
 import { inferShapes } from '../infer.js';
 import type { Model } from '../types.js';
 import { dequantizeModel } from './dequantize.js';
+import { explicitPads } from './explicit-pads.js';
 import { foldBatchNorm } from './fold-batchnorm.js';
 import { foldConstants } from './fold-constants.js';
 import { generaliseBatch } from './generalise-batch.js';
 import { removeIdentities } from './remove-identities.js';
 
-export { dequantizeModel, foldBatchNorm, foldConstants, generaliseBatch, removeIdentities };
+export { dequantizeModel, explicitPads, foldBatchNorm, foldConstants, generaliseBatch, removeIdentities };
 export { quantizationInfo, type QuantizationInfo } from './dequantize.js';
 
 export type Pass = (m: Model) => Model;
@@ -23,6 +24,7 @@ export const CANONICAL_PASSES: readonly [string, Pass][] = [
   ['fold-batchnorm', foldBatchNorm],
   ['fold-constants', foldConstants],
   ['generalise-batch', generaliseBatch],
+  ['explicit-pads', explicitPads],
 ];
 
 /** Passes that turn a file's graph into one of ops we have rules for (quantized ops → float ops); before the support check. */
