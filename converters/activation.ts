@@ -8,7 +8,7 @@ import { attrFloat } from '../src/graph/attrs.js';
 import type { Graph, Node, Tensor } from '../src/graph/types.js';
 import { defineOp, io, noAttrs } from './define.js';
 import type { OpEntry, ShapedValue } from './types.js';
-import { sameShape, unaryMap } from './util.js';
+import { sameShape, shapeError, unaryMap } from './util.js';
 
 const FLT_MAX = 3.4028234663852886e38;
 
@@ -63,7 +63,7 @@ export const clip6: OpEntry<Clip6Attrs> = defineOp<Clip6Attrs>({
 function bound(t: Tensor | ShapedValue | undefined, dflt: number, n: Node, which: string): number {
   if (!t) return dflt;
   const v = 'data' in t ? t : t.value;
-  if (!v) throw new Error(`node ${n.name}: Clip ${which} must be a constant`);
+  if (!v) throw shapeError(n, `${which} must be a constant`);
   return v.data[0]!;
 }
 
@@ -80,7 +80,13 @@ export const clip11 = defineOp({
   sinceOpset: 11,
   schema: io([1, 3], 1),
   attrs: noAttrs,
-  shapes: (_n, _a, [x]) => [sameShape(x)],
+  shapes: (n, _a, [x, mn, mx]) => {
+    // onnxruntime refuses non-scalar bounds at run time
+    for (const [v, which] of [[mn, 'min'], [mx, 'max']] as const) {
+      if (v && v.dims.reduce((a, b) => a * b, 1) !== 1) throw shapeError(n, `${which} must be a scalar, got dims [${v.dims.join(',')}]`, [], v.dims);
+    }
+    return [sameShape(x)];
+  },
   run: (n, _a, [x, mn, mx]) => {
     const lo = bound(mn, -Infinity, n, 'min');
     const hi = bound(mx, Infinity, n, 'max');

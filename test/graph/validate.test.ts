@@ -11,6 +11,7 @@ import { onnx, type ModelProto } from '../../src/onnx/proto.js';
 import { readOnnx } from '../../src/onnx/read.js';
 import { calibrationSites } from '../../src/pipeline.js';
 import { expectError } from '../helpers/errors.js';
+import { makeModel, randomTensor } from '../helpers/ort.js';
 
 const MNIST12 = 'fixtures/models/onnx-zoo-mnist-12.onnx';
 const FC = 'fixtures/models/vnncomp21-mnistfc-256x2.onnx';
@@ -63,6 +64,18 @@ describe('typed errors at import, naming the node', () => {
     });
     const m = readOnnx(bytes, 'fc.onnx');
     expectError(() => canonicalize(m), 'E_SHAPE', 'Gemm', 'float64', 'float32');
+  });
+});
+
+describe('what onnxruntime refuses only at run time, found by shape inference', () => {
+  it('a Clip whose min is not a scalar: E_SHAPE naming the node', () => {
+    const m = makeModel(13, {
+      nodes: [{ name: 'clip9', opType: 'Clip', domain: '', inputs: ['x', 'lo'], outputs: ['y'], attrs: {} }],
+      inputs: [{ name: 'x', dtype: 'float32', shape: ['N', 2] }],
+      outputs: [{ name: 'y', dtype: 'float32' }],
+      initializers: new Map([['lo', randomTensor([2], 1)]]),
+    });
+    expectError(() => canonicalize(m), 'E_SHAPE', 'clip9', 'min must be a scalar');
   });
 });
 
