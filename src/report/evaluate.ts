@@ -51,6 +51,11 @@ export interface EvaluateOptions {
   readonly scatterPoints?: number;
   /** Post-conversion calibrations (layer-wise bias, fine-tuning) applied to the thresholds; need `calib`. */
   readonly refine?: Omit<RefineOptions, 'snn' | 'device' | 'threads' | 'onProgress'>;
+  /**
+   * The ANN to compare with (default `model`): e.g. an int8 model imported with
+   * `activationQuant: 'keep'`, whose tensors carry the same names; calibration and conversion use `model`.
+   */
+  readonly annModel?: Model;
   /** Recorded as "model" (default: the model's source path). */
   readonly modelPath?: string;
   /** Recorded as "config". */
@@ -97,7 +102,7 @@ export async function evaluate(model: Model, test: Dataset, opts: EvaluateOption
   const t1 = performance.now();
   const { snn, onnx } = convert(model, thresholds, opts.snn ?? {});
   const t2 = performance.now();
-  const r = await compareAnnSnn(model, onnx, test, {
+  const r = await compareAnnSnn(opts.annModel ?? model, onnx, test, {
     timesteps,
     snn,
     ...(opts.engine ? { engine: opts.engine } : {}),
