@@ -270,4 +270,20 @@ describe('QDQ import', () => {
     for (let i = 0; i < int8.length; i++) expect(Math.abs(ours!.data[i]! - int8[i]!), `element ${i}`).toBeLessThanOrEqual(0.02 + 1e-6);
     expect(int8.some((v) => v === 0) && int8.some((v) => v > 0)).toBe(true);
   });
+
+  it("activationQuant 'keep': every activation on its grid, within one output step of onnxruntime's fused int8 kernels", async () => {
+    const m = qdqModel();
+    const x = gridInput([3, 7, 7], 19);
+    const s = await ort.InferenceSession.create(writeOnnx(m), { executionProviders: ['cpu'] });
+    const int8 = (await s.run({ x: new ort.Tensor('float32', Float32Array.from(x.data), [N, 3, 7, 7]) }))['y']!.data as Float32Array;
+    await s.release();
+    const fm = dequantizeModel(m, { activationQuant: 'keep' });
+    expect(fm.graph.nodes.filter((n) => n.opType === 'Round').length).toBe(3); // the input, the ReLU site, the output
+    const [ours] = await runOrt(fm, { x });
+    for (let i = 0; i < int8.length; i++) {
+      const q = ours!.data[i]! / 0.05;
+      expect(Math.abs(q - Math.round(q)), `element ${i} off the output grid`).toBeLessThan(1e-3);
+      expect(Math.abs(ours!.data[i]! - int8[i]!), `element ${i}`).toBeLessThanOrEqual(0.05 + 1e-6);
+    }
+  });
 });
