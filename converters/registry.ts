@@ -16,12 +16,13 @@ import { ops as neurons } from './neurons/index.js';
 import { ops as pad } from './pad.js';
 import { ops as pool } from './pool.js';
 import { ops as reshape } from './reshape.js';
+import { ops as round } from './round.js';
 import { ops as select } from './select.js';
 import { ops as softmax } from './softmax.js';
 import { ops as spikingPool } from './spiking-pool.js';
 import type { OpEntry } from './types.js';
 
-const FAMILIES: readonly (readonly OpEntry[])[] = [activation, conv, gemm, elementwise, pool, globalPool, reshape, layout, select, pad, constant, softmax, batchnorm, neurons, spikingPool];
+const FAMILIES: readonly (readonly OpEntry[])[] = [activation, conv, gemm, elementwise, pool, globalPool, reshape, layout, select, pad, constant, softmax, batchnorm, neurons, spikingPool, round];
 
 const key = (domain: string, opType: string): string => `${domain === 'ai.onnx' ? '' : domain}\u0000${opType}`;
 

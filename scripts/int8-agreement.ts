@@ -1,9 +1,11 @@
 /**
  * How far the imported float graph of an int8 model is from onnxruntime's int8 execution of the
- * original file: top-1 / top-5 of both, their top-1 agreement and the logit differences, on an
+ * original file: top-1 / top-5 of both, their top-1 agreement and the logit differences, for the
+ * import without ('drop') and with ('keep') activation rounding, on an
  * image folder (default: the bundled int8 MobileNetV2 on the 100 bundled ImageNet images).
  *
  *   npm run int8-agreement -- [--model FILE] [--data DIR] [--classes FILE] [--limit N] [--out FILE]
+ *                             [--activation-quant drop|keep|both (default)]
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
@@ -12,6 +14,8 @@ import { openDataset, readSamples } from '../src/data/index.js';
 import { OrtSession } from '../src/engine/ort.js';
 import { inputSpec } from '../src/eval/ann.js';
 import { accuracyOf, argmaxRows, inTopK } from '../src/eval/metrics.js';
+import { quantizationInfo, type ActivationQuant } from '../src/graph/passes/index.js';
+import type { Model } from '../src/graph/types.js';
 import { loadModel } from '../src/pipeline.js';
 import { IMAGENET_PRE, IMAGENET_SAMPLE } from './models.js';
 
@@ -23,53 +27,75 @@ const { values } = parseArgs({
     limit: { type: 'string' },
     batch: { type: 'string', default: '20' },
     out: { type: 'string', default: 'int8-agreement.json' },
+    'activation-quant': { type: 'string', default: 'both' },
   },
 });
 
 const ds = openDataset(values.data!, { ...IMAGENET_PRE, classes: values.classes!, ...(values.limit ? { limit: Number(values.limit) } : {}) });
-const model = loadModel(values.model!);
-const { name, sampleDims } = inputSpec(model, ds);
-const outName = model.graph.outputs[0]!.name;
-const float = await OrtSession.create(model);
+const modes = values['activation-quant'] === 'both' ? (['drop', 'keep'] as const) : ([values['activation-quant'] as ActivationQuant] as const);
+const models = Object.fromEntries(modes.map((m) => [m, loadModel(values.model!, { activationQuant: m })])) as Record<ActivationQuant, Model>;
+const first = models[modes[0]!]!;
+const { name, sampleDims } = inputSpec(first, ds);
 const int8 = await ort.InferenceSession.create(readFileSync(values.model!), { executionProviders: ['cpu'] });
+const sessions = await Promise.all(modes.map((m) => OrtSession.create(models[m]!)));
 const bs = Number(values.batch);
-const a: number[] = [];
-const b: number[] = [];
+const logits: number[][] = modes.map(() => []);
+const ref: number[] = [];
 for (let s = 0; s < ds.count; s += bs) {
   const e = Math.min(ds.count, s + bs);
   const x = await readSamples(ds, s, e);
   const dims = [e - s, ...sampleDims];
-  a.push(...((await int8.run({ [name]: new ort.Tensor('float32', x, dims) }))[int8.outputNames[0]!]!.data as Float32Array));
-  b.push(...(await float.run({ [name]: { data: x, dims } }, [outName]))[outName]!.data);
+  ref.push(...((await int8.run({ [name]: new ort.Tensor('float32', x, dims) }))[int8.outputNames[0]!]!.data as Float32Array));
+  for (const [i, m] of modes.entries()) {
+    const out = models[m]!.graph.outputs[0]!.name;
+    logits[i]!.push(...(await sessions[i]!.run({ [name]: { data: x, dims } }, [out]))[out]!.data);
+  }
 }
-await float.release();
+for (const s of sessions) await s.release();
 await int8.release();
-const K = a.length / ds.count;
-const la = Float32Array.from(a);
-const lb = Float32Array.from(b);
+const K = ref.length / ds.count;
+const la = Float32Array.from(ref);
 const pa = argmaxRows(la, ds.count, K);
-const pb = argmaxRows(lb, ds.count, K);
-let agree = 0;
-for (let i = 0; i < ds.count; i++) agree += Number(pa[i] === pb[i]);
-let maxDiff = 0;
-let sumDiff = 0;
-for (let i = 0; i < la.length; i++) {
-  const d = Math.abs(la[i]! - lb[i]!);
-  maxDiff = Math.max(maxDiff, d);
-  sumDiff += d;
-}
+const rows = modes.map((m, i) => {
+  const lb = Float32Array.from(logits[i]!);
+  const pb = argmaxRows(lb, ds.count, K);
+  let agree = 0;
+  for (let j = 0; j < ds.count; j++) agree += Number(pa[j] === pb[j]);
+  let maxDiff = 0;
+  let sumDiff = 0;
+  let equal = 0;
+  for (let j = 0; j < la.length; j++) {
+    const d = Math.abs(la[j]! - lb[j]!);
+    maxDiff = Math.max(maxDiff, d);
+    sumDiff += d;
+    equal += Number(d === 0);
+  }
+  const bounds = quantizationInfo(models[m]!)?.accumulatorBounds ?? {};
+  const over = Object.values(bounds).filter((b) => b >= 2 ** 24).length;
+  return {
+    activationQuant: m,
+    float: { top1: accuracyOf(pb, ds.labels), top5: inTopK(lb, ds.count, K, ds.labels, 5) / ds.count },
+    agreement: agree / ds.count,
+    agree,
+    logits: { maxAbsDiff: maxDiff, meanAbsDiff: sumDiff / la.length, equalFraction: equal / la.length },
+    ...(m === 'keep' ? { accumulators: { layers: Object.keys(bounds).length, boundOver2p24: over, maxBound: Math.max(0, ...Object.values(bounds)) } } : {}),
+  };
+});
 const r = {
   model: values.model,
   data: values.data,
   samples: ds.count,
   int8: { top1: accuracyOf(pa, ds.labels), top5: inTopK(la, ds.count, K, ds.labels, 5) / ds.count },
-  float: { top1: accuracyOf(pb, ds.labels), top5: inTopK(lb, ds.count, K, ds.labels, 5) / ds.count },
-  agreement: agree / ds.count,
-  logits: { maxAbsDiff: maxDiff, meanAbsDiff: sumDiff / la.length },
+  graphs: rows,
 };
 writeFileSync(values.out!, `${JSON.stringify(r, null, 2)}\n`);
 const p = (v: number): string => `${(100 * v).toFixed(1)} %`;
 process.stdout.write(
-  `| images | int8 (onnxruntime) top-1 / top-5 | float graph top-1 / top-5 | top-1 agreement | logits: max / mean abs. difference |\n|---|---|---|---|---|\n` +
-    `| ${ds.count} | ${p(r.int8.top1)} / ${p(r.int8.top5)} | ${p(r.float.top1)} / ${p(r.float.top5)} | ${p(r.agreement)} (${agree} of ${ds.count}) | ${maxDiff.toFixed(2)} / ${r.logits.meanAbsDiff.toFixed(3)} |\n`,
+  `| images | float graph (--activation-quant) | int8 (onnxruntime) top-1 / top-5 | float graph top-1 / top-5 | top-1 agreement | logits: max / mean abs. difference | logits equal |\n|---|---|---|---|---|---|---|\n` +
+    rows
+      .map(
+        (g) =>
+          `| ${ds.count} | ${g.activationQuant} | ${p(r.int8.top1)} / ${p(r.int8.top5)} | ${p(g.float.top1)} / ${p(g.float.top5)} | ${p(g.agreement)} (${g.agree} of ${ds.count}) | ${g.logits.maxAbsDiff.toFixed(2)} / ${g.logits.meanAbsDiff.toFixed(3)} | ${p(g.logits.equalFraction)} |\n`,
+      )
+      .join(''),
 );

@@ -9,7 +9,8 @@
  * (Linux /proc/PID/stat): on a machine shared with other work the wall-clock speedup measures the
  * machine's load, so `projectedSpeedup` = the one worker's CPU time / the busiest of the two
  * workers' CPU times is printed too — what two workers on two free cores would achieve, leaving out
- * the coordinator and Redis (a projection, not a measurement).
+ * the coordinator and Redis (a projection, not a measurement); their CPU seconds during each run are
+ * recorded too (`coordinatorCpuSeconds`, `redisCpuSeconds` for the throwaway Redis).
  *
  *   npm run bench:queue -- [--model vnncomp21-cifar10-resnet_2b] [--samples 1000] [--timesteps 32,64,128,256]
  *                          [--jobs 16] [--rounds 2] [--workers 1,2] [--redis redis://…] [--out queue-bench.json]
@@ -92,7 +93,7 @@ async function main(): Promise<void> {
   const own = values.redis ? undefined : await startRedis();
   if (own && 'skip' in own) throw new Error(own.skip);
   const url = values.redis ?? own!.url;
-  const runs: { workers: number; seconds: number; workerCpuSeconds: number[] }[] = [];
+  const runs: { workers: number; seconds: number; workerCpuSeconds: number[]; coordinatorCpuSeconds: number; redisCpuSeconds?: number }[] = [];
   const records = new Set<string>();
   const load = [loadavg()[0]!];
   try {
@@ -100,9 +101,19 @@ async function main(): Promise<void> {
       for (const n of r % 2 ? [...counts].reverse() : counts) {
         const ps = await workers(url, n);
         const cpu0 = ps.map((p) => cpuSeconds(p.pid));
+        const redis0 = own ? cpuSeconds(own.pid) : NaN;
+        const self0 = process.cpuUsage();
         const t0 = performance.now();
         const merged = await runQueued({ queue: url, jobs, total, cfg, thresholds, expect, pollMs: 100 });
-        runs.push({ workers: n, seconds: (performance.now() - t0) / 1000, workerCpuSeconds: ps.map((p, i) => cpuSeconds(p.pid) - cpu0[i]!) });
+        const self = process.cpuUsage(self0);
+        runs.push({
+          workers: n,
+          seconds: (performance.now() - t0) / 1000,
+          workerCpuSeconds: ps.map((p, i) => cpuSeconds(p.pid) - cpu0[i]!),
+          // the coordinator's share (polling, merging) and Redis's: they run on the same cores
+          coordinatorCpuSeconds: (self.user + self.system) / 1e6,
+          ...(own ? { redisCpuSeconds: cpuSeconds(own.pid) - redis0 } : {}),
+        });
         for (const p of ps) p.kill('SIGTERM');
         const { seconds: _s, shards: _h, ...rest } = merged;
         void _s;

@@ -12,6 +12,8 @@ export const REDIS_SERVER = '/usr/bin/redis-server';
 export interface RedisServer {
   readonly port: number;
   readonly url: string;
+  /** The redis-server process (for CPU accounting). */
+  readonly pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -58,6 +60,7 @@ export async function startRedis(opts: { password?: string } = {}): Promise<Redi
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
+    pid: proc.pid,
     stop: () =>
       new Promise<void>((resolve) => {
         if (proc.exitCode !== null) return resolve();

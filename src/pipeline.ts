@@ -15,7 +15,7 @@ import type { Dataset } from './data/types.js';
 import type { Device } from './engine/ort.js';
 import type { ProgressFn } from './eval/progress.js';
 import { inferShapes } from './graph/infer.js';
-import { canonicalize } from './graph/passes/index.js';
+import { canonicalize, type ImportOptions } from './graph/passes/index.js';
 import type { Model } from './graph/types.js';
 import { loadOnnxFile } from './onnx/read.js';
 import { buildSnn, type SnnModel } from './snn/build.js';
@@ -26,9 +26,13 @@ import { DEFAULT_SNN_OPTIONS, type SnnOptions } from './snn/types.js';
 /** The default normalisation method (chosen by measurement, see README "Choosing the method"). */
 export const DEFAULT_METHOD = 'percentile:99.9';
 
-/** Reads an ONNX file and applies the import passes and the conversion rewrites. */
-export function loadModel(path: string): Model {
-  return prepareForConversion(canonicalize(loadOnnxFile(path)));
+/**
+ * Reads an ONNX file and applies the import passes and the conversion rewrites. An int8 model's
+ * activation rounding is dropped by default (the real-valued graph the SNN approximates);
+ * `activationQuant: 'keep'` emulates it (the int8 network's own predictions, for ANN evaluation).
+ */
+export function loadModel(path: string, opts: ImportOptions = {}): Model {
+  return prepareForConversion(canonicalize(loadOnnxFile(path), opts));
 }
 
 /** Calibration sites: the ReLU outputs, plus the readout tensor (used by --readout spikes). */

@@ -159,6 +159,11 @@ const evaluationSchema = z
       .register(cli, { flag: '--timesteps <list>', commands: EVAL, parse: 'numbers' }),
     annOnly: z.boolean().default(false).describe('evaluate the ANN only').register(cli, { flag: '--ann-only', commands: EVAL, parse: 'switch' }),
     predictions: z.boolean().default(false).describe('include per-sample predictions in the JSON').register(cli, { flag: '--predictions', commands: EVAL, parse: 'switch' }),
+    activationQuant: z
+      .enum(['drop', 'keep'])
+      .default('drop')
+      .describe("int8 models: the ANN column from the real-valued graph the SNN approximates ('drop'), or with the activation rounding of int8 execution emulated bit for bit ('keep'); the SNN is always converted from 'drop'")
+      .register(cli, { flag: '--activation-quant <drop|keep>', commands: EVAL }),
     minCorrelation: z
       .number()
       .gte(-1)

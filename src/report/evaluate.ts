@@ -17,7 +17,8 @@ import type { Model } from '../graph/types.js';
 import { calibrate, convert, refineThresholds, type RefineOptions } from '../pipeline.js';
 import type { SnnModel } from '../snn/build.js';
 import type { SnnOptions } from '../snn/types.js';
-import { spikeRaster, type RasterOptions } from './raster.js';
+import type { RasterOptions } from './raster.js';
+import { rasterTask, type RasterTask } from './raster-task.js';
 import type { EvalLayer, EvalRecord } from './types.js';
 
 export const DEFAULT_TIMESTEPS: readonly number[] = [8, 16, 32, 64, 128, 256];
@@ -51,6 +52,11 @@ export interface EvaluateOptions {
   readonly scatterPoints?: number;
   /** Post-conversion calibrations (layer-wise bias, fine-tuning) applied to the thresholds; need `calib`. */
   readonly refine?: Omit<RefineOptions, 'snn' | 'device' | 'threads' | 'onProgress'>;
+  /**
+   * The ANN to compare with (default `model`): e.g. an int8 model imported with
+   * `activationQuant: 'keep'`, whose tensors carry the same names; calibration and conversion use `model`.
+   */
+  readonly annModel?: Model;
   /** Recorded as "model" (default: the model's source path). */
   readonly modelPath?: string;
   /** Recorded as "config". */
@@ -97,26 +103,34 @@ export async function evaluate(model: Model, test: Dataset, opts: EvaluateOption
   const t1 = performance.now();
   const { snn, onnx } = convert(model, thresholds, opts.snn ?? {});
   const t2 = performance.now();
-  const r = await compareAnnSnn(model, onnx, test, {
-    timesteps,
-    snn,
-    ...(opts.engine ? { engine: opts.engine } : {}),
-    ...(opts.tfjsBackend ? { tfjsBackend: opts.tfjsBackend } : {}),
-    ...run,
-    ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
-    ...(opts.scatterPoints !== undefined ? { scatterPoints: opts.scatterPoints } : {}),
-    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
-  });
-  const t3 = performance.now();
   const T = timesteps[timesteps.length - 1]!;
-  let raster;
+  let rasterJob: RasterTask | undefined;
   if (opts.raster !== false && opts.raster?.layers !== 0) {
     const sample = opts.raster?.sample ?? 0;
     if (!(Number.isInteger(sample) && sample >= 0 && sample < test.count)) {
       throw new Onnx2SnnError(ErrorCodes.OPTION, `report.sample: the raster sample ${sample} is not one of the ${test.count} evaluated samples`, { option: 'report.sample', actual: sample });
     }
-    raster = await spikeRaster(snn, test, T, { ...(opts.raster ?? {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+    // drawn next to the simulation (raster-task.ts: a worker thread when it is large)
+    rasterJob = await rasterTask(snn, test, T, { ...(opts.raster ?? {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
   }
+  let r: Awaited<ReturnType<typeof compareAnnSnn>>;
+  try {
+    r = await compareAnnSnn(opts.annModel ?? model, onnx, test, {
+      timesteps,
+      snn,
+      ...(opts.engine ? { engine: opts.engine } : {}),
+      ...(opts.tfjsBackend ? { tfjsBackend: opts.tfjsBackend } : {}),
+      ...run,
+      ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
+      ...(opts.scatterPoints !== undefined ? { scatterPoints: opts.scatterPoints } : {}),
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    });
+  } catch (e) {
+    rasterJob?.cancel();
+    throw e;
+  }
+  const t3 = performance.now();
+  const raster = await rasterJob?.result;
   const t4 = performance.now();
   const statsBySite = new Map(thresholds.layers.map((l) => [l.site, l.stats]));
   const ctx = layerContext(snn);

@@ -33,14 +33,26 @@ export async function spikeRaster(snn: SnnModel, ds: Dataset, timesteps: number,
   const sample = opts.sample ?? 0;
   const per = snn.inputDims.reduce((a, b) => a * b, 1);
   const x = (await readSamples(ds, sample, sample + 1)).slice(0, per);
+  const onStep = opts.onProgress ? (t: number, T: number) => opts.onProgress!({ phase: 'raster', done: t, total: T, detail: `sample ${sample}` }) : undefined;
+  return rasterOf(snn, { x, label: ds.labels[sample]!, sample, firstSample: (ds.offset ?? 0) + sample }, timesteps, opts, onStep);
+}
+
+/** The sample a raster is drawn for: its input (one sample), label and index. */
+export interface RasterSample {
+  readonly x: Float32Array;
+  readonly label: number;
+  /** Index in the dataset (recorded). */
+  readonly sample: number;
+  /** Index in the whole data file (the Poisson encoder's stream). */
+  readonly firstSample: number;
+}
+
+/** The raster of one sample, synchronously (also what raster-thread.ts runs). */
+export function rasterOf(snn: SnnModel, s: RasterSample, timesteps: number, opts: Omit<RasterOptions, 'onProgress' | 'sample'> = {}, onStep?: (t: number, T: number) => void): Raster {
+  const { x, sample } = s;
   const hidden = snn.layers.map((l, i) => ({ l, i })).filter(({ l }) => l.output !== snn.readout);
   const chosen = spread(hidden.length, opts.layers ?? 3).map((j) => hidden[j]!.i);
-  const r = simulateReference(snn, x, 1, {
-    timesteps,
-    firstSample: (ds.offset ?? 0) + sample,
-    record: { sample: 0, layers: chosen },
-    ...(opts.onProgress ? { onStep: (t: number, T: number) => opts.onProgress!({ phase: 'raster', done: t, total: T, detail: `sample ${sample}` }) } : {}),
-  });
+  const r = simulateReference(snn, x, 1, { timesteps, firstSample: s.firstSample, record: { sample: 0, layers: chosen }, ...(onStep ? { onStep } : {}) });
   const ro = r.readouts.get(timesteps)!;
   let prediction = 0;
   for (let k = 1; k < ro.length; k++) if (ro[k]! > ro[prediction]!) prediction = k;
@@ -59,5 +71,5 @@ export async function spikeRaster(snn: SnnModel, ds: Dataset, timesteps: number,
     const shown = spread(active.length, opts.neurons ?? 48).map((k) => active[k]!);
     return { name: l.name, neurons, active: active.length, shown, times: shown.map((j) => times.get(j)!) };
   });
-  return { sample, label: ds.labels[sample]!, prediction, timesteps, source: 'reference-simulator', layers };
+  return { sample, label: s.label, prediction, timesteps, source: 'reference-simulator', layers };
 }

@@ -278,6 +278,18 @@ describe('image folders and the int8 MobileNetV2', () => {
     expect(j.ann.predictions).toEqual([0, 10]); // tench and brambling, classes 0 and 10
   });
 
+  it('eval --ann-only --activation-quant keep: the int8 network\'s own prediction where the float graph differs', () => {
+    // bundled image 17: the float graph ('drop') says class 170, onnxruntime's int8 execution 177
+    const preds = (mode: string): number[] => {
+      const out = join(dir, `aq-${mode}.json`);
+      const r = cli(['eval', INT8, '--data', SAMPLE, ...pre, '--offset', '17', '--limit', '1', '--ann-only', '--activation-quant', mode, '--predictions', '--json', out, '-q']);
+      expect(r.status, show(r)).toBe(0);
+      return (JSON.parse(readFileSync(out, 'utf8')) as { ann: { predictions: number[] } }).ann.predictions;
+    };
+    expect(preds('drop')).toEqual([170]);
+    expect(preds('keep')).toEqual([177]);
+  });
+
   it('eval without --skip-bad: E_DATA_FORMAT naming the file, exit 1, no JSON', () => {
     const out = join(dir, 'imgs-bad.json');
     const r = cli(['eval', INT8, '--data', imgs(), ...pre, '--ann-only', '--json', out, '-q']);

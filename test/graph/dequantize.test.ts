@@ -170,6 +170,53 @@ describe('QOperator import: within half an output step of onnxruntime int8', () 
   });
 });
 
+/** The cases whose int8 kernel the 'keep' import emulates bit for bit (fake-quant.ts); the others round the float op's output. */
+const EXACT = new Set(['QLinearConv', 'QLinearMatMul', 'QLinearAdd', 'QLinearGlobalAveragePool']);
+
+describe("activationQuant 'keep': onnxruntime's int8 arithmetic in float ops", () => {
+  it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_, c) => {
+    const x = gridInput(c.x, 17);
+    const [probe] = await runOrt(dequantizeModel(quantizedModel(c, [1, 128])), { x });
+    const lo = Math.min(0, ...probe!.data);
+    const hi = Math.max(0, ...probe!.data);
+    // fine output steps (many near-ties) and, for a ReLU range, saturation at the top
+    const s = Math.fround(c.y === 'relu' ? (0.8 * hi) / 255 : (hi - lo) / 250);
+    const zp = c.y === 'relu' ? 0 : Math.round(-lo / s) + 2;
+    const q = quantizedModel(c, [s, zp]);
+    const int8 = await runInt8(q, x);
+    const fm = dequantizeModel(q, { activationQuant: 'keep' });
+    expect(fm.graph.nodes.every((n) => n.domain === '' && !/^Q|Quantize/.test(n.opType))).toBe(true);
+    expect(quantizationInfo(fm)!.activationQuant).toBe('keep');
+    const [ours] = await runOrt(fm, { x });
+    let differ = 0;
+    let worst = 0;
+    for (let i = 0; i < int8.length; i++) {
+      const d = Math.abs(ours!.data[i]! - int8[i]!) / s;
+      differ += Number(d !== 0);
+      worst = Math.max(worst, d);
+    }
+    // every value on the output grid; the emulated kernels equal, the others within one step
+    for (const v of ours!.data) expect(Math.abs(v / s - Math.round(v / s))).toBeLessThan(1e-3);
+    if (EXACT.has(c.nodes[0]!.opType)) expect(differ, `${differ} of ${int8.length} values differ`).toBe(0);
+    else expect(worst).toBeLessThanOrEqual(1.0001);
+    if (c.y === 'relu') expect(Math.max(...ours!.data)).toBe(Math.fround(255 * s));
+  });
+
+  it('records the accumulator bound of each QLinearConv (exact float32 sums below 2^24)', () => {
+    const c = CASES[0]!;
+    const info = quantizationInfo(dequantizeModel(quantizedModel(c, [0.1, 0]), { activationQuant: 'keep' }))!;
+    const w = c.inits['w']!.data;
+    const b = c.inits['b']!.data;
+    // per output channel: Σ|w| · max|q − zp| (zero point 100: 155) + |bias|
+    const expected = Math.max(...[0, 1, 2, 3].map((o) => Array.from(w.slice(o * 27, o * 27 + 27), Math.abs).reduce((p, v) => p + v, 0) * 155 + Math.abs(b[o]!)));
+    expect(info.accumulatorBounds).toEqual({ [c.nodes[0]!.name]: expected });
+  });
+
+  it('rejects an unknown mode with E_OPTION', () => {
+    expect(() => dequantizeModel(quantizedModel(CASES[0]!, [0.1, 0]), { activationQuant: 'round' as never })).toThrow(expect.objectContaining({ code: 'E_OPTION' }));
+  });
+});
+
 describe('QDQ import', () => {
   /** DQ(Q(x)) → Conv(DQ(w), DQ(b)) → Relu → Q(zero point 0) → DQ → MatMul(DQ(Q(float weights))) → Q → DQ. */
   function qdqModel(): Model {
@@ -208,7 +255,7 @@ describe('QDQ import', () => {
     const ws = [0.011, 0.02, 0.004, 0.03].map(Math.fround);
     for (let i = 0; i < w.data.length; i++) expect(w.data[i]).toBe(Math.fround(W.data[i]! * ws[Math.floor(i / 27)]!));
     // the ReLU site, and the ranges of the graph input and output
-    expect(quantizationInfo(fm)).toEqual({ format: 'QDQ', ranges: { x: [-5, 7.75], rq: [0, Math.fround(255 * 0.04)], y: [-6, 6.75] } });
+    expect(quantizationInfo(fm)).toEqual({ format: 'QDQ', activationQuant: 'drop', ranges: { x: [-5, 7.75], rq: [0, Math.fround(255 * 0.04)], y: [-6, 6.75] } });
   });
 
   it('runs within half an output step of onnxruntime (which fuses the QDQ pairs into int8 kernels) on the Conv output', async () => {
@@ -222,5 +269,21 @@ describe('QDQ import', () => {
     const [ours] = await runOrt(probe(fm, 'rq'), { x });
     for (let i = 0; i < int8.length; i++) expect(Math.abs(ours!.data[i]! - int8[i]!), `element ${i}`).toBeLessThanOrEqual(0.02 + 1e-6);
     expect(int8.some((v) => v === 0) && int8.some((v) => v > 0)).toBe(true);
+  });
+
+  it("activationQuant 'keep': every activation on its grid, within one output step of onnxruntime's fused int8 kernels", async () => {
+    const m = qdqModel();
+    const x = gridInput([3, 7, 7], 19);
+    const s = await ort.InferenceSession.create(writeOnnx(m), { executionProviders: ['cpu'] });
+    const int8 = (await s.run({ x: new ort.Tensor('float32', Float32Array.from(x.data), [N, 3, 7, 7]) }))['y']!.data as Float32Array;
+    await s.release();
+    const fm = dequantizeModel(m, { activationQuant: 'keep' });
+    expect(fm.graph.nodes.filter((n) => n.opType === 'Round').length).toBe(3); // the input, the ReLU site, the output
+    const [ours] = await runOrt(fm, { x });
+    for (let i = 0; i < int8.length; i++) {
+      const q = ours!.data[i]! / 0.05;
+      expect(Math.abs(q - Math.round(q)), `element ${i} off the output grid`).toBeLessThan(1e-3);
+      expect(Math.abs(ours!.data[i]! - int8[i]!), `element ${i}`).toBeLessThanOrEqual(0.05 + 1e-6);
+    }
   });
 });

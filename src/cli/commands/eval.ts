@@ -132,8 +132,12 @@ export function registerEval(program: Command): void {
     const thresholdsPath = cfg.calibration.thresholds;
     if (!annOnly && !calibPath && !thresholdsPath) throw optionError('--calib', 'SNN evaluation needs calibration data (--calib FILE) or a thresholds file (--thresholds FILE); or pass --ann-only');
     if (thresholdsPath && cfg.calibration.method) throw optionError('--method', '--method applies to calibration and cannot be combined with --thresholds');
+    const keep = cfg.evaluation.activationQuant === 'keep';
+    if (keep && (cfg.data.shard || cfg.run.queue)) throw optionError('--activation-quant', "'keep' is not supported with --shard or --queue", 'keep', 'drop');
     if (cfg.data.shard || cfg.run.queue) return evalDistributed(cfg, t0);
     const model = loadModel(modelPath);
+    // the int8 network's own predictions for the ANN column; the SNN is converted from `model`
+    const annModel = keep ? loadModel(modelPath, { activationQuant: 'keep' }) : model;
     const ds = openDataset(dataPath, pre);
     if (!annOnly && cfg.report.sample >= ds.count) throw optionError('--raster-sample', `sample ${cfg.report.sample} is not one of the ${ds.count} evaluated samples`, cfg.report.sample, `< ${ds.count}`);
     const refine = refineOf(cfg);
@@ -144,7 +148,7 @@ export function registerEval(program: Command): void {
     const skipped = ds.skipped ? { skipped: { count: ds.skipped.length, files: ds.skipped } } : {};
     const base = { model: modelPath, dataset: dataPath, samples: ds.count, ...skipped, engine: 'onnxruntime', device: run.device };
     if (annOnly) {
-      const ann = await evaluateAnn(model, ds, { ...run, onProgress: progress });
+      const ann = await evaluateAnn(annModel, ds, { ...run, onProgress: progress });
       const t2 = performance.now();
       process.stdout.write(`${c.bold('ANN')} ${modelPath} on ${dataPath} (${ds.count} samples${skippedText(ds)}): accuracy ${c.green(pct(ann.accuracy))}, top-5 ${pct(ann.top5)}\n`);
       if (out.json) {
@@ -167,6 +171,7 @@ export function registerEval(program: Command): void {
       ...(thresholds ? { thresholds, thresholdsPath } : {}),
       ...(calibDs ? { calib: calibDs } : {}),
       ...(refining ? { refine } : {}),
+      ...(keep ? { annModel } : {}),
       modelPath,
       config: cfg,
       onProgress: progress,

@@ -18,16 +18,31 @@
  * linear signals and get no clip. A Relu or Clip(0, m) already before such a quantization merges
  * with it into one Clip(0, min(m, hi)).
  */
+import { ErrorCodes, Onnx2SnnError } from '../../errors.js';
 import { A, attrInt } from '../attrs.js';
 import { consumers, freshNamer, producers, pruneInitializers } from '../graph.js';
+import { inferShapes } from '../infer.js';
 import { dequantize, qparams, quantize, representable, reluCap, type QParams } from '../quant.js';
 import type { Graph, Model, Node, Tensor } from '../types.js';
 import { QLINEAR_OPS } from './dequantize-ops.js';
+import { EXACT_OPS, fakeQuantize } from './fake-quant.js';
 
 export const QUANT_METADATA = 'onnx2snn.quantization';
 
+/** What the float graph does with the rounding of quantized activations (see fake-quant.ts). */
+export type ActivationQuant = 'keep' | 'drop';
+export const ACTIVATION_QUANT_MODES: readonly ActivationQuant[] = ['drop', 'keep'];
+
+export interface DequantizeOptions {
+  /** 'drop' (default): real-valued graph without activation rounding; 'keep': int8 emulation. */
+  readonly activationQuant?: ActivationQuant;
+}
+
 export interface QuantizationInfo {
   readonly format: 'QOperator' | 'QDQ';
+  readonly activationQuant?: ActivationQuant;
+  /** 'keep': per QLinearConv/QLinearMatMul, the largest |partial sum| its integers can reach (exact below 2^24). */
+  readonly accumulatorBounds?: Readonly<Record<string, number>>;
   /** Real ranges of quantized activations: ReLU sites (Clip outputs), the graph input and output. */
   readonly ranges: Readonly<Record<string, readonly [number, number]>>;
 }
@@ -43,6 +58,14 @@ export interface DequantContext {
   /** Clip nodes this pass made (candidates for merging with a preceding ReLU). */
   readonly clips: Set<Node>;
   readonly fresh: (base: string) => string;
+  /** 'keep': activation rounding is emulated (fake-quant.ts). */
+  readonly keep: boolean;
+  /** 'keep': integer tensors k = round(x / s) already made, by tensor. */
+  readonly intOf: Map<string, string>;
+  /** 'keep': accumulator bounds by node (QuantizationInfo.accumulatorBounds). */
+  readonly accBounds: Record<string, number>;
+  /** Dims (batch 1) of a tensor of the float graph built so far, or undefined. */
+  dimsOf(name: string): readonly number[] | undefined;
   /** A constant input (initializer or Constant node), or undefined. */
   constant(name: string | undefined): Tensor | undefined;
   /** Adds a float constant under a fresh name derived from `base`; returns the name. */
@@ -75,9 +98,20 @@ function constants(g: Graph): Map<string, Tensor> {
   return c;
 }
 
-function makeContext(m: Model): DequantContext {
+function makeContext(m: Model, keep: boolean): DequantContext {
   const consts = constants(m.graph);
   const ctx: DequantContext = {
+    keep,
+    intOf: new Map(),
+    accBounds: {},
+    dimsOf(name) {
+      try {
+        const g = { ...m.graph, nodes: ctx.nodes, initializers: ctx.inits, outputs: [] };
+        return inferShapes({ ...m, graph: g }, { batch: 1 }).values.get(name)?.dims;
+      } catch {
+        return undefined;
+      }
+    },
     model: m,
     nodes: [],
     inits: new Map(m.graph.initializers),
@@ -93,10 +127,13 @@ function makeContext(m: Model): DequantContext {
     },
     emit(from, op, inputs, y, p, attrs = {}) {
       const cap = p ? reluCap(p) : undefined;
-      const pre = cap === undefined ? y : ctx.fresh(`${y}_float`);
+      const pre = cap === undefined && !(keep && p) ? y : ctx.fresh(`${y}_float`);
       ctx.nodes.push({ name: from.name, opType: op, domain: '', inputs, outputs: [pre], attrs });
       if (p) ctx.qOf.set(y, p);
-      if (cap !== undefined) addClip(ctx, from, pre, y, cap);
+      if (keep && p) {
+        fakeQuantize(ctx, from, pre, y, p);
+        if (cap !== undefined) ctx.ranges[y] = [0, cap];
+      } else if (cap !== undefined) addClip(ctx, from, pre, y, cap);
     },
     floatInput(from, name, p, axis) {
       const c = ctx.constant(name);
@@ -145,7 +182,10 @@ function quantizeLinear(ctx: DequantContext, n: Node): void {
   }
   ctx.qOf.set(y, p);
   const cap = reluCap(p);
-  if (cap !== undefined) addClip(ctx, n, x!, y, cap);
+  if (ctx.keep) {
+    fakeQuantize(ctx, n, x!, y, p);
+    if (cap !== undefined) ctx.ranges[y] = [0, cap];
+  } else if (cap !== undefined) addClip(ctx, n, x!, y, cap);
   else ctx.nodes.push({ name: n.name, opType: 'Identity', domain: '', inputs: [x!], outputs: [y], attrs: {} });
 }
 
@@ -218,12 +258,16 @@ function clipCap(ctx: DequantContext, n: Node): number | undefined {
 }
 
 /** The float model of a quantized one (unchanged when it has no quantization ops). */
-export function dequantizeModel(m: Model): Model {
+export function dequantizeModel(m: Model, opts: DequantizeOptions = {}): Model {
+  const mode = opts.activationQuant ?? 'drop';
+  if (!ACTIVATION_QUANT_MODES.includes(mode)) {
+    throw new Onnx2SnnError(ErrorCodes.OPTION, `activationQuant must be one of ${ACTIVATION_QUANT_MODES.join(', ')}, not "${String(mode)}"`, { option: 'activationQuant', expected: ACTIVATION_QUANT_MODES, actual: mode });
+  }
   if (!isQuantized(m)) return m;
-  const ctx = makeContext(m);
+  const ctx = makeContext(m, mode === 'keep');
   let qoperator = false;
   for (const n of m.graph.nodes) {
-    const handler = isQDomain(n.domain) ? QLINEAR_OPS[n.opType] : undefined;
+    const handler = isQDomain(n.domain) ? ((ctx.keep ? EXACT_OPS[n.opType] : undefined) ?? QLINEAR_OPS[n.opType]) : undefined;
     if (n.opType === 'QuantizeLinear' && isQDomain(n.domain)) quantizeLinear(ctx, n);
     else if (n.opType === 'DequantizeLinear' && isQDomain(n.domain)) dequantizeLinear(ctx, n);
     else if (handler) {
@@ -242,6 +286,11 @@ export function dequantizeModel(m: Model): Model {
     valueInfo,
     outputs: m.graph.outputs.map((o) => (changed.has(o.name) ? { ...o, dtype: 'float32' as const } : o)),
   });
-  const info: QuantizationInfo = { format: qoperator ? 'QOperator' : 'QDQ', ranges: ctx.ranges };
+  const info: QuantizationInfo = {
+    format: qoperator ? 'QOperator' : 'QDQ',
+    activationQuant: mode,
+    ...(ctx.keep ? { accumulatorBounds: ctx.accBounds } : {}),
+    ranges: ctx.ranges,
+  };
   return { ...m, graph, metadata: { ...m.metadata, [QUANT_METADATA]: JSON.stringify(info) } };
 }

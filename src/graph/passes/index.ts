@@ -6,7 +6,7 @@ import { ErrorCodes, Onnx2SnnError } from '../../errors.js';
 import { pruneDeadNodes } from '../graph.js';
 import { inferShapes } from '../infer.js';
 import type { Model } from '../types.js';
-import { dequantizeModel } from './dequantize.js';
+import { dequantizeModel, type DequantizeOptions } from './dequantize.js';
 import { explicitPads } from './explicit-pads.js';
 import { foldBatchNorm } from './fold-batchnorm.js';
 import { foldConstants } from './fold-constants.js';
@@ -14,7 +14,10 @@ import { generaliseBatch } from './generalise-batch.js';
 import { removeIdentities } from './remove-identities.js';
 
 export { dequantizeModel, explicitPads, foldBatchNorm, foldConstants, generaliseBatch, removeIdentities };
-export { quantizationInfo, type QuantizationInfo } from './dequantize.js';
+export { ACTIVATION_QUANT_MODES, quantizationInfo, type ActivationQuant, type DequantizeOptions, type QuantizationInfo } from './dequantize.js';
+
+/** Options of the import passes. */
+export type ImportOptions = DequantizeOptions;
 
 export type Pass = (m: Model) => Model;
 
@@ -28,12 +31,12 @@ export const CANONICAL_PASSES: readonly [string, Pass][] = [
 ];
 
 /** Passes that turn a file's graph into one of ops we have rules for (quantized ops → float ops); before the support check. */
-export const IMPORT_PASSES: readonly [string, Pass][] = [['dequantize', dequantizeModel]];
+export const IMPORT_PASSES: readonly [string, (m: Model, opts?: ImportOptions) => Model][] = [['dequantize', dequantizeModel]];
 
 /** The file's graph after the import passes (what `inspect` checks for unsupported ops). */
-export function importModel(m: Model): Model {
+export function importModel(m: Model, opts: ImportOptions = {}): Model {
   let out = m;
-  for (const [, pass] of IMPORT_PASSES) out = pass(out);
+  for (const [, pass] of IMPORT_PASSES) out = pass(out, opts);
   return out;
 }
 
@@ -41,8 +44,8 @@ export function importModel(m: Model): Model {
  * Applies the import passes, checks every op is supported (listing all unsupported ones at once),
  * then applies the passes.
  */
-export function canonicalize(m: Model): Model {
-  let out = importModel(m);
+export function canonicalize(m: Model, opts: ImportOptions = {}): Model {
+  let out = importModel(m, opts);
   inferShapes(out, { strict: true });
   for (const [, pass] of CANONICAL_PASSES) out = pass(out);
   const g = pruneDeadNodes(out.graph);
