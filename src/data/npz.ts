@@ -10,7 +10,7 @@ import { unzipSync } from 'fflate';
 import { ErrorCodes, Onnx2SnnError } from '../errors.js';
 import { ByteSource, decodeElements, decodeElements64, type ElemType, product, shapeStr } from './binary.js';
 import { applyPreprocess, type RawSamples, selectRange, toClassIndices, validatePreprocess } from './preprocess.js';
-import type { Dataset, Preprocess } from './types.js';
+import type { InMemoryDataset, Preprocess } from './types.js';
 
 /** True when the bytes start with a zip local-file (or empty-archive) signature. */
 export function isZip(bytes: Uint8Array): boolean {
@@ -229,6 +229,6 @@ export function readNpzRaw(path: string, pre?: Preprocess, opened?: ByteSource):
 }
 
 /** Loads a .npz dataset (arrays x and y) and preprocesses it. */
-export function loadNpz(path: string, pre?: Preprocess): Dataset {
+export function loadNpz(path: string, pre?: Preprocess): InMemoryDataset {
   return applyPreprocess(readNpzRaw(path, pre), pre);
 }

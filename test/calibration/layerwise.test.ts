@@ -6,7 +6,7 @@ import { inputSpec } from '../../src/eval/ann.js';
 import { calibrate, convert, loadModel } from '../../src/pipeline.js';
 import { simulateDataset } from '../../src/snn/simulate.js';
 import { BUNDLED_MODELS } from '../../scripts/models.js';
-import type { Dataset } from '../../src/data/types.js';
+import type { InMemoryDataset as Dataset } from '../../src/data/types.js';
 import type { Model } from '../../src/graph/types.js';
 import type { ThresholdsFile } from '../../calibration/thresholds.js';
 

@@ -5,7 +5,7 @@
  * of the convolution behind it are counted per event.
  */
 import { describe, expect, it } from 'vitest';
-import type { Dataset } from '../../src/data/types.js';
+import type { InMemoryDataset as Dataset } from '../../src/data/types.js';
 import { simulateTfjs } from '../../src/engine/tfjs.js';
 import { opsPlan, SynopsCounter } from '../../src/eval/ops.js';
 import { A } from '../../src/graph/attrs.js';
