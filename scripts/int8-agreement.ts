@@ -10,8 +10,8 @@ import * as ort from 'onnxruntime-node';
 import { parseArgs } from 'node:util';
 import { openDataset, readSamples } from '../src/data/index.js';
 import { OrtSession } from '../src/engine/ort.js';
-import { inputSpec } from '../src/eval/ann.js';
-import { accuracyOf, argmaxRows, inTopK } from '../src/eval/metrics.js';
+import { inputSpec } from '../src/engine/input.js';
+import { accuracyOf, argmaxRows, inTopK } from '../src/util/metrics.js';
 import { loadModel } from '../src/pipeline.js';
 import { IMAGENET_PRE, IMAGENET_SAMPLE } from './models.js';
 

@@ -19,7 +19,7 @@ export { OrtSession, type Device, type SessionOptions } from './engine/ort.js';
 export { evaluateAnn, type AnnOptions, type AnnResult } from './eval/ann.js';
 export { inspectModel, type InspectReport } from './eval/inspect.js';
 export { compareAnnSnn, type CompareOptions, type CompareResult, type LayerReport, type SnnAtT } from './eval/compare.js';
-export type { ProgressEvent, ProgressFn } from './eval/progress.js';
+export type { ProgressEvent, ProgressFn } from './util/progress.js';
 export { loadModel, calibrate, convert, refineThresholds, checkThresholdsFor, calibrationSites, DEFAULT_METHOD, type CalibrateOptions, type ConvertResult, type RefineOptions } from './pipeline.js';
 export { readThresholds, writeThresholds, formatThresholds, type ThresholdsFile } from '../calibration/thresholds.js';
 export { applyQuantizationRanges, QUANTIZATION_METHOD } from '../calibration/quantization.js';
@@ -27,7 +27,7 @@ export { listMethods, parseMethod } from '../calibration/registry.js';
 export { buildSnn, type SnnModel } from './snn/build.js';
 export { emitOnnx } from './snn/emit.js';
 export { simulateReference, type SimOptions, type SimResult } from './snn/reference.js';
-export { simulateDataset, snnInfo, type SnnRunOptions, type SnnRunResult } from './snn/simulate.js';
+export { simulateDataset, snnInfo, type SnnRunOptions, type SnnRunResult } from './engine/simulate.js';
 export { DEFAULT_SNN_OPTIONS, type SnnOptions, type NeuronKind, type ResetMode, type Readout, type Encoding, type Solve } from './snn/types.js';
 // evaluation record, report, diagnostics, operation counts, configuration
 export { evaluate, DEFAULT_TIMESTEPS, type EvaluateOptions } from './report/evaluate.js';

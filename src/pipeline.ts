@@ -13,7 +13,7 @@ import { buildThresholds, modelHash, scalesBySite, validateThresholds, type Thre
 import { inMemory } from './data/batches.js';
 import type { Dataset } from './data/types.js';
 import type { Device } from './engine/ort.js';
-import type { ProgressFn } from './eval/progress.js';
+import type { ProgressFn } from './util/progress.js';
 import { inferShapes } from './graph/infer.js';
 import { canonicalize } from './graph/passes/index.js';
 import type { Model } from './graph/types.js';

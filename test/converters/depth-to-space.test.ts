@@ -13,7 +13,7 @@ import { canonicalize } from '../../src/graph/passes/index.js';
 import type { Model, Tensor } from '../../src/graph/types.js';
 import { calibrate, convert } from '../../src/pipeline.js';
 import { simulateReference } from '../../src/snn/reference.js';
-import { simulateDataset } from '../../src/snn/simulate.js';
+import { simulateDataset } from '../../src/engine/simulate.js';
 import { prepareForConversion } from '../../src/snn/prepare.js';
 import { checkOp, expectOnnxError, makeModel, mulberry32, randomTensor, runRule } from '../helpers/ort.js';
 import { node } from '../snn/helpers.js';

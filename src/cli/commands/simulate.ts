@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { openDataset } from '../../data/index.js';
-import { accuracyOf } from '../../eval/metrics.js';
+import { accuracyOf } from '../../util/metrics.js';
 import { loadOnnxFile } from '../../onnx/read.js';
-import { simulateDataset, snnInfo } from '../../snn/simulate.js';
+import { simulateDataset, snnInfo } from '../../engine/simulate.js';
 import { addPreprocessOptions, preprocessFrom, type RawDataFlags } from '../data-options.js';
 import { writeFileAtomic } from '../io.js';
 import { c, pct, progressReporter, table } from '../render.js';
