@@ -20,8 +20,9 @@ export { evaluateAnn, type AnnOptions, type AnnResult } from './eval/ann.js';
 export { inspectModel, type InspectReport } from './eval/inspect.js';
 export { compareAnnSnn, type CompareOptions, type CompareResult, type LayerReport, type SnnAtT } from './eval/compare.js';
 export type { ProgressEvent, ProgressFn } from './util/progress.js';
+export { accuracyOf } from './util/metrics.js';
 export { loadModel, calibrate, convert, refineThresholds, checkThresholdsFor, calibrationSites, DEFAULT_METHOD, type CalibrateOptions, type ConvertResult, type RefineOptions } from './pipeline.js';
-export { readThresholds, writeThresholds, formatThresholds, type ThresholdsFile } from '../calibration/thresholds.js';
+export { readThresholds, writeThresholds, formatThresholds, modelHash, type ThresholdsFile } from '../calibration/thresholds.js';
 export { applyQuantizationRanges, QUANTIZATION_METHOD } from '../calibration/quantization.js';
 export { listMethods, parseMethod } from '../calibration/registry.js';
 export { buildSnn, type SnnModel } from './snn/build.js';
@@ -38,8 +39,8 @@ export { svgToPng } from './report/png.js';
 export { spikeRaster, type RasterOptions } from './report/raster.js';
 export { diagnose, diagnosisText, DEFAULT_MIN_CORRELATION, type Diagnosis, type DiagnoseInput, type DiagnoseLayer, type Cause } from './eval/diagnose.js';
 export { opsPlan, opsReport, SynopsCounter, convFanout, ENERGY_PJ, type OpsReport, type LayerOps, type EnergyEstimate, type OpsKind } from './eval/ops.js';
-export { ConfigSchema, configJsonSchema, type Config, type ConfigInput } from './config/schema.js';
-export { parseConfig, readConfigFile, resolveConfig, mergeConfig, preprocessOf, calibPreprocessOf, snnOptionsOf, evaluateOptionsOf } from './config/load.js';
+export { ConfigSchema, configJsonSchema, type Config, type ConfigInput, type CommandName } from './config/schema.js';
+export { parseConfig, readConfigFile, resolveConfig, mergeConfig, preprocessOf, calibPreprocessOf, snnOptionsOf, evaluateOptionsOf, refineOf, configLeaves, type Leaf } from './config/load.js';
 // low-latency calibration, polynomial (LNM/QIF) neurons, NIR export
 export { calibrateLayerwise, type LayerwiseOptions } from '../calibration/layerwise.js';
 export { finetuneNeurons, type FinetuneOptions, type FinetuneResult } from '../calibration/finetune.js';
@@ -50,4 +51,5 @@ export { evaluateShard, simulateShard, simulateParts, type EvalShardOptions, typ
 export { mergeShards, checkParts, type ShardPart } from './distributed/merge.js';
 export { parseShard, shardRange, loadShard, selectionSize, type ShardSpec, type ShardData } from './distributed/split.js';
 export { dataIdentity, type DataIdentity } from './distributed/identity.js';
+export { redactUrl } from './distributed/url.js';
 export { SHARD_FORMAT, type ShardInfo, type ShardKind, type MergedShards, type RunIdentity } from './distributed/types.js';

@@ -65,6 +65,15 @@ describe('import direction', () => {
     expect(upward).toEqual([]);
   });
 
+  it('the CLI uses only the public API (src/index.ts, src/queue.ts) and its own modules', () => {
+    const internal = FILES.filter((f) => f.startsWith('src/cli/')).flatMap((f) =>
+      importsOf(f)
+        .filter((t) => !t.startsWith('src/cli/') && t !== 'src/index.ts' && t !== 'src/queue.ts')
+        .map((t) => `${f} imports ${t}`),
+    );
+    expect(internal).toEqual([]);
+  });
+
   it('a lower layer importing a higher one is caught', () => {
     expect(layerOf('src/snn/build.ts')).toBeLessThan(layerOf('src/eval/compare.ts'));
     expect(layerOf('src/util/progress.ts')).toBe(0);

@@ -1,6 +1,6 @@
 /** Dataset flags of `simulate` (eval, calibrate and convert derive theirs from the config schema, src/config/). */
 import type { Command } from 'commander';
-import type { Preprocess } from '../data/types.js';
+import { type Preprocess } from '../index.js';
 import { optionError, parseChoice, parseNumber, parseNumberList, parseScale } from './options.js';
 
 export interface RawDataFlags {

@@ -1,6 +1,6 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ErrorCodes, Onnx2SnnError } from '../errors.js';
+import { ErrorCodes, Onnx2SnnError } from '../index.js';
 
 /** Writes through a temporary file and a rename, so a failed run never leaves a half-written file. */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {

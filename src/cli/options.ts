@@ -1,5 +1,5 @@
 /** Parsing of flag values into typed options; bad values throw E_OPTION naming the flag. */
-import { ErrorCodes, Onnx2SnnError } from '../errors.js';
+import { ErrorCodes, Onnx2SnnError } from '../index.js';
 
 export function optionError(flag: string, message: string, actual?: unknown, expected?: unknown): Onnx2SnnError {
   return new Onnx2SnnError(ErrorCodes.OPTION, `${flag}: ${message}`, { option: flag, actual, expected });

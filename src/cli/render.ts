@@ -1,6 +1,6 @@
 /** Terminal rendering: colours only on a TTY without NO_COLOR, progress on stderr. */
 import { Chalk } from 'chalk';
-import type { ProgressEvent } from '../util/progress.js';
+import { type ProgressEvent } from '../index.js';
 
 const colourFor = (stream: NodeJS.WriteStream): boolean => Boolean(stream.isTTY) && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb';
 /** Colours for stdout. */

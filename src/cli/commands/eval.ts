@@ -1,15 +1,6 @@
 import type { Command } from 'commander';
-import { readThresholds } from '../../../calibration/thresholds.js';
-import { addConfigOptions, configFromCommand, configPathFor } from '../../config/cli.js';
-import { evaluateOptionsOf, refineOf, calibPreprocessOf, preprocessOf, snnOptionsOf } from '../../config/load.js';
-import type { Config } from '../../config/schema.js';
-import { openDataset, type Dataset } from '../../data/index.js';
-import type { Device } from '../../engine/ort.js';
-import { evaluateAnn } from '../../eval/ann.js';
-import { diagnosisText } from '../../eval/diagnose.js';
-import { checkThresholdsFor, loadModel } from '../../pipeline.js';
-import { evaluate } from '../../report/evaluate.js';
-import type { EvalRecord } from '../../report/types.js';
+import { calibPreprocessOf, checkThresholdsFor, type Config, type Dataset, type Device, diagnosisText, type EvalRecord, evaluate, evaluateAnn, evaluateOptionsOf, loadModel, openDataset, preprocessOf, readThresholds, refineOf, snnOptionsOf } from '../../index.js';
+import { addConfigOptions, configFromCommand, configPathFor } from '../config-flags.js';
 import { writeFileAtomic } from '../io.js';
 import { optionError, parseChoice, parseNumber } from '../options.js';
 import { c, pct, progressReporter, table } from '../render.js';

@@ -1,11 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { ErrorCodes, Onnx2SnnError } from '../../errors.js';
-import { reportCharts } from '../../report/charts.js';
-import { renderReport } from '../../report/html.js';
-import { svgToPng } from '../../report/png.js';
-import type { EvalRecord } from '../../report/types.js';
+import { ErrorCodes, type EvalRecord, Onnx2SnnError, renderReport, reportCharts, svgToPng } from '../../index.js';
 import { writeFileAtomic } from '../io.js';
 import { optionError } from '../options.js';
 import { c } from '../render.js';

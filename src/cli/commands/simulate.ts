@@ -1,14 +1,10 @@
 import type { Command } from 'commander';
-import { openDataset } from '../../data/index.js';
-import { accuracyOf } from '../../util/metrics.js';
-import { loadOnnxFile } from '../../onnx/read.js';
-import { simulateDataset, snnInfo } from '../../engine/simulate.js';
+import { accuracyOf, loadOnnxFile, openDataset, simulateDataset, simulateParts, simulateShard, snnInfo } from '../../index.js';
 import { addPreprocessOptions, preprocessFrom, type RawDataFlags } from '../data-options.js';
 import { writeFileAtomic } from '../io.js';
 import { c, pct, progressReporter, table } from '../render.js';
 import { parseTimesteps } from '../snn-options.js';
 import { fmtThreshold, runFlags } from './eval.js';
-import { simulateParts, simulateShard } from '../../distributed/shard.js';
 import { optionError } from '../options.js';
 
 interface SimFlags extends RawDataFlags {

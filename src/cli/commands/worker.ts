@@ -1,6 +1,6 @@
 /** `onnx2snn worker --queue redis://HOST:PORT`: takes shard jobs of queued runs until stopped (SIGINT/SIGTERM). */
 import type { Command } from 'commander';
-import type { WorkerEvent } from '../../distributed/worker.js';
+import type { WorkerEvent } from '../../queue.js';
 import { ce } from '../render.js';
 import { parseNumber } from '../options.js';
 
@@ -63,7 +63,7 @@ export function registerWorker(program: Command): void {
         if (e.type === 'warning') warn(`${line(e)}\n`);
         else if (!o.quiet || e.type === 'failed') process.stderr.write(`${line(e)}\n`);
       };
-      const { startWorker } = await import('../../distributed/worker.js');
+      const { startWorker } = await import('../../queue.js');
       const w = await startWorker({ queue: o.queue, queueName: o.queueName, concurrency, ...(threads ? { threads } : {}), lockMs, stalledMs, ...(o.name ? { name: o.name } : {}), onEvent: say });
       await new Promise<void>((resolve) => {
         let stopping = false;
