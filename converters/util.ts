@@ -25,13 +25,6 @@ export function attributeError(node: Node, message: string, attribute?: string, 
   return new Onnx2SnnError(ErrorCodes.ATTRIBUTE, `node "${node.name}" (${node.opType}): ${message}`, { node: node.name, op: node.opType, attribute, actual });
 }
 
-/** Normalises a possibly negative axis against a rank, with a clear error naming the node. */
-export function normAxis(node: Node, axis: number, rank: number): number {
-  const a = axis < 0 ? axis + rank : axis;
-  if (a < 0 || a >= rank) throw attributeError(node, `axis ${axis} out of range for rank ${rank}`, 'axis', axis);
-  return a;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Helpers for the op families (conv, gemm, elementwise, pool, shape, softmax, batchnorm).
 
