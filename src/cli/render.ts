@@ -91,3 +91,14 @@ export function progressReporter(quiet: boolean, opts: { tty?: boolean; write?: 
     if (done) write('\r\x1b[K');
   };
 }
+
+/** Drops a message repeated within `ms` (a lost Redis connection is reported on every retry). */
+export function withoutRepeats(write: (m: string) => void, ms = 30_000): (m: string) => void {
+  const last = new Map<string, number>();
+  return (m) => {
+    const now = Date.now();
+    if (now - (last.get(m) ?? -Infinity) < ms) return;
+    last.set(m, now);
+    write(m);
+  };
+}

@@ -3,7 +3,8 @@ import { calibPreprocessOf, calibrate, checkThresholdsFor, type Config, convert,
 import { addConfigOptions, configFromCommand } from '../config-flags.js';
 import { optionError } from '../options.js';
 import { c, progressReporter, table } from '../render.js';
-import { fmtThreshold, runOf, writeOutputs } from './eval.js';
+import { fmtThreshold, writeOutputs } from '../outputs.js';
+import { runOf } from '../run-options.js';
 
 async function thresholdsFor(model: Model, modelPath: string, cfg: Config, allowFile: boolean): Promise<ThresholdsFile> {
   const file = allowFile ? cfg.calibration.thresholds : undefined;

@@ -5,10 +5,8 @@
 import { resolve } from 'node:path';
 import { calibPreprocessOf, calibrate, checkThresholdsFor, type Config, dataIdentity, DEFAULT_METHOD, type EvalRecord, evaluateShard, loadModel, modelHash, openDataset, preprocessOf, readThresholds, redactUrl, refineOf, refineThresholds, selectionSize, type ShardInfo, type ShardRecord, snnOptionsOf, type ThresholdsFile } from '../../index.js';
 import { optionError } from '../options.js';
-import { c, pct, progressReporter } from '../render.js';
-import { renderComparison, writeOutputs } from './eval.js';
-import { reportOutputs } from './report.js';
-import { withoutRepeats } from './worker.js';
+import { c, pct, progressReporter, withoutRepeats } from '../render.js';
+import { renderComparison, reportOutputs, writeOutputs } from '../outputs.js';
 
 /** The configuration as recorded: the queue URL without its password. */
 export function redactedConfig(cfg: Config): Config {

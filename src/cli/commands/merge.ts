@@ -5,8 +5,7 @@ import { ErrorCodes, type EvalRecord, mergeShards, Onnx2SnnError, type ShardPart
 import { writeFileAtomic } from '../io.js';
 import { optionError } from '../options.js';
 import { c, pct, table } from '../render.js';
-import { renderComparison } from './eval.js';
-import { reportOutputs } from './report.js';
+import { renderComparison, reportOutputs } from '../outputs.js';
 import { configPathFor } from '../config-flags.js';
 
 function readPart(path: string): ShardPart {

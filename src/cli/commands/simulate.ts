@@ -4,7 +4,8 @@ import { addPreprocessOptions, preprocessFrom, type RawDataFlags } from '../data
 import { writeFileAtomic } from '../io.js';
 import { c, pct, progressReporter, table } from '../render.js';
 import { parseTimesteps } from '../snn-options.js';
-import { fmtThreshold, runFlags } from './eval.js';
+import { fmtThreshold } from '../outputs.js';
+import { runFlags } from '../run-options.js';
 import { optionError } from '../options.js';
 
 interface SimFlags extends RawDataFlags {

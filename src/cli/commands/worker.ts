@@ -1,7 +1,7 @@
 /** `onnx2snn worker --queue redis://HOST:PORT`: takes shard jobs of queued runs until stopped (SIGINT/SIGTERM). */
 import type { Command } from 'commander';
 import type { WorkerEvent } from '../../queue.js';
-import { ce } from '../render.js';
+import { ce, withoutRepeats } from '../render.js';
 import { parseNumber } from '../options.js';
 
 interface WorkerFlags {
@@ -28,17 +28,6 @@ function line(e: WorkerEvent): string {
     case 'warning':
       return `${ce.yellow('warning')} ${e.message}`;
   }
-}
-
-/** Drops a message repeated within `ms` (a lost Redis connection is reported on every retry). */
-export function withoutRepeats(write: (m: string) => void, ms = 30_000): (m: string) => void {
-  const last = new Map<string, number>();
-  return (m) => {
-    const now = Date.now();
-    if (now - (last.get(m) ?? -Infinity) < ms) return;
-    last.set(m, now);
-    write(m);
-  };
 }
 
 export function registerWorker(program: Command): void {
