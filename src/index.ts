@@ -43,7 +43,12 @@ export { ConfigSchema, configJsonSchema, type Config, type ConfigInput, type Com
 export { parseConfig, readConfigFile, resolveConfig, mergeConfig, preprocessOf, calibPreprocessOf, snnOptionsOf, evaluateOptionsOf, refineOf, configLeaves, type Leaf } from './config/load.js';
 // low-latency calibration, polynomial (LNM/QIF) neurons, NIR export
 export { calibrateLayerwise, type LayerwiseOptions } from '../calibration/layerwise.js';
-export { finetuneNeurons, type FinetuneOptions, type FinetuneResult } from '../calibration/finetune.js';
+export type { FinetuneOptions, FinetuneResult } from '../calibration/finetune.js';
+import type { finetuneNeurons as FinetuneNeurons } from '../calibration/finetune.js';
+/** Fine-tunes polynomial neurons (calibration/finetune.ts); TensorFlow.js is imported on the first call only. */
+export async function finetuneNeurons(...args: Parameters<typeof FinetuneNeurons>): ReturnType<typeof FinetuneNeurons> {
+  return (await import('../calibration/finetune.js')).finetuneNeurons(...args);
+}
 export { qifPolynomial, fitInputGain, polyRate, transferCurve } from './snn/poly.js';
 export { toNir, writeNir, readNir, simulateNir, type NirGraph, type NirNode } from './nir/index.js';
 // shards and their merge (the work queue is in 'onnx2snn/queue', src/queue.ts: it loads BullMQ and ioredis)

@@ -15,6 +15,7 @@ export function pct(x: number, digits = 2): string {
 /** Left/right aligned plain-text table (ANSI codes are not counted in widths). */
 export function table(header: readonly string[], rows: readonly (readonly string[])[], align?: readonly ('l' | 'r')[]): string {
   // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colour codes
   const strip = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');
   const w = header.map((h, i) => Math.max(strip(h).length, ...rows.map((r) => strip(r[i] ?? '').length)));
   const fmt = (r: readonly string[]) =>

@@ -28,7 +28,7 @@ const MODELS = [
   'fixtures/models/vnncomp21-verivital-convnet_maxpool.onnx',
   'fixtures/models/vnncomp21-cifar10-resnet_2b.onnx',
 ];
-// eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escape codes are what is checked
 const ANSI = /\x1b\[/;
 
 let dir = '';
