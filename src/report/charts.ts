@@ -3,7 +3,8 @@
  * the ANN as a line), per-layer spike rate and correlation, one ANN-vs-SNN scatter per layer, a
  * spike raster of one sample, and synaptic operations vs MACs per layer.
  */
-import { barChart, lineChart, PALETTE, rasterChart, scatterChart } from './svg.js';
+import { barChart, lineChart, rasterChart, scatterChart } from './svg.js';
+import { PALETTE } from './svg-frame.js';
 import type { EvalRecord } from './types.js';
 
 export interface Chart {
