@@ -129,8 +129,7 @@ export function lowest(dtype: DType): number {
     case 'int8': return -128;
     case 'int16': return -32768;
     case 'int32': return -2147483648;
-    // biome-ignore lint/correctness/noPrecisionLoss: INT64_MIN as the JS number (−2^63) the reader produces
-    case 'int64': return -9223372036854775808;
+    case 'int64': return -(2 ** 63); // INT64_MIN as the JS number the reader produces
     default: return 0; // unsigned, bool
   }
 }
