@@ -24,9 +24,8 @@ export function scatterId(index: number, name: string): string {
   return `scatter-${index + 1}-${slug(name)}`;
 }
 
-export function reportCharts(r: EvalRecord): Chart[] {
-  const charts: Chart[] = [];
-  const T = r.snn.length ? Math.max(...r.snn.map((s) => s.timesteps)) : 0;
+/** Accuracy and agreement with the ANN vs T. */
+function timeCharts(charts: Chart[], r: EvalRecord): void {
   if (r.snn.length) {
     charts.push({
       id: 'accuracy',
@@ -60,6 +59,10 @@ export function reportCharts(r: EvalRecord): Chart[] {
       }),
     });
   }
+}
+
+/** Spike rate and ANN/SNN correlation per layer, the diagnosed layer shaded. */
+function layerCharts(charts: Chart[], r: EvalRecord, T: number): void {
   const names = r.layers.map((l) => l.name);
   const failing = r.diagnosis?.layer ? names.indexOf(r.diagnosis.layer.name) : -1;
   if (r.layers.length) {
@@ -96,6 +99,10 @@ export function reportCharts(r: EvalRecord): Chart[] {
       }),
     });
   }
+}
+
+/** One ANN-vs-SNN scatter per layer that recorded one. */
+function scatterCharts(charts: Chart[], r: EvalRecord, T: number): void {
   r.layers.forEach((l, i) => {
     if (!l.scatter) return;
     const id = scatterId(i, l.name);
@@ -116,6 +123,10 @@ export function reportCharts(r: EvalRecord): Chart[] {
       }),
     });
   });
+}
+
+/** The spike raster of one sample. */
+function rasterCharts(charts: Chart[], r: EvalRecord): void {
   if (r.raster && r.raster.layers.length) {
     const ra = r.raster;
     charts.push({
@@ -132,6 +143,10 @@ export function reportCharts(r: EvalRecord): Chart[] {
       }),
     });
   }
+}
+
+/** Synaptic operations vs MACs per layer. */
+function opsCharts(charts: Chart[], r: EvalRecord): void {
   if (r.ops && r.ops.layers.length) {
     const o = r.ops;
     charts.push({
@@ -152,5 +167,15 @@ export function reportCharts(r: EvalRecord): Chart[] {
       }),
     });
   }
+}
+
+export function reportCharts(r: EvalRecord): Chart[] {
+  const charts: Chart[] = [];
+  const T = r.snn.length ? Math.max(...r.snn.map((s) => s.timesteps)) : 0;
+  timeCharts(charts, r);
+  layerCharts(charts, r, T);
+  scatterCharts(charts, r, T);
+  rasterCharts(charts, r);
+  opsCharts(charts, r);
   return charts;
 }
