@@ -1,12 +1,18 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // one compile of the package per run (test-output/dist), shared by every file that runs the built CLI
+    globalSetup: ['test/global-setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
     setupFiles: ['test/helpers/quiet-ort.ts'],
+    // vitest's default (cores − 1) runs the files one by one on a 2-core machine, while many of them
+    // wait on child processes (the CLI, scripts, chromium, redis): two files at a time there
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     reporters: ['default'],
   },
 });

@@ -7,8 +7,8 @@ import { readSamples } from '../src/data/batches.js';
 import type { Dataset } from '../src/data/types.js';
 import { OrtSession, type Device } from '../src/engine/ort.js';
 import { ErrorCodes, Onnx2SnnError } from '../src/errors.js';
-import { inputSpec } from '../src/eval/ann.js';
-import type { ProgressFn } from '../src/eval/progress.js';
+import { inputSpec } from '../src/engine/input.js';
+import type { ProgressFn } from '../src/util/progress.js';
 import type { Model } from '../src/graph/types.js';
 import { SiteStats } from './stats.js';
 

@@ -20,12 +20,12 @@
 import { readSamples } from '../src/data/batches.js';
 import type { Dataset } from '../src/data/types.js';
 import { OrtSession, type Device } from '../src/engine/ort.js';
-import { inputSpec } from '../src/eval/ann.js';
-import type { ProgressFn } from '../src/eval/progress.js';
+import { inputSpec } from '../src/engine/input.js';
+import type { ProgressFn } from '../src/util/progress.js';
 import type { Model } from '../src/graph/types.js';
 import { buildSnn } from '../src/snn/build.js';
 import { emitOnnx } from '../src/snn/emit.js';
-import { simulateDataset } from '../src/snn/simulate.js';
+import { simulateDataset } from '../src/engine/simulate.js';
 import { DEFAULT_SNN_OPTIONS, type SnnOptions } from '../src/snn/types.js';
 import type { ThresholdsFile } from './thresholds.js';
 

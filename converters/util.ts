@@ -25,13 +25,6 @@ export function attributeError(node: Node, message: string, attribute?: string, 
   return new Onnx2SnnError(ErrorCodes.ATTRIBUTE, `node "${node.name}" (${node.opType}): ${message}`, { node: node.name, op: node.opType, attribute, actual });
 }
 
-/** Normalises a possibly negative axis against a rank, with a clear error naming the node. */
-export function normAxis(node: Node, axis: number, rank: number): number {
-  const a = axis < 0 ? axis + rank : axis;
-  if (a < 0 || a >= rank) throw attributeError(node, `axis ${axis} out of range for rank ${rank}`, 'axis', axis);
-  return a;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Helpers for the op families (conv, gemm, elementwise, pool, shape, softmax, batchnorm).
 
@@ -136,7 +129,7 @@ export function lowest(dtype: DType): number {
     case 'int8': return -128;
     case 'int16': return -32768;
     case 'int32': return -2147483648;
-    case 'int64': return -9223372036854775808;
+    case 'int64': return -(2 ** 63); // INT64_MIN as the JS number the reader produces
     default: return 0; // unsigned, bool
   }
 }

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { loadDataset } from '../src/data/index.js';
 import type { Device } from '../src/engine/ort.js';
 import { calibrate, convert, loadModel } from '../src/pipeline.js';
-import { simulateDataset } from '../src/snn/simulate.js';
+import { simulateDataset } from '../src/engine/simulate.js';
 import { ALL_MODELS } from './models.js';
 
 const { values } = parseArgs({ options: { model: { type: 'string' }, devices: { type: 'string', default: 'cpu,webgpu' }, samples: { type: 'string', default: '8' }, timesteps: { type: 'string', default: '16' } } });

@@ -26,7 +26,7 @@ import { inMemory, openDataset } from '../src/data/index.js';
 import { evaluateAnn } from '../src/eval/ann.js';
 import { calibrate, convert, loadModel } from '../src/pipeline.js';
 import { evaluate } from '../src/report/evaluate.js';
-import { simulateDataset } from '../src/snn/simulate.js';
+import { simulateDataset } from '../src/engine/simulate.js';
 import { IMAGENET_PRE, IMAGENET_SAMPLE } from './models.js';
 
 /** The bundled defaults, from the package root (this file is dist/scripts/imagenet.js), so the script runs from any folder. */

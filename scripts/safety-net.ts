@@ -28,7 +28,7 @@ import { calibrate, convert, loadModel, refineThresholds } from '../src/pipeline
 import type { SnnModel } from '../src/snn/build.js';
 import { qifPolynomial } from '../src/snn/poly.js';
 import { simulateReference } from '../src/snn/reference.js';
-import { simulateDataset } from '../src/snn/simulate.js';
+import { simulateDataset } from '../src/engine/simulate.js';
 import type { SnnOptions } from '../src/snn/types.js';
 import { BUNDLED_MODELS, type BundledModel } from './models.js';
 import { noise, syntheticA, syntheticB, syntheticC, syntheticD } from './safety-net-models.js';

@@ -20,15 +20,16 @@ export { OrtSession, type Device, type SessionOptions } from './engine/ort.js';
 export { evaluateAnn, type AnnOptions, type AnnResult } from './eval/ann.js';
 export { inspectModel, type InspectReport } from './eval/inspect.js';
 export { compareAnnSnn, type CompareOptions, type CompareResult, type LayerReport, type SnnAtT } from './eval/compare.js';
-export type { ProgressEvent, ProgressFn } from './eval/progress.js';
+export type { ProgressEvent, ProgressFn } from './util/progress.js';
+export { accuracyOf } from './util/metrics.js';
 export { loadModel, calibrate, convert, refineThresholds, checkThresholdsFor, calibrationSites, DEFAULT_METHOD, type CalibrateOptions, type ConvertResult, type RefineOptions } from './pipeline.js';
-export { readThresholds, writeThresholds, formatThresholds, type ThresholdsFile } from '../calibration/thresholds.js';
+export { readThresholds, writeThresholds, formatThresholds, modelHash, type ThresholdsFile } from '../calibration/thresholds.js';
 export { applyQuantizationRanges, QUANTIZATION_METHOD } from '../calibration/quantization.js';
 export { listMethods, parseMethod } from '../calibration/registry.js';
 export { buildSnn, type SnnModel } from './snn/build.js';
 export { emitOnnx } from './snn/emit.js';
 export { simulateReference, type SimOptions, type SimResult } from './snn/reference.js';
-export { simulateDataset, snnInfo, type SnnRunOptions, type SnnRunResult } from './snn/simulate.js';
+export { simulateDataset, snnInfo, type SnnRunOptions, type SnnRunResult } from './engine/simulate.js';
 export { DEFAULT_SNN_OPTIONS, type SnnOptions, type NeuronKind, type ResetMode, type Readout, type Encoding, type Solve } from './snn/types.js';
 // evaluation record, report, diagnostics, operation counts, configuration
 export { evaluate, DEFAULT_TIMESTEPS, type EvaluateOptions } from './report/evaluate.js';
@@ -39,11 +40,16 @@ export { svgToPng } from './report/png.js';
 export { spikeRaster, type RasterOptions } from './report/raster.js';
 export { diagnose, diagnosisText, DEFAULT_MIN_CORRELATION, type Diagnosis, type DiagnoseInput, type DiagnoseLayer, type Cause } from './eval/diagnose.js';
 export { opsPlan, opsReport, SynopsCounter, convFanout, ENERGY_PJ, type OpsReport, type LayerOps, type EnergyEstimate, type OpsKind } from './eval/ops.js';
-export { ConfigSchema, configJsonSchema, type Config, type ConfigInput } from './config/schema.js';
-export { parseConfig, readConfigFile, resolveConfig, mergeConfig, preprocessOf, calibPreprocessOf, snnOptionsOf, evaluateOptionsOf } from './config/load.js';
+export { ConfigSchema, configJsonSchema, type Config, type ConfigInput, type CommandName } from './config/schema.js';
+export { parseConfig, readConfigFile, resolveConfig, mergeConfig, preprocessOf, calibPreprocessOf, snnOptionsOf, evaluateOptionsOf, refineOf, configLeaves, type Leaf } from './config/load.js';
 // low-latency calibration, polynomial (LNM/QIF) neurons, NIR export
 export { calibrateLayerwise, type LayerwiseOptions } from '../calibration/layerwise.js';
-export { finetuneNeurons, type FinetuneOptions, type FinetuneResult } from '../calibration/finetune.js';
+export type { FinetuneOptions, FinetuneResult } from '../calibration/finetune.js';
+import type { finetuneNeurons as FinetuneNeurons } from '../calibration/finetune.js';
+/** Fine-tunes polynomial neurons (calibration/finetune.ts); TensorFlow.js is imported on the first call only. */
+export async function finetuneNeurons(...args: Parameters<typeof FinetuneNeurons>): ReturnType<typeof FinetuneNeurons> {
+  return (await import('../calibration/finetune.js')).finetuneNeurons(...args);
+}
 export { qifPolynomial, fitInputGain, polyRate, transferCurve } from './snn/poly.js';
 export { toNir, writeNir, readNir, simulateNir, type NirGraph, type NirNode } from './nir/index.js';
 // shards and their merge (the work queue is in 'onnx2snn/queue', src/queue.ts: it loads BullMQ and ioredis)
@@ -51,4 +57,5 @@ export { evaluateShard, simulateShard, simulateParts, type EvalShardOptions, typ
 export { mergeShards, checkParts, type ShardPart } from './distributed/merge.js';
 export { parseShard, shardRange, loadShard, selectionSize, type ShardSpec, type ShardData } from './distributed/split.js';
 export { dataIdentity, type DataIdentity } from './distributed/identity.js';
+export { redactUrl } from './distributed/url.js';
 export { SHARD_FORMAT, type ShardInfo, type ShardKind, type MergedShards, type RunIdentity } from './distributed/types.js';

@@ -4,7 +4,6 @@
  * No printing; progress through callbacks; typed results.
  */
 import { collectStatistics } from '../calibration/collect.js';
-import { finetuneNeurons } from '../calibration/finetune.js';
 import { calibrateLayerwise } from '../calibration/layerwise.js';
 import { parseMethod } from '../calibration/registry.js';
 import { applyQuantizationRanges, QUANTIZATION_METHOD } from '../calibration/quantization.js';
@@ -13,7 +12,7 @@ import { buildThresholds, modelHash, scalesBySite, validateThresholds, type Thre
 import { inMemory } from './data/batches.js';
 import type { Dataset } from './data/types.js';
 import type { Device } from './engine/ort.js';
-import type { ProgressFn } from './eval/progress.js';
+import type { ProgressFn } from './util/progress.js';
 import { inferShapes } from './graph/infer.js';
 import { canonicalize, type ImportOptions } from './graph/passes/index.js';
 import type { Model } from './graph/types.js';
@@ -108,6 +107,8 @@ export async function refineThresholds(model: Model, thresholds: ThresholdsFile,
   if (opts.finetune) {
     const f = opts.finetune;
     const train = await inMemory(calib, f.samples ?? calib.count);
+    // TensorFlow.js (about a second to import) is loaded only when fine-tuning runs
+    const { finetuneNeurons } = await import('../calibration/finetune.js');
     t = (
       await finetuneNeurons(model, t, train, opts.snn ?? {}, {
         timesteps: f.timesteps,

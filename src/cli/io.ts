@@ -1,6 +1,6 @@
 import { accessSync, constants, mkdirSync, renameSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { ErrorCodes, Onnx2SnnError } from '../errors.js';
+import { ErrorCodes, Onnx2SnnError } from '../index.js';
 
 const fileError = (path: string, why: string, option?: string): Onnx2SnnError =>
   new Onnx2SnnError(ErrorCodes.FILE, `${option ? `${option} ` : ''}${path}: cannot write (${why})`, { file: path, ...(option ? { option } : {}) });

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** The `onnx2snn` command. Parses flags, calls the library, renders results; all logic is in the library. */
 import { Command, CommanderError } from 'commander';
-import { isOnnx2SnnError } from '../errors.js';
+import { isOnnx2SnnError } from '../index.js';
 import { ce } from './render.js';
 import { registerEval } from './commands/eval.js';
 import { registerInspect } from './commands/inspect.js';

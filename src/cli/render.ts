@@ -1,6 +1,6 @@
 /** Terminal rendering: colours only on a TTY without NO_COLOR, progress on stderr. */
 import { Chalk } from 'chalk';
-import type { ProgressEvent } from '../eval/progress.js';
+import { type ProgressEvent } from '../index.js';
 
 const colourFor = (stream: NodeJS.WriteStream): boolean => Boolean(stream.isTTY) && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb';
 /** Colours for stdout. */
@@ -15,6 +15,7 @@ export function pct(x: number, digits = 2): string {
 /** Left/right aligned plain-text table (ANSI codes are not counted in widths). */
 export function table(header: readonly string[], rows: readonly (readonly string[])[], align?: readonly ('l' | 'r')[]): string {
   // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colour codes
   const strip = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');
   const w = header.map((h, i) => Math.max(strip(h).length, ...rows.map((r) => strip(r[i] ?? '').length)));
   const fmt = (r: readonly string[]) =>
@@ -90,5 +91,16 @@ export function progressReporter(quiet: boolean, opts: { tty?: boolean; write?: 
     const bar = '█'.repeat(Math.round(f * width)).padEnd(width, '░');
     write(`\r${label} ${bar} ${parts.join(' · ')}   `);
     if (done) write('\r\x1b[K');
+  };
+}
+
+/** Drops a message repeated within `ms` (a lost Redis connection is reported on every retry). */
+export function withoutRepeats(write: (m: string) => void, ms = 30_000): (m: string) => void {
+  const last = new Map<string, number>();
+  return (m) => {
+    const now = Date.now();
+    if (now - (last.get(m) ?? -Infinity) < ms) return;
+    last.set(m, now);
+    write(m);
   };
 }

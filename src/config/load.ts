@@ -11,7 +11,7 @@ import type { Preprocess } from '../data/types.js';
 import type { EvaluateOptions } from '../report/evaluate.js';
 import { ErrorCodes, Onnx2SnnError } from '../errors.js';
 import type { SnnOptions } from '../snn/types.js';
-import { cli, ConfigSchema, type CliMeta, type CommandName, type Config } from './schema.js';
+import { cli, ConfigSchema, type CliMeta, type Config } from './schema.js';
 
 type Plain = Record<string, unknown>;
 const isPlain = (v: unknown): v is Plain => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -96,14 +96,6 @@ export function configSections(schema: z.ZodType = ConfigSchema, path: string[] 
   const inner = unwrap(schema);
   if (!(inner instanceof z.ZodObject)) return [];
   return [path, ...Object.entries(inner.shape as Record<string, z.ZodType>).flatMap(([k, v]) => configSections(v, [...path, k]))];
-}
-
-/** The flag spelling of a leaf for a command ('--v-init'), without the value placeholder. */
-export function flagOf(meta: CliMeta, command: CommandName): string | undefined {
-  const f = typeof meta.flag === 'string' ? meta.flag : meta.flag[command];
-  if (!f) return undefined;
-  const long = f.split(/[ ,]+/).find((p) => p.startsWith('--'));
-  return long ?? f.split(' ')[0];
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {

@@ -11,7 +11,7 @@ import * as z from 'zod';
 import { NEURON_KIND_NAMES } from '../../converters/neurons/index.js';
 import { DEFAULT_SNN_OPTIONS } from '../snn/types.js';
 
-export type CommandName = 'eval' | 'convert' | 'calibrate';
+export type CommandName = 'eval' | 'convert' | 'calibrate' | 'simulate';
 
 export interface CliMeta {
   /** Commander flag spelling, e.g. '--v-init <f>'; per command where it differs. */
@@ -30,50 +30,53 @@ export const cli = z.registry<CliMeta>();
 const ALL: readonly CommandName[] = ['eval', 'convert', 'calibrate'];
 const SNN: readonly CommandName[] = ['eval', 'convert'];
 const EVAL: readonly CommandName[] = ['eval'];
+/** What `simulate` shares: the test data and its preprocessing, time steps, run settings, --json. */
+const WITH_SIM: readonly CommandName[] = [...ALL, 'simulate'];
+const EVAL_SIM: readonly CommandName[] = ['eval', 'simulate'];
 
 const FRACTION = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*\/\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
 
 const dataSchema = z
   .strictObject({
-    file: z.string().min(1).optional().describe('labelled test data: IDX (gz or plain), CIFAR-10 binary, .npz with x and y, or a folder of JPEG/PNG images').register(cli, { flag: '--data <file>', commands: EVAL }),
-    labels: z.string().min(1).optional().describe('labels file (IDX); default: derived from the images file name').register(cli, { flag: '--labels <file>', commands: EVAL }),
+    file: z.string().min(1).optional().describe('labelled test data: IDX (gz or plain), CIFAR-10 binary, .npz with x and y, or a folder of JPEG/PNG images').register(cli, { flag: '--data <file>', commands: EVAL_SIM }),
+    labels: z.string().min(1).optional().describe('labels file (IDX); default: derived from the images file name').register(cli, { flag: '--labels <file>', commands: EVAL_SIM }),
     scale: z
       .union([z.number(), z.string().regex(FRACTION, 'expected a number or a fraction such as 1/255')])
       .optional()
       .describe('multiply raw pixel values by this (a number, or a fraction such as "1/255")')
-      .register(cli, { flag: '--scale <s>', commands: ALL, parse: 'scale' }),
-    mean: z.array(z.number()).min(1).optional().describe('per-channel mean subtracted after scaling').register(cli, { flag: '--mean <a,b,c>', commands: ALL, parse: 'numbers' }),
-    std: z.array(z.number()).min(1).optional().describe('per-channel standard deviation divided by after the mean').register(cli, { flag: '--std <a,b,c>', commands: ALL, parse: 'numbers' }),
-    layout: z.enum(['nchw', 'nhwc']).default('nchw').describe('layout the model wants for image inputs').register(cli, { flag: '--layout <nchw|nhwc>', commands: ALL }),
+      .register(cli, { flag: '--scale <s>', commands: WITH_SIM, parse: 'scale' }),
+    mean: z.array(z.number()).min(1).optional().describe('per-channel mean subtracted after scaling').register(cli, { flag: '--mean <a,b,c>', commands: WITH_SIM, parse: 'numbers' }),
+    std: z.array(z.number()).min(1).optional().describe('per-channel standard deviation divided by after the mean').register(cli, { flag: '--std <a,b,c>', commands: WITH_SIM, parse: 'numbers' }),
+    layout: z.enum(['nchw', 'nhwc']).default('nchw').describe('layout the model wants for image inputs').register(cli, { flag: '--layout <nchw|nhwc>', commands: WITH_SIM }),
     resize: z
       .array(z.number().int().min(1))
       .min(1)
       .max(2)
       .optional()
       .describe('image folders: resize the shorter side to s, or to exactly h,w (bilinear, antialiased as torchvision/Pillow)')
-      .register(cli, { flag: '--resize <s|h,w>', commands: ALL, parse: 'numbers' }),
+      .register(cli, { flag: '--resize <s|h,w>', commands: WITH_SIM, parse: 'numbers' }),
     centerCrop: z
       .array(z.number().int().min(1))
       .min(1)
       .max(2)
       .optional()
       .describe('image folders: centre crop to s×s or h,w after --resize')
-      .register(cli, { flag: '--center-crop <s|h,w>', commands: ALL, parse: 'numbers' }),
+      .register(cli, { flag: '--center-crop <s|h,w>', commands: WITH_SIM, parse: 'numbers' }),
     classes: z
       .string()
       .min(1)
       .optional()
       .describe('image folders: class list, line i = class i (first word: its id, e.g. a wnid); labels files <id>_*.JPEG or subfolders <id>/')
-      .register(cli, { flag: '--classes <file>', commands: ALL }),
-    skipBad: z.boolean().default(false).describe('image folders: leave out unreadable images (truncated, not JPEG/PNG, CMYK), counted in the JSON, instead of failing').register(cli, { flag: '--skip-bad', commands: ALL, parse: 'switch' }),
-    limit: z.number().int().min(1).optional().describe('use at most this many test samples').register(cli, { flag: '--limit <n>', commands: EVAL, parse: 'number' }),
-    offset: z.number().int().min(0).default(0).describe('skip the first k test samples').register(cli, { flag: '--offset <k>', commands: EVAL, parse: 'number' }),
+      .register(cli, { flag: '--classes <file>', commands: WITH_SIM }),
+    skipBad: z.boolean().default(false).describe('image folders: leave out unreadable images (truncated, not JPEG/PNG, CMYK), counted in the JSON, instead of failing').register(cli, { flag: '--skip-bad', commands: WITH_SIM, parse: 'switch' }),
+    limit: z.number().int().min(1).optional().describe('use at most this many test samples').register(cli, { flag: '--limit <n>', commands: EVAL_SIM, parse: 'number' }),
+    offset: z.number().int().min(0).default(0).describe('skip the first k test samples').register(cli, { flag: '--offset <k>', commands: EVAL_SIM, parse: 'number' }),
     shard: z
       .string()
       .regex(/^\s*\d+\s*\/\s*\d+\s*$/, 'expected K/N, e.g. 0/4')
       .optional()
       .describe('evaluate only shard K of N (0-based) of the selected samples and write that part of the run with --json, for `onnx2snn merge`')
-      .register(cli, { flag: '--shard <K/N>', commands: EVAL }),
+      .register(cli, { flag: '--shard <K/N>', commands: EVAL_SIM }),
   })
   .describe('Test data and the preprocessing shared with the calibration data.');
 
@@ -156,9 +159,9 @@ const evaluationSchema = z
       .min(1)
       .default([8, 16, 32, 64, 128, 256])
       .describe('time steps to score')
-      .register(cli, { flag: '--timesteps <list>', commands: EVAL, parse: 'numbers' }),
+      .register(cli, { flag: '--timesteps <list>', commands: EVAL_SIM, parse: 'numbers' }),
     annOnly: z.boolean().default(false).describe('evaluate the ANN only').register(cli, { flag: '--ann-only', commands: EVAL, parse: 'switch' }),
-    predictions: z.boolean().default(false).describe('include per-sample predictions in the JSON').register(cli, { flag: '--predictions', commands: EVAL, parse: 'switch' }),
+    predictions: z.boolean().default(false).describe('include per-sample predictions in the JSON').register(cli, { flag: '--predictions', commands: EVAL_SIM, parse: 'switch' }),
     activationQuant: z
       .enum(['drop', 'keep'])
       .default('drop')
@@ -182,16 +185,16 @@ const runSchema = z
       .min(1)
       .optional()
       .describe('samples per batch')
-      .register(cli, { flag: '--batch-size <n>', commands: ALL, parse: 'number', defaultText: '64; 256 for eval --ann-only' }),
-    device: z.enum(['cpu', 'webgpu', 'cuda']).default('cpu').describe('execution device (onnxruntime execution provider)').register(cli, { flag: '--device <cpu|webgpu|cuda>', commands: ALL }),
+      .register(cli, { flag: '--batch-size <n>', commands: WITH_SIM, parse: 'number', defaultText: '64; 256 for eval --ann-only' }),
+    device: z.enum(['cpu', 'webgpu', 'cuda']).default('cpu').describe('execution device (onnxruntime execution provider)').register(cli, { flag: '--device <cpu|webgpu|cuda>', commands: WITH_SIM }),
     engine: z.enum(['onnxruntime', 'tfjs']).default('onnxruntime').describe('engine that simulates the SNN: onnxruntime running the emitted file, or TensorFlow.js').register(cli, { flag: '--engine <onnxruntime|tfjs>', commands: EVAL }),
     tfjsBackend: z
       .enum(['cpu', 'wasm', 'webgpu', 'tensorflow'])
       .default('cpu')
       .describe("TensorFlow.js backend for --engine tfjs ('tensorflow' = @tensorflow/tfjs-node-gpu or -node, installed by the user)")
       .register(cli, { flag: '--tfjs-backend <cpu|wasm|webgpu|tensorflow>', commands: EVAL }),
-    threads: z.number().int().min(1).optional().describe('onnxruntime intra-op threads (default: all cores)').register(cli, { flag: '--threads <n>', commands: ALL, parse: 'number' }),
-    quiet: z.boolean().default(false).describe('no progress output').register(cli, { flag: '-q, --quiet', commands: ALL, parse: 'switch' }),
+    threads: z.number().int().min(1).optional().describe('onnxruntime intra-op threads (default: all cores)').register(cli, { flag: '--threads <n>', commands: WITH_SIM, parse: 'number' }),
+    quiet: z.boolean().default(false).describe('no progress output').register(cli, { flag: '-q, --quiet', commands: WITH_SIM, parse: 'switch' }),
     queue: z
       .string()
       .regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL')
@@ -205,7 +208,7 @@ const runSchema = z
 
 const outputSchema = z
   .strictObject({
-    json: z.string().min(1).optional().describe('write the results as JSON').register(cli, { flag: '--json <file>', commands: EVAL }),
+    json: z.string().min(1).optional().describe('write the results as JSON').register(cli, { flag: '--json <file>', commands: EVAL_SIM }),
     report: z.string().min(1).optional().describe('write a self-contained HTML report').register(cli, { flag: '--report <file>', commands: EVAL }),
     plots: z.string().min(1).optional().describe('write every chart as SVG and PNG into this folder').register(cli, { flag: '--plots <dir>', commands: EVAL }),
     snn: z.string().min(1).optional().describe('SNN ONNX file to write (e.g. model.snn.onnx)').register(cli, { flag: { convert: '-o, --output <file>' }, commands: ['convert'] }),

@@ -6,7 +6,7 @@
 import { ErrorCodes, Onnx2SnnError } from '../errors.js';
 import { ByteSource } from './binary.js';
 import { applyPreprocess, type RawSamples, selectRange, validatePreprocess } from './preprocess.js';
-import type { Dataset, Preprocess } from './types.js';
+import type { InMemoryDataset, Preprocess } from './types.js';
 
 export const CIFAR10_RECORD_BYTES = 3073;
 const PIXELS = 3072;
@@ -68,6 +68,6 @@ export function readCifar10Raw(path: string, pre?: Preprocess, opened?: ByteSour
 }
 
 /** Loads a CIFAR-10 binary file and preprocesses it. */
-export function loadCifar10(path: string, pre?: Preprocess): Dataset {
+export function loadCifar10(path: string, pre?: Preprocess): InMemoryDataset {
   return applyPreprocess(readCifar10Raw(path, pre), pre);
 }

@@ -13,7 +13,7 @@ import { basename, dirname, join } from 'node:path';
 import { ErrorCodes, Onnx2SnnError } from '../errors.js';
 import { ByteSource, decodeElements, decodeElements64, type ElemType, product, shapeStr } from './binary.js';
 import { applyPreprocess, type RawSamples, selectRange, toClassIndices, validatePreprocess } from './preprocess.js';
-import type { Dataset, Preprocess } from './types.js';
+import type { InMemoryDataset, Preprocess } from './types.js';
 
 export const IDX_TYPES: Readonly<Record<number, ElemType>> = {
   0x08: { kind: 'u', size: 1, littleEndian: false, name: 'ubyte (0x08)' },
@@ -213,6 +213,6 @@ export function readIdxRaw(path: string, pre?: Preprocess, opened?: ByteSource):
 }
 
 /** Loads an IDX images file (+ labels) and preprocesses it. */
-export function loadIdx(path: string, pre?: Preprocess): Dataset {
+export function loadIdx(path: string, pre?: Preprocess): InMemoryDataset {
   return applyPreprocess(readIdxRaw(path, pre), pre);
 }

@@ -10,7 +10,7 @@ import { unzipSync } from 'fflate';
 import { ErrorCodes, Onnx2SnnError } from '../errors.js';
 import { ByteSource, decodeElements, decodeElements64, type ElemType, product, shapeStr } from './binary.js';
 import { applyPreprocess, type RawSamples, selectRange, toClassIndices, validatePreprocess } from './preprocess.js';
-import type { Dataset, Preprocess } from './types.js';
+import type { InMemoryDataset, Preprocess } from './types.js';
 
 /** True when the bytes start with a zip local-file (or empty-archive) signature. */
 export function isZip(bytes: Uint8Array): boolean {
@@ -108,14 +108,8 @@ function findEntry(names: readonly string[], key: string): string | undefined {
   return names.find((n) => stem(n) === key) ?? names.find((n) => stem(n).toLowerCase() === key);
 }
 
-export function readNpzRaw(path: string, pre?: Preprocess, opened?: ByteSource): RawSamples {
-  validatePreprocess(pre);
-  if (pre?.labels !== undefined) {
-    throw new Onnx2SnnError(ErrorCodes.OPTION, `--labels applies to IDX datasets only; the .npz file ${path} holds its labels in array y`, {
-      option: '--labels',
-      file: path,
-    });
-  }
+/** The arrays x and y of a .npz file (by their stems, case-insensitively); typed errors name what is missing. */
+function readXY(path: string, opened?: ByteSource): { xa: NpyArray; ya: NpyArray; xName: string; yName: string } {
   const src = opened ?? ByteSource.open(path);
   const zip = src.all();
   if (!isZip(zip)) throw npyError(path, 'not a .npz file (no zip signature PK\\x03\\x04)');
@@ -150,30 +144,17 @@ export function readNpzRaw(path: string, pre?: Preprocess, opened?: ByteSource):
   const xa = parseNpy(files[xName] ?? new Uint8Array(), `${path}:${xName}`);
   const ya = parseNpy(files[yName] ?? new Uint8Array(), `${path}:${yName}`);
   if (xa.shape.length === 0) throw npyError(`${path}:${xName}`, 'x is a scalar; expected [N, ...sample dims]');
+  return { xa, ya, xName, yName };
+}
 
-  const total = xa.shape[0] ?? 0;
-  const yCount = ya.shape[0] ?? 1;
-  if (ya.shape.length === 0 || ya.shape.length > 2) {
-    throw new Onnx2SnnError(
-      ErrorCodes.DATA_LABELS,
-      `${path}: y has shape ${shapeStr(ya.shape)}; expected [N] class indices or [N,K] one-hot`,
-      { file: path, actual: ya.shape },
-    );
-  }
-  if (yCount !== total) {
-    throw new Onnx2SnnError(ErrorCodes.DATA_LABELS, `${path}: x has ${total} samples but y has ${yCount} labels`, {
-      file: path,
-      expected: total,
-      actual: yCount,
-    });
-  }
-
-  // Sample layout. A 3-D x [N,H,W] is single-channel images → [1,H,W]. A 4-D x [N,a,b,c] is taken
-  // as NHWC (the usual numpy/Keras storage) when c is 1 or 3 and a is not 1 or 3, and transposed to
-  // CHW; otherwise as NCHW. (So [N,28,28,1] and [N,32,32,3] are NHWC, [N,1,28,28] and [N,3,32,32]
-  // NCHW; an ambiguous [N,3,H,3] counts as NCHW.) Other ranks are kept as stored: [N,F] → [F].
-  const dims = xa.shape.slice(1);
-  let sampleShape: number[] = dims.length === 0 ? [1] : dims;
+/**
+ * Sample layout. A 3-D x [N,H,W] is single-channel images → [1,H,W]. A 4-D x [N,a,b,c] is taken
+ * as NHWC (the usual numpy/Keras storage) when c is 1 or 3 and a is not 1 or 3, and transposed to
+ * CHW; otherwise as NCHW. (So [N,28,28,1] and [N,32,32,3] are NHWC, [N,1,28,28] and [N,3,32,32]
+ * NCHW; an ambiguous [N,3,H,3] counts as NCHW.) Other ranks are kept as stored: [N,F] → [F].
+ */
+function sampleLayout(dims: readonly number[]): { sampleShape: number[]; nhwc: boolean } {
+  let sampleShape: number[] = dims.length === 0 ? [1] : [...dims];
   let nhwc = false;
   if (dims.length === 2) sampleShape = [1, ...dims];
   if (dims.length === 3) {
@@ -183,22 +164,24 @@ export function readNpzRaw(path: string, pre?: Preprocess, opened?: ByteSource):
       sampleShape = [c, a, b];
     }
   }
-  const size = product(sampleShape);
-  const { start, count } = selectRange(total, pre, path);
+  return { sampleShape, nhwc };
+}
 
-  let x = new Float32Array(count * size);
-  decodeElements(xa.bytes, xa.dataOffset, xa.elem, start * size, count * size, x);
-  if (nhwc && (sampleShape[0] ?? 1) !== 1) {
-    const [C, H, W] = sampleShape as [number, number, number];
-    const hw = H * W;
-    const chw = new Float32Array(x.length);
-    for (let n = 0; n < count; n++) {
-      const b = n * size;
-      for (let p = 0; p < hw; p++) for (let c = 0; c < C; c++) chw[b + c * hw + p] = x[b + p * C + c] ?? 0;
-    }
-    x = chw;
+/** [count, H, W, C] samples → [count, C, H, W]. */
+function hwcToChw(x: Float32Array, count: number, sampleShape: readonly number[]): Float32Array {
+  const [C, H, W] = sampleShape as [number, number, number];
+  const size = C * H * W;
+  const hw = H * W;
+  const chw = new Float32Array(x.length);
+  for (let n = 0; n < count; n++) {
+    const b = n * size;
+    for (let p = 0; p < hw; p++) for (let c = 0; c < C; c++) chw[b + c * hw + p] = x[b + p * C + c] ?? 0;
   }
+  return chw;
+}
 
+/** Class indices of `count` labels from [N] indices or [N,K] one-hot rows (argmax), starting at sample `start`. */
+function labelValuesOf(path: string, ya: NpyArray, start: number, count: number): ArrayLike<number> {
   const k = ya.shape.length === 2 ? (ya.shape[1] ?? 1) : 1;
   if (k === 0) {
     throw new Onnx2SnnError(ErrorCodes.DATA_LABELS, `${path}: y has shape ${shapeStr(ya.shape)} with no classes`, {
@@ -224,11 +207,46 @@ export function readNpzRaw(path: string, pre?: Preprocess, opened?: ByteSource):
     }
     labelValues = am;
   }
-  const labels = toClassIndices(labelValues, `${path}:${yName}`, start);
+  return labelValues;
+}
+
+export function readNpzRaw(path: string, pre?: Preprocess, opened?: ByteSource): RawSamples {
+  validatePreprocess(pre);
+  if (pre?.labels !== undefined) {
+    throw new Onnx2SnnError(ErrorCodes.OPTION, `--labels applies to IDX datasets only; the .npz file ${path} holds its labels in array y`, {
+      option: '--labels',
+      file: path,
+    });
+  }
+  const { xa, ya, yName } = readXY(path, opened);
+  const total = xa.shape[0] ?? 0;
+  const yCount = ya.shape[0] ?? 1;
+  if (ya.shape.length === 0 || ya.shape.length > 2) {
+    throw new Onnx2SnnError(
+      ErrorCodes.DATA_LABELS,
+      `${path}: y has shape ${shapeStr(ya.shape)}; expected [N] class indices or [N,K] one-hot`,
+      { file: path, actual: ya.shape },
+    );
+  }
+  if (yCount !== total) {
+    throw new Onnx2SnnError(ErrorCodes.DATA_LABELS, `${path}: x has ${total} samples but y has ${yCount} labels`, {
+      file: path,
+      expected: total,
+      actual: yCount,
+    });
+  }
+
+  const { sampleShape, nhwc } = sampleLayout(xa.shape.slice(1));
+  const size = product(sampleShape);
+  const { start, count } = selectRange(total, pre, path);
+  let x: Float32Array = new Float32Array(count * size);
+  decodeElements(xa.bytes, xa.dataOffset, xa.elem, start * size, count * size, x);
+  if (nhwc && (sampleShape[0] ?? 1) !== 1) x = hwcToChw(x, count, sampleShape);
+  const labels = toClassIndices(labelValuesOf(path, ya, start, count), `${path}:${yName}`, start);
   return { source: path, format: 'npz', total, offset: start, sampleShape, x, labels };
 }
 
 /** Loads a .npz dataset (arrays x and y) and preprocesses it. */
-export function loadNpz(path: string, pre?: Preprocess): Dataset {
+export function loadNpz(path: string, pre?: Preprocess): InMemoryDataset {
   return applyPreprocess(readNpzRaw(path, pre), pre);
 }

@@ -13,7 +13,7 @@ import { Queue } from 'bullmq';
 import type { ThresholdsFile } from '../../calibration/thresholds.js';
 import type { Config } from '../config/schema.js';
 import { ErrorCodes, Onnx2SnnError } from '../errors.js';
-import type { ProgressFn } from '../eval/progress.js';
+import type { ProgressFn } from '../util/progress.js';
 import { errorOfReason, JOB_FORMAT, JOB_NAME, JOB_VERSION, RUN_TTL_MS, runKey, type ShardJob } from './job.js';
 import { mergeShards, type ShardPart } from './merge.js';
 import { probeRedis, redisClient, redisTarget } from './redis.js';

@@ -11,7 +11,7 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { loadModel } from '../pipeline.js';
 import type { Model } from '../graph/types.js';
-import type { ProgressEvent } from '../eval/progress.js';
+import type { ProgressEvent } from '../util/progress.js';
 import { checkJob, failureReason, JOB_NAME, runKey, type ShardJob } from './job.js';
 import { probeRedis, redisClient, redisTarget } from './redis.js';
 import { evaluateShard, type ShardRecord } from './shard.js';

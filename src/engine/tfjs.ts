@@ -13,15 +13,15 @@ import type { TfjsState, TfjsStateful } from '../../converters/backends/types.js
 import { opFor } from '../../converters/registry.js';
 import { fitToInput, readSamples } from '../data/index.js';
 import type { Dataset } from '../data/types.js';
-import { argmaxRows } from '../eval/metrics.js';
-import type { ProgressFn } from '../eval/progress.js';
+import { argmaxRows } from '../util/metrics.js';
+import type { ProgressFn } from '../util/progress.js';
 import { topoSort } from '../graph/graph.js';
 import type { Node } from '../graph/types.js';
 import type { SnnModel } from '../snn/build.js';
 import { closedFormLayers } from '../snn/closed-form.js';
 import { snnContext } from '../snn/context.js';
 import { poissonStates, poissonUniforms } from '../snn/poisson.js';
-import type { SnnRunResult } from '../snn/simulate.js';
+import type { SnnRunResult } from './simulate.js';
 import { evalNode, tfjsReady, type TfjsBackend } from './tfjs-ops.js';
 
 export interface TfjsRunOptions {

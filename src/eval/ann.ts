@@ -2,14 +2,14 @@
  * ANN evaluation: run the canonical graph over a dataset in batches with onnxruntime and score
  * the first graph output (logits; a final Softmax does not change the argmax).
  */
-import { fitToInput, readSamples } from '../data/index.js';
+import { readSamples } from '../data/index.js';
 import type { Dataset } from '../data/types.js';
+import { inputSpec } from '../engine/input.js';
 import { OrtSession, type Device } from '../engine/ort.js';
 import { ErrorCodes, Onnx2SnnError } from '../errors.js';
 import type { Model } from '../graph/types.js';
-import { concreteInputDims } from '../graph/infer.js';
-import { accuracyOf, argmaxRows, inTopK } from './metrics.js';
-import type { ProgressFn } from './progress.js';
+import { accuracyOf, argmaxRows, inTopK } from '../util/metrics.js';
+import type { ProgressFn } from '../util/progress.js';
 
 export interface AnnOptions {
   batchSize?: number;
@@ -25,20 +25,6 @@ export interface AnnResult {
   /** [N, K] logits of the first output. */
   readonly logits: Float32Array;
   readonly classes: number;
-}
-
-/** The model's single input and the per-sample dims the dataset must be reshaped to. */
-export function inputSpec(model: Model, ds: Dataset): { name: string; sampleDims: readonly number[] } {
-  if (model.graph.inputs.length !== 1) {
-    throw new Onnx2SnnError(ErrorCodes.SHAPE, `${model.source ?? 'model'}: expected one graph input, found ${model.graph.inputs.length} (${model.graph.inputs.map((i) => i.name).join(', ')})`, {
-      file: model.source,
-      expected: 1,
-      actual: model.graph.inputs.length,
-    });
-  }
-  const name = model.graph.inputs[0]!.name;
-  const dims = concreteInputDims(model, name, 1);
-  return { name, sampleDims: fitToInput(ds, dims) };
 }
 
 export async function evaluateAnn(model: Model, ds: Dataset, opts: AnnOptions = {}): Promise<AnnResult> {

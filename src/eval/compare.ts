@@ -8,15 +8,14 @@ import type { Dataset } from '../data/types.js';
 import { OrtSession, type Device } from '../engine/ort.js';
 import type { Model } from '../graph/types.js';
 import { buildSnn, type SnnModel } from '../snn/build.js';
-import { simulateDataset, snnInfo, type SnnFileInfo } from '../snn/simulate.js';
-import { simulateTfjs } from '../engine/tfjs.js';
+import { simulateDataset, snnInfo, type SnnFileInfo } from '../engine/simulate.js';
 import type { TfjsBackend } from '../engine/tfjs-ops.js';
-import { inputSpec } from './ann.js';
-import { argmaxRows, inTopK } from './metrics.js';
+import { inputSpec } from '../engine/input.js';
+import { argmaxRows, inTopK } from '../util/metrics.js';
 import { opsPlan, SynopsCounter, type OpsReport } from './ops.js';
 import { LayerAccumulator } from './accumulate.js';
 import { fraction, type CompareParts } from './parts.js';
-import type { ProgressFn } from './progress.js';
+import type { ProgressFn } from '../util/progress.js';
 
 export { Pearson } from './pearson.js';
 
@@ -128,7 +127,7 @@ export async function compareAnnSnn(ann: Model, snnModel: Model, ds: Dataset, op
     };
     const res =
       opts.engine === 'tfjs'
-        ? await simulateTfjs(opts.snn ?? snnFromInfo(ann, info), ds, { ...common, ...(opts.tfjsBackend ? { backend: opts.tfjsBackend } : {}) })
+        ? await (await import('../engine/tfjs.js')).simulateTfjs(opts.snn ?? snnFromInfo(ann, info), ds, { ...common, ...(opts.tfjsBackend ? { backend: opts.tfjsBackend } : {}) })
         : await simulateDataset(snnModel, ds, { ...common, ...(opts.device ? { device: opts.device } : {}), ...(opts.threads ? { threads: opts.threads } : {}) });
     const N = ds.count;
     const annPred = argmaxRows(logits!, N, K);

@@ -55,24 +55,10 @@ export function attrInts(node: Node, name: string, dflt?: readonly number[]): re
   return a.value;
 }
 
-export function attrFloats(node: Node, name: string, dflt?: readonly number[]): readonly number[] | undefined {
-  const a = node.attrs[name];
-  if (a === undefined) return dflt;
-  if (a.kind !== 'floats') wrongKind(node, name, 'floats', a);
-  return a.value;
-}
-
 export function attrTensor(node: Node, name: string): Tensor | undefined {
   const a = node.attrs[name];
   if (a === undefined) return undefined;
   if (a.kind !== 'tensor') wrongKind(node, name, 'tensor', a);
-  return a.value;
-}
-
-export function attrGraph(node: Node, name: string): Graph | undefined {
-  const a = node.attrs[name];
-  if (a === undefined) return undefined;
-  if (a.kind !== 'graph') wrongKind(node, name, 'graph', a);
   return a.value;
 }
 

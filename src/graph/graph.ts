@@ -1,6 +1,6 @@
 /** Structural helpers over the Graph IR (pure). */
 import { ErrorCodes, Onnx2SnnError } from '../errors.js';
-import type { Graph, Model, Node, Tensor } from './types.js';
+import type { Graph, Node, Tensor } from './types.js';
 
 /** Map from tensor name to the node producing it. */
 export function producers(g: Graph): Map<string, Node> {
@@ -51,10 +51,6 @@ export function topoSort(g: Graph): Node[] {
   return out;
 }
 
-export function withGraph(m: Model, g: Graph): Model {
-  return { ...m, graph: g };
-}
-
 /** A fresh name not used by any tensor or node of the graph. */
 export function freshNamer(g: Graph): (base: string) => string {
   const used = new Set<string>();
@@ -70,11 +66,6 @@ export function freshNamer(g: Graph): (base: string) => string {
     used.add(name);
     return name;
   };
-}
-
-/** Renames every use of tensor `from` to `to` in node inputs (not outputs). */
-export function renameInputs(nodes: readonly Node[], from: string, to: string): Node[] {
-  return nodes.map((n) => (n.inputs.includes(from) ? { ...n, inputs: n.inputs.map((x) => (x === from ? to : x)) } : n));
 }
 
 /** Removes initializers no node reads. */

@@ -6,10 +6,6 @@ export function sizeOf(dims: readonly number[]): number {
   return n;
 }
 
-export function isFloatType(dtype: DType): boolean {
-  return dtype === 'float32' || dtype === 'float64';
-}
-
 /** Makes a tensor, converting the data to the storage type of `dtype` (Float32Array for float32). */
 export function tensor(dtype: DType, dims: readonly number[], data: ArrayLike<number>): Tensor {
   const n = sizeOf(dims);
@@ -35,22 +31,6 @@ export function float32(dims: readonly number[], data: ArrayLike<number>): Tenso
 
 export function int64(dims: readonly number[], data: ArrayLike<number>): Tensor {
   return tensor('int64', dims, data);
-}
-
-/** Same values, other dims (element count must match). */
-export function reshapeTensor(t: Tensor, dims: readonly number[]): Tensor {
-  if (sizeOf(dims) !== t.data.length) throw new Error(`reshape: [${t.dims.join(',')}] to [${dims.join(',')}]`);
-  return { dtype: t.dtype, dims: [...dims], data: t.data };
-}
-
-/** Integer values of a tensor as a plain array (shapes, axes, indices). */
-export function toNumbers(t: Tensor): number[] {
-  return Array.from(t.data);
-}
-
-export function castTensor(t: Tensor, dtype: DType): Tensor {
-  if (dtype === t.dtype) return t;
-  return tensor(dtype, t.dims, t.data);
 }
 
 /** Row-major strides. */

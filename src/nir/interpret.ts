@@ -108,6 +108,91 @@ export function simulateNir(g: NirGraph, x: Float32Array, n: number, opts: NirSi
   return { output: last.slice(), outputSum, spikes };
 }
 
+/** Affine / Linear: y = W·x (+ b) per sample. */
+function linear(node: Extract<NirNode, { type: 'Affine' | 'Linear' }>, x: Float32Array, n: number): Float32Array {
+  const [m, k] = node.weight.dims as [number, number];
+  const w = node.weight.data;
+  const b = node.type === 'Affine' ? node.bias.data : undefined;
+  const out = new Float32Array(n * m);
+  for (let s = 0; s < n; s++) {
+    for (let o = 0; o < m; o++) {
+      let acc = 0;
+      for (let j = 0; j < k; j++) acc += w[o * k + j]! * x[s * k + j]!;
+      out[s * m + o] = b ? acc + b[o]! : acc;
+    }
+  }
+  return out;
+}
+
+/** Conv2d, NCHW, with stride, padding, dilation and groups. */
+function conv2d(node: Extract<NirNode, { type: 'Conv2d' }>, x: Float32Array, n: number, inDims: readonly number[]): Float32Array {
+  const [cout, cg, kh, kw] = node.weight.dims as [number, number, number, number];
+  const [c, h, wd] = inDims as [number, number, number];
+  const [sh, sw] = node.stride;
+  const [ph, pw] = node.padding;
+  const [dh, dw] = node.dilation;
+  const oh = Math.floor((h + 2 * ph - dh * (kh - 1) - 1) / sh) + 1;
+  const ow = Math.floor((wd + 2 * pw - dw * (kw - 1) - 1) / sw) + 1;
+  const perGroup = cout / node.groups;
+  const w = node.weight.data;
+  const b = node.bias.data;
+  const out = new Float32Array(n * cout * oh * ow);
+  for (let s = 0; s < n; s++) {
+    for (let o = 0; o < cout; o++) {
+      const g0 = Math.floor(o / perGroup) * cg;
+      for (let y = 0; y < oh; y++) {
+        for (let xo = 0; xo < ow; xo++) {
+          let acc = b[o]!;
+          for (let ci = 0; ci < cg; ci++) {
+            const xBase = (s * c + g0 + ci) * h * wd;
+            const wBase = (o * cg + ci) * kh * kw;
+            for (let ky = 0; ky < kh; ky++) {
+              const iy = y * sh - ph + ky * dh;
+              if (iy < 0 || iy >= h) continue;
+              for (let kx = 0; kx < kw; kx++) {
+                const ix = xo * sw - pw + kx * dw;
+                if (ix < 0 || ix >= wd) continue;
+                acc += w[wBase + ky * kw + kx]! * x[xBase + iy * wd + ix]!;
+              }
+            }
+          }
+          out[((s * cout + o) * oh + y) * ow + xo] = acc;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** AvgPool2d (window mean) / SumPool2d (window sum), zero padding. */
+function pool2d(node: Extract<NirNode, { type: 'AvgPool2d' | 'SumPool2d' }>, x: Float32Array, n: number, inDims: readonly number[]): Float32Array {
+  const [c, h, wd] = inDims as [number, number, number];
+  const [kh, kw] = node.kernel_size;
+  const [sh, sw] = node.stride;
+  const [ph, pw] = node.padding;
+  const oh = Math.floor((h + 2 * ph - kh) / sh) + 1;
+  const ow = Math.floor((wd + 2 * pw - kw) / sw) + 1;
+  const div = node.type === 'AvgPool2d' ? kh * kw : 1;
+  const out = new Float32Array(n * c * oh * ow);
+  for (let p = 0; p < n * c; p++) {
+    for (let y = 0; y < oh; y++) {
+      for (let xo = 0; xo < ow; xo++) {
+        let acc = 0;
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = y * sh - ph + ky;
+          if (iy < 0 || iy >= h) continue;
+          for (let kx = 0; kx < kw; kx++) {
+            const ix = xo * sw - pw + kx;
+            if (ix >= 0 && ix < wd) acc += x[p * h * wd + iy * wd + ix]!;
+          }
+        }
+        out[(p * oh + y) * ow + xo] = acc / div;
+      }
+    }
+  }
+  return out;
+}
+
 function evalNode(node: NirNode, x: Float32Array, n: number, inDims: readonly number[], st: NeuronState | undefined, sem: NirSemantics): Float32Array {
   switch (node.type) {
     case 'Input':
@@ -121,86 +206,13 @@ function evalNode(node: NirNode, x: Float32Array, n: number, inDims: readonly nu
       return out;
     }
     case 'Affine':
-    case 'Linear': {
-      const [m, k] = node.weight.dims as [number, number];
-      const w = node.weight.data;
-      const b = node.type === 'Affine' ? node.bias.data : undefined;
-      const out = new Float32Array(n * m);
-      for (let s = 0; s < n; s++) {
-        for (let o = 0; o < m; o++) {
-          let acc = 0;
-          for (let j = 0; j < k; j++) acc += w[o * k + j]! * x[s * k + j]!;
-          out[s * m + o] = b ? acc + b[o]! : acc;
-        }
-      }
-      return out;
-    }
-    case 'Conv2d': {
-      const [cout, cg, kh, kw] = node.weight.dims as [number, number, number, number];
-      const [c, h, wd] = inDims as [number, number, number];
-      const [sh, sw] = node.stride;
-      const [ph, pw] = node.padding;
-      const [dh, dw] = node.dilation;
-      const oh = Math.floor((h + 2 * ph - dh * (kh - 1) - 1) / sh) + 1;
-      const ow = Math.floor((wd + 2 * pw - dw * (kw - 1) - 1) / sw) + 1;
-      const perGroup = cout / node.groups;
-      const w = node.weight.data;
-      const b = node.bias.data;
-      const out = new Float32Array(n * cout * oh * ow);
-      for (let s = 0; s < n; s++) {
-        for (let o = 0; o < cout; o++) {
-          const g0 = Math.floor(o / perGroup) * cg;
-          for (let y = 0; y < oh; y++) {
-            for (let xo = 0; xo < ow; xo++) {
-              let acc = b[o]!;
-              for (let ci = 0; ci < cg; ci++) {
-                const xBase = (s * c + g0 + ci) * h * wd;
-                const wBase = (o * cg + ci) * kh * kw;
-                for (let ky = 0; ky < kh; ky++) {
-                  const iy = y * sh - ph + ky * dh;
-                  if (iy < 0 || iy >= h) continue;
-                  for (let kx = 0; kx < kw; kx++) {
-                    const ix = xo * sw - pw + kx * dw;
-                    if (ix < 0 || ix >= wd) continue;
-                    acc += w[wBase + ky * kw + kx]! * x[xBase + iy * wd + ix]!;
-                  }
-                }
-              }
-              out[((s * cout + o) * oh + y) * ow + xo] = acc;
-            }
-          }
-        }
-      }
-      return out;
-    }
+    case 'Linear':
+      return linear(node, x, n);
+    case 'Conv2d':
+      return conv2d(node, x, n, inDims);
     case 'AvgPool2d':
-    case 'SumPool2d': {
-      const [c, h, wd] = inDims as [number, number, number];
-      const [kh, kw] = node.kernel_size;
-      const [sh, sw] = node.stride;
-      const [ph, pw] = node.padding;
-      const oh = Math.floor((h + 2 * ph - kh) / sh) + 1;
-      const ow = Math.floor((wd + 2 * pw - kw) / sw) + 1;
-      const div = node.type === 'AvgPool2d' ? kh * kw : 1;
-      const out = new Float32Array(n * c * oh * ow);
-      for (let p = 0; p < n * c; p++) {
-        for (let y = 0; y < oh; y++) {
-          for (let xo = 0; xo < ow; xo++) {
-            let acc = 0;
-            for (let ky = 0; ky < kh; ky++) {
-              const iy = y * sh - ph + ky;
-              if (iy < 0 || iy >= h) continue;
-              for (let kx = 0; kx < kw; kx++) {
-                const ix = xo * sw - pw + kx;
-                if (ix >= 0 && ix < wd) acc += x[p * h * wd + iy * wd + ix]!;
-              }
-            }
-            out[(p * oh + y) * ow + xo] = acc / div;
-          }
-        }
-      }
-      return out;
-    }
+    case 'SumPool2d':
+      return pool2d(node, x, n, inDims);
     case 'I': {
       const r = node.r.data;
       const v = st!.v;

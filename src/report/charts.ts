@@ -3,7 +3,8 @@
  * the ANN as a line), per-layer spike rate and correlation, one ANN-vs-SNN scatter per layer, a
  * spike raster of one sample, and synaptic operations vs MACs per layer.
  */
-import { barChart, lineChart, PALETTE, rasterChart, scatterChart } from './svg.js';
+import { barChart, lineChart, rasterChart, scatterChart } from './svg.js';
+import { PALETTE } from './svg-frame.js';
 import type { EvalRecord } from './types.js';
 
 export interface Chart {
@@ -23,9 +24,8 @@ export function scatterId(index: number, name: string): string {
   return `scatter-${index + 1}-${slug(name)}`;
 }
 
-export function reportCharts(r: EvalRecord): Chart[] {
-  const charts: Chart[] = [];
-  const T = r.snn.length ? Math.max(...r.snn.map((s) => s.timesteps)) : 0;
+/** Accuracy and agreement with the ANN vs T. */
+function timeCharts(charts: Chart[], r: EvalRecord): void {
   if (r.snn.length) {
     charts.push({
       id: 'accuracy',
@@ -59,6 +59,10 @@ export function reportCharts(r: EvalRecord): Chart[] {
       }),
     });
   }
+}
+
+/** Spike rate and ANN/SNN correlation per layer, the diagnosed layer shaded. */
+function layerCharts(charts: Chart[], r: EvalRecord, T: number): void {
   const names = r.layers.map((l) => l.name);
   const failing = r.diagnosis?.layer ? names.indexOf(r.diagnosis.layer.name) : -1;
   if (r.layers.length) {
@@ -96,6 +100,10 @@ export function reportCharts(r: EvalRecord): Chart[] {
       }),
     });
   }
+}
+
+/** One ANN-vs-SNN scatter per layer that recorded one. */
+function scatterCharts(charts: Chart[], r: EvalRecord, T: number): void {
   r.layers.forEach((l, i) => {
     if (!l.scatter) return;
     const id = scatterId(i, l.name);
@@ -116,6 +124,10 @@ export function reportCharts(r: EvalRecord): Chart[] {
       }),
     });
   });
+}
+
+/** The spike raster of one sample. */
+function rasterCharts(charts: Chart[], r: EvalRecord): void {
   if (r.raster && r.raster.layers.length) {
     const ra = r.raster;
     charts.push({
@@ -132,6 +144,10 @@ export function reportCharts(r: EvalRecord): Chart[] {
       }),
     });
   }
+}
+
+/** Synaptic operations vs MACs per layer. */
+function opsCharts(charts: Chart[], r: EvalRecord): void {
   if (r.ops && r.ops.layers.length) {
     const o = r.ops;
     charts.push({
@@ -152,5 +168,15 @@ export function reportCharts(r: EvalRecord): Chart[] {
       }),
     });
   }
+}
+
+export function reportCharts(r: EvalRecord): Chart[] {
+  const charts: Chart[] = [];
+  const T = r.snn.length ? Math.max(...r.snn.map((s) => s.timesteps)) : 0;
+  timeCharts(charts, r);
+  layerCharts(charts, r, T);
+  scatterCharts(charts, r, T);
+  rasterCharts(charts, r);
+  opsCharts(charts, r);
   return charts;
 }

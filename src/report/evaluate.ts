@@ -12,7 +12,7 @@ import { ErrorCodes, Onnx2SnnError } from '../errors.js';
 import { compareAnnSnn, type Engine } from '../eval/compare.js';
 import type { TfjsBackend } from '../engine/tfjs-ops.js';
 import { DEFAULT_MIN_CORRELATION, diagnose } from '../eval/diagnose.js';
-import type { ProgressFn } from '../eval/progress.js';
+import type { ProgressFn } from '../util/progress.js';
 import type { Model } from '../graph/types.js';
 import { calibrate, convert, refineThresholds, type RefineOptions } from '../pipeline.js';
 import type { SnnModel } from '../snn/build.js';

@@ -5,7 +5,7 @@
  */
 import { diagnosisText } from '../eval/diagnose.js';
 import { reportCharts, type Chart } from './charts.js';
-import { esc } from './svg.js';
+import { esc } from './svg-frame.js';
 import type { EvalRecord } from './types.js';
 
 export interface ReportOptions {

@@ -5,7 +5,7 @@
  */
 import { readSamples } from '../data/batches.js';
 import type { Dataset } from '../data/types.js';
-import type { ProgressFn } from '../eval/progress.js';
+import type { ProgressFn } from '../util/progress.js';
 import type { SnnModel } from '../snn/build.js';
 import { simulateReference } from '../snn/reference.js';
 import type { Raster } from './types.js';

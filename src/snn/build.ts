@@ -183,7 +183,3 @@ function gainFor(o: SnnOptions): number {
   }
   return g;
 }
-
-export function layerByOutput(snn: SnnModel): Map<string, NeuronLayer> {
-  return new Map(snn.layers.map((l) => [l.output, l]));
-}

@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { calibrateLayerwise } from '../../calibration/layerwise.js';
 import { loadDataset } from '../../src/data/index.js';
 import { OrtSession } from '../../src/engine/ort.js';
-import { inputSpec } from '../../src/eval/ann.js';
+import { inputSpec } from '../../src/engine/input.js';
 import { calibrate, convert, loadModel } from '../../src/pipeline.js';
-import { simulateDataset } from '../../src/snn/simulate.js';
+import { simulateDataset } from '../../src/engine/simulate.js';
 import { BUNDLED_MODELS } from '../../scripts/models.js';
-import type { Dataset } from '../../src/data/types.js';
+import type { InMemoryDataset as Dataset } from '../../src/data/types.js';
 import type { Model } from '../../src/graph/types.js';
 import type { ThresholdsFile } from '../../calibration/thresholds.js';
 

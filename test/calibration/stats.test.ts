@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { HISTOGRAM_BINS, MAX_RELATIVE_ERROR, SiteStats, binEdges, binIndex, percentileKey } from '../../calibration/stats.js';
+import { HISTOGRAM_BINS, MAX_RELATIVE_ERROR, binEdges, binIndex } from '../../calibration/histogram.js';
+import { SiteStats, percentileKey } from '../../calibration/stats.js';
 import { exactPercentile, expectError, normal, reluLike, relErr, rng } from './helpers.js';
 
 const PS = [0, 1, 10, 50, 90, 99, 99.5, 99.9, 99.99, 100];

@@ -1,5 +1,5 @@
 /**
- * The built CLI (dist/src/cli/main.js) as a user runs it: inspect and eval --ann-only on the real
+ * The built CLI (test-output/dist/src/cli/main.js, compiled once by test/global-setup.ts) as a user runs it: inspect and eval --ann-only on the real
  * models, and every kind of bad input → exit 1, the stable code and the file/flag named, no output
  * file written. Output is never coloured when it is not a terminal or NO_COLOR is set.
  */
@@ -16,8 +16,9 @@ import { loadOnnxFile } from '../../src/onnx/read.js';
 import { writeOnnx } from '../../src/onnx/write.js';
 import { npy, writeNpz } from '../data/helpers.js';
 import { makeModel, randomTensor } from '../helpers/ort.js';
+import { CLI } from '../report/built.js';
 
-const MAIN = 'dist/src/cli/main.js';
+const MAIN = CLI;
 const MNIST12 = 'fixtures/models/onnx-zoo-mnist-12.onnx';
 const EVERY5 = 'fixtures/data/mnist/t10k_every5th-images-idx3-ubyte.gz';
 const EVERY5_LABELS = 'fixtures/data/mnist/t10k_every5th-labels-idx1-ubyte.gz';
@@ -27,18 +28,15 @@ const MODELS = [
   'fixtures/models/vnncomp21-verivital-convnet_maxpool.onnx',
   'fixtures/models/vnncomp21-cifar10-resnet_2b.onnx',
 ];
-// eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escape codes are what is checked
 const ANSI = /\x1b\[/;
 
 let dir = '';
 
 beforeAll(() => {
-  const r = spawnSync('npx', ['tsc', '-p', '.'], { encoding: 'utf8', timeout: 180_000 });
-  // tsc emits even when another module has type errors; the CLI must exist either way
-  if (r.status !== 0) console.warn(`tsc -p . exited ${r.status}:\n${r.stdout}${r.stderr}`);
-  expect(existsSync(MAIN), `${MAIN} after tsc`).toBe(true);
+  expect(existsSync(MAIN), `${MAIN} (built by test/global-setup.ts)`).toBe(true);
   dir = mkdtempSync(join(tmpdir(), 'onnx2snn-cli-'));
-}, 180_000);
+});
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });

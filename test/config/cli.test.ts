@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOnnxFile } from '../../src/onnx/read.js';
-import { snnInfo } from '../../src/snn/simulate.js';
+import { snnInfo } from '../../src/engine/simulate.js';
 import { builtPackage, MNIST12, runCli, show, TRAIN } from '../report/helpers.js';
 
 let cli = '';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
-import { addConfigOptions, configFromCommand } from '../../src/config/cli.js';
+import { addConfigOptions, configFromCommand } from '../../src/cli/config-flags.js';
 import { configLeaves, configSections, parseConfig, readConfigFile, resolveConfig } from '../../src/config/load.js';
 import { configJsonSchema, ConfigSchema, type CommandName } from '../../src/config/schema.js';
 import { isOnnx2SnnError } from '../../src/errors.js';

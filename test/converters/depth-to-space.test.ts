@@ -5,7 +5,7 @@
  * of the convolution behind it are counted per event.
  */
 import { describe, expect, it } from 'vitest';
-import type { Dataset } from '../../src/data/types.js';
+import type { InMemoryDataset as Dataset } from '../../src/data/types.js';
 import { simulateTfjs } from '../../src/engine/tfjs.js';
 import { opsPlan, SynopsCounter } from '../../src/eval/ops.js';
 import { A } from '../../src/graph/attrs.js';
@@ -13,7 +13,7 @@ import { canonicalize } from '../../src/graph/passes/index.js';
 import type { Model, Tensor } from '../../src/graph/types.js';
 import { calibrate, convert } from '../../src/pipeline.js';
 import { simulateReference } from '../../src/snn/reference.js';
-import { simulateDataset } from '../../src/snn/simulate.js';
+import { simulateDataset } from '../../src/engine/simulate.js';
 import { prepareForConversion } from '../../src/snn/prepare.js';
 import { checkOp, expectOnnxError, makeModel, mulberry32, randomTensor, runRule } from '../helpers/ort.js';
 import { node } from '../snn/helpers.js';

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { batchOf, fitToInput, loadDataset, type Dataset } from '../../src/data/index.js';
+import { batchOf, fitToInput, loadDataset, type InMemoryDataset as Dataset } from '../../src/data/index.js';
 import { CIFAR, cleanupTmp, expectError, expectSameValues, gunzipFile, MNIST, tmp, toNhwc } from './helpers.js';
 
 const EVERY5 = `${MNIST}/t10k_every5th-images-idx3-ubyte.gz`;

@@ -6,19 +6,16 @@
  * check runs in a child process (scripts/device-check.ts).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OrtSession } from '../../src/engine/ort.js';
 import { loadModel } from '../../src/pipeline.js';
+import { OUT } from '../report/built.js';
 
 let env: Record<string, string> | undefined;
 let why = '';
 
 beforeAll(() => {
-  if (!existsSync('dist/scripts/device-check.js')) {
-    const b = spawnSync('npx', ['tsc', '-p', '.'], { encoding: 'utf8' });
-    if (b.status !== 0) throw new Error(`tsc failed: ${b.stdout}${b.stderr}`);
-  }
   const r = spawnSync('bash', ['scripts/lavapipe.sh'], { encoding: 'utf8', timeout: 300_000 });
   if (r.status !== 0) {
     why = `software Vulkan driver not available (scripts/lavapipe.sh: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-2).join(' ')})`;
@@ -35,7 +32,7 @@ describe('devices', () => {
         ctx.skip(why);
         return;
       }
-      const r = spawnSync(process.execPath, ['dist/scripts/device-check.js', '--model', id, '--devices', 'cpu,webgpu', '--samples', '6', '--timesteps', '12'], {
+      const r = spawnSync(process.execPath, [join(OUT, 'scripts/device-check.js'), '--model', id, '--devices', 'cpu,webgpu', '--samples', '6', '--timesteps', '12'], {
         encoding: 'utf8',
         env: { ...process.env, ...env },
         timeout: 240_000,

@@ -8,9 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { loadDataset } from '../../src/data/index.js';
 import { OrtSession } from '../../src/engine/ort.js';
 import { simulateTfjs, tfjsAnn } from '../../src/engine/tfjs.js';
-import { inputSpec } from '../../src/eval/ann.js';
+import { inputSpec } from '../../src/engine/input.js';
 import { calibrate, convert, loadModel } from '../../src/pipeline.js';
-import { simulateDataset } from '../../src/snn/simulate.js';
+import { simulateDataset } from '../../src/engine/simulate.js';
 import { qifPolynomial } from '../../src/snn/poly.js';
 import { BUNDLED_MODELS } from '../../scripts/models.js';
 

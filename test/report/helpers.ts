@@ -1,55 +1,16 @@
 /**
- * The CLI and the package as users get them: one `tsc` build into test-output/dist shared by the
- * test files that need it (a lock directory serialises the build across vitest workers; the build
- * is redone when any source is newer than the last one).
+ * The CLI and the package as users get them: compiled once per test run by test/global-setup.ts
+ * into test-output/dist (test/report/built.ts names the paths).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { CLI, INDEX } from './built.js';
 
-export const OUT = resolve('test-output/dist');
-export const CLI = join(OUT, 'src/cli/main.js');
-export const INDEX = join(OUT, 'src/index.js');
+export { CLI, INDEX, OUT } from './built.js';
 
-function newest(dir: string): number {
-  if (!existsSync(dir)) return 0;
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) t = Math.max(t, newest(p));
-    else if (e.name.endsWith('.ts')) t = Math.max(t, statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
+/** The built package's entry points; the global setup has built them before any test file runs. */
 export async function builtPackage(): Promise<{ cli: string; index: string }> {
-  mkdirSync('test-output', { recursive: true });
-  const lock = 'test-output/build.lock';
-  const stamp = join(OUT, '.built');
-  const deadline = Date.now() + 300_000;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 240_000) rmSync(lock, { recursive: true, force: true });
-      if (Date.now() > deadline) throw new Error('timed out waiting for the test build lock');
-      await sleep(250);
-    }
-  }
-  try {
-    const src = Math.max(...['src', 'converters', 'calibration', 'scripts'].map(newest), statSync('package.json').mtimeMs);
-    if (!existsSync(stamp) || statSync(stamp).mtimeMs < src || !existsSync(CLI)) {
-      const r = spawnSync('npx', ['tsc', '-p', '.', '--outDir', OUT], { encoding: 'utf8', timeout: 240_000 });
-      // tsc emits even when some module has type errors; the files must exist either way
-      if (!existsSync(CLI)) throw new Error(`tsc -p . --outDir ${OUT} did not produce ${CLI}:\n${r.stdout}${r.stderr}`);
-      writeFileSync(stamp, '');
-    }
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: test/global-setup.ts builds it (run the tests through vitest)`);
   return { cli: CLI, index: INDEX };
 }
 

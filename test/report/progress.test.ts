@@ -75,7 +75,7 @@ describe('progress', () => {
       expect(out).toHaveLength(2);
       expect(out[0]).toMatch(/^calibrate: 700\/1000 samples, [\d.]+ samples\/s.*left\n$/);
       expect(out[1]).toMatch(/^calibrate: 1000\/1000 samples.*\(15s\)\n$/);
-      // eslint-disable-next-line no-control-regex
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: no ANSI escape codes in piped output
       expect(out.join('')).not.toMatch(/\x1b/);
       // a short phase prints its end, once
       p({ phase: 'ann', done: 10, total: 20 });

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { loadDataset } from '../../src/data/index.js';
 import { calibrate, convert, loadModel } from '../../src/pipeline.js';
 import { spikeRaster, spread } from '../../src/report/raster.js';
-import { simulateDataset } from '../../src/snn/simulate.js';
+import { simulateDataset } from '../../src/engine/simulate.js';
 
 describe('spike raster', () => {
   it('spread picks evenly spaced indices, first and last included', () => {

@@ -6,7 +6,7 @@ import { float32 } from '../../src/graph/tensor.js';
 import type { Tensor } from '../../src/graph/types.js';
 import { calibrate, convert, loadModel } from '../../src/pipeline.js';
 import { buildSnn } from '../../src/snn/build.js';
-import { simulateDataset } from '../../src/snn/simulate.js';
+import { simulateDataset } from '../../src/engine/simulate.js';
 import { BUNDLED_MODELS } from '../../scripts/models.js';
 import { prepareForConversion } from '../../src/snn/prepare.js';
 import { makeModel, randomTensor, runOrt } from '../helpers/ort.js';

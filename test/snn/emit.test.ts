@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { loadDataset } from '../../src/data/index.js';
-import type { Dataset } from '../../src/data/types.js';
+import type { InMemoryDataset as Dataset } from '../../src/data/types.js';
 import { OrtSession } from '../../src/engine/ort.js';
 import { calibrate, convert, loadModel } from '../../src/pipeline.js';
 import { layerOutputName } from '../../src/snn/emit.js';

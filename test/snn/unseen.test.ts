@@ -5,11 +5,11 @@
  * Softmax, opset 13. Random (seeded) weights and inputs; the ANN's own predictions are the labels.
  */
 import { describe, expect, it } from 'vitest';
-import type { Dataset } from '../../src/data/types.js';
+import type { InMemoryDataset as Dataset } from '../../src/data/types.js';
 import { compareAnnSnn } from '../../src/eval/compare.js';
 import { A } from '../../src/graph/attrs.js';
 import { canonicalize } from '../../src/graph/passes/index.js';
-import type { Tensor } from '../../src/graph/types.js';
+import type { Attr, Tensor } from '../../src/graph/types.js';
 import { calibrate, convert } from '../../src/pipeline.js';
 import { prepareForConversion } from '../../src/snn/prepare.js';
 import { emitOnnx, layerOutputName } from '../../src/snn/emit.js';
@@ -110,7 +110,7 @@ describe('capped ReLUs (Clip(0, m), e.g. ReLU6) become neurons', () => {
         ['w2', he([10, 16], 16, 33)],
         ['b2', randomTensor([10], 34, { min: -0.1, max: 0.1 })],
       ]);
-      const clipAttrs = opset < 11 ? { min: A.float(0), max: A.float(0.6) } : {};
+      const clipAttrs: Record<string, Attr> = opset < 11 ? { min: A.float(0), max: A.float(0.6) } : {};
       const clipInputs = opset < 11 ? ['h'] : ['h', 'lo', 'hi'];
       if (opset >= 11) {
         inits.set('lo', float32([], [0]));

@@ -1,17 +1,11 @@
 import type { Command } from 'commander';
-import { formatThresholds, readThresholds, type ThresholdsFile } from '../../../calibration/thresholds.js';
-import { addConfigOptions, configFromCommand } from '../../config/cli.js';
-import { calibPreprocessOf, refineOf, snnOptionsOf } from '../../config/load.js';
-import type { Config } from '../../config/schema.js';
-import { openDataset } from '../../data/index.js';
-import type { Model } from '../../graph/types.js';
-import { writeOnnx } from '../../onnx/write.js';
-import { calibrate, checkThresholdsFor, convert, loadModel, refineThresholds } from '../../pipeline.js';
-import { toNir, writeNir } from '../../nir/index.js';
+import { calibPreprocessOf, calibrate, checkThresholdsFor, type Config, convert, formatThresholds, loadModel, type Model, openDataset, readThresholds, refineOf, refineThresholds, snnOptionsOf, type ThresholdsFile, toNir, writeNir, writeOnnx } from '../../index.js';
+import { addConfigOptions, configFromCommand } from '../config-flags.js';
+import { checkOutputs } from '../io.js';
 import { optionError } from '../options.js';
 import { c, progressReporter, table } from '../render.js';
-import { checkOutputs } from '../io.js';
-import { fmtThreshold, runOf, writeOutputs } from './eval.js';
+import { fmtThreshold, writeOutputs } from '../outputs.js';
+import { runOf } from '../run-options.js';
 
 async function thresholdsFor(model: Model, modelPath: string, cfg: Config, allowFile: boolean): Promise<ThresholdsFile> {
   const file = allowFile ? cfg.calibration.thresholds : undefined;

@@ -3,22 +3,10 @@
  * `eval --queue redis://…` (the run split into shard jobs for `onnx2snn worker`s, merged here).
  */
 import { resolve } from 'node:path';
-import { modelHash, readThresholds, type ThresholdsFile } from '../../../calibration/thresholds.js';
-import { calibPreprocessOf, preprocessOf, refineOf, snnOptionsOf } from '../../config/load.js';
-import type { Config } from '../../config/schema.js';
-import { openDataset } from '../../data/index.js';
-import { dataIdentity } from '../../distributed/identity.js';
-import { redactUrl } from '../../distributed/url.js';
-import { evaluateShard, type ShardRecord } from '../../distributed/shard.js';
-import { selectionSize } from '../../distributed/split.js';
-import type { ShardInfo } from '../../distributed/types.js';
-import { calibrate, checkThresholdsFor, DEFAULT_METHOD, loadModel, refineThresholds } from '../../pipeline.js';
-import type { EvalRecord } from '../../report/types.js';
+import { calibPreprocessOf, calibrate, checkThresholdsFor, type Config, dataIdentity, DEFAULT_METHOD, type EvalRecord, evaluateShard, loadModel, modelHash, openDataset, preprocessOf, readThresholds, redactUrl, refineOf, refineThresholds, selectionSize, type ShardInfo, type ShardRecord, snnOptionsOf, type ThresholdsFile } from '../../index.js';
 import { optionError } from '../options.js';
-import { c, pct, progressReporter } from '../render.js';
-import { renderComparison, writeOutputs } from './eval.js';
-import { reportOutputs } from './report.js';
-import { withoutRepeats } from './worker.js';
+import { c, pct, progressReporter, withoutRepeats } from '../render.js';
+import { renderComparison, reportOutputs, writeOutputs } from '../outputs.js';
 
 /** The configuration as recorded: the queue URL without its password. */
 export function redactedConfig(cfg: Config): Config {
@@ -94,7 +82,7 @@ async function evalQueued(cfg: Config, t0: number): Promise<void> {
   const dataPath = resolve(cfg.data.file!);
   const total = selectionSize(dataPath, pre);
   // BullMQ and ioredis take a second to load: only for --queue
-  const { defaultJobs, runQueued } = await import('../../distributed/queue.js');
+  const { defaultJobs, runQueued } = await import('../../queue.js');
   const jobs = cfg.run.queueJobs ?? defaultJobs(total);
   if (!cfg.evaluation.annOnly && cfg.report.sample >= total) throw optionError('--raster-sample', `sample ${cfg.report.sample} is not one of the ${total} evaluated samples`, cfg.report.sample, `< ${total}`);
   const { thresholds, thresholdsPath } = await coordinatorThresholds(cfg, model);

@@ -1,105 +1,12 @@
 import type { Command } from 'commander';
-import { readThresholds } from '../../../calibration/thresholds.js';
-import { addConfigOptions, configFromCommand } from '../../config/cli.js';
-import { evaluateOptionsOf, refineOf, calibPreprocessOf, preprocessOf, snnOptionsOf } from '../../config/load.js';
-import type { Config } from '../../config/schema.js';
-import { openDataset, type Dataset } from '../../data/index.js';
-import type { Device } from '../../engine/ort.js';
-import { evaluateAnn } from '../../eval/ann.js';
-import { diagnosisText } from '../../eval/diagnose.js';
-import { checkThresholdsFor, loadModel } from '../../pipeline.js';
-import { evaluate } from '../../report/evaluate.js';
-import type { EvalRecord } from '../../report/types.js';
-import { checkOutputs, writeFileAtomic } from '../io.js';
-import { optionError, parseChoice, parseNumber } from '../options.js';
-import { c, pct, progressReporter, table } from '../render.js';
+import { calibPreprocessOf, checkThresholdsFor, type Dataset, type EvalRecord, evaluate, evaluateAnn, evaluateOptionsOf, loadModel, openDataset, preprocessOf, readThresholds, refineOf, snnOptionsOf } from '../../index.js';
+import { addConfigOptions, configFromCommand } from '../config-flags.js';
+import { checkOutputs } from '../io.js';
+import { optionError } from '../options.js';
+import { c, pct, progressReporter } from '../render.js';
 import { evalDistributed } from './eval-dist.js';
-import { reportOutputs } from './report.js';
-
-export interface RunFlags {
-  batchSize: number;
-  device: Device;
-  threads?: number;
-}
-
-export function runFlags(o: { batchSize?: string; device?: string; threads?: string }, dflt = 256): RunFlags {
-  const batchSize = parseNumber('--batch-size', o.batchSize ?? String(dflt), { min: 1, integer: true });
-  const device = parseChoice('--device', o.device ?? 'cpu', ['cpu', 'webgpu', 'cuda'] as const) as Device;
-  const threads = o.threads !== undefined ? parseNumber('--threads', o.threads, { min: 1, integer: true }) : undefined;
-  return { batchSize, device, ...(threads ? { threads } : {}) };
-}
-
-/** Run settings of a resolved config; `dflt` is the command's default batch size. */
-export function runOf(cfg: Config, dflt: number): RunFlags {
-  return { batchSize: cfg.run.batchSize ?? dflt, device: cfg.run.device, ...(cfg.run.threads ? { threads: cfg.run.threads } : {}) };
-}
-
-export function fmtThreshold(t: number | readonly number[]): string {
-  if (typeof t === 'number') return t.toPrecision(4);
-  const mean = t.reduce((a, b) => a + b, 0) / t.length;
-  return `${mean.toPrecision(4)} (mean of ${t.length})`;
-}
-
-const fmtOps = (n: number): string => (n >= 1e9 ? `${(n / 1e9).toFixed(2)} G` : n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(0));
-
-/** The eval tables: accuracy/agreement vs T, the layers (the diagnosed one marked), operations, the diagnosis. */
-export function renderComparison(r: Pick<EvalRecord, 'ann' | 'snn' | 'layers' | 'ops' | 'diagnosis'>): string {
-  const lines: string[] = [];
-  const T = Math.max(...r.snn.map((s) => s.timesteps));
-  lines.push(`${c.bold('Accuracy by time steps T')} ${c.dim("(agreement: share of samples where the SNN predicts the ANN's class)")}`);
-  lines.push(table(['', 'T', 'accuracy', 'agreement'], [['ANN', '', pct(r.ann.accuracy), ''], ...r.snn.map((s) => ['SNN', String(s.timesteps), pct(s.accuracy), pct(s.agreement)])]));
-  lines.push('');
-  const bad = r.diagnosis?.layer?.name;
-  const min = r.diagnosis?.minCorrelation ?? 0.95;
-  lines.push(`${c.bold('Neuron layers')} ${c.dim(`(spike rate: spikes per neuron per step at T = ${T}; corr(ANN, SNN): Pearson's r between the ANN's activations and the SNN's rates × threshold, 1 when the layer is reproduced)`)}`);
-  lines.push(
-    table(
-      ['layer', 'threshold', 'spike rate', 'corr(ANN, SNN)', ''],
-      r.layers.map((l) => [
-        l.name === bad ? c.red(l.name) : l.name,
-        fmtThreshold(l.threshold),
-        l.spikeRate.toFixed(4),
-        l.correlation < min ? c.yellow(l.correlation.toFixed(4)) : l.correlation.toFixed(4),
-        l.name === bad ? c.red(`← first below ${min}`) : '',
-      ]),
-      ['l', 'r', 'r', 'r', 'l'],
-    ),
-  );
-  if (r.ops) {
-    const o = r.ops;
-    lines.push('');
-    lines.push(`${c.bold('Operations per sample')} ${c.dim('(AC: an addition per spike; MAC: a multiply-accumulate)')}`);
-    lines.push(
-      table(
-        ['layer', 'ANN MACs', `SNN ops (T=${o.timesteps})`, 'kind'],
-        o.layers.map((l) => [l.name, fmtOps(l.macs), `${fmtOps(l.synops)}${l.approximate ? ' *' : ''}`, l.kind === 'ac' ? 'AC' : l.kind === 'mac-once' ? 'MAC, once' : 'MAC, every step']),
-        ['l', 'r', 'r', 'l'],
-      ),
-    );
-    lines.push(
-      `energy per sample (estimate, ${o.energy.pjPerMac} pJ/MAC, ${o.energy.pjPerAc} pJ/AC, 45 nm, Horowitz 2014): ANN ${o.energy.annNj.toFixed(1)} nJ, SNN ${o.energy.snnNj.toFixed(1)} nJ${o.layers.some((l) => l.approximate) ? ' (* events behind a max/average pool estimated)' : ''}`,
-    );
-    // an SNN is only cheaper when spikes are sparse enough: say so when the estimate says it is not
-    if (o.energy.snnNj > o.energy.annNj) {
-      lines.push(c.yellow(`  the SNN estimate is ${(o.energy.snnNj / o.energy.annNj).toFixed(1)}× the ANN's at T = ${o.timesteps}: each spike costs an addition, so fewer time steps or sparser spiking would lower it`));
-    }
-  }
-  if (r.diagnosis) {
-    lines.push('');
-    const d = r.diagnosis;
-    const text = diagnosisText(d);
-    lines.push(`${c.bold('diagnosis')}: ${d.ok ? c.green(text[0]!) : c.red(text[0]!)}`);
-    for (const t of text.slice(1)) lines.push(`  ${t}`);
-  }
-  return lines.join('\n');
-}
-
-/** Writes each output (already rendered) and, with --save-config, the resolved config. */
-export function writeOutputs(files: readonly { path: string; data: string | Uint8Array }[], cfg: Config): void {
-  const all = [...files];
-  if (cfg.output.config) all.push({ path: cfg.output.config, data: `${JSON.stringify(cfg, null, 2)}\n` });
-  for (const f of all) writeFileAtomic(f.path, f.data);
-}
+import { renderComparison, reportOutputs, writeOutputs } from '../outputs.js';
+import { runOf } from '../run-options.js';
 
 /** ", 2 unreadable files skipped" after the sample count (image folders with --skip-bad). */
 function skippedText(ds: Dataset): string {

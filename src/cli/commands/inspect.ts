@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { ErrorCodes, Onnx2SnnError } from '../../errors.js';
-import { inspectModel, type InspectReport } from '../../eval/inspect.js';
-import { loadOnnxFile } from '../../onnx/read.js';
+import { ErrorCodes, inspectModel, type InspectReport, loadOnnxFile, Onnx2SnnError } from '../../index.js';
 import { checkOutputs, writeFileAtomic } from '../io.js';
 import { c, table } from '../render.js';
 

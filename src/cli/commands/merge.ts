@@ -1,14 +1,11 @@
 /** `onnx2snn merge PART.json… -o run.json [--report run.html] [--plots DIR]`: shard records → the run's record. */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { mergeShards, type ShardPart } from '../../distributed/merge.js';
-import { ErrorCodes, Onnx2SnnError } from '../../errors.js';
-import type { EvalRecord } from '../../report/types.js';
+import { ErrorCodes, type EvalRecord, mergeShards, Onnx2SnnError, type ShardPart } from '../../index.js';
 import { checkOutputs, writeFileAtomic } from '../io.js';
 import { optionError } from '../options.js';
 import { c, pct, table } from '../render.js';
-import { renderComparison } from './eval.js';
-import { reportOutputs } from './report.js';
+import { renderComparison, reportOutputs } from '../outputs.js';
 
 function readPart(path: string): ShardPart {
   let text: string;

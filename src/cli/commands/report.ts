@@ -1,42 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Command } from 'commander';
-import { ErrorCodes, Onnx2SnnError } from '../../errors.js';
-import { reportCharts } from '../../report/charts.js';
-import { renderReport } from '../../report/html.js';
-import { svgToPng } from '../../report/png.js';
-import type { EvalRecord } from '../../report/types.js';
-import { checkOutputs, cleanPath, writeFileAtomic } from '../io.js';
+import { ErrorCodes, type EvalRecord, Onnx2SnnError } from '../../index.js';
+import { checkOutputs, writeFileAtomic } from '../io.js';
 import { optionError } from '../options.js';
-import { c } from '../render.js';
-
-const VERSION = '0.1.0';
-
-/**
- * Renders the report outputs of a record (nothing is written here): the HTML file and, for
- * --plots DIR, every chart as DIR/<id>.svg and DIR/<id>.png.
- */
-export function reportOutputs(r: EvalRecord, o: { html?: string; plots?: string; scatterLayer?: string }): { files: { path: string; data: string | Uint8Array }[]; summary: string[] } {
-  if (o.scatterLayer && !r.layers.some((l) => l.name === o.scatterLayer)) {
-    throw optionError('--scatter-layer', `no layer "${o.scatterLayer}"; the layers are ${r.layers.map((l) => l.name).join(', ')}`, o.scatterLayer, r.layers.map((l) => l.name));
-  }
-  const files: { path: string; data: string | Uint8Array }[] = [];
-  const summary: string[] = [];
-  if (o.html) {
-    const html = renderReport(r, { version: VERSION, ...(o.scatterLayer ? { scatterLayer: o.scatterLayer } : {}) });
-    files.push({ path: o.html, data: html });
-    summary.push(`${c.bold('report')} → ${o.html} (${(Buffer.byteLength(html) / 1024).toFixed(0)} KiB)`);
-  }
-  if (o.plots) {
-    const charts = reportCharts(r);
-    for (const ch of charts) {
-      files.push({ path: join(o.plots, `${ch.id}.svg`), data: `<?xml version="1.0" encoding="UTF-8"?>\n${ch.svg}\n` });
-      files.push({ path: join(o.plots, `${ch.id}.png`), data: svgToPng(ch.svg) });
-    }
-    summary.push(`${c.bold('plots')} → ${cleanPath(o.plots)}/ (${charts.length} charts as SVG and PNG)`);
-  }
-  return { files, summary };
-}
+import { reportOutputs } from '../outputs.js';
 
 /** Reads a saved `eval --json` record; E_OPTION naming the file when it is not an SNN evaluation. */
 export function readRecord(path: string): EvalRecord {

@@ -1,7 +1,7 @@
 /** `onnx2snn worker --queue redis://HOST:PORT`: takes shard jobs of queued runs until stopped (SIGINT/SIGTERM). */
 import type { Command } from 'commander';
-import type { WorkerEvent } from '../../distributed/worker.js';
-import { ce } from '../render.js';
+import type { WorkerEvent } from '../../queue.js';
+import { ce, withoutRepeats } from '../render.js';
 import { parseNumber } from '../options.js';
 
 interface WorkerFlags {
@@ -30,17 +30,6 @@ function line(e: WorkerEvent): string {
   }
 }
 
-/** Drops a message repeated within `ms` (a lost Redis connection is reported on every retry). */
-export function withoutRepeats(write: (m: string) => void, ms = 30_000): (m: string) => void {
-  const last = new Map<string, number>();
-  return (m) => {
-    const now = Date.now();
-    if (now - (last.get(m) ?? -Infinity) < ms) return;
-    last.set(m, now);
-    write(m);
-  };
-}
-
 export function registerWorker(program: Command): void {
   program
     .command('worker')
@@ -63,7 +52,7 @@ export function registerWorker(program: Command): void {
         if (e.type === 'warning') warn(`${line(e)}\n`);
         else if (!o.quiet || e.type === 'failed') process.stderr.write(`${line(e)}\n`);
       };
-      const { startWorker } = await import('../../distributed/worker.js');
+      const { startWorker } = await import('../../queue.js');
       const w = await startWorker({ queue: o.queue, queueName: o.queueName, concurrency, ...(threads ? { threads } : {}), lockMs, stalledMs, ...(o.name ? { name: o.name } : {}), onEvent: say });
       await new Promise<void>((resolve) => {
         let stopping = false;

@@ -58,8 +58,3 @@ export function foldConstants(m: Model): Model {
   return { ...m, graph: pruneDeadNodes({ ...g, nodes: kept, initializers }) };
 }
 
-/** Helper for other passes: the constant value of a tensor name, if it is an initializer. */
-export function constantOf(m: Model, name: string): Tensor | undefined {
-  return m.graph.initializers.get(name);
-}
-

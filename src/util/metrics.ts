@@ -35,8 +35,3 @@ export function accuracyOf(pred: ArrayLike<number>, labels: ArrayLike<number>): 
   for (let i = 0; i < pred.length; i++) if (pred[i] === labels[i]) c++;
   return pred.length ? c / pred.length : 0;
 }
-
-/** Share of samples where two prediction vectors agree. */
-export function agreementOf(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  return accuracyOf(a, b);
-}

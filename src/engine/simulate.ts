@@ -5,14 +5,14 @@
  */
 import type { Dataset } from '../data/types.js';
 import { fitToInput, readSamples } from '../data/index.js';
-import { OrtSession, type Device } from '../engine/ort.js';
+import { OrtSession, type Device } from './ort.js';
 import { ErrorCodes, Onnx2SnnError } from '../errors.js';
 import type { Model } from '../graph/types.js';
-import { argmaxRows } from '../eval/metrics.js';
-import type { ProgressFn } from '../eval/progress.js';
-import { poissonStates } from './poisson.js';
-import { SNN_FORMAT, layerOutputName } from './emit.js';
-import type { SnnOptions } from './types.js';
+import { argmaxRows } from '../util/metrics.js';
+import type { ProgressFn } from '../util/progress.js';
+import { poissonStates } from '../snn/poisson.js';
+import { SNN_FORMAT, layerOutputName } from '../snn/emit.js';
+import type { SnnOptions } from '../snn/types.js';
 
 export interface SnnFileInfo {
   readonly options: SnnOptions;

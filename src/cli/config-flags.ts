@@ -4,9 +4,7 @@
  * JSON or YAML file, and the flags given override the file.
  */
 import { Option, type Command } from 'commander';
-import { ErrorCodes, Onnx2SnnError } from '../errors.js';
-import { configLeaves, readConfigFile, resolveConfig, type Leaf } from './load.js';
-import type { CommandName, Config } from './schema.js';
+import { type CommandName, type Config, configLeaves, ErrorCodes, type Leaf, Onnx2SnnError, readConfigFile, resolveConfig } from '../index.js';
 
 interface Registered {
   readonly leaf: Leaf;

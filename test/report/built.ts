@@ -1,0 +1,6 @@
+/** Where test/global-setup.ts puts the compiled package (one build per test run). */
+import { join, resolve } from 'node:path';
+
+export const OUT = resolve('test-output/dist');
+export const CLI = join(OUT, 'src/cli/main.js');
+export const INDEX = join(OUT, 'src/index.js');
