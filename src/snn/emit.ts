@@ -24,6 +24,8 @@ import type { SnnModel } from './build.js';
 import { closedFormLayers } from './closed-form.js';
 import { emitPoisson } from './emit-poisson.js';
 import { snnContext } from './context.js';
+import { type CountMode, emitRecoveredCounts, recoverableOutputs } from './emit-recover.js';
+import type { RecoveredCount } from '../../converters/backends/types.js';
 
 export { layerOutputName } from '../../converters/backends/onnx.js';
 import { layerOutputName } from '../../converters/backends/onnx.js';
@@ -34,6 +36,11 @@ export const SNN_FORMAT_VERSION = 1;
 export interface EmitMeta {
   /** Extra metadata_props entries (calibration method, source file ...). */
   readonly extra?: Record<string, string>;
+  /**
+   * 'recovered' (default): an IF layer's spike count is recovered once after the Loop where it can
+   * be (src/snn/emit-recover.ts), four passes per step instead of six; 'stepped': counted every step.
+   */
+  readonly counts?: CountMode;
 }
 
 /** The file under construction: node lists, constants, loop-carried values. */
@@ -52,10 +59,12 @@ interface Emitter {
   readonly xIn: string;
   /** The input's shape (a tensor computed before the Loop). */
   readonly shapeX: string;
-  carry(base: string, init: string, publicName?: string, dtype?: 'float32' | 'float64'): { inName: string; outName: string };
+  carry(base: string, init: string, publicName?: string, dtype?: 'float32' | 'float64'): { inName: string; outName: string; finalName: string };
+  /** Layers whose counts are recovered after the Loop, by index. */
+  readonly recovered: Map<number, RecoveredCount>;
 }
 
-function emitter(snn: SnnModel, opset: number, dynamicNodes: readonly Node[]): Emitter {
+function emitter(snn: SnnModel, opset: number, dynamicNodes: readonly Node[], counts: CountMode): Emitter {
   const fresh = freshNamer(snn.ann.graph);
   const x = snn.inputName;
   const xIn = snn.options.encoding === 'poisson' ? fresh(`${x}__t`) : x;
@@ -113,14 +122,22 @@ function emitter(snn: SnnModel, opset: number, dynamicNodes: readonly Node[]): E
       e.bodyIn.push({ name: inName, dtype });
       e.bodyOut.push({ name: outName, dtype });
       e.loopInits.push(init);
-      e.finalNames.push(publicName || fresh(`${base}_final`));
-      return { inName, outName };
+      const finalName = publicName || fresh(`${base}_final`);
+      e.finalNames.push(finalName);
+      return { inName, outName, finalName };
     },
+    recovered: new Map(),
   };
   const condOut = fresh('cond_out');
   node('body', 'Identity', [e.bodyIn[1]!.name], [condOut]);
   e.bodyOut.push({ name: condOut, dtype: 'bool', shape: [] });
-  return { ...e, ctx: onnxContext(snn, opset, dynamicNodes, { fresh, konst, node, initState, carry: e.carry, lists }) };
+  const ctx = onnxContext(snn, opset, dynamicNodes, { fresh, konst, node, initState, carry: e.carry, lists });
+  if (counts === 'recovered') {
+    const ok = recoverableOutputs(snn, dynamicNodes, opset);
+    ctx.recoverCount = (t) => ok.has(t);
+    ctx.recordRecovery = (r) => void e.recovered.set(r.index, r);
+  }
+  return { ...e, ctx };
 }
 
 interface EmitPrimitives {
@@ -134,6 +151,7 @@ interface EmitPrimitives {
 
 function onnxContext(snn: SnnModel, opset: number, dynamicNodes: readonly Node[], p: EmitPrimitives): OnnxContext {
   let tFloat = '';
+  let tCast = false;
   /** Tensors read every step by something other than a spiking pool (a pooled-only closed-form layer needs no steps). */
   const stepped = new Set<string>([snn.readout]);
   for (const n of dynamicNodes) if (!opFor(n, snn.ann.opset)?.spiking.readsCounts) for (const i of n.inputs) stepped.add(i);
@@ -156,7 +174,8 @@ function onnxContext(snn: SnnModel, opset: number, dynamicNodes: readonly Node[]
       return tFloat;
     },
     timestepsFloat() {
-      if (!p.lists.after.length) p.node('after', 'Cast', ['timesteps'], [timestepsFloat], { to: A.int(1) });
+      if (!tCast) p.node('after', 'Cast', ['timesteps'], [timestepsFloat], { to: A.int(1) });
+      tCast = true;
       return timestepsFloat;
     },
     stepped: (t) => stepped.has(t),
@@ -170,7 +189,7 @@ export function emitOnnx(snn: SnnModel, meta: EmitMeta = {}): Model {
   const x = snn.inputName;
   const poisson = snn.options.encoding === 'poisson';
   const dynamicNodes = snn.nodes.filter((n) => n.outputs.some((t) => snn.dynamic.has(t)));
-  const e = emitter(snn, opset, dynamicNodes);
+  const e = emitter(snn, opset, dynamicNodes, meta.counts ?? 'recovered');
   if (poisson) emitPoisson(e.ctx, e.carry, snn, e.xIn, e.shapeX);
   for (const n of dynamicNodes) {
     const ins = n.inputs.map((i) => (poisson && i === x ? e.xIn : i));
@@ -178,6 +197,7 @@ export function emitOnnx(snn: SnnModel, meta: EmitMeta = {}): Model {
     if (entry?.lower.onnx) entry.lower.onnx(n, entry.parseAttributes(n), ins, e.ctx);
     else e.body.push({ ...n, inputs: ins });
   }
+  emitRecoveredCounts(snn, dynamicNodes, e.recovered, e.ctx);
   // readout integrator and its per-step record
   const K = snn.readoutDims;
   const r = e.carry('readout', e.ctx.initState('readout', float32(K, new Float32Array(K.reduce((a, b) => a * b, 1)))), 'readout');
