@@ -155,7 +155,7 @@ async function one(id: string, T: number, counts: CountMode): Promise<Row> {
     model: id,
     timesteps: T,
     engine: values.engine!,
-    counts,
+    counts: values.engine === 'onnxruntime' ? counts : 'n/a',
     device: values.engine === 'tfjs' ? values['tfjs-backend']! : device,
     batch,
     threads: engine.threads,
@@ -188,7 +188,7 @@ if (values.one === 'images') {
         const row = JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 })) as Row;
         rows.push(row);
         process.stderr.write(`${bm.id} T=${T} counts ${counts}: ratio ${row.ratio.toFixed(3)}\n`);
-    }
+      }
   }
   let images: ImagesRow | undefined;
   if (!values.models || values.models.split(',').includes('images')) {
