@@ -16,6 +16,7 @@
  */
 import { opFor } from '../../converters/registry.js';
 import type { OnnxContext, Where } from '../../converters/backends/types.js';
+import { ErrorCodes, Onnx2SnnError } from '../errors.js';
 import { A } from '../graph/attrs.js';
 import { freshNamer } from '../graph/graph.js';
 import { float32, int64 } from '../graph/tensor.js';
@@ -24,6 +25,7 @@ import type { SnnModel } from './build.js';
 import { closedFormLayers } from './closed-form.js';
 import { emitPoisson } from './emit-poisson.js';
 import { snnContext } from './context.js';
+import { unrolledLoops } from './emit-unroll.js';
 import { type CountMode, emitRecoveredCounts, recoverableOutputs } from './emit-recover.js';
 import type { RecoveredCount } from '../../converters/backends/types.js';
 
@@ -41,6 +43,8 @@ export interface EmitMeta {
    * be (src/snn/emit-recover.ts), four passes per step instead of six; 'stepped': counted every step.
    */
   readonly counts?: CountMode;
+  /** Time steps per Loop iteration (src/snn/emit-unroll.ts); default 1. */
+  readonly stepsPerIteration?: number;
 }
 
 /** The file under construction: node lists, constants, loop-carried values. */
@@ -189,6 +193,8 @@ export function emitOnnx(snn: SnnModel, meta: EmitMeta = {}): Model {
   const x = snn.inputName;
   const poisson = snn.options.encoding === 'poisson';
   const dynamicNodes = snn.nodes.filter((n) => n.outputs.some((t) => snn.dynamic.has(t)));
+  const k = meta.stepsPerIteration ?? 1;
+  if (!Number.isInteger(k) || k < 1) throw new Onnx2SnnError(ErrorCodes.OPTION, `stepsPerIteration must be a whole number ≥ 1, not ${k}`, { option: 'stepsPerIteration', expected: 'integer ≥ 1', actual: k });
   const e = emitter(snn, opset, dynamicNodes, meta.counts ?? 'recovered');
   if (poisson) emitPoisson(e.ctx, e.carry, snn, e.xIn, e.shapeX);
   for (const n of dynamicNodes) {
@@ -221,7 +227,9 @@ function finish(snn: SnnModel, e: Emitter, opset: number, meta: EmitMeta): Model
   for (const key of bodyInits.keys()) e.inits.delete(key);
   const bodyGraph: Graph = { name: 'snn_step', nodes: e.body, inputs: e.bodyIn, outputs: e.bodyOut, initializers: bodyInits, valueInfo: new Map() };
   const T = 'timesteps';
-  e.outer.push({ name: e.ctx.fresh('snn_time_loop'), opType: 'Loop', domain: '', inputs: [T, '', ...e.loopInits], outputs: [...e.finalNames, 'readout_steps'], attrs: { body: A.graph(bodyGraph) } });
+  const k = meta.stepsPerIteration ?? 1;
+  if (k > 1) e.outer.push(...unrolledLoops(bodyGraph, k, T, e.loopInits, e.finalNames, 'readout', e.ctx));
+  else e.outer.push({ name: e.ctx.fresh('snn_time_loop'), opType: 'Loop', domain: '', inputs: [T, '', ...e.loopInits], outputs: [...e.finalNames, 'readout_steps'], attrs: { body: A.graph(bodyGraph) } });
   e.outer.push(...e.after);
   // an initializer no node reads (a Clip's min/max once the Clip became a neuron) makes
   // onnxruntime print a warning for each one on every load
