@@ -26,6 +26,7 @@ import { closedFormLayers } from './closed-form.js';
 import { emitPoisson } from './emit-poisson.js';
 import { snnContext } from './context.js';
 import { unrolledLoops } from './emit-unroll.js';
+import { type Arrangement, stepsPerIteration } from './arrangement.js';
 import { type CountMode, emitRecoveredCounts, recoverableOutputs } from './emit-recover.js';
 import type { RecoveredCount } from '../../converters/backends/types.js';
 
@@ -43,8 +44,8 @@ export interface EmitMeta {
    * be (src/snn/emit-recover.ts), four passes per step instead of six; 'stepped': counted every step.
    */
   readonly counts?: CountMode;
-  /** Time steps per Loop iteration (src/snn/emit-unroll.ts); default 1. */
-  readonly stepsPerIteration?: number;
+  /** Time steps per Loop iteration (src/snn/emit-unroll.ts); 'auto' (default): src/snn/arrangement.ts. */
+  readonly stepsPerIteration?: number | 'auto';
 }
 
 /** The file under construction: node lists, constants, loop-carried values. */
@@ -193,8 +194,8 @@ export function emitOnnx(snn: SnnModel, meta: EmitMeta = {}): Model {
   const x = snn.inputName;
   const poisson = snn.options.encoding === 'poisson';
   const dynamicNodes = snn.nodes.filter((n) => n.outputs.some((t) => snn.dynamic.has(t)));
-  const k = meta.stepsPerIteration ?? 1;
-  if (!Number.isInteger(k) || k < 1) throw new Onnx2SnnError(ErrorCodes.OPTION, `stepsPerIteration must be a whole number ≥ 1, not ${k}`, { option: 'stepsPerIteration', expected: 'integer ≥ 1', actual: k });
+  const k = meta.stepsPerIteration ?? 'auto';
+  if (k !== 'auto' && (!Number.isInteger(k) || k < 1)) throw new Onnx2SnnError(ErrorCodes.OPTION, `stepsPerIteration must be a whole number ≥ 1, not ${k}`, { option: 'stepsPerIteration', expected: 'integer ≥ 1', actual: k });
   const e = emitter(snn, opset, dynamicNodes, meta.counts ?? 'recovered');
   if (poisson) emitPoisson(e.ctx, e.carry, snn, e.xIn, e.shapeX);
   for (const n of dynamicNodes) {
@@ -227,7 +228,7 @@ function finish(snn: SnnModel, e: Emitter, opset: number, meta: EmitMeta): Model
   for (const key of bodyInits.keys()) e.inits.delete(key);
   const bodyGraph: Graph = { name: 'snn_step', nodes: e.body, inputs: e.bodyIn, outputs: e.bodyOut, initializers: bodyInits, valueInfo: new Map() };
   const T = 'timesteps';
-  const k = meta.stepsPerIteration ?? 1;
+  const { k, chosen } = stepsPerIteration(meta.stepsPerIteration, bodyInits);
   if (k > 1) e.outer.push(...unrolledLoops(bodyGraph, k, T, e.loopInits, e.finalNames, 'readout', e.ctx));
   else e.outer.push({ name: e.ctx.fresh('snn_time_loop'), opType: 'Loop', domain: '', inputs: [T, '', ...e.loopInits], outputs: [...e.finalNames, 'readout_steps'], attrs: { body: A.graph(bodyGraph) } });
   e.outer.push(...e.after);
@@ -247,8 +248,14 @@ function finish(snn: SnnModel, e: Emitter, opset: number, meta: EmitMeta): Model
     ...ann,
     opset,
     graph: { name: `${ann.graph.name}_snn`, nodes: e.outer, inputs, outputs, initializers: e.inits, valueInfo: new Map() },
-    metadata: { ...ann.metadata, ...metadataOf(snn, meta) },
+    metadata: { ...ann.metadata, ...metadataOf(snn, meta), 'onnx2snn.arrangement': JSON.stringify(arrangementOf(snn, e, meta, k, chosen)) },
   };
+}
+
+function arrangementOf(snn: SnnModel, e: Emitter, meta: EmitMeta, k: number, chosen: Arrangement['chosen']): Arrangement {
+  const closed = closedFormLayers(snn);
+  const layerCounts: Arrangement['layerCounts'] = snn.layers.map((_, i) => (closed.has(i) ? 'closed-form' : e.recovered.has(i) ? 'recovered' : 'stepped'));
+  return { counts: meta.counts ?? 'recovered', layerCounts, stepsPerIteration: k, chosen };
 }
 
 function metadataOf(snn: SnnModel, meta: EmitMeta): Record<string, string> {

@@ -10,6 +10,7 @@ import type { Model } from '../../src/graph/types.js';
 import { calibrate, convert, loadModel } from '../../src/pipeline.js';
 import { emitOnnx, layerOutputName } from '../../src/snn/emit.js';
 import { ALL_MODELS } from '../../scripts/models.js';
+import { AUTO_STEPS_PER_ITERATION } from '../../src/snn/arrangement.js';
 
 const cases = [
   { id: 'vnncomp21-cifar10-resnet_2b', n: 8, T: 1024, solve: 'closed-form' },
@@ -41,7 +42,8 @@ describe('spike counts recovered after the Loop = counted every step', () => {
       const th = await calibrate(model, loadDataset(bm.calib, { ...bm.pre, limit: 100 }));
       const ds = loadDataset(bm.test, { ...bm.pre, limit: c.n });
       const { snn, onnx } = convert(model, th, { solve: c.solve });
-      const stepped = emitOnnx(snn, { counts: 'stepped' });
+      // the emission before issue 11: counts every step, one step per iteration
+      const stepped = emitOnnx(snn, { counts: 'stepped', stepsPerIteration: 1 });
       const dims = [c.n, ...snn.inputDims];
       const [a, b] = [await run(onnx, snn.inputName, ds.x, dims, c.T), await run(stepped, snn.inputName, ds.x, dims, c.T)];
       let spikes = 0;
@@ -57,7 +59,7 @@ describe('spike counts recovered after the Loop = counted every step', () => {
       expect(spikes).toBeGreaterThan(0);
       expect(Array.from(a['readout_steps']!)).toEqual(Array.from(b['readout_steps']!));
       // fewer nodes per step wherever a count was recovered
-      if (c.id.includes('resnet')) expect(loopBody(onnx).length).toBeLessThan(loopBody(stepped).length);
+      if (c.id.includes('resnet')) expect(loopBody(emitOnnx(snn, { stepsPerIteration: 1 })).length).toBeLessThan(loopBody(stepped).length);
     }, 120_000);
 });
 
@@ -70,6 +72,11 @@ describe('which counts are recovered', () => {
     const body = loopBody(onnx);
     expect(body.filter((n) => n.opType === 'Cast')).toHaveLength(0);
     expect(body.filter((n) => n.opType === 'Where').length).toBeGreaterThan(0);
+    // the choice is recorded in the file: the first layer is closed-form, every other one recovered
+    const arrangement = JSON.parse(onnx.metadata['onnx2snn.arrangement']!) as { layerCounts: string[]; stepsPerIteration: number; chosen: string };
+    expect(arrangement.layerCounts[0]).toBe('closed-form');
+    expect(arrangement.layerCounts.slice(1).every((c) => c === 'recovered')).toBe(true);
+    expect(arrangement).toMatchObject({ chosen: 'auto', stepsPerIteration: AUTO_STEPS_PER_ITERATION });
     const cnn = ALL_MODELS.find((m) => m.id === 'onnx-zoo-mnist-12')!;
     const m2 = loadModel(cnn.file);
     const th2 = await calibrate(m2, loadDataset(cnn.calib, { ...cnn.pre, limit: 50 }));

@@ -32,7 +32,7 @@ describe('k steps per Loop iteration = one', () => {
       const th = await calibrate(model, loadDataset(bm.calib, { ...bm.pre, limit: 50 }));
       const ds = loadDataset(bm.test, { ...bm.pre, limit: 6 });
       const { snn } = convert(model, th, { encoding: c.encoding, seed: 1 });
-      const one = emitOnnx(snn, { counts: c.counts });
+      const one = emitOnnx(snn, { counts: c.counts, stepsPerIteration: 1 });
       const many = emitOnnx(snn, { counts: c.counts, stepsPerIteration: c.k });
       expect(many.graph.nodes.filter((n) => n.opType === 'Loop')).toHaveLength(2);
       const dims = [ds.count, ...snn.inputDims];
