@@ -4,12 +4,13 @@
  *
  *   npm run bench -- [--out bench.json] [--timesteps 32,128] [--samples 256] [--batch 64] [--threads N] [--device cpu]
  *                    [--solve closed-form|step] [--engine onnxruntime|tfjs] [--tfjs-backend cpu|wasm|webgpu|tensorflow] [--models id,...]
- *                    [--counts recovered,stepped] [--unroll 1,2,4] [--rounds 5]
+ *                    [--counts recovered,stepped] [--unroll auto,1,2,4] [--rounds 5]
  *
  * --counts lists the emitted arrangements to measure one after the other in the same run: 'recovered'
  * (default: IF spike counts recovered after the Loop, src/snn/emit-recover.ts) and 'stepped' (counted
  * every step, the emission before issue 11) — the before/after of that lever on the same machine state;
- * --unroll the time steps per Loop iteration (src/snn/emit-unroll.ts) to measure, likewise.
+ * --unroll the time steps per Loop iteration (src/snn/emit-unroll.ts) to measure, likewise ('auto', the
+ * default: the file's own choice, src/snn/arrangement.ts).
  *
  * ratio = SNN time at T / (T × ANN time): below 1 the SNN at T steps costs less than T ANN passes.
  * Both are timed in paired rounds of equal work (T ANN passes, then one SNN run); see `one`.
@@ -30,6 +31,7 @@ import { calibrate, convert, loadModel } from '../src/pipeline.js';
 import { simulateDataset } from '../src/snn/simulate.js';
 import { emitOnnx } from '../src/snn/emit.js';
 import type { CountMode } from '../src/snn/emit-recover.js';
+import type { Arrangement } from '../src/snn/arrangement.js';
 import { simulateTfjs, tfjsAnn } from '../src/engine/tfjs.js';
 import type { TfjsBackend } from '../src/engine/tfjs-ops.js';
 import { benchImages, type ImagesRow } from './bench-images.js';
@@ -50,7 +52,7 @@ const { values } = parseArgs({
     'image-rounds': { type: 'string', default: '5' },
     counts: { type: 'string', default: 'recovered' },
     rounds: { type: 'string', default: '5' },
-    unroll: { type: 'string', default: '1' },
+    unroll: { type: 'string', default: 'auto' },
     one: { type: 'string' }, // internal: "<model id>:<T>"
   },
 });
@@ -66,6 +68,8 @@ interface Row {
   counts: string;
   /** Time steps per Loop iteration of the emitted file. */
   stepsPerIteration: number;
+  /** The emitted file's arrangement as recorded in its metadata (onnxruntime). */
+  arrangement?: unknown;
   device: string;
   batch: number;
   threads: number;
@@ -87,7 +91,7 @@ interface Engine {
   release(): Promise<void>;
 }
 
-async function one(id: string, T: number, counts: CountMode, k: number): Promise<Row> {
+async function one(id: string, T: number, counts: CountMode, k: number | 'auto'): Promise<Row> {
   const bm = ALL_MODELS.find((m) => m.id === id)!;
   const device = values.device as Device;
   const batch = Number(values.batch);
@@ -96,7 +100,7 @@ async function one(id: string, T: number, counts: CountMode, k: number): Promise
   if (values.solve !== 'closed-form' && values.solve !== 'step') throw new Error(`--solve must be closed-form or step, not ${values.solve}`);
   const converted = convert(model, th, { solve: values.solve });
   const snn = converted.snn;
-  const onnx = counts === 'recovered' && k === 1 ? converted.onnx : emitOnnx(snn, { counts, stepsPerIteration: k });
+  const onnx = emitOnnx(snn, { counts, stepsPerIteration: k, extra: { 'onnx2snn.bench': 'arrangement given by --counts/--unroll' } });
   const ds = loadDataset(bm.test, { ...bm.pre, limit: Number(values.samples) });
   const { name, sampleDims } = inputSpec(model, ds);
   const per = sampleDims.reduce((a, b) => a * b, 1);
@@ -161,7 +165,9 @@ async function one(id: string, T: number, counts: CountMode, k: number): Promise
     timesteps: T,
     engine: values.engine!,
     counts: values.engine === 'onnxruntime' ? counts : 'n/a',
-    stepsPerIteration: k,
+    // tfjs steps the SNN description one step at a time
+    stepsPerIteration: values.engine === 'onnxruntime' ? (JSON.parse(onnx.metadata['onnx2snn.arrangement']!) as Arrangement).stepsPerIteration : 1,
+    ...(values.engine === 'onnxruntime' && onnx.metadata['onnx2snn.arrangement'] ? { arrangement: JSON.parse(onnx.metadata['onnx2snn.arrangement']) as unknown } : {}),
     device: values.engine === 'tfjs' ? values['tfjs-backend']! : device,
     batch,
     threads: engine.threads,
@@ -179,7 +185,7 @@ if (values.one === 'images') {
   process.stdout.write(JSON.stringify(await benchImages(Number(values.batch), Number(values['image-rounds']))));
 } else if (values.one) {
   const [id, t, counts, k] = values.one.split(':');
-  process.stdout.write(JSON.stringify(await one(id!, Number(t), (counts ?? 'recovered') as CountMode, Number(k ?? 1))));
+  process.stdout.write(JSON.stringify(await one(id!, Number(t), (counts ?? 'recovered') as CountMode, k === undefined || k === 'auto' ? 'auto' : Number(k))));
 } else {
   const self = fileURLToPath(import.meta.url);
   const rows: Row[] = [];
@@ -189,7 +195,7 @@ if (values.one === 'images') {
   for (const bm of models) {
     for (const T of values.timesteps!.split(',').map(Number))
       for (const counts of values.counts!.split(','))
-        for (const k of values.unroll!.split(',').map(Number)) {
+        for (const k of values.unroll!.split(',')) {
           if (counts !== 'recovered' && counts !== 'stepped') throw new Error(`--counts takes recovered and/or stepped, not ${counts}`);
           const args = [self, '--one', `${bm.id}:${T}:${counts}:${k}`, '--rounds', values.rounds!, '--samples', values.samples!, '--batch', values.batch!, '--device', values.device!, '--solve', values.solve!, '--engine', values.engine!, '--tfjs-backend', values['tfjs-backend']!, ...(values.threads ? ['--threads', values.threads] : [])];
           const row = JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 })) as Row;
