@@ -4,6 +4,13 @@
  *
  *   npm run bench -- [--out bench.json] [--timesteps 32,128] [--samples 256] [--batch 64] [--threads N] [--device cpu]
  *                    [--solve closed-form|step] [--engine onnxruntime|tfjs] [--tfjs-backend cpu|wasm|webgpu|tensorflow] [--models id,...]
+ *                    [--counts recovered,stepped] [--unroll auto,1,2,4] [--rounds 5]
+ *
+ * --counts lists the emitted arrangements to measure one after the other in the same run: 'recovered'
+ * (default: IF spike counts recovered after the Loop, src/snn/emit-recover.ts) and 'stepped' (counted
+ * every step, the emission before issue 11) — the before/after of that lever on the same machine state;
+ * --unroll the time steps per Loop iteration (src/snn/emit-unroll.ts) to measure, likewise ('auto', the
+ * default: the file's own choice, src/snn/arrangement.ts).
  *
  * ratio = SNN time at T / (T × ANN time): below 1 the SNN at T steps costs less than T ANN passes.
  * Both are timed in paired rounds of equal work (T ANN passes, then one SNN run); see `one`.
@@ -22,6 +29,9 @@ import { OrtSession, type Device } from '../src/engine/ort.js';
 import { inputSpec } from '../src/engine/input.js';
 import { calibrate, convert, loadModel } from '../src/pipeline.js';
 import { simulateDataset } from '../src/engine/simulate.js';
+import { emitOnnx } from '../src/snn/emit.js';
+import type { CountMode } from '../src/snn/emit-recover.js';
+import type { Arrangement } from '../src/snn/arrangement.js';
 import { simulateTfjs, tfjsAnn } from '../src/engine/tfjs.js';
 import type { TfjsBackend } from '../src/engine/tfjs-ops.js';
 import { benchImages, type ImagesRow } from './bench-images.js';
@@ -40,17 +50,26 @@ const { values } = parseArgs({
     'tfjs-backend': { type: 'string', default: 'cpu' },
     models: { type: 'string' },
     'image-rounds': { type: 'string', default: '5' },
+    counts: { type: 'string', default: 'recovered' },
+    rounds: { type: 'string', default: '5' },
+    unroll: { type: 'string', default: 'auto' },
     one: { type: 'string' }, // internal: "<model id>:<T>"
   },
 });
 
-const ROUNDS = 5;
+const ROUNDS = Number(values.rounds);
 const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 interface Row {
   model: string;
   timesteps: number;
   engine: string;
+  /** The emitted arrangement (onnxruntime): where the spike counts come from. */
+  counts: string;
+  /** Time steps per Loop iteration of the emitted file. */
+  stepsPerIteration: number;
+  /** The emitted file's arrangement as recorded in its metadata (onnxruntime). */
+  arrangement?: unknown;
   device: string;
   batch: number;
   threads: number;
@@ -72,14 +91,16 @@ interface Engine {
   release(): Promise<void>;
 }
 
-async function one(id: string, T: number): Promise<Row> {
+async function one(id: string, T: number, counts: CountMode, k: number | 'auto'): Promise<Row> {
   const bm = ALL_MODELS.find((m) => m.id === id)!;
   const device = values.device as Device;
   const batch = Number(values.batch);
   const model = loadModel(bm.file);
   const th = await calibrate(model, loadDataset(bm.calib, { ...bm.pre, limit: 200 }));
   if (values.solve !== 'closed-form' && values.solve !== 'step') throw new Error(`--solve must be closed-form or step, not ${values.solve}`);
-  const { snn, onnx } = convert(model, th, { solve: values.solve });
+  const converted = convert(model, th, { solve: values.solve });
+  const snn = converted.snn;
+  const onnx = emitOnnx(snn, { counts, stepsPerIteration: k, extra: { 'onnx2snn.bench': 'arrangement given by --counts/--unroll' } });
   const ds = loadDataset(bm.test, { ...bm.pre, limit: Number(values.samples) });
   const { name, sampleDims } = inputSpec(model, ds);
   const per = sampleDims.reduce((a, b) => a * b, 1);
@@ -143,6 +164,10 @@ async function one(id: string, T: number): Promise<Row> {
     model: id,
     timesteps: T,
     engine: values.engine!,
+    counts: values.engine === 'onnxruntime' ? counts : 'n/a',
+    // tfjs steps the SNN description one step at a time
+    stepsPerIteration: values.engine === 'onnxruntime' ? (JSON.parse(onnx.metadata['onnx2snn.arrangement']!) as Arrangement).stepsPerIteration : 1,
+    ...(values.engine === 'onnxruntime' && onnx.metadata['onnx2snn.arrangement'] ? { arrangement: JSON.parse(onnx.metadata['onnx2snn.arrangement']) as unknown } : {}),
     device: values.engine === 'tfjs' ? values['tfjs-backend']! : device,
     batch,
     threads: engine.threads,
@@ -159,8 +184,8 @@ async function one(id: string, T: number): Promise<Row> {
 if (values.one === 'images') {
   process.stdout.write(JSON.stringify(await benchImages(Number(values.batch), Number(values['image-rounds']))));
 } else if (values.one) {
-  const [id, t] = values.one.split(':');
-  process.stdout.write(JSON.stringify(await one(id!, Number(t))));
+  const [id, t, counts, k] = values.one.split(':');
+  process.stdout.write(JSON.stringify(await one(id!, Number(t), (counts ?? 'recovered') as CountMode, k === undefined || k === 'auto' ? 'auto' : Number(k))));
 } else {
   const self = fileURLToPath(import.meta.url);
   const rows: Row[] = [];
@@ -168,12 +193,15 @@ if (values.one === 'images') {
   const modelIds = values.models?.split(',').filter((id) => id !== 'images');
   const models = modelIds === undefined ? selectModels() : modelIds.length ? selectModels(modelIds.join(',')) : [];
   for (const bm of models) {
-    for (const T of values.timesteps!.split(',').map(Number)) {
-      const args = [self, '--one', `${bm.id}:${T}`, '--samples', values.samples!, '--batch', values.batch!, '--device', values.device!, '--solve', values.solve!, '--engine', values.engine!, '--tfjs-backend', values['tfjs-backend']!, ...(values.threads ? ['--threads', values.threads] : [])];
-      const row = JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 })) as Row;
-      rows.push(row);
-      process.stderr.write(`${bm.id} T=${T}: ratio ${row.ratio.toFixed(3)}\n`);
-    }
+    for (const T of values.timesteps!.split(',').map(Number))
+      for (const counts of values.counts!.split(','))
+        for (const k of values.unroll!.split(',')) {
+          if (counts !== 'recovered' && counts !== 'stepped') throw new Error(`--counts takes recovered and/or stepped, not ${counts}`);
+          const args = [self, '--one', `${bm.id}:${T}:${counts}:${k}`, '--rounds', values.rounds!, '--samples', values.samples!, '--batch', values.batch!, '--device', values.device!, '--solve', values.solve!, '--engine', values.engine!, '--tfjs-backend', values['tfjs-backend']!, ...(values.threads ? ['--threads', values.threads] : [])];
+          const row = JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 })) as Row;
+          rows.push(row);
+          process.stderr.write(`${bm.id} T=${T} counts ${counts} k=${k}: ratio ${row.ratio.toFixed(3)}\n`);
+        }
   }
   let images: ImagesRow | undefined;
   if (!values.models || values.models.split(',').includes('images')) {
@@ -183,10 +211,10 @@ if (values.one === 'images') {
   }
   const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', memoryGB: totalmem() / 2 ** 30, node: process.version, platform: `${process.platform}-${process.arch}` };
   writeFileSync(values.out!, `${JSON.stringify({ machine, results: rows, ...(images ? { images } : {}) }, null, 2)}\n`);
-  const head = ['model', 'T', 'engine', 'device', 'batch', 'threads', 'SNN samples/s', 'SNN sample·steps/s', 'ANN samples/s', 'ratio', 'paired rounds', 'peak RSS MB'];
+  const head = ['model', 'T', 'engine', 'counts', 'steps/iteration', 'device', 'batch', 'threads', 'SNN samples/s', 'SNN sample·steps/s', 'ANN samples/s', 'ratio', 'paired rounds', 'peak RSS MB'];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const r of rows)
-    lines.push(`| ${r.model} | ${r.timesteps} | ${r.engine} | ${r.device} | ${r.batch} | ${r.threads} | ${r.snnSamplesPerSec.toFixed(1)} | ${r.snnSampleStepsPerSec.toFixed(0)} | ${r.annSamplesPerSec.toFixed(0)} | ${r.ratio.toFixed(3)} | ${r.ratioRounds.map((x) => x.toFixed(2)).join(' ')} | ${r.peakRssMB.toFixed(0)} |`);
+    lines.push(`| ${r.model} | ${r.timesteps} | ${r.engine} | ${r.counts} | ${r.stepsPerIteration} | ${r.device} | ${r.batch} | ${r.threads} | ${r.snnSamplesPerSec.toFixed(1)} | ${r.snnSampleStepsPerSec.toFixed(0)} | ${r.annSamplesPerSec.toFixed(0)} | ${r.ratio.toFixed(3)} | ${r.ratioRounds.map((x) => x.toFixed(2)).join(' ')} | ${r.peakRssMB.toFixed(0)} |`);
   if (rows.length) process.stdout.write(`${lines.join('\n')}\n`);
   if (images) {
     const r = images;

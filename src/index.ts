@@ -27,7 +27,9 @@ export { readThresholds, writeThresholds, formatThresholds, modelHash, type Thre
 export { applyQuantizationRanges, QUANTIZATION_METHOD } from '../calibration/quantization.js';
 export { listMethods, parseMethod } from '../calibration/registry.js';
 export { buildSnn, type SnnModel } from './snn/build.js';
-export { emitOnnx } from './snn/emit.js';
+export { emitOnnx, type EmitMeta } from './snn/emit.js';
+export type { Arrangement } from './snn/arrangement.js';
+export type { CountMode } from './snn/emit-recover.js';
 export { simulateReference, type SimOptions, type SimResult } from './snn/reference.js';
 export { simulateDataset, snnInfo, type SnnRunOptions, type SnnRunResult } from './engine/simulate.js';
 export { DEFAULT_SNN_OPTIONS, type SnnOptions, type NeuronKind, type ResetMode, type Readout, type Encoding, type Solve } from './snn/types.js';

@@ -61,8 +61,8 @@ export interface OnnxContext extends SnnContext {
   node(where: Where, opType: string, inputs: string[], outputs: string[], attrs?: Node['attrs']): void;
   /** A node with its own name. */
   push(where: Where, node: Node): void;
-  /** Loop-carried float32 state from `init`; its final value is `publicName` when given. */
-  carry(base: string, init: string, publicName?: string): { inName: string; outName: string };
+  /** Loop-carried float32 state from `init`; its final value (after the Loop) is `finalName` (= `publicName` when given). */
+  carry(base: string, init: string, publicName?: string): { inName: string; outName: string; finalName: string };
   /** A per-sample constant tiled over the batch (before the Loop). */
   initState(base: string, perSample: Tensor): string;
   /** t = 1, 2, … (float32) inside the body. */
@@ -72,6 +72,33 @@ export interface OnnxContext extends SnnContext {
   /** Whether a tensor must be computed every step (something reads it that is not a spiking pool). */
   stepped(tensor: string): boolean;
   readonly facts: Map<string, EmitFact>;
+  /**
+   * Whether the spike count of neuron layer output `tensor` may be recovered once after the Loop
+   * instead of being counted every step (src/snn/emit-recover.ts): nothing reads it per step and
+   * the layer's input current can be replayed from the counts. Absent: never.
+   */
+  recoverCount?(tensor: string): boolean;
+  /** Registers a layer whose count the emitter recovers after the Loop. */
+  recordRecovery?(r: RecoveredCount): void;
+}
+
+/**
+ * An IF layer (reset by subtraction, gain 1) whose count is recovered after the Loop: with
+ * x_t = I_t + c the step input, v_T = v0 + Σx_t − θ·n, so n = round((v0 + T·(Ī + c) − v_T) / θ)
+ * with Ī the mean input current, replayed from the upstream counts (src/snn/emit-recover.ts).
+ */
+export interface RecoveredCount {
+  readonly index: number;
+  /** The layer's input current tensor (a tensor of the SNN graph). */
+  readonly input: string;
+  /** The final membrane potential v_T (a Loop output). */
+  readonly vFinal: string;
+  readonly theta: Float32Array;
+  /** Initial potential per element. */
+  readonly v0: Float32Array;
+  /** Constant extra current per element (calibrated bias), if any. */
+  readonly extra: Float32Array | undefined;
+  readonly dims: readonly number[];
 }
 
 /** Adds the nodes that compute `node` (inputs already renamed for the Loop body). */

@@ -8,10 +8,10 @@ import { A } from '../../src/graph/attrs.js';
 import { float32 } from '../../src/graph/tensor.js';
 import { belowThreshold } from '../backends/onnx.js';
 import type { OnnxContext } from '../backends/types.js';
-import type { Fire } from './types.js';
+import type { Fire, OnnxFireNames } from './types.js';
 
 /** s = [v ≥ θ]: GreaterOrEqual from opset 12; before, v > θ⁻ (the next float32 below θ) or not(v < θ). */
-function onnxAtThreshold(ctx: OnnxContext, li: number, v1: string, thName: string, theta: Float32Array, dims: readonly number[], s: string): void {
+export function onnxAtThreshold(ctx: OnnxContext, li: number, v1: string, thName: string, theta: Float32Array, dims: readonly number[], s: string): void {
   if (ctx.opset >= 12) return ctx.node('body', 'GreaterOrEqual', [v1, thName], [s]);
   // no float32 lies between θ⁻ and θ, so v ≥ θ ⇔ v > θ⁻, one op; or not(v < θ) where θ⁻ would be
   // subnormal (a CPU that flushes subnormals to zero would compare against 0)
@@ -60,3 +60,15 @@ export const singleSpike: Fire = {
     return { output, v, count: tf.add(count, spikes), spikes };
   },
 };
+
+/**
+ * One spike per step, reset by subtraction, without a count (recovered after the Loop by the
+ * emitter): s = [v ≥ θ], out = Where(s, θ, 0), v ← v − out. Three passes instead of five (no Cast,
+ * no count Add; Where gives θ·s exactly, as the Mul does).
+ */
+export function onnxFireUncounted(ctx: OnnxContext, f: Pick<OnnxFireNames, 'index' | 'dims' | 'v1' | 'theta' | 'thetaData' | 'out' | 'vOut'>): void {
+  const s = ctx.fresh(`s_${f.index}`);
+  onnxAtThreshold(ctx, f.index, f.v1, f.theta, f.thetaData, f.dims, s);
+  ctx.node('body', 'Where', [s, f.theta, ctx.konst('f_zero', float32([], [0]))], [f.out]);
+  ctx.node('body', 'Sub', [f.v1, f.out], [f.vOut]);
+}

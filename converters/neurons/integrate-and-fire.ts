@@ -21,7 +21,7 @@ import { SNN_DOMAIN, type OpEntry } from '../types.js';
 import { sameShape } from '../util.js';
 import { closedFormConstants, closedFormReference, onnxB, onnxClosedFormSpikes } from './closed-form.js';
 import { expandThreshold, extraCurrent, initialPotential } from './dynamics.js';
-import { singleSpike } from './fire.js';
+import { onnxFireUncounted, singleSpike } from './fire.js';
 import type { NeuronKind } from './types.js';
 
 const f32 = (dims: readonly number[], data: Float32Array): Tensor => ({ dtype: 'float32', dims: [...dims], data });
@@ -95,11 +95,22 @@ function onnx(kind: NeuronKind, node: Node, [input]: readonly string[], ctx: Onn
   if (L.closedForm) return onnxClosedForm(kind, node, input!, L, theta, ctx);
   const out = node.outputs[0]!;
   const thName = ctx.konst(`theta_${li}`, float32(l.dims, theta));
-  const v = ctx.carry(`v_${li}`, ctx.initState(`v_${li}`, float32(l.dims, initialPotential(theta, l.dims, l.v0, o))));
+  const v0 = initialPotential(theta, l.dims, l.v0, o);
+  const v = ctx.carry(`v_${li}`, ctx.initState(`v_${li}`, float32(l.dims, v0)));
+  const gain = Math.fround(l.gain ?? 1);
+  // IF with reset by subtraction: the count follows from v_T after the Loop (src/snn/emit-recover.ts)
+  const recover = kind.name === 'if' && !kind.fire && gain === 1 && o.reset === 'subtract' && ctx.recordRecovery && ctx.recoverCount?.(out);
+  if (recover) {
+    const v1 = ctx.fresh(`v_${li}_integrated`);
+    kind.onnx({ index: li, layer: l, theta, options: o, fresh: ctx.fresh, konst: ctx.konst, node: ctx.node }, v.inName, withExtra(kind, ctx, 'body', L, theta, input!), v1);
+    onnxFireUncounted(ctx, { index: li, dims: l.dims, v1, theta: thName, thetaData: theta, out, vOut: v.outName });
+    ctx.recordRecovery!({ index: li, input: node.inputs[0]!, vFinal: v.finalName, theta, v0, extra: extraCurrent(kind, theta, l, o), dims: l.dims });
+    ctx.facts.set(out, { index: li, threshold: l.threshold });
+    return;
+  }
   const cnt = ctx.carry(`count_${li}`, ctx.initState(`count_${li}`, float32(l.dims, new Float32Array(theta.length))), layerOutputName(li));
   const v1 = ctx.fresh(`v_${li}_integrated`);
   let current = input!;
-  const gain = Math.fround(l.gain ?? 1);
   if (gain !== 1) {
     const scaled = ctx.fresh(`i_${li}_gain`);
     ctx.node('body', 'Mul', [current, ctx.konst(`gain_${li}`, float32([], [gain]))], [scaled]);

@@ -13,6 +13,7 @@ import type { ProgressFn } from '../util/progress.js';
 import { poissonStates } from '../snn/poisson.js';
 import { SNN_FORMAT, layerOutputName } from '../snn/emit.js';
 import type { SnnOptions } from '../snn/types.js';
+import type { Arrangement } from '../snn/arrangement.js';
 
 export interface SnnFileInfo {
   readonly options: SnnOptions;
@@ -59,6 +60,8 @@ export interface SnnRunResult {
   /** Neurons per sample per layer. */
   readonly layerNeurons: number[];
   readonly timesteps: number;
+  /** What the file runs (src/snn/arrangement.ts): count sources per layer, steps per Loop iteration; absent in files written before it. */
+  readonly arrangement?: Arrangement;
 }
 
 export async function simulateDataset(snnModel: Model, ds: Dataset, opts: SnnRunOptions): Promise<SnnRunResult> {
@@ -101,5 +104,6 @@ export async function simulateDataset(snnModel: Model, ds: Dataset, opts: SnnRun
   } finally {
     if (!opts.session) await session.release();
   }
-  return { predictions, layerSpikes, layerNeurons, timesteps: T };
+  const arrangement = snnModel.metadata['onnx2snn.arrangement'];
+  return { predictions, layerSpikes, layerNeurons, timesteps: T, ...(arrangement ? { arrangement: JSON.parse(arrangement) as Arrangement } : {}) };
 }

@@ -16,6 +16,7 @@
  */
 import { opFor } from '../../converters/registry.js';
 import type { OnnxContext, Where } from '../../converters/backends/types.js';
+import { ErrorCodes, Onnx2SnnError } from '../errors.js';
 import { A } from '../graph/attrs.js';
 import { freshNamer } from '../graph/graph.js';
 import { float32, int64 } from '../graph/tensor.js';
@@ -24,6 +25,10 @@ import type { SnnModel } from './build.js';
 import { closedFormLayers } from './closed-form.js';
 import { emitPoisson } from './emit-poisson.js';
 import { snnContext } from './context.js';
+import { unrolledLoops } from './emit-unroll.js';
+import { type Arrangement, stepsPerIteration } from './arrangement.js';
+import { type CountMode, emitRecoveredCounts, recoverableOutputs } from './emit-recover.js';
+import type { RecoveredCount } from '../../converters/backends/types.js';
 
 export { layerOutputName } from '../../converters/backends/onnx.js';
 import { layerOutputName } from '../../converters/backends/onnx.js';
@@ -34,6 +39,13 @@ export const SNN_FORMAT_VERSION = 1;
 export interface EmitMeta {
   /** Extra metadata_props entries (calibration method, source file ...). */
   readonly extra?: Record<string, string>;
+  /**
+   * 'recovered' (default): an IF layer's spike count is recovered once after the Loop where it can
+   * be (src/snn/emit-recover.ts), four passes per step instead of six; 'stepped': counted every step.
+   */
+  readonly counts?: CountMode;
+  /** Time steps per Loop iteration (src/snn/emit-unroll.ts); 'auto' (default): src/snn/arrangement.ts. */
+  readonly stepsPerIteration?: number | 'auto';
 }
 
 /** The file under construction: node lists, constants, loop-carried values. */
@@ -52,10 +64,12 @@ interface Emitter {
   readonly xIn: string;
   /** The input's shape (a tensor computed before the Loop). */
   readonly shapeX: string;
-  carry(base: string, init: string, publicName?: string, dtype?: 'float32' | 'float64'): { inName: string; outName: string };
+  carry(base: string, init: string, publicName?: string, dtype?: 'float32' | 'float64'): { inName: string; outName: string; finalName: string };
+  /** Layers whose counts are recovered after the Loop, by index. */
+  readonly recovered: Map<number, RecoveredCount>;
 }
 
-function emitter(snn: SnnModel, opset: number, dynamicNodes: readonly Node[]): Emitter {
+function emitter(snn: SnnModel, opset: number, dynamicNodes: readonly Node[], counts: CountMode): Emitter {
   const fresh = freshNamer(snn.ann.graph);
   const x = snn.inputName;
   const xIn = snn.options.encoding === 'poisson' ? fresh(`${x}__t`) : x;
@@ -113,14 +127,22 @@ function emitter(snn: SnnModel, opset: number, dynamicNodes: readonly Node[]): E
       e.bodyIn.push({ name: inName, dtype });
       e.bodyOut.push({ name: outName, dtype });
       e.loopInits.push(init);
-      e.finalNames.push(publicName || fresh(`${base}_final`));
-      return { inName, outName };
+      const finalName = publicName || fresh(`${base}_final`);
+      e.finalNames.push(finalName);
+      return { inName, outName, finalName };
     },
+    recovered: new Map(),
   };
   const condOut = fresh('cond_out');
   node('body', 'Identity', [e.bodyIn[1]!.name], [condOut]);
   e.bodyOut.push({ name: condOut, dtype: 'bool', shape: [] });
-  return { ...e, ctx: onnxContext(snn, opset, dynamicNodes, { fresh, konst, node, initState, carry: e.carry, lists }) };
+  const ctx = onnxContext(snn, opset, dynamicNodes, { fresh, konst, node, initState, carry: e.carry, lists });
+  if (counts === 'recovered') {
+    const ok = recoverableOutputs(snn, dynamicNodes, opset);
+    ctx.recoverCount = (t) => ok.has(t);
+    ctx.recordRecovery = (r) => void e.recovered.set(r.index, r);
+  }
+  return { ...e, ctx };
 }
 
 interface EmitPrimitives {
@@ -134,6 +156,7 @@ interface EmitPrimitives {
 
 function onnxContext(snn: SnnModel, opset: number, dynamicNodes: readonly Node[], p: EmitPrimitives): OnnxContext {
   let tFloat = '';
+  let tCast = false;
   /** Tensors read every step by something other than a spiking pool (a pooled-only closed-form layer needs no steps). */
   const stepped = new Set<string>([snn.readout]);
   for (const n of dynamicNodes) if (!opFor(n, snn.ann.opset)?.spiking.readsCounts) for (const i of n.inputs) stepped.add(i);
@@ -156,7 +179,8 @@ function onnxContext(snn: SnnModel, opset: number, dynamicNodes: readonly Node[]
       return tFloat;
     },
     timestepsFloat() {
-      if (!p.lists.after.length) p.node('after', 'Cast', ['timesteps'], [timestepsFloat], { to: A.int(1) });
+      if (!tCast) p.node('after', 'Cast', ['timesteps'], [timestepsFloat], { to: A.int(1) });
+      tCast = true;
       return timestepsFloat;
     },
     stepped: (t) => stepped.has(t),
@@ -170,7 +194,9 @@ export function emitOnnx(snn: SnnModel, meta: EmitMeta = {}): Model {
   const x = snn.inputName;
   const poisson = snn.options.encoding === 'poisson';
   const dynamicNodes = snn.nodes.filter((n) => n.outputs.some((t) => snn.dynamic.has(t)));
-  const e = emitter(snn, opset, dynamicNodes);
+  const k = meta.stepsPerIteration ?? 'auto';
+  if (k !== 'auto' && (!Number.isInteger(k) || k < 1)) throw new Onnx2SnnError(ErrorCodes.OPTION, `stepsPerIteration must be a whole number ≥ 1, not ${k}`, { option: 'stepsPerIteration', expected: 'integer ≥ 1', actual: k });
+  const e = emitter(snn, opset, dynamicNodes, meta.counts ?? 'recovered');
   if (poisson) emitPoisson(e.ctx, e.carry, snn, e.xIn, e.shapeX);
   for (const n of dynamicNodes) {
     const ins = n.inputs.map((i) => (poisson && i === x ? e.xIn : i));
@@ -178,6 +204,7 @@ export function emitOnnx(snn: SnnModel, meta: EmitMeta = {}): Model {
     if (entry?.lower.onnx) entry.lower.onnx(n, entry.parseAttributes(n), ins, e.ctx);
     else e.body.push({ ...n, inputs: ins });
   }
+  emitRecoveredCounts(snn, dynamicNodes, e.recovered, e.ctx);
   // readout integrator and its per-step record
   const K = snn.readoutDims;
   const r = e.carry('readout', e.ctx.initState('readout', float32(K, new Float32Array(K.reduce((a, b) => a * b, 1)))), 'readout');
@@ -201,7 +228,9 @@ function finish(snn: SnnModel, e: Emitter, opset: number, meta: EmitMeta): Model
   for (const key of bodyInits.keys()) e.inits.delete(key);
   const bodyGraph: Graph = { name: 'snn_step', nodes: e.body, inputs: e.bodyIn, outputs: e.bodyOut, initializers: bodyInits, valueInfo: new Map() };
   const T = 'timesteps';
-  e.outer.push({ name: e.ctx.fresh('snn_time_loop'), opType: 'Loop', domain: '', inputs: [T, '', ...e.loopInits], outputs: [...e.finalNames, 'readout_steps'], attrs: { body: A.graph(bodyGraph) } });
+  const { k, chosen } = stepsPerIteration(meta.stepsPerIteration, bodyInits);
+  if (k > 1) e.outer.push(...unrolledLoops(bodyGraph, k, T, e.loopInits, e.finalNames, 'readout', e.ctx));
+  else e.outer.push({ name: e.ctx.fresh('snn_time_loop'), opType: 'Loop', domain: '', inputs: [T, '', ...e.loopInits], outputs: [...e.finalNames, 'readout_steps'], attrs: { body: A.graph(bodyGraph) } });
   e.outer.push(...e.after);
   // an initializer no node reads (a Clip's min/max once the Clip became a neuron) makes
   // onnxruntime print a warning for each one on every load
@@ -219,8 +248,14 @@ function finish(snn: SnnModel, e: Emitter, opset: number, meta: EmitMeta): Model
     ...ann,
     opset,
     graph: { name: `${ann.graph.name}_snn`, nodes: e.outer, inputs, outputs, initializers: e.inits, valueInfo: new Map() },
-    metadata: { ...ann.metadata, ...metadataOf(snn, meta) },
+    metadata: { ...ann.metadata, ...metadataOf(snn, meta), 'onnx2snn.arrangement': JSON.stringify(arrangementOf(snn, e, meta, k, chosen)) },
   };
+}
+
+function arrangementOf(snn: SnnModel, e: Emitter, meta: EmitMeta, k: number, chosen: Arrangement['chosen']): Arrangement {
+  const closed = closedFormLayers(snn);
+  const layerCounts: Arrangement['layerCounts'] = snn.layers.map((_, i) => (closed.has(i) ? 'closed-form' : e.recovered.has(i) ? 'recovered' : 'stepped'));
+  return { counts: meta.counts ?? 'recovered', layerCounts, stepsPerIteration: k, chosen };
 }
 
 function metadataOf(snn: SnnModel, meta: EmitMeta): Record<string, string> {
