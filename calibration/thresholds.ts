@@ -32,6 +32,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ErrorCodes, Onnx2SnnError } from '../src/errors.js';
 import type { Attr, Graph, Model, Tensor } from '../src/graph/types.js';
+import type { AutoChoice } from './auto.js';
 import { parseMethod, type ParsedMethod } from './registry.js';
 import { reluSites, type SiteInfo } from './sites.js';
 import type { SiteStats } from './stats.js';
@@ -84,6 +85,8 @@ export interface ThresholdsFile {
   readonly calibration: { readonly data: string; readonly samples: number };
   readonly input: ThresholdsInput;
   readonly layers: readonly ThresholdsLayer[];
+  /** How `--calibration auto` chose this file: the candidates and their held-out scores (calibration/auto.ts). */
+  readonly auto?: AutoChoice;
 }
 
 export interface ThresholdsMeta {
