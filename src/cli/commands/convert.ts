@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import { formatThresholds, readThresholds, type ThresholdsFile } from '../../../calibration/thresholds.js';
 import { addConfigOptions, configFromCommand } from '../../config/cli.js';
-import { calibPreprocessOf, refineOf, snnOptionsOf } from '../../config/load.js';
+import { calibPreprocessOf, refineOf, resolveOf, snnOptionsOf } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { openDataset } from '../../data/index.js';
 import type { Model } from '../../graph/types.js';
 import { writeOnnx } from '../../onnx/write.js';
-import { calibrate, checkThresholdsFor, convert, loadModel, refineThresholds } from '../../pipeline.js';
+import { checkThresholdsFor, convert, loadModel, resolveThresholds } from '../../pipeline.js';
 import { toNir, writeNir } from '../../nir/index.js';
 import { optionError } from '../options.js';
 import { c, progressReporter, table } from '../render.js';
@@ -17,7 +17,7 @@ async function thresholdsFor(model: Model, modelPath: string, cfg: Config, allow
   const refine = refineOf(cfg);
   const refining = Boolean(refine.biasCalibration || refine.potentialCalibration || refine.finetune);
   const progress = progressReporter(cfg.run.quiet);
-  let t: ThresholdsFile;
+  let t: ThresholdsFile | undefined;
   if (file) {
     if (cfg.calibration.method) throw optionError('--method', '--method applies to calibration and cannot be combined with --thresholds');
     t = readThresholds(file);
@@ -35,8 +35,17 @@ async function thresholdsFor(model: Model, modelPath: string, cfg: Config, allow
     );
   }
   const calibDs = openDataset(cfg.calibration.file, calibPreprocessOf(cfg));
-  t ??= await calibrate(model, calibDs, { ...(cfg.calibration.method ? { method: cfg.calibration.method } : {}), ...runOf(cfg, 64), onProgress: progress, modelPath });
-  return refining ? refineThresholds(model, t, calibDs, { ...refine, snn: snnOptionsOf(cfg), ...runOf(cfg, 64), onProgress: progress }) : t;
+  return resolveThresholds(model, {
+    ...(t ? { thresholds: t } : {}),
+    calib: calibDs,
+    ...resolveOf(cfg),
+    ...(cfg.calibration.method ? { method: cfg.calibration.method } : {}),
+    ...(refining ? { refine } : {}),
+    snn: snnOptionsOf(cfg),
+    ...runOf(cfg, 64),
+    onProgress: progress,
+    modelPath,
+  });
 }
 
 function modelOf(cfg: Config): string {

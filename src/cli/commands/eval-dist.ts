@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { modelHash, readThresholds, type ThresholdsFile } from '../../../calibration/thresholds.js';
-import { calibPreprocessOf, preprocessOf, refineOf, snnOptionsOf } from '../../config/load.js';
+import { calibPreprocessOf, preprocessOf, refineOf, resolveOf, snnOptionsOf } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { openDataset } from '../../data/index.js';
 import { dataIdentity } from '../../distributed/identity.js';
@@ -12,7 +12,7 @@ import { redactUrl } from '../../distributed/url.js';
 import { evaluateShard, type ShardRecord } from '../../distributed/shard.js';
 import { selectionSize } from '../../distributed/split.js';
 import type { ShardInfo } from '../../distributed/types.js';
-import { calibrate, checkThresholdsFor, DEFAULT_METHOD, loadModel, refineThresholds } from '../../pipeline.js';
+import { checkThresholdsFor, loadModel, resolveThresholds } from '../../pipeline.js';
 import type { EvalRecord } from '../../report/types.js';
 import { optionError } from '../options.js';
 import { c, pct, progressReporter } from '../render.js';
@@ -81,15 +81,25 @@ async function coordinatorThresholds(cfg: Config, model: ReturnType<typeof loadM
   const refining = Boolean(refine.biasCalibration || refine.potentialCalibration || refine.finetune);
   const run = { device: cfg.run.device, ...(cfg.run.threads ? { threads: cfg.run.threads } : {}) };
   const onProgress = progressReporter(cfg.run.quiet);
-  let thresholds: ThresholdsFile;
+  let thresholds: ThresholdsFile | undefined;
   if (path) {
     thresholds = readThresholds(path);
     checkThresholdsFor(model, thresholds, path);
   }
   const calib = !path || refining ? openDataset(cfg.calibration.file!, calibPreprocessOf(cfg)) : undefined;
-  if (!path) thresholds = await calibrate(model, calib!, { method: cfg.calibration.method ?? DEFAULT_METHOD, batchSize: 64, ...run, onProgress, modelPath: cfg.model! });
-  if (refining) thresholds = await refineThresholds(model, thresholds!, calib!, { ...refine, snn: snnOptionsOf(cfg), ...run, onProgress });
-  return { thresholds: thresholds!, ...(path ? { thresholdsPath: path } : {}) };
+  thresholds = await resolveThresholds(model, {
+    ...(thresholds ? { thresholds } : {}),
+    ...(calib ? { calib } : {}),
+    ...resolveOf(cfg),
+    ...(cfg.calibration.method ? { method: cfg.calibration.method } : {}),
+    ...(refining ? { refine } : {}),
+    snn: snnOptionsOf(cfg),
+    batchSize: 64,
+    ...run,
+    onProgress,
+    modelPath: cfg.model!,
+  });
+  return { thresholds, ...(path ? { thresholdsPath: path } : {}) };
 }
 
 async function evalQueued(cfg: Config, t0: number): Promise<void> {
