@@ -138,7 +138,7 @@ export async function autoCalibrate(model: Model, calib: Dataset, ctx: AutoConte
   const fit = split.fit.length ? await subsetOf(calib, split.fit) : heldOut;
   const run = { ...(opts.device ? { device: opts.device } : {}), ...(opts.threads ? { threads: opts.threads } : {}), ...(opts.batchSize ? { batchSize: opts.batchSize } : {}) };
   const ann = (await evaluateAnn(model, heldOut, run)).predictions;
-  const report = (name: string) => opts.onProgress?.({ phase: 'auto-calibration', done: Math.min(all.length, 7), total: 7, detail: `${name} T=${T}` });
+  const report = (name: string) => opts.onProgress?.({ phase: 'auto-calibration', done: Math.min(all.length, 6), total: 6, detail: `${name} T=${T}` });
 
   const agreementAt = async (th: ThresholdsFile, ts: number[]): Promise<Map<number, { agreement: number; accuracy: number }>> => {
     const r = await simulateDataset(ctx.toOnnx(th), heldOut, { timesteps: ts, ...run });

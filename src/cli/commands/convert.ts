@@ -8,6 +8,7 @@ import type { Model } from '../../graph/types.js';
 import { writeOnnx } from '../../onnx/write.js';
 import { checkThresholdsFor, convert, loadModel, resolveThresholds } from '../../pipeline.js';
 import { toNir, writeNir } from '../../nir/index.js';
+import { autoSummary } from '../../report/why.js';
 import { optionError } from '../options.js';
 import { c, progressReporter, table } from '../render.js';
 import { fmtThreshold, runOf, writeOutputs } from './eval.js';
@@ -67,6 +68,7 @@ export function registerCalibrate(program: Command): void {
     const model = loadModel(modelPath);
     const t = await thresholdsFor(model, modelPath, cfg, false);
     writeOutputs([{ path: output, data: formatThresholds(t) }], [{ path: output }], cfg);
+    if (t.auto) process.stdout.write(`${autoSummary(t.auto)}\n`);
     process.stdout.write(`${c.bold('thresholds')} (${t.method}, ${t.calibration.samples} samples of ${t.calibration.data}) → ${output}\n`);
     process.stdout.write(
       `${table(
@@ -102,6 +104,7 @@ export function registerConvert(program: Command): void {
       await writeNir(snn, cfg.output.nir);
       process.stdout.write(`${c.bold('NIR')} ${cfg.output.nir}\n`);
     }
+    if (t.auto) process.stdout.write(`${autoSummary(t.auto)}\n`);
     process.stdout.write(
       `${c.bold('SNN')} ${output} (${(bytes.length / 1024).toFixed(0)} KiB): ${snn.layers.length} neuron layers (${snn.options.neuron.toUpperCase()}, reset ${snn.options.reset}, v0 = ${snn.options.vInit}·θ), ${snn.options.encoding} input, ${snn.options.readout} readout, thresholds ${t.method}\n`,
     );

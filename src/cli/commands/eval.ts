@@ -10,6 +10,7 @@ import { diagnosisText } from '../../eval/diagnose.js';
 import { checkThresholdsFor, loadModel } from '../../pipeline.js';
 import { evaluate } from '../../report/evaluate.js';
 import type { EvalRecord } from '../../report/types.js';
+import { autoSummary } from '../../report/why.js';
 import { writeFileAtomic } from '../io.js';
 import { optionError, parseChoice, parseNumber } from '../options.js';
 import { c, pct, progressReporter, table } from '../render.js';
@@ -174,6 +175,7 @@ export function registerEval(program: Command): void {
     process.stdout.write(
       `${c.bold(modelPath)} on ${dataPath} (${ds.count} samples${skippedText(ds)}), thresholds ${record.conversion.method} from ${thresholdsPath ?? `${record.conversion.calibration.data} (${record.conversion.calibration.samples} samples)`}\n`,
     );
+    if (record.conversion.auto) process.stdout.write(`${autoSummary(record.conversion.auto)}\n`);
     process.stdout.write(`${renderComparison(record)}\n`);
     const files: { path: string; data: string | Uint8Array }[] = [];
     const next: { path: string; dir?: boolean }[] = [];
