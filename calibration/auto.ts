@@ -5,8 +5,8 @@
  *
  *   1. the normalisation methods percentile:99.9 (the fixed pipeline, "plain"),
  *      channel-percentile:99.9 and percentile:99.99 (Rueckauer et al. 2017);
- *   2. from the best of stage 1: potential calibration, bias calibration, and bias then
- *      potential calibration (Li et al. 2021) at the target T, in the joint schedule
+ *   2. from the best of stage 1: potential calibration, bias calibration, and (when both help)
+ *      bias then potential calibration (Li et al. 2021) at the target T, layer by layer
  *      (calibration/layerwise.ts).
  *
  * Each is scored on the held-out part at the target T by ANN/SNN agreement (ties: label accuracy).
@@ -45,8 +45,6 @@ export interface AutoOptions {
   readonly guardFactor?: number;
   /** Agreement a candidate may lose against plain at the guard T (default 0.005). */
   readonly guardTolerance?: number;
-  /** Passes of the joint layer-wise schedule (default 3). */
-  readonly passes?: number;
   readonly snnOptions?: Partial<SnnOptions>;
   readonly batchSize?: number;
   readonly device?: Device;
@@ -156,32 +154,34 @@ export async function autoCalibrate(model: Model, calib: Dataset, ctx: AutoConte
     return out;
   };
   const all: Scored[] = [];
-  const score = async (name: string, make: () => Promise<ThresholdsFile> | ThresholdsFile): Promise<Scored> => {
+  // a candidate is named by its thresholds' method, e.g. 'channel-percentile:99.9+potential@16×3j'
+  const score = async (make: () => Promise<ThresholdsFile> | ThresholdsFile): Promise<Scored> => {
     const s0 = performance.now();
     const thresholds = await make();
     const r = (await agreementAt(thresholds, [T])).get(T)!;
-    const s: Scored = { name, thresholds, ...r, seconds: (performance.now() - s0) / 1000 };
+    const s: Scored = { name: thresholds.method, thresholds, ...r, seconds: (performance.now() - s0) / 1000 };
     all.push(s);
-    report(name);
+    report(s.name);
     return s;
   };
   const guardOf = async (s: Scored): Promise<number> => (s.guard ??= (await agreementAt(s.thresholds, [gT])).get(gT)!.agreement);
 
-  const plain = await score(AUTO_METHODS[0]!, () => ctx.thresholdsFor(AUTO_METHODS[0]!));
+  const plain = await score(() => ctx.thresholdsFor(AUTO_METHODS[0]!));
   // nothing can win by the margin when plain already agrees on (almost) every held-out sample
   const hopeless = () => plain.agreement + margin > 1;
   let base = plain;
   for (const m of AUTO_METHODS.slice(1)) {
     if (hopeless()) break;
-    const s = await score(m, () => ctx.thresholdsFor(m));
+    const s = await score(() => ctx.thresholdsFor(m));
     if (better(s, base)) base = s;
   }
   if (!hopeless()) {
-    const lw = { timesteps: T, schedule: 'joint' as const, iterations: opts.passes ?? 3, ...(opts.snnOptions ? { snnOptions: opts.snnOptions } : {}), ...run };
-    const pot = await score(`${base.name}+potential@${T}`, () => calibrateLayerwise(model, base.thresholds, fit, { ...lw, mode: 'potential' }));
-    const bias = await score(`${base.name}+bias@${T}`, () => calibrateLayerwise(model, base.thresholds, fit, { ...lw, mode: 'bias' }));
-    await score(`${base.name}+bias@${T}+potential@${T}`, async () => calibrateLayerwise(model, bias.thresholds, fit, { ...lw, mode: 'potential' }));
-    void pot;
+    // sequential (Li et al.): the joint schedule diverged on a 19-layer ResNet (README "How the default is chosen")
+    const lw = { timesteps: T, ...(opts.snnOptions ? { snnOptions: opts.snnOptions } : {}), ...run };
+    const pot = await score(() => calibrateLayerwise(model, base.thresholds, fit, { ...lw, mode: 'potential' }));
+    const bias = await score(() => calibrateLayerwise(model, base.thresholds, fit, { ...lw, mode: 'bias' }));
+    // both, only when each helps on its own (it costs another pass over the layers)
+    if (better(pot, base) && better(bias, base)) await score(() => calibrateLayerwise(model, bias.thresholds, fit, { ...lw, mode: 'potential' }));
   }
   // best first; the first that wins by the margin and passes the guard is chosen
   const ranked = [...all].sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0));

@@ -55,7 +55,7 @@ describe('auto calibration', () => {
   it('picks the clearly best candidate (per-channel θ) and it beats the fixed pipeline on unseen data', async () => {
     const th = await resolveThresholds(model, { calib, targetTimesteps: 8 });
     expect(th.auto?.chosen).toMatch(/^channel-percentile:99\.9/);
-    expect(th.method).toBe(th.auto!.chosen.replace(/@8(?!×)/g, '@8×3j'));
+    expect(th.method).toBe(th.auto!.chosen);
     const plain = th.auto!.candidates[0]!;
     expect(plain.name).toBe('percentile:99.9');
     const chosen = th.auto!.candidates.find((c) => c.name === th.auto!.chosen)!;

@@ -61,7 +61,9 @@ describe('eval --report --plots', () => {
       for (const t of l.times) expect(t.every((s) => s >= 1 && s <= 64)).toBe(true);
     }
     expect(r.diagnosis!.minCorrelation).toBe(0.95);
-    expect(r.conversion.method).toBe('percentile:99.9');
+    // the default --calibration auto records its choice (the method) and its measurements
+    expect(r.conversion.method).toBe(r.conversion.auto!.chosen);
+    expect(r.conversion.auto!.candidates[0]!.name).toBe('percentile:99.9');
     // the resolved config: in the record and next to each output
     const cfg = r.config as { data: { file: string; limit: number }; evaluation: { timesteps: number[] }; conversion: { vInit: number } };
     expect(cfg.data).toMatchObject({ file: EVERY5, limit: 200 });
