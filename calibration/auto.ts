@@ -39,7 +39,7 @@ export interface AutoOptions {
   readonly heldOut?: number;
   /** Samples the layer-wise calibrations fit on (default 256, taken from the rest). */
   readonly fitSamples?: number;
-  /** Agreement a candidate must gain over plain (default 0.005, i.e. 0.5 point). */
+  /** Agreement a candidate must gain over plain (default 0.01: 1 point, 3 of 250 held-out samples; less is noise). */
   readonly margin?: number;
   /** The large-T guard is checked at this multiple of T (default 4). */
   readonly guardFactor?: number;
@@ -127,7 +127,7 @@ export async function autoCalibrate(model: Model, calib: Dataset, ctx: AutoConte
   const t0 = performance.now();
   const T = opts.timesteps;
   const gT = T * (opts.guardFactor ?? 4);
-  const margin = opts.margin ?? 0.005;
+  const margin = opts.margin ?? 0.01;
   const tolerance = opts.guardTolerance ?? 0.005;
   const seed = opts.seed ?? 0;
   const held = Math.max(1, Math.min(opts.heldOut ?? 256, Math.floor(calib.count / 4)));
