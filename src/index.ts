@@ -20,7 +20,23 @@ export { evaluateAnn, type AnnOptions, type AnnResult } from './eval/ann.js';
 export { inspectModel, type InspectReport } from './eval/inspect.js';
 export { compareAnnSnn, type CompareOptions, type CompareResult, type LayerReport, type SnnAtT } from './eval/compare.js';
 export type { ProgressEvent, ProgressFn } from './eval/progress.js';
-export { loadModel, calibrate, convert, refineThresholds, checkThresholdsFor, calibrationSites, DEFAULT_METHOD, type CalibrateOptions, type ConvertResult, type RefineOptions } from './pipeline.js';
+export {
+  loadModel,
+  calibrate,
+  convert,
+  refineThresholds,
+  resolveThresholds,
+  usesAuto,
+  checkThresholdsFor,
+  calibrationSites,
+  DEFAULT_METHOD,
+  type AutoChoice,
+  type CalibrateOptions,
+  type CalibrationMode,
+  type ConvertResult,
+  type RefineOptions,
+  type ResolveOptions,
+} from './pipeline.js';
 export { readThresholds, writeThresholds, formatThresholds, type ThresholdsFile } from '../calibration/thresholds.js';
 export { applyQuantizationRanges, QUANTIZATION_METHOD } from '../calibration/quantization.js';
 export { listMethods, parseMethod } from '../calibration/registry.js';
