@@ -37,6 +37,7 @@ describe('eval --report --plots', () => {
     expect(evalRun.stdout).toContain('SNN ops (T=64)');
     expect(evalRun.stdout).toMatch(/energy per sample \(estimate/);
     expect(evalRun.stdout).toContain('diagnosis:');
+    expect(evalRun.stdout).toContain('auto calibration for T = 8');
     expect(evalRun.stdout).toContain(`report → ${join(dir, 'report.html')}`);
     expect(evalRun.stderr, 'quiet: no progress').toBe('');
   });
@@ -83,6 +84,9 @@ describe('eval --report --plots', () => {
     expect(urls).toEqual([]);
     expect(html).toContain('Energy estimate, not a measurement');
     expect(html).toContain('Horowitz');
+    // --calibration auto (the default): the "why this setting" section lists the plain candidate
+    expect(html).toContain('<section id="why"><h2>Why this setting</h2>');
+    expect(html).toContain('<td>percentile:99.9</td>');
   });
 
   it('--plots writes every chart as SVG and PNG', () => {
