@@ -22,7 +22,8 @@
  *                    "p99": 4.1, "p99_9": 5.6, "p99_99": 6.8 },   // percentiles of the positive values
  *         "scale": 6.8                         // λ > 0; an array of `channels` values for channel-* methods
  *       }
- *     ]
+ *     ],
+ *     "auto": { "chosen": "…", "candidates": [ … ], … }   // --calibration auto: what it measured (calibration/auto.ts)
  *   }
  *
  * The percentiles are read from log-spaced histograms (≤ 2.33 % relative error; see stats.ts);
