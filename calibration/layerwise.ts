@@ -27,7 +27,7 @@ import { buildSnn } from '../src/snn/build.js';
 import { emitOnnx } from '../src/snn/emit.js';
 import { simulateDataset } from '../src/engine/simulate.js';
 import { DEFAULT_SNN_OPTIONS, type SnnOptions } from '../src/snn/types.js';
-import type { ThresholdsFile } from './thresholds.js';
+import type { ThresholdsFile, ThresholdsLayer } from './thresholds.js';
 
 export interface LayerwiseOptions {
   /** Steps the correction is tuned for. */
@@ -36,6 +36,8 @@ export interface LayerwiseOptions {
   readonly mode?: 'bias' | 'potential';
   /** Passes over the layers (1 is Li et al.'s light calibration; 2 refines). */
   readonly iterations?: number;
+  /** 'sequential' (default): one simulation per layer and pass, in order; 'joint': one simulation per pass corrects every layer. */
+  readonly schedule?: 'sequential' | 'joint';
   readonly snnOptions?: Partial<SnnOptions>;
   readonly batchSize?: number;
   readonly device?: Device;
@@ -64,63 +66,92 @@ function thetaOf(t: number | readonly number[], c: number): number {
   return typeof t === 'number' ? t : t[c]!;
 }
 
-/** Returns a copy of `thresholds` with per-channel `bias` corrections for every neuron layer. */
-export async function calibrateLayerwise(model: Model, thresholds: ThresholdsFile, calib: Dataset, opts: LayerwiseOptions): Promise<ThresholdsFile> {
-  const T = opts.timesteps;
-  const run = { ...(opts.device ? { device: opts.device } : {}), ...(opts.threads ? { threads: opts.threads } : {}) };
-  const scales = new Map<string, number | readonly number[]>(thresholds.layers.map((l) => [l.site, l.scale]));
-  const layers = thresholds.layers.filter((l) => l.node !== '(readout)');
-  const channels = layers.map((l) => l.channels);
-  // ANN targets: per-channel mean of the clipped activations
-  const { name, sampleDims } = inputSpec(model, calib);
-  const per = sampleDims.reduce((a, b) => a * b, 1);
-  const bs = opts.batchSize ?? 64;
-  const annSession = await OrtSession.create(model, { ...run, extraOutputs: layers.map((l) => l.site) });
+/** Per-layer, per-channel mean over `ds` of the clipped ANN activation (the rate targets). */
+async function annTargets(model: Model, layers: readonly ThresholdsLayer[], ds: Dataset, bs: number, run: { device?: Device; threads?: number }): Promise<Float64Array[]> {
+  const { name, sampleDims } = inputSpec(model, ds);
+  const session = await OrtSession.create(model, { ...run, extraOutputs: layers.map((l) => l.site) });
   const target = layers.map((l) => new Float64Array(l.channels));
   try {
-    for (let s = 0; s < calib.count; s += bs) {
-      const n = Math.min(calib.count, s + bs) - s;
-      const r = await annSession.run({ [name]: { data: await readSamples(calib, s, s + n), dims: [n, ...sampleDims] } }, layers.map((l) => l.site));
+    for (let s = 0; s < ds.count; s += bs) {
+      const n = Math.min(ds.count, s + bs) - s;
+      const r = await session.run({ [name]: { data: await readSamples(ds, s, s + n), dims: [n, ...sampleDims] } }, layers.map((l) => l.site));
       layers.forEach((l, i) => addChannelMeans(r[l.site]!.data, n, l.channels, target[i]!, l.scale));
     }
   } finally {
-    await annSession.release();
+    await session.release();
   }
-  target.forEach((t) => t.forEach((v, c) => (t[c] = v / calib.count)));
+  for (const t of target) t.forEach((v, c) => (t[c] = v / ds.count));
+  return target;
+}
 
+/** Per-channel mean rate n/T of the SNN layers `which` (indices into `layers`) over `ds`. */
+async function snnRates(model: Model, thresholds: ThresholdsFile, state: Corrections, which: readonly number[], ds: Dataset, T: number, opts: LayerwiseOptions): Promise<Float64Array[]> {
+  const layers = thresholds.layers.filter((l) => l.node !== '(readout)');
+  const scales = new Map<string, number | readonly number[]>(thresholds.layers.map((l) => [l.site, l.scale]));
+  const snn = buildSnn(model, scales, { ...opts.snnOptions, inputMax: thresholds.input.max, biases: state.biases, v0s: state.v0s });
+  const idx = which.map((li) => snn.layers.findIndex((x) => x.output === layers[li]!.site));
+  const means = which.map((li) => new Float64Array(layers[li]!.channels));
+  await simulateDataset(emitOnnx(snn), ds, {
+    timesteps: [T],
+    batchSize: opts.batchSize ?? 64,
+    ...(opts.device ? { device: opts.device } : {}),
+    ...(opts.threads ? { threads: opts.threads } : {}),
+    onCounts: (_s, n, counts) => which.forEach((li, k) => addChannelMeans(counts[idx[k]!]!, n, layers[li]!.channels, means[k]!, undefined, 1 / T)),
+  });
+  for (const m of means) m.forEach((v, c) => (m[c] = v / ds.count));
+  return means;
+}
+
+interface Corrections {
+  readonly biases: Map<string, number[]>;
+  readonly v0s: Map<string, number[]>;
+}
+
+/** Applies the rate error of one layer to its bias (current) or initial potential. */
+function correct(l: ThresholdsLayer, target: Float64Array, rate: Float64Array, state: Corrections, mode: 'bias' | 'potential', T: number): void {
+  for (let c = 0; c < l.channels; c++) {
+    const th = thetaOf(l.scale, c);
+    const err = target[c]! - rate[c]! * th;
+    if (mode === 'bias') state.biases.get(l.site)![c]! += err;
+    else {
+      const v = state.v0s.get(l.site)!;
+      v[c] = Math.min(1, Math.max(-1, v[c]! + (T * err) / th));
+    }
+  }
+}
+
+/**
+ * Returns a copy of `thresholds` with per-channel `bias` (or `v0`) corrections for every neuron layer.
+ * Schedule 'sequential' (Li et al.) simulates once per layer and pass; 'joint' corrects every layer
+ * from one simulation per pass, which is L times cheaper and, repeated, converges to the same fixed
+ * point: the error of layer l given its inputs is what both schedules remove (README "How the default is chosen").
+ */
+export async function calibrateLayerwise(model: Model, thresholds: ThresholdsFile, calib: Dataset, opts: LayerwiseOptions): Promise<ThresholdsFile> {
+  const T = opts.timesteps;
+  const run = { ...(opts.device ? { device: opts.device } : {}), ...(opts.threads ? { threads: opts.threads } : {}) };
+  const layers = thresholds.layers.filter((l) => l.node !== '(readout)');
+  const target = await annTargets(model, layers, calib, opts.batchSize ?? 64, run);
   const mode = opts.mode ?? 'bias';
   const vInit = opts.snnOptions?.vInit ?? DEFAULT_SNN_OPTIONS.vInit;
-  const biases = new Map<string, number[]>(layers.filter((l) => mode === 'bias' || l.bias).map((l) => [l.site, l.bias ? [...l.bias] : new Array<number>(l.channels).fill(0)]));
-  const v0s = new Map<string, number[]>(layers.filter((l) => mode === 'potential' || l.v0).map((l) => [l.site, l.v0 ? [...l.v0] : new Array<number>(l.channels).fill(vInit)]));
+  const state: Corrections = {
+    biases: new Map(layers.filter((l) => mode === 'bias' || l.bias).map((l) => [l.site, l.bias ? [...l.bias] : new Array<number>(l.channels).fill(0)])),
+    v0s: new Map(layers.filter((l) => mode === 'potential' || l.v0).map((l) => [l.site, l.v0 ? [...l.v0] : new Array<number>(l.channels).fill(vInit)])),
+  };
   const iterations = opts.iterations ?? 1;
-  const steps = layers.length * iterations;
+  const joint = opts.schedule === 'joint';
+  const steps = joint ? iterations : layers.length * iterations;
   let done = 0;
+  const all = layers.map((_, i) => i);
   for (let it = 0; it < iterations; it++)
-    for (let li = 0; li < layers.length; li++) {
-      const l = layers[li]!;
-      const snn = buildSnn(model, scales, { ...opts.snnOptions, inputMax: thresholds.input.max, biases, v0s });
-      const idx = snn.layers.findIndex((x) => x.output === l.site);
-      const mean = new Float64Array(channels[li]!);
-      await simulateDataset(emitOnnx(snn), calib, {
-        timesteps: [T],
-        batchSize: bs,
-        ...run,
-        onCounts: (_s, n, counts) => addChannelMeans(counts[idx]!, n, l.channels, mean, undefined, 1 / T),
-      });
-      for (let c = 0; c < l.channels; c++) {
-        const th = thetaOf(l.scale, c);
-        const err = target[li]![c]! - (mean[c]! / calib.count) * th;
-        if (mode === 'bias') biases.get(l.site)![c]! += err;
-        else {
-          const v = v0s.get(l.site)!;
-          v[c] = Math.min(1, Math.max(-1, v[c]! + (T * err) / th));
-        }
-      }
-      opts.onProgress?.({ phase: 'layer-calibration', done: ++done, total: steps, detail: `T=${T}` });
+    for (const group of joint ? [all] : all.map((i) => [i])) {
+      const rates = await snnRates(model, thresholds, state, group, calib, T, opts);
+      group.forEach((li, k) => correct(layers[li]!, target[li]!, rates[k]!, state, mode, T));
+      opts.onProgress?.({ phase: 'layer-calibration', done: ++done, total: steps, detail: `${mode} T=${T}` });
     }
+  const tag = `${mode}@${T}${joint ? `×${iterations}j` : iterations > 1 ? `×${iterations}` : ''}`;
   return {
     ...thresholds,
-    method: `${thresholds.method}+${mode}@${T}`,
-    layers: thresholds.layers.map((l) => ({ ...l, ...(biases.has(l.site) ? { bias: biases.get(l.site)! } : {}), ...(v0s.has(l.site) ? { v0: v0s.get(l.site)! } : {}) })),
+    method: `${thresholds.method}+${tag}`,
+    layers: thresholds.layers.map((l) => ({ ...l, ...(state.biases.has(l.site) ? { bias: state.biases.get(l.site)! } : {}), ...(state.v0s.has(l.site) ? { v0: state.v0s.get(l.site)! } : {}) })),
   };
 }

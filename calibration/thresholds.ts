@@ -22,7 +22,8 @@
  *                    "p99": 4.1, "p99_9": 5.6, "p99_99": 6.8 },   // percentiles of the positive values
  *         "scale": 6.8                         // λ > 0; an array of `channels` values for channel-* methods
  *       }
- *     ]
+ *     ],
+ *     "auto": { "chosen": "…", "candidates": [ … ], … }   // --calibration auto: what it measured (calibration/auto.ts)
  *   }
  *
  * The percentiles are read from log-spaced histograms (≤ 2.33 % relative error; see stats.ts);
@@ -31,6 +32,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ErrorCodes, Onnx2SnnError } from '../src/errors.js';
 import type { Model } from '../src/graph/types.js';
+import type { AutoChoice } from './auto.js';
 import { parseMethod, type ParsedMethod } from './registry.js';
 import { reluSites, type SiteInfo } from './sites.js';
 import type { SiteStats } from './stats.js';
@@ -87,6 +89,8 @@ export interface ThresholdsFile {
   readonly calibration: { readonly data: string; readonly samples: number };
   readonly input: ThresholdsInput;
   readonly layers: readonly ThresholdsLayer[];
+  /** How `--calibration auto` chose this file: the candidates and their held-out scores (calibration/auto.ts). */
+  readonly auto?: AutoChoice;
 }
 
 export interface ThresholdsMeta {

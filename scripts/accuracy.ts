@@ -3,12 +3,13 @@
  * normalisation methods and initial potentials. Writes JSON and prints a markdown table.
  *
  *   npm run accuracy -- [--methods percentile:99.99,max] [--vinit 0.5,0] [--timesteps 8,...] [--limit N] [--models id,...] [--out FILE]
+ *   npm run accuracy -- --calibration auto [--target T,...]   (auto calibration tuned for each T, default the smallest of --timesteps)
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadDataset } from '../src/data/index.js';
 import { compareAnnSnn } from '../src/eval/compare.js';
-import { DEFAULT_METHOD, calibrate, convert, loadModel } from '../src/pipeline.js';
+import { DEFAULT_METHOD, calibrate, convert, loadModel, resolveThresholds } from '../src/pipeline.js';
 import { selectModels } from './models.js';
 import { calibrateLayerwise } from '../calibration/layerwise.js';
 import { finetuneNeurons } from '../calibration/finetune.js';
@@ -34,6 +35,9 @@ const { values } = parseArgs({
     finetune: { type: 'string', default: '0' },
     'finetune-samples': { type: 'string', default: '256' },
     'finetune-epochs': { type: 'string', default: '3' },
+    // 'auto': the auto calibration (src/pipeline.ts resolveThresholds) instead of --methods, one row per --target T
+    calibration: { type: 'string', default: 'fixed' },
+    target: { type: 'string' },
   },
 });
 const ts = values.timesteps!.split(',').map(Number);
@@ -50,6 +54,19 @@ for (const bm of selectModels(values.models)) {
   const model = loadModel(bm.file);
   const test = loadDataset(bm.test, { ...bm.pre, ...(values.limit ? { limit: Number(values.limit) } : {}) });
   const calib = loadDataset(bm.calib, { ...bm.pre, limit: 1000 });
+  if (values.calibration === 'auto') {
+    for (const target of (values.target ?? String(Math.min(...ts))).split(',').map(Number)) {
+      const t0 = performance.now();
+      const th = await resolveThresholds(model, { calib, targetTimesteps: target, modelPath: bm.file });
+      const calSecs = (performance.now() - t0) / 1000;
+      const r = await compareAnnSnn(model, convert(model, th).onnx, test, { timesteps: ts });
+      const p = (x: number) => (100 * x).toFixed(2);
+      lines.push(`| ${bm.id} | auto@${target}: ${th.method} | 0.5 | ${p(r.ann.accuracy)} | ${r.snn.map((s) => p(s.accuracy)).join(' | ')} | ${p(r.snn[r.snn.length - 1]!.agreement)} |`);
+      rows.push({ model: bm.id, samples: test.count, method: th.method, target, auto: th.auto, ann: r.ann.accuracy, snn: r.snn.map((s) => ({ timesteps: s.timesteps, accuracy: s.accuracy, agreement: s.agreement })), secondsCalibrate: calSecs });
+      process.stderr.write(`${lines[lines.length - 1]}  (calibration ${calSecs.toFixed(1)} s)\n`);
+    }
+    continue;
+  }
   for (const method of values.methods!.split(',')) {
     const plain = await calibrate(model, calib, { method, modelPath: bm.file });
     for (const lw of values.layerwise!.split(','))

@@ -22,7 +22,23 @@ export { inspectModel, type InspectReport } from './eval/inspect.js';
 export { compareAnnSnn, type CompareOptions, type CompareResult, type LayerReport, type SnnAtT } from './eval/compare.js';
 export type { ProgressEvent, ProgressFn } from './util/progress.js';
 export { accuracyOf } from './util/metrics.js';
-export { loadModel, calibrate, convert, refineThresholds, checkThresholdsFor, calibrationSites, DEFAULT_METHOD, type CalibrateOptions, type ConvertResult, type RefineOptions } from './pipeline.js';
+export {
+  loadModel,
+  calibrate,
+  convert,
+  refineThresholds,
+  resolveThresholds,
+  usesAuto,
+  checkThresholdsFor,
+  calibrationSites,
+  DEFAULT_METHOD,
+  type AutoChoice,
+  type CalibrateOptions,
+  type CalibrationMode,
+  type ConvertResult,
+  type RefineOptions,
+  type ResolveOptions,
+} from './pipeline.js';
 export { readThresholds, writeThresholds, formatThresholds, modelHash, type ThresholdsFile } from '../calibration/thresholds.js';
 export { applyQuantizationRanges, QUANTIZATION_METHOD } from '../calibration/quantization.js';
 export { listMethods, parseMethod } from '../calibration/registry.js';
@@ -43,7 +59,8 @@ export { spikeRaster, type RasterOptions } from './report/raster.js';
 export { diagnose, diagnosisText, DEFAULT_MIN_CORRELATION, type Diagnosis, type DiagnoseInput, type DiagnoseLayer, type Cause } from './eval/diagnose.js';
 export { opsPlan, opsReport, SynopsCounter, convFanout, ENERGY_PJ, type OpsReport, type LayerOps, type EnergyEstimate, type OpsKind } from './eval/ops.js';
 export { ConfigSchema, configJsonSchema, type Config, type ConfigInput, type CommandName } from './config/schema.js';
-export { parseConfig, readConfigFile, resolveConfig, mergeConfig, preprocessOf, calibPreprocessOf, snnOptionsOf, evaluateOptionsOf, refineOf, configLeaves, type Leaf } from './config/load.js';
+export { parseConfig, readConfigFile, resolveConfig, mergeConfig, preprocessOf, calibPreprocessOf, snnOptionsOf, evaluateOptionsOf, refineOf, resolveOf, configLeaves, type Leaf } from './config/load.js';
+export { autoSummary } from './report/why.js';
 // low-latency calibration, polynomial (LNM/QIF) neurons, NIR export
 export { calibrateLayerwise, type LayerwiseOptions } from '../calibration/layerwise.js';
 export type { FinetuneOptions, FinetuneResult } from '../calibration/finetune.js';

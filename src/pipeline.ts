@@ -3,6 +3,7 @@
  * loadModel → calibrate → convert → evaluate (or simulate an emitted file).
  * No printing; progress through callbacks; typed results.
  */
+import { autoCalibrate, type AutoChoice } from '../calibration/auto.js';
 import { collectStatistics } from '../calibration/collect.js';
 import { calibrateLayerwise } from '../calibration/layerwise.js';
 import { parseMethod } from '../calibration/registry.js';
@@ -10,6 +11,7 @@ import { applyQuantizationRanges, QUANTIZATION_METHOD } from '../calibration/qua
 import { reluSites, type SiteInfo } from '../calibration/sites.js';
 import { buildThresholds, modelHash, scalesBySite, validateThresholds, type ThresholdsFile } from '../calibration/thresholds.js';
 import { inMemory } from './data/batches.js';
+import { ErrorCodes, Onnx2SnnError } from './errors.js';
 import type { Dataset } from './data/types.js';
 import type { Device } from './engine/ort.js';
 import type { ProgressFn } from './util/progress.js';
@@ -60,21 +62,26 @@ export interface CalibrateOptions {
 export async function calibrate(model: Model, calib: Dataset, opts: CalibrateOptions = {}): Promise<ThresholdsFile> {
   const fromRanges = opts.method === QUANTIZATION_METHOD;
   const method = parseMethod(fromRanges ? DEFAULT_METHOD : (opts.method ?? DEFAULT_METHOD));
+  const file = (await calibrator(model, calib, method.method.channelwise, opts))(method.spec);
+  return fromRanges ? applyQuantizationRanges(model, file) : file;
+}
+
+/** Collects the statistics once; the returned function builds the thresholds of any method from them. */
+async function calibrator(model: Model, calib: Dataset, channelwise: boolean, opts: CalibrateOptions): Promise<(method: string) => ThresholdsFile> {
   const sites = calibrationSites(model);
   const stats = await collectStatistics(
     model,
     calib,
     sites.map((s) => s.site),
     {
-      channelwise: method.method.channelwise,
+      channelwise,
       ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
       ...(opts.device ? { device: opts.device } : {}),
       ...(opts.threads ? { threads: opts.threads } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     },
   );
-  const file = buildThresholds(model, stats, method, { model: opts.modelPath ?? model.source ?? '', data: calib.source, samples: calib.count, sites });
-  return fromRanges ? applyQuantizationRanges(model, file) : file;
+  return (method) => buildThresholds(model, stats, method, { model: opts.modelPath ?? model.source ?? '', data: calib.source, samples: calib.count, sites });
 }
 
 export interface RefineOptions {
@@ -155,3 +162,60 @@ export function convert(model: Model, thresholds: ThresholdsFile, options: Parti
   });
   return { snn, onnx };
 }
+
+/** 'auto': chosen by measurement (calibration/auto.ts); 'fixed': the method and refinements as given (default percentile:99.9, none). */
+export type CalibrationMode = 'auto' | 'fixed';
+
+export interface ResolveOptions {
+  /** Thresholds read from a file: used as they are (then refined when `refine` asks for it). */
+  readonly thresholds?: ThresholdsFile;
+  readonly calib?: Dataset;
+  /** Default 'auto'; auto applies only when no method, refinement or thresholds file is given. */
+  readonly calibration?: CalibrationMode;
+  readonly method?: string;
+  readonly refine?: Omit<RefineOptions, 'snn' | 'device' | 'threads' | 'onProgress' | 'batchSize'>;
+  /** The T auto tunes for (required when auto runs). */
+  readonly targetTimesteps?: number;
+  /** Seed of auto's held-out split (default 0). */
+  readonly calibrationSeed?: number;
+  readonly snn?: Partial<SnnOptions>;
+  readonly batchSize?: number;
+  readonly device?: Device;
+  readonly threads?: number;
+  readonly onProgress?: ProgressFn;
+  readonly modelPath?: string;
+}
+
+/** True when `resolveThresholds` with these options runs the auto search. */
+export function usesAuto(o: Pick<ResolveOptions, 'thresholds' | 'calibration' | 'method' | 'refine'>): boolean {
+  const r = o.refine;
+  return (o.calibration ?? 'auto') === 'auto' && !o.thresholds && !o.method && !(r && (r.biasCalibration || r.potentialCalibration || r.finetune));
+}
+
+/**
+ * The one place that decides where the thresholds come from (what `calibrate`, `convert`, `eval`
+ * and `evaluate` call): a thresholds file, else calibration data with the auto search or the
+ * fixed method; then the refinements asked for. E_OPTION when calibration data is needed and missing.
+ */
+export async function resolveThresholds(model: Model, opts: ResolveOptions): Promise<ThresholdsFile> {
+  const r = opts.refine ?? {};
+  const refining = Boolean(r.biasCalibration || r.potentialCalibration || r.finetune);
+  if (opts.thresholds && !refining) return opts.thresholds;
+  if (!opts.calib) {
+    throw new Onnx2SnnError(ErrorCodes.OPTION, refining ? 'calibration: bias/potential calibration and fine-tuning need calibration data' : 'calibration: SNN conversion needs calibration data or thresholds', { option: 'calib' });
+  }
+  const run = { ...(opts.device ? { device: opts.device } : {}), ...(opts.threads ? { threads: opts.threads } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) };
+  const common = { batchSize: opts.batchSize ?? 64, ...run, ...(opts.modelPath ? { modelPath: opts.modelPath } : {}) };
+  if (usesAuto(opts)) {
+    const T = opts.targetTimesteps;
+    if (!(Number.isInteger(T) && T! >= 1)) throw new Onnx2SnnError(ErrorCodes.OPTION, `--target-timesteps ${String(T)}: auto calibration needs a positive integer number of steps`, { option: 'target-timesteps', actual: T });
+    const make = await calibrator(model, opts.calib, true, common);
+    const snn = opts.snn ?? {};
+    const ctx = { thresholdsFor: make, toOnnx: (t: ThresholdsFile) => convert(model, t, snn).onnx };
+    return (await autoCalibrate(model, opts.calib, ctx, { timesteps: T!, seed: opts.calibrationSeed ?? 0, snnOptions: snn, ...common })).thresholds;
+  }
+  const t = opts.thresholds ?? (await calibrate(model, opts.calib, { ...(opts.method ? { method: opts.method } : {}), ...common }));
+  return refining ? refineThresholds(model, t, opts.calib, { ...r, snn: opts.snn ?? {}, ...common }) : t;
+}
+
+export type { AutoChoice };

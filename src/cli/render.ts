@@ -28,7 +28,7 @@ export function table(header: readonly string[], rows: readonly (readonly string
   return [c.bold(fmt(header)), fmt(header.map((_, i) => '─'.repeat(w[i]!))), ...rows.map(fmt)].join('\n');
 }
 
-const UNITS: Record<string, string> = { raster: 'steps' };
+const UNITS: Record<string, string> = { raster: 'steps', 'auto-calibration': 'candidates', 'layer-calibration': 'passes' };
 
 function fmtSecs(s: number): string {
   if (!Number.isFinite(s) || s < 0) return '';

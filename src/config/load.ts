@@ -229,6 +229,12 @@ export function refineOf(c: Config): { biasCalibration?: number; potentialCalibr
   };
 }
 
+/** How the thresholds are chosen (src/pipeline.ts resolveThresholds): mode, the T auto tunes for, its seed. */
+export function resolveOf(c: Config): { calibration: 'auto' | 'fixed'; targetTimesteps: number; calibrationSeed: number } {
+  const k = c.calibration;
+  return { calibration: k.mode, targetTimesteps: k.targetTimesteps ?? Math.min(...c.evaluation.timesteps), calibrationSeed: k.seed };
+}
+
 /**
  * The options of `evaluate` that come from the configuration alone: what `eval`, each `eval --shard`
  * and each queue worker pass, so that the shards of a run compute exactly what one process does.
@@ -237,6 +243,7 @@ export function evaluateOptionsOf(c: Config): EvaluateOptions {
   return {
     timesteps: [...new Set(c.evaluation.timesteps)].sort((a, b) => a - b),
     ...(c.calibration.method ? { method: c.calibration.method } : {}),
+    ...resolveOf(c),
     snn: snnOptionsOf(c),
     batchSize: c.run.batchSize ?? 64,
     calibBatchSize: 64,

@@ -85,6 +85,22 @@ const calibrationSchema = z
     file: z.string().min(1).optional().describe('calibration data: a file or a folder of images (same preprocessing as the test data)').register(cli, { flag: '--calib <file>', commands: ALL }),
     limit: z.number().int().min(1).default(1000).describe('calibration samples').register(cli, { flag: '--calib-limit <n>', commands: ALL, parse: 'number' }),
     offset: z.number().int().min(0).default(0).describe('skip the first k calibration samples').register(cli, { flag: '--calib-offset <k>', commands: ALL, parse: 'number' }),
+    mode: z
+      .enum(['auto', 'fixed'])
+      .default('auto')
+      .describe(
+        'auto: choose the normalisation method and layer-wise calibration per model by their held-out agreement with the ANN at the target time steps; fixed: the method given (percentile:99.9) and only the calibrations asked for. Giving --method, --thresholds or a calibration flag means fixed',
+      )
+      .register(cli, { flag: '--calibration <auto|fixed>', commands: ALL }),
+    targetTimesteps: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000)
+      .optional()
+      .describe('time steps auto calibration tunes for')
+      .register(cli, { flag: '--target-timesteps <T>', commands: ALL, parse: 'number', defaultText: 'the smallest of --timesteps (8)' }),
+    seed: z.number().int().default(0).describe('seed of the held-out split of auto calibration').register(cli, { flag: '--calibration-seed <n>', commands: ALL, parse: 'number' }),
     method: z
       .string()
       .min(1)

@@ -14,7 +14,7 @@ import type { TfjsBackend } from '../engine/tfjs-ops.js';
 import { DEFAULT_MIN_CORRELATION, diagnose } from '../eval/diagnose.js';
 import type { ProgressFn } from '../util/progress.js';
 import type { Model } from '../graph/types.js';
-import { calibrate, convert, refineThresholds, type RefineOptions } from '../pipeline.js';
+import { convert, resolveThresholds, type CalibrationMode, type RefineOptions } from '../pipeline.js';
 import type { SnnModel } from '../snn/build.js';
 import type { SnnOptions } from '../snn/types.js';
 import type { RasterOptions } from './raster.js';
@@ -32,6 +32,12 @@ export interface EvaluateOptions {
   readonly thresholdsPath?: string;
   readonly calib?: Dataset;
   readonly method?: string;
+  /** 'auto' (default) or 'fixed' (src/pipeline.ts resolveThresholds). */
+  readonly calibration?: CalibrationMode;
+  /** The T auto calibration tunes for (default: the smallest of `timesteps`). */
+  readonly targetTimesteps?: number;
+  /** Seed of auto calibration's held-out split (default 0). */
+  readonly calibrationSeed?: number;
   /** Conversion settings (defaults: DEFAULT_SNN_OPTIONS). */
   readonly snn?: Partial<SnnOptions>;
   readonly batchSize?: number;
@@ -85,21 +91,20 @@ export async function evaluate(model: Model, test: Dataset, opts: EvaluateOption
     throw new Onnx2SnnError(ErrorCodes.OPTION, `timesteps: expected positive integers, got ${JSON.stringify(opts.timesteps)}`, { option: 'timesteps', actual: opts.timesteps });
   }
   const run = { ...(opts.device ? { device: opts.device } : {}), ...(opts.threads ? { threads: opts.threads } : {}) };
-  let thresholds = opts.thresholds;
-  if (!thresholds) {
-    if (!opts.calib) throw new Onnx2SnnError(ErrorCodes.OPTION, 'calibration: SNN evaluation needs calibration data or thresholds', { option: 'calib' });
-    thresholds = await calibrate(model, opts.calib, {
-      ...(opts.method ? { method: opts.method } : {}),
-      batchSize: opts.calibBatchSize ?? 64,
-      ...run,
-      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
-      ...(opts.modelPath ? { modelPath: opts.modelPath } : {}),
-    });
-  }
-  if (opts.refine && (opts.refine.biasCalibration || opts.refine.potentialCalibration || opts.refine.finetune)) {
-    if (!opts.calib) throw new Onnx2SnnError(ErrorCodes.OPTION, 'calibration: bias calibration and fine-tuning need calibration data', { option: 'calib' });
-    thresholds = await refineThresholds(model, thresholds, opts.calib, { ...opts.refine, snn: opts.snn ?? {}, ...run, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
-  }
+  const thresholds = await resolveThresholds(model, {
+    ...(opts.thresholds ? { thresholds: opts.thresholds } : {}),
+    ...(opts.calib ? { calib: opts.calib } : {}),
+    ...(opts.calibration ? { calibration: opts.calibration } : {}),
+    ...(opts.method ? { method: opts.method } : {}),
+    ...(opts.refine ? { refine: opts.refine } : {}),
+    targetTimesteps: opts.targetTimesteps ?? timesteps[0]!,
+    ...(opts.calibrationSeed !== undefined ? { calibrationSeed: opts.calibrationSeed } : {}),
+    snn: opts.snn ?? {},
+    batchSize: opts.calibBatchSize ?? 64,
+    ...run,
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    ...(opts.modelPath ? { modelPath: opts.modelPath } : {}),
+  });
   const t1 = performance.now();
   const { snn, onnx } = convert(model, thresholds, opts.snn ?? {});
   const t2 = performance.now();
@@ -183,6 +188,7 @@ export async function evaluate(model: Model, test: Dataset, opts: EvaluateOption
       method: thresholds.method,
       calibration: thresholds.calibration,
       inputMax: thresholds.input.max,
+      ...(thresholds.auto ? { auto: thresholds.auto } : {}),
       ...(opts.thresholdsPath ? { thresholds: opts.thresholdsPath } : {}),
     },
     ...(opts.config !== undefined ? { config: opts.config } : {}),

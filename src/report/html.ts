@@ -7,6 +7,7 @@ import { diagnosisText } from '../eval/diagnose.js';
 import { reportCharts, type Chart } from './charts.js';
 import { esc } from './svg-frame.js';
 import type { EvalRecord } from './types.js';
+import { autoSection } from './why.js';
 
 export interface ReportOptions {
   /** Layer whose scatter is shown first (default: the diagnosed layer, else the least correlated). */
@@ -164,6 +165,8 @@ export function renderReport(r: EvalRecord, opts: ReportOptions = {}): string {
     );
     out.push('</section>');
   }
+
+  if (r.conversion.auto) out.push(autoSection(r.conversion.auto));
 
   // settings
   const c = r.conversion;

@@ -3,6 +3,7 @@
  * report and the charts are drawn from (`onnx2snn report run.json` re-renders a saved one).
  * Plain JSON (numbers, strings, arrays): no typed arrays.
  */
+import type { AutoChoice } from '../../calibration/auto.js';
 import type { Diagnosis } from '../eval/diagnose.js';
 import type { OpsReport } from '../eval/ops.js';
 import type { CompareParts } from '../eval/parts.js';
@@ -81,6 +82,8 @@ export interface EvalRecord {
     readonly calibration: { readonly data: string; readonly samples: number };
     readonly inputMax?: number;
     readonly thresholds?: string;
+    /** How `--calibration auto` chose the thresholds ("why this setting"). */
+    readonly auto?: AutoChoice;
   };
   /** The resolved configuration of the run (see `onnx2snn.config.schema.json`). */
   readonly config?: unknown;

@@ -50,14 +50,15 @@ async function rateErrors(model: Model, th: ThresholdsFile, ds: Dataset): Promis
 }
 
 describe('layer-wise calibration (Li et al. 2021)', () => {
-  for (const mode of ['bias', 'potential'] as const)
-  it(`${mode}: reduces the per-layer mean rate error on held-apart data (ResNet, T=16)`, async () => {
+  for (const [mode, schedule] of [['bias', 'sequential'], ['potential', 'sequential'], ['potential', 'joint']] as const)
+  it(`${mode}, ${schedule}: reduces the per-layer mean rate error on held-apart data (ResNet, T=16)`, async () => {
     const model = loadModel(resnet.file);
     const calib = loadDataset(resnet.calib, { ...resnet.pre, limit: 400 });
     const heldOut = loadDataset(resnet.calib, { ...resnet.pre, offset: 600, limit: 200 });
     const plain = await calibrate(model, calib);
-    const tuned = await calibrateLayerwise(model, plain, calib, { timesteps: T, mode });
-    expect(tuned.method).toBe(`${plain.method}+${mode}@${T}`);
+    const joint = schedule === 'joint';
+    const tuned = await calibrateLayerwise(model, plain, calib, { timesteps: T, mode, schedule, ...(joint ? { iterations: 3 } : {}) });
+    expect(tuned.method).toBe(`${plain.method}+${mode}@${T}${joint ? '×3j' : ''}`);
     const relus = tuned.layers.filter((l) => l.node !== '(readout)');
     for (const l of relus) expect(mode === 'bias' ? l.bias : l.v0).toHaveLength(l.channels);
     const before = await rateErrors(model, plain, heldOut);

@@ -27,7 +27,7 @@ describe('--config', () => {
     const cfg = join(dir, 'conv.yaml');
     writeFileSync(
       cfg,
-      [`model: ${MNIST12}`, 'data:', '  scale: 1/255', 'calibration:', `  file: ${TRAIN}`, '  limit: 100', 'conversion:', '  vInit: 0.25', '  reset: zero', '  encoding: poisson', '  seed: 7', 'run:', '  quiet: true', ''].join('\n'),
+      [`model: ${MNIST12}`, 'data:', '  scale: 1/255', 'calibration:', `  file: ${TRAIN}`, '  limit: 100', '  mode: fixed', 'conversion:', '  vInit: 0.25', '  reset: zero', '  encoding: poisson', '  seed: 7', 'run:', '  quiet: true', ''].join('\n'),
     );
     const out = join(dir, 'm.snn.onnx');
     const r = runCli(cli, ['convert', '--config', cfg, '-o', out, '--reset', 'subtract', '--seed', '9', '--save-config', join(dir, 'm.snn.config.json')]);
@@ -40,7 +40,7 @@ describe('--config', () => {
     expect(o.neuron).toBe('if'); // default
     const saved = JSON.parse(readFileSync(join(dir, 'm.snn.config.json'), 'utf8')) as { model: string; calibration: { file: string; limit: number }; conversion: { vInit: number; reset: string; seed: number }; output: { snn: string } };
     expect(saved.model).toBe(MNIST12);
-    expect(saved.calibration).toMatchObject({ file: TRAIN, limit: 100 });
+    expect(saved.calibration).toMatchObject({ file: TRAIN, limit: 100, mode: 'fixed' });
     expect(saved.conversion).toMatchObject({ vInit: 0.25, reset: 'subtract', seed: 9 });
     expect(saved.output.snn).toBe(out);
 

@@ -37,6 +37,7 @@ describe('eval --report --plots', () => {
     expect(evalRun.stdout).toContain('SNN ops (T=64)');
     expect(evalRun.stdout).toMatch(/energy per sample \(estimate/);
     expect(evalRun.stdout).toContain('diagnosis:');
+    expect(evalRun.stdout).toContain('auto calibration for T = 8');
     expect(evalRun.stdout).toContain(`report → ${join(dir, 'report.html')}`);
     expect(evalRun.stderr, 'quiet: no progress').toBe('');
   });
@@ -61,7 +62,9 @@ describe('eval --report --plots', () => {
       for (const t of l.times) expect(t.every((s) => s >= 1 && s <= 64)).toBe(true);
     }
     expect(r.diagnosis!.minCorrelation).toBe(0.95);
-    expect(r.conversion.method).toBe('percentile:99.9');
+    // the default --calibration auto records its choice (the method) and its measurements
+    expect(r.conversion.method).toBe(r.conversion.auto!.chosen);
+    expect(r.conversion.auto!.candidates[0]!.name).toBe('percentile:99.9');
     // the resolved config: in the record, and in the --save-config file (no sidecars unasked)
     const cfg = r.config as { data: { file: string; limit: number }; evaluation: { timesteps: number[] }; conversion: { vInit: number } };
     expect(cfg.data).toMatchObject({ file: EVERY5, limit: 200 });
@@ -82,6 +85,9 @@ describe('eval --report --plots', () => {
     expect(urls).toEqual([]);
     expect(html).toContain('Energy estimate, not a measurement');
     expect(html).toContain('Horowitz');
+    // --calibration auto (the default): the "why this setting" section lists the plain candidate
+    expect(html).toContain('<section id="why"><h2>Why this setting</h2>');
+    expect(html).toContain('<td>percentile:99.9</td>');
   });
 
   it('--plots writes every chart as SVG and PNG', () => {

@@ -80,4 +80,21 @@ describe('emitted SNN file = reference simulator, after layer-wise calibrations'
     const ref = simulateReference(snn, ds.x, N, { timesteps: T });
     snn.layers.forEach((l, i) => expect(Array.from(out[layerOutputName(i)]!.data), l.name).toEqual(Array.from(ref.counts[i]!)));
   });
+
+  it('resnet_2b with per-channel θ and the joint schedule (what auto calibration emits): identical spike counts', async () => {
+    const { calibrateLayerwise } = await import('../../calibration/layerwise.js');
+    const bm = BUNDLED_MODELS.find((m) => m.id === 'vnncomp21-cifar10-resnet_2b')!;
+    const model = loadModel(bm.file);
+    const calib = loadDataset(bm.calib, { ...bm.pre, limit: 100 });
+    const ds = loadDataset(bm.test, { ...bm.pre, limit: N });
+    let th = await calibrate(model, calib, { method: 'channel-percentile:99.9' });
+    th = await calibrateLayerwise(model, th, calib, { timesteps: 8, schedule: 'joint', iterations: 2 });
+    th = await calibrateLayerwise(model, th, calib, { timesteps: 8, mode: 'potential', schedule: 'joint', iterations: 2 });
+    expect(th.method).toBe('channel-percentile:99.9+bias@8×2j+potential@8×2j');
+    const { snn, onnx } = convert(model, th);
+    expect(snn.layers.every((l) => l.bias && l.v0 && Array.isArray(l.threshold))).toBe(true);
+    const out = await runEmitted(onnx, snn.inputName, ds, false, 0);
+    const ref = simulateReference(snn, ds.x, N, { timesteps: T });
+    snn.layers.forEach((l, i) => expect(Array.from(out[layerOutputName(i)]!.data), l.name).toEqual(Array.from(ref.counts[i]!)));
+  });
 });

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { calibPreprocessOf, calibrate, checkThresholdsFor, type Config, convert, formatThresholds, loadModel, type Model, openDataset, readThresholds, refineOf, refineThresholds, snnOptionsOf, type ThresholdsFile, toNir, writeNir, writeOnnx } from '../../index.js';
+import { calibPreprocessOf, calibrate, checkThresholdsFor, type Config, convert, formatThresholds, loadModel, type Model, openDataset, readThresholds, refineOf, refineThresholds, resolveOf, resolveThresholds, autoSummary, snnOptionsOf, type ThresholdsFile, toNir, writeNir, writeOnnx } from '../../index.js';
 import { addConfigOptions, configFromCommand } from '../config-flags.js';
 import { checkOutputs } from '../io.js';
 import { optionError } from '../options.js';
@@ -12,7 +12,7 @@ async function thresholdsFor(model: Model, modelPath: string, cfg: Config, allow
   const refine = refineOf(cfg);
   const refining = Boolean(refine.biasCalibration || refine.potentialCalibration || refine.finetune);
   const progress = progressReporter(cfg.run.quiet);
-  let t: ThresholdsFile;
+  let t: ThresholdsFile | undefined;
   if (file) {
     if (cfg.calibration.method) throw optionError('--method', '--method applies to calibration and cannot be combined with --thresholds');
     t = readThresholds(file);
@@ -30,8 +30,17 @@ async function thresholdsFor(model: Model, modelPath: string, cfg: Config, allow
     );
   }
   const calibDs = openDataset(cfg.calibration.file, calibPreprocessOf(cfg));
-  t ??= await calibrate(model, calibDs, { ...(cfg.calibration.method ? { method: cfg.calibration.method } : {}), ...runOf(cfg, 64), onProgress: progress, modelPath });
-  return refining ? refineThresholds(model, t, calibDs, { ...refine, snn: snnOptionsOf(cfg), ...runOf(cfg, 64), onProgress: progress }) : t;
+  return resolveThresholds(model, {
+    ...(t ? { thresholds: t } : {}),
+    calib: calibDs,
+    ...resolveOf(cfg),
+    ...(cfg.calibration.method ? { method: cfg.calibration.method } : {}),
+    ...(refining ? { refine } : {}),
+    snn: snnOptionsOf(cfg),
+    ...runOf(cfg, 64),
+    onProgress: progress,
+    modelPath,
+  });
 }
 
 function modelOf(cfg: Config): string {
@@ -54,6 +63,7 @@ export function registerCalibrate(program: Command): void {
     const model = loadModel(modelPath);
     const t = await thresholdsFor(model, modelPath, cfg, false);
     writeOutputs([{ path: output, data: formatThresholds(t) }], cfg);
+    if (t.auto) process.stdout.write(`${autoSummary(t.auto)}\n`);
     process.stdout.write(`${c.bold('thresholds')} (${t.method}, ${t.calibration.samples} samples of ${t.calibration.data}) → ${output}\n`);
     process.stdout.write(
       `${table(
@@ -90,6 +100,7 @@ export function registerConvert(program: Command): void {
       await writeNir(snn, cfg.output.nir);
       process.stdout.write(`${c.bold('NIR')} ${cfg.output.nir}\n`);
     }
+    if (t.auto) process.stdout.write(`${autoSummary(t.auto)}\n`);
     process.stdout.write(
       `${c.bold('SNN')} ${output} (${(bytes.length / 1024).toFixed(0)} KiB): ${snn.layers.length} neuron layers (${snn.options.neuron.toUpperCase()}, reset ${snn.options.reset}, v0 = ${snn.options.vInit}·θ), ${snn.options.encoding} input, ${snn.options.readout} readout, thresholds ${t.method}\n`,
     );

@@ -3,7 +3,7 @@
  * `eval --queue redis://…` (the run split into shard jobs for `onnx2snn worker`s, merged here).
  */
 import { resolve } from 'node:path';
-import { calibPreprocessOf, calibrate, checkThresholdsFor, type Config, dataIdentity, DEFAULT_METHOD, type EvalRecord, evaluateShard, loadModel, modelHash, openDataset, preprocessOf, readThresholds, redactUrl, refineOf, refineThresholds, selectionSize, type ShardInfo, type ShardRecord, snnOptionsOf, type ThresholdsFile } from '../../index.js';
+import { calibPreprocessOf, calibrate, checkThresholdsFor, type Config, dataIdentity, DEFAULT_METHOD, type EvalRecord, evaluateShard, loadModel, modelHash, openDataset, preprocessOf, readThresholds, redactUrl, refineOf, refineThresholds, resolveOf, resolveThresholds, selectionSize, type ShardInfo, type ShardRecord, snnOptionsOf, type ThresholdsFile } from '../../index.js';
 import { optionError } from '../options.js';
 import { c, pct, progressReporter, withoutRepeats } from '../render.js';
 import { renderComparison, reportOutputs, writeOutputs } from '../outputs.js';
@@ -63,15 +63,25 @@ async function coordinatorThresholds(cfg: Config, model: ReturnType<typeof loadM
   const refining = Boolean(refine.biasCalibration || refine.potentialCalibration || refine.finetune);
   const run = { device: cfg.run.device, ...(cfg.run.threads ? { threads: cfg.run.threads } : {}) };
   const onProgress = progressReporter(cfg.run.quiet);
-  let thresholds: ThresholdsFile;
+  let thresholds: ThresholdsFile | undefined;
   if (path) {
     thresholds = readThresholds(path);
     checkThresholdsFor(model, thresholds, path);
   }
   const calib = !path || refining ? openDataset(cfg.calibration.file!, calibPreprocessOf(cfg)) : undefined;
-  if (!path) thresholds = await calibrate(model, calib!, { method: cfg.calibration.method ?? DEFAULT_METHOD, batchSize: 64, ...run, onProgress, modelPath: cfg.model! });
-  if (refining) thresholds = await refineThresholds(model, thresholds!, calib!, { ...refine, snn: snnOptionsOf(cfg), ...run, onProgress });
-  return { thresholds: thresholds!, ...(path ? { thresholdsPath: path } : {}) };
+  thresholds = await resolveThresholds(model, {
+    ...(thresholds ? { thresholds } : {}),
+    ...(calib ? { calib } : {}),
+    ...resolveOf(cfg),
+    ...(cfg.calibration.method ? { method: cfg.calibration.method } : {}),
+    ...(refining ? { refine } : {}),
+    snn: snnOptionsOf(cfg),
+    batchSize: 64,
+    ...run,
+    onProgress,
+    modelPath: cfg.model!,
+  });
+  return { thresholds, ...(path ? { thresholdsPath: path } : {}) };
 }
 
 async function evalQueued(cfg: Config, t0: number): Promise<void> {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { calibPreprocessOf, checkThresholdsFor, type Dataset, type EvalRecord, evaluate, evaluateAnn, evaluateOptionsOf, loadModel, openDataset, preprocessOf, readThresholds, refineOf, snnOptionsOf } from '../../index.js';
+import { calibPreprocessOf, checkThresholdsFor, type Dataset, type EvalRecord, evaluate, evaluateAnn, evaluateOptionsOf, loadModel, openDataset, preprocessOf, readThresholds, refineOf, snnOptionsOf, autoSummary } from '../../index.js';
 import { addConfigOptions, configFromCommand } from '../config-flags.js';
 import { checkOutputs } from '../io.js';
 import { optionError } from '../options.js';
@@ -87,6 +87,7 @@ export function registerEval(program: Command): void {
     process.stdout.write(
       `${c.bold(modelPath)} on ${dataPath} (${ds.count} samples${skippedText(ds)}), thresholds ${record.conversion.method} from ${thresholdsPath ?? `${record.conversion.calibration.data} (${record.conversion.calibration.samples} samples)`}\n`,
     );
+    if (record.conversion.auto) process.stdout.write(`${autoSummary(record.conversion.auto)}\n`);
     process.stdout.write(`${renderComparison(record)}\n`);
     const files: { path: string; data: string | Uint8Array }[] = [];
     if (out.json) files.push({ path: out.json, data: `${JSON.stringify(record, null, 2)}\n` });

@@ -1,0 +1,222 @@
+/**
+ * `--calibration auto`: the default chosen by measurement, per model, at the time steps the user
+ * asked for. The calibration set is split (seeded) into a held-out part that only scores and a
+ * fit part that the layer-wise calibrations learn from. Candidates, in stages:
+ *
+ *   1. the normalisation methods percentile:99.9 (the fixed pipeline, "plain"),
+ *      channel-percentile:99.9 and percentile:99.99 (Rueckauer et al. 2017);
+ *   2. from the best of stage 1: potential calibration, bias calibration, and (when both help)
+ *      bias then potential calibration (Li et al. 2021) at the target T, layer by layer
+ *      (calibration/layerwise.ts).
+ *
+ * Each is scored on the held-out part at the target T by ANN/SNN agreement (ties: label accuracy).
+ * A candidate replaces plain only when it wins by `margin` and, at `guardFactor`·T, does not lose
+ * to plain by more than `guardTolerance` (a setting tuned for few steps must not cost at many).
+ * The thresholds statistics come from the whole calibration set, so that "plain" is exactly the
+ * fixed pipeline's file; only the fitted corrections are kept off the held-out part.
+ */
+import { readSamples } from '../src/data/batches.js';
+import type { Dataset, InMemoryDataset } from '../src/data/types.js';
+import type { Device } from '../src/engine/ort.js';
+import { evaluateAnn } from '../src/eval/ann.js';
+import type { ProgressFn } from '../src/util/progress.js';
+import type { Model } from '../src/graph/types.js';
+import { simulateDataset } from '../src/engine/simulate.js';
+import type { SnnOptions } from '../src/snn/types.js';
+import { mulberry32 } from '../src/util/random.js';
+import { calibrateLayerwise } from './layerwise.js';
+import type { ThresholdsFile } from './thresholds.js';
+
+/** The methods stage 1 tries; the first is the fixed pipeline's default. */
+export const AUTO_METHODS: readonly string[] = ['percentile:99.9', 'channel-percentile:99.9', 'percentile:99.99'];
+
+export interface AutoOptions {
+  /** The time steps the SNN should work best at (the smallest requested T, or --target-timesteps). */
+  readonly timesteps: number;
+  /** Seed of the held-out split (default 0). */
+  readonly seed?: number;
+  /** Held-out samples (default a quarter of the calibration set, at most 256, at least 1). */
+  readonly heldOut?: number;
+  /** Samples the layer-wise calibrations fit on (default 256, taken from the rest). */
+  readonly fitSamples?: number;
+  /** Agreement a candidate must gain over plain (default 0.01: 1 point, 3 of 250 held-out samples; less is noise). */
+  readonly margin?: number;
+  /** The large-T guard is checked at this multiple of T (default 4). */
+  readonly guardFactor?: number;
+  /** Agreement a candidate may lose against plain at the guard T (default 0.005). */
+  readonly guardTolerance?: number;
+  readonly snnOptions?: Partial<SnnOptions>;
+  readonly batchSize?: number;
+  readonly device?: Device;
+  readonly threads?: number;
+  readonly onProgress?: ProgressFn;
+}
+
+/** What auto did, as recorded in the thresholds file, the eval JSON and the report. */
+export interface AutoCandidate {
+  readonly name: string;
+  /** Held-out ANN/SNN agreement and label accuracy at the target T. */
+  readonly agreement: number;
+  readonly accuracy: number;
+  /** Held-out agreement at the guard T, when it was needed. */
+  readonly guardAgreement?: number;
+  /** Seconds to build (fit) and score it. */
+  readonly seconds: number;
+  /** Why it was not chosen although it scored higher ('margin', 'guard'), absent otherwise. */
+  readonly rejected?: string;
+}
+
+export interface AutoChoice {
+  readonly chosen: string;
+  readonly timesteps: number;
+  readonly guardTimesteps: number;
+  readonly seed: number;
+  readonly heldOut: number;
+  readonly fitSamples: number;
+  readonly margin: number;
+  readonly candidates: readonly AutoCandidate[];
+  readonly seconds: number;
+}
+
+/** How auto makes the thresholds of one method and the SNN of one thresholds file (from src/pipeline.ts). */
+export interface AutoContext {
+  thresholdsFor(method: string): ThresholdsFile;
+  toOnnx(thresholds: ThresholdsFile): Model;
+}
+
+/** A seeded split of [0, n): `held` indices, then up to `fit` others (each sorted, disjoint). */
+export function splitIndices(n: number, held: number, fit: number, seed: number): { heldOut: number[]; fit: number[] } {
+  const p = Array.from({ length: n }, (_, i) => i);
+  const r = mulberry32(seed);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(r() * (i + 1));
+    [p[i], p[j]] = [p[j]!, p[i]!];
+  }
+  const h = Math.min(held, n);
+  return { heldOut: p.slice(0, h).sort((a, b) => a - b), fit: p.slice(h, h + fit).sort((a, b) => a - b) };
+}
+
+/** The samples at `indices` as an in-memory dataset (read one run of consecutive indices at a time). */
+export async function subsetOf(ds: Dataset, indices: readonly number[]): Promise<InMemoryDataset> {
+  const per = ds.sampleShape.reduce((a, b) => a * b, 1);
+  const x = new Float32Array(indices.length * per);
+  for (let k = 0; k < indices.length; ) {
+    let e = k + 1;
+    while (e < indices.length && indices[e] === indices[e - 1]! + 1) e++;
+    x.set(await readSamples(ds, indices[k]!, indices[e - 1]! + 1), k * per);
+    k = e;
+  }
+  const { read: _r, x: _x, ...rest } = ds;
+  void _r, void _x;
+  return { ...rest, count: indices.length, x, labels: Int32Array.from(indices, (i) => ds.labels[i]!) };
+}
+
+interface Scored {
+  readonly name: string;
+  readonly thresholds: ThresholdsFile;
+  readonly agreement: number;
+  readonly accuracy: number;
+  readonly seconds: number;
+  guard?: number;
+}
+
+const better = (a: Scored, b: Scored): boolean => a.agreement > b.agreement || (a.agreement === b.agreement && a.accuracy > b.accuracy);
+
+/** Chooses the thresholds for `opts.timesteps` among the candidates above; deterministic for a seed. */
+export async function autoCalibrate(model: Model, calib: Dataset, ctx: AutoContext, opts: AutoOptions): Promise<{ thresholds: ThresholdsFile; choice: AutoChoice }> {
+  const t0 = performance.now();
+  const T = opts.timesteps;
+  const gT = T * (opts.guardFactor ?? 4);
+  const margin = opts.margin ?? 0.01;
+  const tolerance = opts.guardTolerance ?? 0.005;
+  const seed = opts.seed ?? 0;
+  const held = Math.max(1, Math.min(opts.heldOut ?? 256, Math.floor(calib.count / 4)));
+  const split = splitIndices(calib.count, held, opts.fitSamples ?? 256, seed);
+  const heldOut = await subsetOf(calib, split.heldOut);
+  const fit = split.fit.length ? await subsetOf(calib, split.fit) : heldOut;
+  const run = { ...(opts.device ? { device: opts.device } : {}), ...(opts.threads ? { threads: opts.threads } : {}), ...(opts.batchSize ? { batchSize: opts.batchSize } : {}) };
+  const ann = (await evaluateAnn(model, heldOut, run)).predictions;
+  const report = (name: string) => opts.onProgress?.({ phase: 'auto-calibration', done: Math.min(all.length, 6), total: 6, detail: `${name} T=${T}` });
+
+  const agreementAt = async (th: ThresholdsFile, ts: number[]): Promise<Map<number, { agreement: number; accuracy: number }>> => {
+    const r = await simulateDataset(ctx.toOnnx(th), heldOut, { timesteps: ts, ...run });
+    const out = new Map<number, { agreement: number; accuracy: number }>();
+    for (const t of ts) {
+      const p = r.predictions.get(t)!;
+      let agree = 0;
+      let correct = 0;
+      for (let i = 0; i < p.length; i++) {
+        if (p[i] === ann[i]) agree++;
+        if (p[i] === heldOut.labels[i]) correct++;
+      }
+      out.set(t, { agreement: agree / p.length, accuracy: correct / p.length });
+    }
+    return out;
+  };
+  const all: Scored[] = [];
+  // a candidate is named by its thresholds' method, e.g. 'channel-percentile:99.9+potential@16×3j'
+  const score = async (make: () => Promise<ThresholdsFile> | ThresholdsFile): Promise<Scored> => {
+    const s0 = performance.now();
+    const thresholds = await make();
+    const r = (await agreementAt(thresholds, [T])).get(T)!;
+    const s: Scored = { name: thresholds.method, thresholds, ...r, seconds: (performance.now() - s0) / 1000 };
+    all.push(s);
+    report(s.name);
+    return s;
+  };
+  const guardOf = async (s: Scored): Promise<number> => (s.guard ??= (await agreementAt(s.thresholds, [gT])).get(gT)!.agreement);
+
+  const plain = await score(() => ctx.thresholdsFor(AUTO_METHODS[0]!));
+  // nothing can win by the margin when plain already agrees on (almost) every held-out sample
+  const hopeless = () => plain.agreement + margin > 1;
+  let base = plain;
+  for (const m of AUTO_METHODS.slice(1)) {
+    if (hopeless()) break;
+    const s = await score(() => ctx.thresholdsFor(m));
+    if (better(s, base)) base = s;
+  }
+  if (!hopeless()) {
+    // sequential (Li et al.): the joint schedule diverged on a 19-layer ResNet (README "How the default is chosen")
+    const lw = { timesteps: T, ...(opts.snnOptions ? { snnOptions: opts.snnOptions } : {}), ...run };
+    const pot = await score(() => calibrateLayerwise(model, base.thresholds, fit, { ...lw, mode: 'potential' }));
+    const bias = await score(() => calibrateLayerwise(model, base.thresholds, fit, { ...lw, mode: 'bias' }));
+    // both, only when each helps on its own (it costs another pass over the layers)
+    if (better(pot, base) && better(bias, base)) await score(() => calibrateLayerwise(model, bias.thresholds, fit, { ...lw, mode: 'potential' }));
+  }
+  // best first; the first that wins by the margin and passes the guard is chosen
+  const ranked = [...all].sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0));
+  const rejected = new Map<string, string>();
+  let chosen = plain;
+  for (const s of ranked) {
+    if (s === plain) break;
+    if (s.agreement < plain.agreement + margin) {
+      rejected.set(s.name, 'margin');
+      continue;
+    }
+    if ((await guardOf(s)) < (await guardOf(plain)) - tolerance) {
+      rejected.set(s.name, 'guard');
+      continue;
+    }
+    chosen = s;
+    break;
+  }
+  const choice: AutoChoice = {
+    chosen: chosen.name,
+    timesteps: T,
+    guardTimesteps: gT,
+    seed,
+    heldOut: heldOut.count,
+    fitSamples: fit.count,
+    margin,
+    candidates: all.map((s) => ({
+      name: s.name,
+      agreement: s.agreement,
+      accuracy: s.accuracy,
+      ...(s.guard !== undefined ? { guardAgreement: s.guard } : {}),
+      seconds: s.seconds,
+      ...(rejected.has(s.name) ? { rejected: rejected.get(s.name)! } : {}),
+    })),
+    seconds: (performance.now() - t0) / 1000,
+  };
+  return { thresholds: { ...chosen.thresholds, auto: choice }, choice };
+}

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import type { AutoChoice } from '../../calibration/auto.js';
+import { autoSection, autoSummary } from '../../src/report/why.js';
+
+const base = { timesteps: 16, guardTimesteps: 64, seed: 0, heldOut: 250, fitSamples: 256, margin: 0.01, seconds: 12.5 };
+const plain = { name: 'percentile:99.9', agreement: 0.884, accuracy: 0.712, guardAgreement: 0.944, seconds: 1 };
+
+describe('why this setting', () => {
+  it('a chosen candidate: its score against plain, at T and at the guard T; the rejected ones say why', () => {
+    const a: AutoChoice = {
+      ...base,
+      chosen: 'channel-percentile:99.9+potential@16',
+      candidates: [
+        plain,
+        { name: 'channel-percentile:99.9+bias@16', agreement: 0.95, accuracy: 0.75, guardAgreement: 0.9, seconds: 3, rejected: 'guard' },
+        { name: 'channel-percentile:99.9+potential@16', agreement: 0.94, accuracy: 0.748, guardAgreement: 0.968, seconds: 4 },
+      ],
+    };
+    expect(autoSummary(a)).toContain('channel-percentile:99.9+potential@16, agreement 94.0 % vs 88.4 % for percentile:99.9; at T = 64 96.8 % vs 94.4 %');
+    const html = autoSection(a);
+    expect(html).toContain('<td>channel-percentile:99.9+potential@16</td><td>94.0 %</td><td>74.8 %</td><td>96.8 %</td><td>4.0</td><td style="text-align:left">chosen</td>');
+    expect(html).toContain('loses at T = 64');
+  });
+
+  it('plain kept', () => {
+    const a: AutoChoice = { ...base, chosen: 'percentile:99.9', candidates: [{ ...plain, agreement: 0.996 }] };
+    expect(autoSummary(a)).toContain('kept percentile:99.9, ANN/SNN agreement 99.6 %; no candidate won by 1.0 %');
+    expect(autoSection(a)).toContain('<td>percentile:99.9</td><td>99.6 %</td>');
+  });
+
+  it('escapes names', () => {
+    const a: AutoChoice = { ...base, chosen: 'x', candidates: [{ ...plain, name: '<b>' }] };
+    expect(autoSection(a)).toContain('&lt;b&gt;');
+  });
+});
