@@ -294,6 +294,7 @@ export function readThresholds(path: string, opts: ReadOptions = {}): Thresholds
     throw new Onnx2SnnError(ErrorCodes.FILE, `${path}: cannot read the thresholds file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file: path });
   }
   // a binary file (an image, an .onnx) is named as such, never echoed to the terminal
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control bytes are what marks a binary file
   if (/[\u0000-\u0008\u000e-\u001f\ufffd]/.test(text.slice(0, 4096))) fail(path, ['not JSON (a binary file; expected the JSON written by `onnx2snn calibrate`)']);
   let data: unknown;
   try {
