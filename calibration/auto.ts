@@ -177,7 +177,6 @@ export async function autoCalibrate(model: Model, calib: Dataset, ctx: AutoConte
   }
   if (!hopeless()) {
     // sequential (Li et al.): the joint schedule diverged on a 19-layer ResNet (README "How the default is chosen")
-    // the fit's own progress (one line per layer) shows that a long layer-wise fit is moving
     const lw = { timesteps: T, ...(opts.snnOptions ? { snnOptions: opts.snnOptions } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...run };
     const pot = await score(() => calibrateLayerwise(model, base.thresholds, fit, { ...lw, mode: 'potential' }));
     const bias = await score(() => calibrateLayerwise(model, base.thresholds, fit, { ...lw, mode: 'bias' }));
