@@ -17,7 +17,7 @@ export { inferShapes } from './graph/infer.js';
 export { loadDataset, openDataset, openImageFolder, readSamples, inMemory, fitToInput } from './data/index.js';
 export type { Dataset, InMemoryDataset, Preprocess } from './data/types.js';
 export { OrtSession, type Device, type SessionOptions } from './engine/ort.js';
-export { evaluateAnn, type AnnOptions, type AnnResult } from './eval/ann.js';
+export { evaluateAnn, type AnnOptions, type AnnResult } from './engine/ann.js';
 export { inspectModel, type InspectReport } from './eval/inspect.js';
 export { compareAnnSnn, type CompareOptions, type CompareResult, type LayerReport, type SnnAtT } from './eval/compare.js';
 export type { ProgressEvent, ProgressFn } from './util/progress.js';
