@@ -43,18 +43,22 @@ export interface LayerwiseOptions {
   readonly onProgress?: ProgressFn;
 }
 
-/** Per-channel mean of a [N, C, ...] (or [N, F]) tensor batch, accumulated into `sum`, optionally clipped to [0, θ_c]. */
-function addChannelMeans(data: ArrayLike<number>, n: number, channels: number, sum: Float64Array, clip?: readonly number[] | number, scale = 1): void {
+/**
+ * Per-channel mean of a [N, C, ...] (or [N, F]) tensor batch, accumulated into `sum`, optionally
+ * clipped to [0, θ_c] — or to [−θ_c, θ_c] for a linear site's bipolar neurons (`signed`).
+ */
+function addChannelMeans(data: ArrayLike<number>, n: number, channels: number, sum: Float64Array, clip?: readonly number[] | number, scale = 1, signed = false): void {
   const per = data.length / n;
   const inner = per / channels;
   for (let b = 0; b < n; b++)
     for (let c = 0; c < channels; c++) {
       const th = clip === undefined ? Infinity : typeof clip === 'number' ? clip : clip[c]!;
+      const lo = signed ? -th : 0;
       let s = 0;
       const base = b * per + c * inner;
       for (let i = 0; i < inner; i++) {
         const v = data[base + i]!;
-        s += Math.min(Math.max(v, 0), th);
+        s += Math.min(Math.max(v, lo), th);
       }
       sum[c]! += (s * scale) / inner;
     }
@@ -69,7 +73,9 @@ export async function calibrateLayerwise(model: Model, thresholds: ThresholdsFil
   const T = opts.timesteps;
   const run = { ...(opts.device ? { device: opts.device } : {}), ...(opts.threads ? { threads: opts.threads } : {}) };
   const scales = new Map<string, number | readonly number[]>(thresholds.layers.map((l) => [l.site, l.scale]));
-  const layers = thresholds.layers.filter((l) => l.node !== '(readout)');
+  // the neuron layers of this conversion (linear sites only with --linear bipolar), in graph order
+  const built = new Set(buildSnn(model, scales, { ...opts.snnOptions, inputMax: thresholds.input.max }).layers.map((l) => l.output));
+  const layers = thresholds.layers.filter((l) => l.node !== '(readout)' && built.has(l.site));
   const channels = layers.map((l) => l.channels);
   // ANN targets: per-channel mean of the clipped activations
   const { name, sampleDims } = inputSpec(model, calib);
@@ -81,7 +87,7 @@ export async function calibrateLayerwise(model: Model, thresholds: ThresholdsFil
     for (let s = 0; s < calib.count; s += bs) {
       const n = Math.min(calib.count, s + bs) - s;
       const r = await annSession.run({ [name]: { data: await readSamples(calib, s, s + n), dims: [n, ...sampleDims] } }, layers.map((l) => l.site));
-      layers.forEach((l, i) => addChannelMeans(r[l.site]!.data, n, l.channels, target[i]!, l.scale));
+      layers.forEach((l, i) => addChannelMeans(r[l.site]!.data, n, l.channels, target[i]!, l.scale, 1, l.linear));
     }
   } finally {
     await annSession.release();
@@ -105,7 +111,7 @@ export async function calibrateLayerwise(model: Model, thresholds: ThresholdsFil
         timesteps: [T],
         batchSize: bs,
         ...run,
-        onCounts: (_s, n, counts) => addChannelMeans(counts[idx]!, n, l.channels, mean, undefined, 1 / T),
+        onCounts: (_s, n, counts) => addChannelMeans(counts[idx]!, n, l.channels, mean, undefined, 1 / T, l.linear),
       });
       for (let c = 0; c < l.channels; c++) {
         const th = thetaOf(l.scale, c);

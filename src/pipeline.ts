@@ -8,12 +8,13 @@ import { finetuneNeurons } from '../calibration/finetune.js';
 import { calibrateLayerwise } from '../calibration/layerwise.js';
 import { parseMethod } from '../calibration/registry.js';
 import { applyQuantizationRanges, QUANTIZATION_METHOD } from '../calibration/quantization.js';
-import { reluSites, type SiteInfo } from '../calibration/sites.js';
+import { linearCalibrationSites, reluSites, type SiteInfo } from '../calibration/sites.js';
 import { buildThresholds, modelHash, scalesBySite, validateThresholds, type ThresholdsFile } from '../calibration/thresholds.js';
 import { inMemory } from './data/batches.js';
 import type { Dataset } from './data/types.js';
 import type { Device } from './engine/ort.js';
 import type { ProgressFn } from './eval/progress.js';
+import { topoSort } from './graph/graph.js';
 import { inferShapes } from './graph/infer.js';
 import { canonicalize } from './graph/passes/index.js';
 import type { Model } from './graph/types.js';
@@ -31,9 +32,11 @@ export function loadModel(path: string): Model {
   return prepareForConversion(canonicalize(loadOnnxFile(path)));
 }
 
-/** Calibration sites: the ReLU outputs, plus the readout tensor (used by --readout spikes). */
+/** Calibration sites: the ReLU outputs, the linear sites (|a|, for --linear bipolar), plus the readout tensor (used by --readout spikes). */
 export function calibrationSites(model: Model): SiteInfo[] {
-  const sites = reluSites(model);
+  // in graph order, so that layer-wise calibration corrects the layers from input to output
+  const at = new Map(topoSort(model.graph).map((n, i) => [n.outputs[0], i]));
+  const sites = [...reluSites(model), ...linearCalibrationSites(model)].sort((a, b) => at.get(a.site)! - at.get(b.site)!);
   const ro = readoutTensor(model).tensor;
   const dims = inferShapes(model, { batch: 1 }).values.get(ro)?.dims ?? [];
   return [...sites, { site: ro, node: '(readout)', channels: dims.length >= 2 ? dims[1]! : 1, dims: dims.slice(1) }];
@@ -64,6 +67,7 @@ export async function calibrate(model: Model, calib: Dataset, opts: CalibrateOpt
     sites.map((s) => s.site),
     {
       channelwise: method.method.channelwise,
+      absSites: sites.filter((s) => s.linear).map((s) => s.site),
       ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
       ...(opts.device ? { device: opts.device } : {}),
       ...(opts.threads ? { threads: opts.threads } : {}),

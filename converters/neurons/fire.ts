@@ -11,7 +11,7 @@ import type { OnnxContext } from '../backends/types.js';
 import type { Fire } from './types.js';
 
 /** s = [v ≥ θ]: GreaterOrEqual from opset 12; before, v > θ⁻ (the next float32 below θ) or not(v < θ). */
-function onnxAtThreshold(ctx: OnnxContext, li: number, v1: string, thName: string, theta: Float32Array, dims: readonly number[], s: string): void {
+export function onnxAtThreshold(ctx: OnnxContext, li: number, v1: string, thName: string, theta: Float32Array, dims: readonly number[], s: string): void {
   if (ctx.opset >= 12) return ctx.node('body', 'GreaterOrEqual', [v1, thName], [s]);
   // no float32 lies between θ⁻ and θ, so v ≥ θ ⇔ v > θ⁻, one op; or not(v < θ) where θ⁻ would be
   // subnormal (a CPU that flushes subnormals to zero would compare against 0)

@@ -33,6 +33,8 @@ export interface NeuronLayerInfo {
   /** 'poly' neurons: this layer's normalised polynomial and its fitted input gain g. */
   readonly poly?: readonly number[];
   readonly gain?: number;
+  /** A linear site's bipolar layer (converters/neurons/signed.ts): it represents a in [−θ, θ], not [0, θ]. */
+  readonly linear?: boolean;
 }
 
 /** The conversion settings the neuron ops read (a subset of SnnOptions, src/snn/types.ts). */

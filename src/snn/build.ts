@@ -6,7 +6,7 @@
  * part (depends only on constants and, under constant-current coding, the input: computed once)
  * and the dynamic part (run every time step).
  */
-import { neuronKind } from '../../converters/neurons/index.js';
+import { LINEAR_SITE_KIND, neuronKind } from '../../converters/neurons/index.js';
 import { ruleFor } from '../../converters/registry.js';
 import { ErrorCodes, Onnx2SnnError } from '../errors.js';
 import { topoSort } from '../graph/graph.js';
@@ -14,7 +14,7 @@ import { inferShapes } from '../graph/infer.js';
 import type { Model, Node } from '../graph/types.js';
 import { readoutTensor } from './prepare.js';
 import { fitInputGain } from './poly.js';
-import { neuronCap } from './sites.js';
+import { linearSites, neuronCap } from './sites.js';
 import { DEFAULT_SNN_OPTIONS, type NeuronLayer, SNN_DOMAIN, type SnnOptions } from './types.js';
 
 export type Scale = number | readonly number[];
@@ -85,6 +85,27 @@ function siteLayer(n: Node, cap: number, scales: ReadonlyMap<string, Scale>, dim
   return { name: n.name, input: n.inputs[0]!, output: site, dims: d, threshold: th, ...(bias ? { bias: [...bias] } : {}), ...(v0 ? { v0: [...v0] } : {}), ...poly };
 }
 
+/**
+ * A linear site's bipolar layer (`--linear bipolar`): the producer writes `<t>__analog`, the
+ * neurons read it and write t, so every consumer of t now reads spikes of either sign. θ is the
+ * site's scale, from the statistics of |a|; no cap.
+ */
+function linearLayer(n: Node, scales: ReadonlyMap<string, Scale>, dims: Map<string, readonly number[]>, opts: BuildOptions, problems: string[]): { layer: NeuronLayer; producer: Node } | undefined {
+  const site = n.outputs[0]!;
+  const s = scales.get(site);
+  if (s === undefined) {
+    problems.push(`${n.opType} "${n.name}" (${site}) is a linear site without a calibrated scale (--linear bipolar; calibrate again, or --linear analog)`);
+    return undefined;
+  }
+  const d = dims.get(site) ?? [];
+  const analog = `${site}__analog`;
+  dims.set(analog, d);
+  const bias = opts.biases?.get(site);
+  const v0 = opts.v0s?.get(site);
+  const layer: NeuronLayer = { name: `${n.name || site}__bipolar`, input: analog, output: site, dims: d, threshold: typeof s === 'number' ? s : [...s], linear: true, ...(bias ? { bias: [...bias] } : {}), ...(v0 ? { v0: [...v0] } : {}) };
+  return { layer, producer: { ...n, outputs: [analog, ...n.outputs.slice(1)] } };
+}
+
 /** `--readout spikes`: neurons on the readout tensor, with its calibrated scale. */
 function readoutLayer(readout: string, scales: ReadonlyMap<string, Scale>, dims: ReadonlyMap<string, readonly number[]>): NeuronLayer {
   const s = scales.get(readout);
@@ -112,6 +133,7 @@ export function buildSnn(
   const layers: NeuronLayer[] = [];
   const nodes: Node[] = [];
   const neuronOp = neuronKind(options.neuron).opType;
+  const linear = new Set(options.linear === 'bipolar' ? linearSites(ann.graph, ann.opset) : []);
   for (const n of order) {
     if (dropped.has(n)) continue;
     const dynIns = n.inputs.map((x) => Boolean(x) && dynamic.has(x));
@@ -139,7 +161,13 @@ export function buildSnn(
     }
     const why = dynamicProblem(n, dynIns, ann.opset);
     if (why) problems.push(why);
-    else nodes.push(n);
+    else if (linear.has(n.outputs[0]!)) {
+      const ll = linearLayer(n, scales, dims, opts, problems);
+      if (!ll) continue;
+      layers.push(ll.layer);
+      nodes.push(ll.producer, { name: ll.layer.name, opType: LINEAR_SITE_KIND.opType, domain: SNN_DOMAIN, inputs: [ll.layer.input], outputs: [ll.layer.output], attrs: {} });
+      dynamic.add(ll.layer.input);
+    } else nodes.push(n);
   }
   if (!dynamic.has(readout)) problems.push(`output "${readout}" does not depend on any spiking layer`);
   if (problems.length) {
