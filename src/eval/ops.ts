@@ -19,7 +19,8 @@
  * A weighted layer whose input does not change over time (the first layer under constant-current
  * input coding) runs once, outside the time loop: its ops are MACs, counted once. A weighted layer
  * fed by an analog signal that changes every step (no neuron layer in between) does its MACs every
- * step. Poisson input spikes are counted at their expected number, T·|x|/xmax per pixel.
+ * step. Signed spikes (bipolar neurons of linear sites, --neuron signed) are counted as |net count|
+ * events, a lower bound, and marked approximate. Poisson input spikes are counted at their expected number, T·|x|/xmax per pixel.
  *
  * Energy (an estimate, not a measurement): 0.9 pJ per accumulate and 4.6 pJ per multiply-accumulate
  * (32-bit float, 45 nm CMOS; Horowitz, ISSCC 2014), as in most ANN-to-SNN papers. Memory access,
@@ -137,9 +138,16 @@ export class SynopsCounter {
     const opset = snn.ann.opset;
     const carried = new Map<string, Carried>();
     const approxOf = new Map<string, boolean>();
+
     snn.layers.forEach((l, i) => {
       const c = counts[i];
-      if (c) carried.set(l.output, { dtype: 'float32', dims: [n, ...l.dims], data: c });
+      if (!c) return;
+      if (l.linear || snn.options.neuron === 'signed') {
+        // signed spikes: the count is the net count, so |net| events is a lower bound (exact when a
+        // neuron's spikes all have one sign); the layers they reach are marked approximate
+        carried.set(l.output, { dtype: 'float32', dims: [n, ...l.dims], data: c.map(Math.abs) });
+        approxOf.set(l.output, true);
+      } else carried.set(l.output, { dtype: 'float32', dims: [n, ...l.dims], data: c });
     });
     if (snn.options.encoding === 'poisson' && x) {
       const ev = new Float32Array(x.length);

@@ -1,0 +1,193 @@
+/**
+ * Signed neurons (--neuron signed) and the bipolar neurons of linear sites (--linear bipolar):
+ * their counts against the maths, the emitted ONNX file against the reference simulator (identical
+ * spike counts), the thresholds file round trip, the NIR refusal and the flag.
+ */
+import { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { addConfigOptions, configFromCommand } from '../../src/config/cli.js';
+import { bipolarNeuron, signedNeuron } from '../../converters/neurons/signed.js';
+import { checkThresholds, formatThresholds, validateThresholds } from '../../calibration/thresholds.js';
+import type { InMemoryDataset } from '../../src/data/types.js';
+import { OrtSession } from '../../src/engine/ort.js';
+import { float32 } from '../../src/graph/tensor.js';
+import type { Model, Tensor } from '../../src/graph/types.js';
+import { toNir } from '../../src/nir/index.js';
+import { calibrate, calibrationSites, convert } from '../../src/pipeline.js';
+import { buildSnn } from '../../src/snn/build.js';
+import { layerOutputName } from '../../src/snn/emit.js';
+import { simulateReference } from '../../src/snn/reference.js';
+import { linearSites } from '../../src/snn/sites.js';
+import { DEFAULT_SNN_OPTIONS, type SnnOptions } from '../../src/snn/types.js';
+import { makeModel, mulberry32 } from '../helpers/ort.js';
+import { expectError } from '../helpers/errors.js';
+import { node, reluProbe } from './helpers.js';
+
+const F = 6;
+
+/**
+ * x [N,F] → MatMul A → Relu → MatMul B (projection, feeds only the Add) → Add x (residual, no
+ * ReLU; linear site) → MatMul C (projection; linear site) → MatMul D → y. Two linear sites: the
+ * residual sum s and the projection q; p feeds only the Add, y is the output.
+ */
+function bottleneck(seed: number): Model {
+  const r = mulberry32(seed);
+  const w = (name: string) => [name, float32([F, F], Float32Array.from({ length: F * F }, () => (r() - 0.5) * 1.2))] as const;
+  return makeModel(13, {
+    nodes: [
+      node('MatMul', ['x', 'A'], ['h'], {}, 'expand'),
+      node('Relu', ['h'], ['a'], {}, 'relu'),
+      node('MatMul', ['a', 'B'], ['p'], {}, 'project'),
+      node('Add', ['p', 'x'], ['s'], {}, 'residual'),
+      node('MatMul', ['s', 'C'], ['q'], {}, 'project2'),
+      node('MatMul', ['q', 'D'], ['y'], {}, 'head'),
+    ],
+    inputs: [{ name: 'x', dtype: 'float32', shape: ['N', F] }],
+    outputs: [{ name: 'y', dtype: 'float32', shape: ['N', F] }],
+    initializers: new Map<string, Tensor>([w('A'), w('B'), w('C'), w('D')]),
+  });
+}
+
+function dataset(n: number, seed: number): InMemoryDataset {
+  const r = mulberry32(seed);
+  return { source: 'random', format: 'memory', count: n, sampleShape: [F], x: Float32Array.from({ length: n * F }, () => (r() - 0.5) * 4), labels: new Int32Array(n) };
+}
+
+async function emittedCounts(onnx: Model, x: Float32Array, n: number, T: number, poisson: boolean, rng?: Float64Array): Promise<Record<string, { data: ArrayLike<number> }>> {
+  const session = await OrtSession.create(onnx);
+  try {
+    return await session.run({
+      x: { data: x, dims: [n, F] },
+      timesteps: { dtype: 'int64', dims: [], data: new Float64Array([T]) },
+      ...(poisson ? { rng_state: { dtype: 'float64', dims: [n, F], data: rng! } } : {}),
+    });
+  } finally {
+    await session.release();
+  }
+}
+
+describe('linear sites', () => {
+  it('are the residual sum and the projection that feed a weighted layer, not the projection into the Add nor the output', () => {
+    const m = bottleneck(1);
+    expect(linearSites(m.graph, m.opset)).toEqual(['s', 'q']);
+    expect(calibrationSites(m).map((s) => [s.site, s.linear ?? false])).toEqual([['a', false], ['s', true], ['q', true], ['y', false]]);
+  });
+
+  it('--linear analog leaves them analog; bipolar makes them neuron layers with the |a| statistics as θ', async () => {
+    const m = bottleneck(1);
+    const th = await calibrate(m, dataset(64, 2));
+    const lin = th.layers.filter((l) => l.linear).map((l) => l.site);
+    expect(lin).toEqual(['s', 'q']);
+    // |a|: the 99.9th percentile of the absolute values, of either sign
+    expect(th.layers.find((l) => l.site === 's')!.stats.zeros).toBe(0);
+    expect(convert(m, th, { linear: 'analog' }).snn.layers.map((l) => l.output)).toEqual(['a']);
+    const bip = convert(m, th, { linear: 'bipolar' }).snn;
+    expect(bip.layers.map((l) => [l.output, l.linear ?? false])).toEqual([['a', false], ['s', true], ['q', true]]);
+    expect(bip.nodes.filter((n) => n.opType === 'BipolarIF').length).toBe(2);
+  });
+
+  it('the thresholds file round-trips with its linear sites; a file without them still validates (for --linear analog)', async () => {
+    const m = bottleneck(3);
+    const th = await calibrate(m, dataset(32, 4));
+    const back = checkThresholds(JSON.parse(formatThresholds(th)), 't.json');
+    expect(back).toEqual(th);
+    expect(() => validateThresholds(back, calibrationSites(m))).not.toThrow();
+    const old = { ...th, layers: th.layers.filter((l) => !l.linear) };
+    expect(() => validateThresholds(old, calibrationSites(m))).not.toThrow();
+    expectError(() => convert(m, old, { linear: 'bipolar' }), 'E_CONVERT', 'linear site without a calibrated scale', '"residual"');
+  });
+});
+
+describe('emitted file = reference simulator with signed spikes', () => {
+  const cases: { neuron: SnnOptions['neuron']; encoding: SnnOptions['encoding']; reset: SnnOptions['reset'] }[] = [
+    { neuron: 'if', encoding: 'current', reset: 'subtract' },
+    { neuron: 'signed', encoding: 'current', reset: 'subtract' },
+    { neuron: 'signed', encoding: 'poisson', reset: 'subtract' },
+    { neuron: 'if', encoding: 'current', reset: 'zero' },
+  ];
+  for (const c of cases)
+    it(`--neuron ${c.neuron}, --linear bipolar, ${c.encoding} input, reset ${c.reset}: identical counts, negative spikes included`, async () => {
+      const m = bottleneck(5);
+      const ds = dataset(16, 6);
+      const th = await calibrate(m, dataset(64, 7));
+      const { snn, onnx } = convert(m, th, { ...c, linear: 'bipolar', seed: 9 });
+      const T = 40;
+      const { poissonStates } = await import('../../src/snn/poisson.js');
+      const out = await emittedCounts(onnx, ds.x, ds.count, T, c.encoding === 'poisson', poissonStates(9, 0, ds.count, F));
+      const ref = simulateReference(snn, ds.x, ds.count, { timesteps: T });
+      let negative = 0;
+      snn.layers.forEach((l, i) => {
+        expect(Array.from(out[layerOutputName(i)]!.data), l.name).toEqual(Array.from(ref.counts[i]!));
+        negative += ref.counts[i]!.filter((v) => v < 0).length;
+      });
+      expect(negative, 'neurons with a negative net count').toBeGreaterThan(0);
+      const ra = out['readout']!.data;
+      const rb = ref.readouts.get(T)!;
+      for (let j = 0; j < ra.length; j++) expect(Math.abs(ra[j]! - rb[j]!)).toBeLessThan(1e-3 * Math.max(1, Math.abs(rb[j]!)));
+    });
+});
+
+describe('signed and bipolar firing', () => {
+  const opts = { ...DEFAULT_SNN_OPTIONS };
+  /** Steps one neuron (θ = 1, v0 = ½) through the currents; returns the spikes. */
+  function run(kind: typeof signedNeuron, currents: readonly number[]): number[] {
+    const v = new Float32Array([0.5]), counts = new Float32Array(1), theta = new Float32Array([1]), x = new Float32Array(1), out = new Float32Array(1);
+    return currents.map((i) => {
+      x[0] = Math.fround(v[0]! + i);
+      kind.fire!.reference(x, v, counts, theta, out, opts);
+      return out[0]!;
+    });
+  }
+
+  it('signed: a burst that over-fires is taken back by a negative spike; never below a zero count (hand-computed)', () => {
+    // v: 1.4→0.4 (+1), 0.4−0.9 = −0.5 → +0.5 (−1), −0.2 → no spike (count 0), −0.7 (stays)
+    expect(run(signedNeuron, [0.9, -0.9, -0.7, -0.5])).toEqual([1, -1, 0, 0]);
+  });
+
+  it('bipolar: the net count is the running input rounded to the nearest spike, of either sign', () => {
+    const r = mulberry32(11);
+    const I = Array.from({ length: 300 }, () => Math.fround(-0.2 + 0.6 * (r() - 0.5)));
+    const spikes = run(bipolarNeuron, I);
+    let net = 0, sum = 0.5;
+    for (let t = 0; t < I.length; t++) {
+      net += spikes[t]!;
+      sum += I[t]!;
+      expect(Math.abs(net - Math.floor(sum))).toBeLessThanOrEqual(1e-6 + (Math.abs(sum - Math.round(sum)) < 1e-4 ? 1 : 0));
+    }
+    expect(net).toBeLessThan(-40); // mean −0.2 per step over 300 steps
+  });
+
+  it('IF with --neuron signed: constant currents give the IF rate clamp(I/θ, 0, 1) within 1/T', () => {
+    const T = 64;
+    const x = Float32Array.from({ length: 40 }, (_, i) => -1 + (i / 40) * 3);
+    const snn = buildSnn(reluProbe(40), new Map([['r', 1]]), { neuron: 'signed' });
+    const c = simulateReference(snn, x, 1, { timesteps: T }).counts[0]!;
+    for (let i = 0; i < 40; i++) expect(Math.abs(c[i]! / T - Math.min(Math.max(x[i]!, 0), 1))).toBeLessThanOrEqual(1 / T + 1e-9);
+  });
+});
+
+describe('NIR export and the flag', () => {
+  it('NIR refuses bipolar and signed layers with E_CONVERT naming them', async () => {
+    const m = bottleneck(5);
+    const th = await calibrate(m, dataset(32, 7));
+    expectError(() => toNir(convert(m, th, { linear: 'bipolar' }).snn), 'E_CONVERT', 'residual__bipolar', 'no NIR primitive');
+    expectError(() => toNir(convert(m, th, { linear: 'analog', neuron: 'signed' }).snn), 'E_CONVERT', 'relu', 'signed neurons');
+  });
+
+  it('--linear and --neuron signed parse from the command line; a bad value is E_OPTION naming the flag', () => {
+    const parse = (args: string[]) => {
+      const program = new Command().exitOverride();
+      const cmd = program.command('convert').argument('[model]');
+      addConfigOptions(cmd, 'convert');
+      let cfg: ReturnType<typeof configFromCommand> | undefined;
+      cmd.action((m: string | undefined, o: Record<string, unknown>) => {
+        cfg = configFromCommand(cmd, 'convert', o, m);
+      });
+      program.parse(['node', 'onnx2snn', 'convert', 'm.onnx', ...args]);
+      return cfg!.conversion;
+    };
+    expect(parse(['--linear', 'analog', '--neuron', 'signed'])).toMatchObject({ linear: 'analog', neuron: 'signed' });
+    expect(parse([]).linear).toBe(DEFAULT_SNN_OPTIONS.linear);
+    expectError(() => parse(['--linear', 'digital']), 'E_OPTION', '--linear');
+  });
+});
