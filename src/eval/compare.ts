@@ -92,7 +92,8 @@ const countEqual = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
 function snnFromInfo(ann: Model, info: SnnFileInfo): SnnModel {
   const scales = new Map<string, number | readonly number[]>();
   for (const l of info.layers) scales.set(l.site.endsWith('__spikes') ? l.site.slice(0, -'__spikes'.length) : l.site, l.threshold);
-  return buildSnn(ann, scales, { ...info.options, inputMax: info.input.max });
+  // a file written before linear sites existed passed them analog
+  return buildSnn(ann, scales, { ...info.options, linear: info.options.linear ?? 'analog', inputMax: info.input.max });
 }
 
 export async function compareAnnSnn(ann: Model, snnModel: Model, ds: Dataset, opts: CompareOptions): Promise<CompareResult> {

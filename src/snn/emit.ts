@@ -233,7 +233,7 @@ function metadataOf(snn: SnnModel, meta: EmitMeta): Record<string, string> {
     'onnx2snn.input': JSON.stringify({ name: snn.inputName, dims: snn.inputDims, max: snn.inputMax }),
     'onnx2snn.readout': JSON.stringify({ tensor: snn.readout, dims: snn.readoutDims }),
     'onnx2snn.layers': JSON.stringify(
-      snn.layers.map((l, i) => ({ output: layerOutputName(i), name: l.name, site: l.output, dims: l.dims, threshold: l.threshold, ...(l.bias ? { bias: l.bias } : {}), ...(l.v0 ? { v0: l.v0 } : {}), ...(l.poly ? { poly: l.poly, gain: l.gain } : {}), ...(closed.has(i) ? { solve: 'closed-form' } : {}) })),
+      snn.layers.map((l, i) => ({ output: layerOutputName(i), name: l.name, site: l.output, dims: l.dims, threshold: l.threshold, ...(l.bias ? { bias: l.bias } : {}), ...(l.v0 ? { v0: l.v0 } : {}), ...(l.poly ? { poly: l.poly, gain: l.gain } : {}), ...(l.linear ? { linear: true } : {}), ...(closed.has(i) ? { solve: 'closed-form' } : {}) })),
     ),
     ...(meta.extra ?? {}),
   };
