@@ -19,7 +19,7 @@ import { inferShapes } from './graph/infer.js';
 import { canonicalize } from './graph/passes/index.js';
 import type { Model } from './graph/types.js';
 import { loadOnnxFile } from './onnx/read.js';
-import { buildSnn, type SnnModel } from './snn/build.js';
+import { buildSnn, resolveSnnOptions, type SnnModel } from './snn/build.js';
 import { emitOnnx } from './snn/emit.js';
 import { prepareForConversion, readoutTensor } from './snn/prepare.js';
 import { DEFAULT_SNN_OPTIONS, type SnnOptions } from './snn/types.js';
@@ -136,7 +136,7 @@ export interface ConvertResult {
 export function convert(model: Model, thresholds: ThresholdsFile, options: Partial<SnnOptions> = {}): ConvertResult {
   const scales = new Map<string, number | readonly number[]>();
   for (const [k, v] of scalesBySite(thresholds)) scales.set(k, typeof v === 'number' ? v : Array.from(v));
-  const opts = { ...DEFAULT_SNN_OPTIONS, ...options };
+  const opts = resolveSnnOptions(model, options);
   const biases = new Map<string, readonly number[]>();
   const polys = new Map<string, { poly: readonly number[]; gain: number }>();
   const v0s = new Map<string, readonly number[]>();

@@ -120,8 +120,8 @@ const conversionSchema = z
   .strictObject({
     neuron: z
       .enum(NEURON_KIND_NAMES)
-      .default(DEFAULT_SNN_OPTIONS.neuron)
-      .describe('neuron model: integrate-and-fire, leaky, polynomial (with conversion.poly), or signed (IF with negative spikes that cancel early over-firing, Wang et al. 2022)')
+      .optional()
+      .describe('neuron model: integrate-and-fire, leaky, polynomial (with conversion.poly), or signed (IF with negative spikes that cancel early over-firing, Wang et al. 2022); default: signed on networks with linear sites (MobileNetV2-style), if otherwise')
       .register(cli, { flag: `--neuron <${NEURON_KIND_NAMES.join('|')}>`, commands: ALL }),
     poly: z
       .array(z.number())

@@ -127,6 +127,25 @@ describe('emitted file = reference simulator with signed spikes', () => {
     });
 });
 
+describe('signed spikes into a spiking max pool', () => {
+  it('emitted file = reference simulator (Poisson input, so that counts go up and down)', async () => {
+    const { poolProbe } = await import('./helpers.js');
+    const snn = buildSnn(poolProbe(), new Map([['r', 0.6]]), { neuron: 'signed', encoding: 'poisson', seed: 4 });
+    const { emitOnnx } = await import('../../src/snn/emit.js');
+    const { poissonStates } = await import('../../src/snn/poisson.js');
+    const n = 32;
+    const r = mulberry32(12);
+    const x = Float32Array.from({ length: n * 4 }, () => r() * 2 - 1);
+    const T = 50;
+    const ref = simulateReference(snn, x, n, { timesteps: T });
+    const session = await OrtSession.create(emitOnnx(snn));
+    const out = await session.run({ x: { data: x, dims: [n, 1, 2, 2] }, timesteps: { dtype: 'int64', dims: [], data: new Float64Array([T]) }, rng_state: { dtype: 'float64', dims: [n, 4], data: poissonStates(4, 0, n, 4) } });
+    await session.release();
+    expect(Array.from(out[layerOutputName(0)]!.data)).toEqual(Array.from(ref.counts[0]!));
+    expect(Array.from(out['readout']!.data)).toEqual(Array.from(ref.readouts.get(T)!));
+  });
+});
+
 describe('signed and bipolar firing', () => {
   const opts = { ...DEFAULT_SNN_OPTIONS };
   /** Steps one neuron (θ = 1, v0 = ½) through the currents; returns the spikes. */
