@@ -185,6 +185,37 @@ describe('signed and bipolar firing', () => {
   });
 });
 
+describe('defaults from structure, on the own MobileNetV2', () => {
+  it('a network with linear sites gets signed neurons, others IF; the emitted file = the reference simulator', async () => {
+    const { loadDataset } = await import('../../src/data/index.js');
+    const { loadModel } = await import('../../src/pipeline.js');
+    const { snnDefaults } = await import('../../src/snn/build.js');
+    const { OWN_MODELS, BUNDLED_MODELS } = await import('../../scripts/models.js');
+    const bm = OWN_MODELS.find((m) => m.id === 'own-mnist-mobilenetv2')!;
+    const model = loadModel(bm.file);
+    expect(snnDefaults(model).neuron).toBe('signed');
+    expect(snnDefaults(loadModel(BUNDLED_MODELS.find((m) => m.id === 'onnx-zoo-mnist-12')!.file)).neuron).toBe('if');
+    const ds = loadDataset(bm.test, { ...bm.pre, limit: 3 });
+    const { snn, onnx } = convert(model, await calibrate(model, loadDataset(bm.calib, { ...bm.pre, limit: 64 })));
+    expect(snn.options.neuron).toBe('signed');
+    expect(snn.layers.filter((l) => l.linear).length).toBe(7);
+    const T = 12;
+    const session = await OrtSession.create(onnx);
+    const out = await session.run({ [snn.inputName]: { data: ds.x, dims: [3, 1, 28, 28] }, timesteps: { dtype: 'int64', dims: [], data: new Float64Array([T]) } });
+    await session.release();
+    const ref = simulateReference(snn, ds.x, 3, { timesteps: T });
+    let negative = 0;
+    snn.layers.forEach((l, i) => {
+      const a = out[layerOutputName(i)]!.data, b = ref.counts[i]!;
+      let differ = 0;
+      for (let j = 0; j < b.length; j++) if (a[j] !== b[j]) differ++;
+      expect(differ, `${l.name}: neurons with different counts`).toBe(0);
+      negative += b.filter((v) => v < 0).length;
+    });
+    expect(negative).toBeGreaterThan(0);
+  });
+});
+
 describe('NIR export and the flag', () => {
   it('NIR refuses bipolar and signed layers with E_CONVERT naming them', async () => {
     const m = bottleneck(5);
