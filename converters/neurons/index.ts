@@ -31,6 +31,11 @@ export function neuronKind(name: string): NeuronKind {
 /** The kind placed at linear sites (--linear bipolar). */
 export const LINEAR_SITE_KIND: NeuronKind = bipolarNeuron;
 
+/** The kind of a layer: the bipolar kind at a linear site, the --neuron kind elsewhere. */
+export function layerKind(neuron: string, layer: { readonly linear?: boolean }): NeuronKind {
+  return layer.linear ? LINEAR_SITE_KIND : neuronKind(neuron);
+}
+
 /** The kind of a layer's op type (any kind, internal ones included). */
 export function neuronKindByOp(opType: string): NeuronKind | undefined {
   return ALL_KINDS.find((k) => k.opType === opType);

@@ -28,7 +28,7 @@ import { onnxAtThreshold } from './fire.js';
 import type { Fire, NeuronKind, NeuronOptions, OnnxFireNames } from './types.js';
 
 function referenceFire(memory: boolean): Fire['reference'] {
-  return (x, v, counts, theta, out, o: NeuronOptions) => {
+  return (x, v, counts, theta, out, o: NeuronOptions, events?: Float32Array) => {
     const per = theta.length;
     const sub = o.reset === 'subtract';
     for (let j = 0; j < x.length; j++) {
@@ -44,6 +44,7 @@ function referenceFire(memory: boolean): Fire['reference'] {
       v[j] = sub ? Math.fround(xj - emitted) : 0;
       out[j] = emitted;
       counts[j] = counts[j]! + s;
+      if (events) events[j] = events[j]! + 1;
     }
   };
 }
@@ -75,6 +76,11 @@ function onnxFire(memory: boolean): Fire['onnx'] {
       ctx.node('body', 'Mul', [f.v1, keep], [f.vOut]);
     }
     ctx.node('body', 'Add', [f.countIn, s], [f.countOut]);
+    if (f.events) {
+      const a = ctx.fresh(`sevents_${li}`);
+      ctx.node('body', 'Abs', [s], [a]);
+      ctx.node('body', 'Add', [f.events.inName, a], [f.events.outName]);
+    }
   };
 }
 
@@ -94,6 +100,7 @@ function signedKind<N extends string>(name: N, opType: string, memory: boolean):
   return {
     name,
     opType,
+    signedSpikes: true,
     reference: () => (v, input, x) => {
       for (let j = 0; j < x.length; j++) x[j] = Math.fround(v[j]! + input[j]!);
     },

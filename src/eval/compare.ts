@@ -109,7 +109,7 @@ export async function compareAnnSnn(ann: Model, snnModel: Model, ds: Dataset, op
   let logits: Float32Array | undefined;
   let K = 0;
   try {
-    const onCounts = async (s: number, n: number, counts: readonly Float32Array[]): Promise<void> => {
+    const onCounts = async (s: number, n: number, counts: readonly Float32Array[], events?: readonly (Float32Array | undefined)[]): Promise<void> => {
       const x = await readSamples(ds, s, s + n);
       const r = await annSession.run({ [name]: { data: x, dims: [n, ...sampleDims] } }, [outName, ...sites]);
       const out = r[outName]!.data;
@@ -118,7 +118,7 @@ export async function compareAnnSnn(ann: Model, snnModel: Model, ds: Dataset, op
         logits = new Float32Array(ds.count * K);
       }
       logits.set(out, s * K);
-      counter?.addBatch(n, counts, x);
+      counter?.addBatch(n, counts, x, events);
       info.layers.forEach((l, i) => acc[i]!.add((ds.offset ?? 0) + s, n, counts[i]!, r[l.site]?.data as ArrayLike<number> | undefined));
     };
     const common = {

@@ -15,7 +15,7 @@ import type { Model, Tensor } from '../../src/graph/types.js';
 import { toNir } from '../../src/nir/index.js';
 import { calibrate, calibrationSites, convert } from '../../src/pipeline.js';
 import { buildSnn } from '../../src/snn/build.js';
-import { layerOutputName } from '../../src/snn/emit.js';
+import { layerEventsName, layerOutputName } from '../../src/snn/emit.js';
 import { simulateReference } from '../../src/snn/reference.js';
 import { linearSites } from '../../src/snn/sites.js';
 import { DEFAULT_SNN_OPTIONS, type SnnOptions } from '../../src/snn/types.js';
@@ -119,12 +119,46 @@ describe('emitted file = reference simulator with signed spikes', () => {
       snn.layers.forEach((l, i) => {
         expect(Array.from(out[layerOutputName(i)]!.data), l.name).toEqual(Array.from(ref.counts[i]!));
         negative += ref.counts[i]!.filter((v) => v < 0).length;
+        const ev = ref.events[i];
+        expect(ev !== undefined, `${l.name} counts its events`).toBe(Boolean(l.linear) || c.neuron === 'signed');
+        if (!ev) return;
+        // events of either sign: the emitted file's events.<i>; at least |net count|, same parity
+        expect(Array.from(out[layerEventsName(i)]!.data), `${l.name} events`).toEqual(Array.from(ev));
+        ev.forEach((e, j) => {
+          expect(e).toBeGreaterThanOrEqual(Math.abs(ref.counts[i]![j]!));
+          expect((e - Math.abs(ref.counts[i]![j]!)) % 2).toBe(0);
+        });
       });
       expect(negative, 'neurons with a negative net count').toBeGreaterThan(0);
       const ra = out['readout']!.data;
       const rb = ref.readouts.get(T)!;
       for (let j = 0; j < ra.length; j++) expect(Math.abs(ra[j]! - rb[j]!)).toBeLessThan(1e-3 * Math.max(1, Math.abs(rb[j]!)));
     });
+});
+
+describe('synaptic operations of signed spikes', () => {
+  it('count the events of either sign (exact), or |net count| marked approximate without them', async () => {
+    const { opsPlan, SynopsCounter } = await import('../../src/eval/ops.js');
+    const m = bottleneck(5);
+    const ds = dataset(8, 6);
+    const { snn } = convert(m, await calibrate(m, dataset(64, 7)), { neuron: 'signed', linear: 'bipolar' });
+    const T = 40;
+    const ref = simulateReference(snn, ds.x, ds.count, { timesteps: T });
+    const withEvents = new SynopsCounter(opsPlan(snn), T);
+    withEvents.addBatch(ds.count, ref.counts, undefined, ref.events);
+    const netOnly = new SynopsCounter(opsPlan(snn), T);
+    netOnly.addBatch(ds.count, ref.counts);
+    const sum = (a: Float32Array, f: (v: number) => number) => a.reduce((t, v) => t + f(v), 0);
+    // every MatMul here drives F outputs per input event; layer i feeds MatMul i+1 (a → project, s → project2, q → head)
+    const byName = (r: ReturnType<typeof withEvents.result>, name: string) => r.layers.find((l) => l.name === name)!;
+    const ev = withEvents.result(), net = netOnly.result();
+    const at = snn.layers.findIndex((l) => l.output === 's');
+    expect(byName(ev, 'project2').synops).toBeCloseTo((sum(ref.events[at]!, (v) => v) * F) / ds.count, 6);
+    expect(byName(ev, 'project2').approximate).toBe(false);
+    expect(byName(net, 'project2').synops).toBeCloseTo((sum(ref.counts[at]!, Math.abs) * F) / ds.count, 6);
+    expect(byName(net, 'project2').approximate).toBe(true);
+    expect(sum(ref.events[at]!, (v) => v)).toBeGreaterThan(sum(ref.counts[at]!, Math.abs));
+  });
 });
 
 describe('signed spikes into a spiking max pool', () => {
