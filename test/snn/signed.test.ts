@@ -136,6 +136,20 @@ describe('emitted file = reference simulator with signed spikes', () => {
     });
 });
 
+describe('tfjs engine with signed spikes', () => {
+  it('gives the reference simulator\'s counts (--neuron signed, --linear bipolar, Poisson input)', async () => {
+    const { simulateTfjs } = await import('../../src/engine/tfjs.js');
+    const m = bottleneck(5);
+    const ds = dataset(10, 6);
+    const { snn } = convert(m, await calibrate(m, dataset(64, 7)), { neuron: 'signed', linear: 'bipolar', encoding: 'poisson', seed: 2 });
+    const T = 30;
+    const ref = simulateReference(snn, ds.x, ds.count, { timesteps: T });
+    const tf: Float32Array[] = [];
+    await simulateTfjs(snn, ds, { timesteps: [T], batchSize: 10, onCounts: (_s, _n, cs) => void tf.push(...cs.map((x) => x.slice())) });
+    snn.layers.forEach((l, i) => expect(Array.from(tf[i]!), l.name).toEqual(Array.from(ref.counts[i]!)));
+  });
+});
+
 describe('synaptic operations of signed spikes', () => {
   it('count the events of either sign (exact), or |net count| marked approximate without them', async () => {
     const { opsPlan, SynopsCounter } = await import('../../src/eval/ops.js');
