@@ -106,6 +106,14 @@ function linearLayer(n: Node, scales: ReadonlyMap<string, Scale>, dims: Map<stri
   return { layer, producer: { ...n, outputs: [analog, ...n.outputs.slice(1)] } };
 }
 
+/** Appends a linear site's producer (writing `<t>__analog`) and its bipolar neurons (writing t). */
+function addLinearLayer(ll: ReturnType<typeof linearLayer>, layers: NeuronLayer[], nodes: Node[], dynamic: Set<string>): void {
+  if (!ll) return;
+  layers.push(ll.layer);
+  nodes.push(ll.producer, { name: ll.layer.name, opType: LINEAR_SITE_KIND.opType, domain: SNN_DOMAIN, inputs: [ll.layer.input], outputs: [ll.layer.output], attrs: {} });
+  dynamic.add(ll.layer.input);
+}
+
 /** `--readout spikes`: neurons on the readout tensor, with its calibrated scale. */
 function readoutLayer(readout: string, scales: ReadonlyMap<string, Scale>, dims: ReadonlyMap<string, readonly number[]>): NeuronLayer {
   const s = scales.get(readout);
@@ -177,13 +185,8 @@ export function buildSnn(
     }
     const why = dynamicProblem(n, dynIns, ann.opset);
     if (why) problems.push(why);
-    else if (linear.has(n.outputs[0]!)) {
-      const ll = linearLayer(n, scales, dims, opts, problems);
-      if (!ll) continue;
-      layers.push(ll.layer);
-      nodes.push(ll.producer, { name: ll.layer.name, opType: LINEAR_SITE_KIND.opType, domain: SNN_DOMAIN, inputs: [ll.layer.input], outputs: [ll.layer.output], attrs: {} });
-      dynamic.add(ll.layer.input);
-    } else nodes.push(n);
+    else if (linear.has(n.outputs[0]!)) addLinearLayer(linearLayer(n, scales, dims, opts, problems), layers, nodes, dynamic);
+    else nodes.push(n);
   }
   if (!dynamic.has(readout)) problems.push(`output "${readout}" does not depend on any spiking layer`);
   if (problems.length) {
