@@ -42,13 +42,14 @@ export {
 export { readThresholds, writeThresholds, formatThresholds, modelHash, type ThresholdsFile } from '../calibration/thresholds.js';
 export { applyQuantizationRanges, QUANTIZATION_METHOD } from '../calibration/quantization.js';
 export { listMethods, parseMethod } from '../calibration/registry.js';
-export { buildSnn, type SnnModel } from './snn/build.js';
+export { buildSnn, resolveSnnOptions, snnDefaults, type SnnModel } from './snn/build.js';
+export { linearSites } from './snn/sites.js';
 export { emitOnnx, type EmitMeta } from './snn/emit.js';
 export type { Arrangement } from './snn/arrangement.js';
 export type { CountMode } from './snn/emit-recover.js';
 export { simulateReference, type SimOptions, type SimResult } from './snn/reference.js';
 export { simulateDataset, snnInfo, type SnnRunOptions, type SnnRunResult } from './engine/simulate.js';
-export { DEFAULT_SNN_OPTIONS, type SnnOptions, type NeuronKind, type ResetMode, type Readout, type Encoding, type Solve } from './snn/types.js';
+export { DEFAULT_SNN_OPTIONS, type SnnOptions, type NeuronKind, type ResetMode, type Readout, type Encoding, type Solve, type LinearMode, DEFAULT_LINEAR } from './snn/types.js';
 // evaluation record, report, diagnostics, operation counts, configuration
 export { evaluate, DEFAULT_TIMESTEPS, type EvaluateOptions } from './report/evaluate.js';
 export type { EvalRecord, EvalLayer, Raster, RasterLayer } from './report/types.js';
