@@ -36,9 +36,4 @@ export function layerKind(neuron: string, layer: { readonly linear?: boolean }):
   return layer.linear ? LINEAR_SITE_KIND : neuronKind(neuron);
 }
 
-/** The kind of a layer's op type (any kind, internal ones included). */
-export function neuronKindByOp(opType: string): NeuronKind | undefined {
-  return ALL_KINDS.find((k) => k.opType === opType);
-}
-
 export const ops: readonly OpEntry[] = ALL_KINDS.map(neuronOp);
