@@ -18,7 +18,7 @@
 import { readSamples } from '../src/data/batches.js';
 import type { Dataset, InMemoryDataset } from '../src/data/types.js';
 import type { Device } from '../src/engine/ort.js';
-import { evaluateAnn } from '../src/eval/ann.js';
+import { evaluateAnn } from '../src/engine/ann.js';
 import type { ProgressFn } from '../src/util/progress.js';
 import type { Model } from '../src/graph/types.js';
 import { simulateDataset } from '../src/engine/simulate.js';

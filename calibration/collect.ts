@@ -17,6 +17,8 @@ export interface CollectOptions {
   batchSize?: number;
   /** Also keep per-channel statistics (needed by the channel-* methods). */
   channelwise?: boolean;
+  /** Sites whose statistics are of |a| (linear sites, whose signal has both signs). */
+  absSites?: readonly string[];
   /** Called after every batch with phase 'calibrate'. */
   onProgress?: ProgressFn;
   device?: Device;
@@ -47,7 +49,8 @@ export async function collectStatistics(model: Model, ds: Dataset, sites: readon
   }
   const channelwise = opts.channelwise ?? false;
   const stats = new Map<string, SiteStats>();
-  for (const s of unique) stats.set(s, new SiteStats({ channelwise }));
+  const abs = new Set(opts.absSites ?? []);
+  for (const s of unique) stats.set(s, new SiteStats({ channelwise, abs: abs.has(s) }));
   const inputStats = new SiteStats({ channelwise, abs: true });
   const per = sampleDims.reduce((a, b) => a * b, 1);
   const session = await OrtSession.create(model, {

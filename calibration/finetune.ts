@@ -123,6 +123,7 @@ export async function finetuneNeurons(model: Model, thresholds: ThresholdsFile, 
   const biases = new Map<string, readonly number[]>();
   for (const l of thresholds.layers) if (l.bias) biases.set(l.site, l.bias);
   const snn = buildSnn(model, scales, { ...snnOptions, inputMax: thresholds.input.max, biases });
+  if (snn.layers.some((l) => l.linear)) throw new Onnx2SnnError(ErrorCodes.OPTION, 'fine-tuning trains polynomial neurons only; this network has bipolar neurons at its linear sites: add --linear analog', { option: 'linear' });
   if (snn.options.encoding !== 'current') throw new Onnx2SnnError(ErrorCodes.OPTION, 'fine-tuning supports constant-current input only', { option: 'encoding' });
   const T = opts.timesteps;
   const slope = opts.slope ?? 5;

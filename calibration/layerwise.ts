@@ -48,18 +48,22 @@ export interface LayerwiseOptions {
   readonly truncate?: boolean;
 }
 
-/** Per-channel mean of a [N, C, ...] (or [N, F]) tensor batch, accumulated into `sum`, optionally clipped to [0, θ_c]. */
-function addChannelMeans(data: ArrayLike<number>, n: number, channels: number, sum: Float64Array, clip?: readonly number[] | number, scale = 1): void {
+/**
+ * Per-channel mean of a [N, C, ...] (or [N, F]) tensor batch, accumulated into `sum`, optionally
+ * clipped to [0, θ_c] — or to [−θ_c, θ_c] for a linear site's bipolar neurons (`signed`).
+ */
+function addChannelMeans(data: ArrayLike<number>, n: number, channels: number, sum: Float64Array, clip?: readonly number[] | number, scale = 1, signed = false): void {
   const per = data.length / n;
   const inner = per / channels;
   for (let b = 0; b < n; b++)
     for (let c = 0; c < channels; c++) {
       const th = clip === undefined ? Infinity : typeof clip === 'number' ? clip : clip[c]!;
+      const lo = signed ? -th : 0;
       let s = 0;
       const base = b * per + c * inner;
       for (let i = 0; i < inner; i++) {
         const v = data[base + i]!;
-        s += Math.min(Math.max(v, 0), th);
+        s += Math.min(Math.max(v, lo), th);
       }
       sum[c]! += (s * scale) / inner;
     }
@@ -78,7 +82,7 @@ async function annTargets(model: Model, layers: readonly ThresholdsLayer[], ds: 
     for (let s = 0; s < ds.count; s += bs) {
       const n = Math.min(ds.count, s + bs) - s;
       const r = await session.run({ [name]: { data: await readSamples(ds, s, s + n), dims: [n, ...sampleDims] } }, layers.map((l) => l.site));
-      layers.forEach((l, i) => addChannelMeans(r[l.site]!.data, n, l.channels, target[i]!, l.scale));
+      layers.forEach((l, i) => addChannelMeans(r[l.site]!.data, n, l.channels, target[i]!, l.scale, 1, l.linear));
     }
   } finally {
     await session.release();
@@ -101,8 +105,16 @@ export function truncateAt(model: Model, sites: readonly string[]): Model {
 }
 
 /** Per-channel mean rate n/T of the SNN layers `which` (indices into `layers`) over `ds`. */
-async function snnRates(model: Model, thresholds: ThresholdsFile, state: Corrections, which: readonly number[], ds: Dataset, T: number, opts: LayerwiseOptions): Promise<Float64Array[]> {
-  const layers = thresholds.layers.filter((l) => l.node !== '(readout)');
+async function snnRates(
+  model: Model,
+  thresholds: ThresholdsFile,
+  layers: readonly ThresholdsLayer[],
+  state: Corrections,
+  which: readonly number[],
+  ds: Dataset,
+  T: number,
+  opts: LayerwiseOptions,
+): Promise<Float64Array[]> {
   const scales = new Map<string, number | readonly number[]>(thresholds.layers.map((l) => [l.site, l.scale]));
   // the last layer of the group first: it is the cut network's readout (a membrane readout: counting
   // spikes there would add a neuron layer that changes nothing before it)
@@ -117,7 +129,7 @@ async function snnRates(model: Model, thresholds: ThresholdsFile, state: Correct
     batchSize: opts.batchSize ?? 64,
     ...(opts.device ? { device: opts.device } : {}),
     ...(opts.threads ? { threads: opts.threads } : {}),
-    onCounts: (_s, n, counts) => which.forEach((li, k) => addChannelMeans(counts[idx[k]!]!, n, layers[li]!.channels, means[k]!, undefined, 1 / T)),
+    onCounts: (_s, n, counts) => which.forEach((li, k) => addChannelMeans(counts[idx[k]!]!, n, layers[li]!.channels, means[k]!, undefined, 1 / T, layers[li]!.linear)),
   });
   for (const m of means) m.forEach((v, c) => (m[c] = v / ds.count));
   return means;
@@ -150,7 +162,10 @@ function correct(l: ThresholdsLayer, target: Float64Array, rate: Float64Array, s
 export async function calibrateLayerwise(model: Model, thresholds: ThresholdsFile, calib: Dataset, opts: LayerwiseOptions): Promise<ThresholdsFile> {
   const T = opts.timesteps;
   const run = { ...(opts.device ? { device: opts.device } : {}), ...(opts.threads ? { threads: opts.threads } : {}) };
-  const layers = thresholds.layers.filter((l) => l.node !== '(readout)');
+  const scales = new Map<string, number | readonly number[]>(thresholds.layers.map((l) => [l.site, l.scale]));
+  // the neuron layers of this conversion (linear sites only with --linear bipolar), in graph order
+  const built = new Set(buildSnn(model, scales, { ...opts.snnOptions, inputMax: thresholds.input.max }).layers.map((l) => l.output));
+  const layers = thresholds.layers.filter((l) => l.node !== '(readout)' && built.has(l.site));
   const target = await annTargets(model, layers, calib, opts.batchSize ?? 64, run);
   const mode = opts.mode ?? 'bias';
   const vInit = opts.snnOptions?.vInit ?? DEFAULT_SNN_OPTIONS.vInit;
@@ -165,7 +180,7 @@ export async function calibrateLayerwise(model: Model, thresholds: ThresholdsFil
   const all = layers.map((_, i) => i);
   for (let it = 0; it < iterations; it++)
     for (const group of joint ? [all] : all.map((i) => [i])) {
-      const rates = await snnRates(model, thresholds, state, group, calib, T, opts);
+      const rates = await snnRates(model, thresholds, layers, state, group, calib, T, opts);
       group.forEach((li, k) => correct(layers[li]!, target[li]!, rates[k]!, state, mode, T));
       opts.onProgress?.({ phase: 'layer-calibration', done: ++done, total: steps, detail: `${mode} T=${T}` });
     }

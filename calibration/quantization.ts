@@ -33,7 +33,8 @@ export function applyQuantizationRanges(model: Model, file: ThresholdsFile): Thr
     const r = ranges[l.site];
     if (!r || !(r[1] > 0)) return l;
     used++;
-    return { ...l, scale: r[1], range: [r[0], r[1]] as [number, number] };
+    // a linear site's bipolar neurons cover [−θ, θ]: θ = the larger end of its range
+    return { ...l, scale: l.linear ? Math.max(r[1], -r[0]) : r[1], range: [r[0], r[1]] as [number, number] };
   });
   if (!used) {
     throw new Onnx2SnnError(ErrorCodes.OPTION, `--method ${QUANTIZATION_METHOD}: none of the ReLU sites of ${model.source ?? 'the model'} has a quantization range that starts at 0`, { option: 'method', file: model.source });

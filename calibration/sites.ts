@@ -1,7 +1,7 @@
 /** The calibration sites of a (canonical) model: the outputs of its Relu nodes, with their channel counts. */
 import { inferShapes } from '../src/graph/infer.js';
 import type { Model } from '../src/graph/types.js';
-import { isNeuronSite } from '../src/snn/sites.js';
+import { isNeuronSite, linearSites } from '../src/snn/sites.js';
 
 export interface SiteInfo {
   /** The Relu output tensor. */
@@ -12,6 +12,8 @@ export interface SiteInfo {
   readonly channels: number;
   /** Per-sample dims (batch dimension dropped). */
   readonly dims: readonly number[];
+  /** A linear site (src/snn/sites.ts linearSites): statistics of |a|, optional in a thresholds file. */
+  readonly linear?: boolean;
 }
 
 /** The neuron sites of `model` (Relu, and Clip(0, m) capped ReLUs, src/snn/sites.ts) in topological order. Shapes come from shape inference at batch 1. */
@@ -26,4 +28,14 @@ export function reluSites(model: Model): SiteInfo[] {
     out.push({ site, node: n.name, channels: dims.length >= 2 ? dims[1]! : 1, dims: dims.slice(1) });
   }
   return out;
+}
+
+/** The linear sites of `model` (src/snn/sites.ts), in graph order: calibrated on |a| for --linear bipolar. */
+export function linearCalibrationSites(model: Model): SiteInfo[] {
+  const { values } = inferShapes(model, { batch: 1 });
+  const nodeOf = new Map(model.graph.nodes.map((n) => [n.outputs[0], n.name]));
+  return linearSites(model.graph, model.opset).map((site) => {
+    const dims = values.get(site)?.dims ?? [];
+    return { site, node: nodeOf.get(site) ?? '', channels: dims.length >= 2 ? dims[1]! : 1, dims: dims.slice(1), linear: true };
+  });
 }

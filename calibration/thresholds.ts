@@ -70,6 +70,8 @@ export interface ThresholdsLayer {
   readonly gain?: number;
   /** The site's quantization range [lo, hi] in an imported int8 model, when λ = hi came from it (calibration/quantization.ts). */
   readonly range?: [number, number];
+  /** A linear site (--linear bipolar): the stats and the scale are of |a|; θ covers [−λ, λ]. */
+  readonly linear?: boolean;
 }
 
 export interface ThresholdsInput {
@@ -150,6 +152,7 @@ export function buildThresholds(model: Model, statsMap: ReadonlyMap<string, Site
         p99_99: st.percentile(99.99),
       },
       scale,
+      ...(s.linear ? { linear: true } : {}),
     });
   }
   const inputName = model.graph.inputs[0]?.name ?? '';
@@ -255,14 +258,15 @@ export interface ValidateOptions {
  * exactly one layer entry, no entry names a tensor that is not a site, channel counts agree, and
  * every scale is a positive finite number. Throws E_THRESHOLDS listing every problem.
  */
-export function validateThresholds(file: ThresholdsFile, sites: readonly Pick<SiteInfo, 'site' | 'channels'>[], opts: ValidateOptions = {}): void {
+export function validateThresholds(file: ThresholdsFile, sites: readonly (Pick<SiteInfo, 'site' | 'channels'> & { readonly linear?: boolean })[], opts: ValidateOptions = {}): void {
   const path = opts.path ?? (file.model || 'thresholds');
   const p: string[] = [];
   file.layers.forEach((l, i) => p.push(...layerProblems(l, i)));
   const byName = new Map<string, ThresholdsLayer[]>();
   for (const l of file.layers) byName.set(l.site, [...(byName.get(l.site) ?? []), l]);
   const want = new Set(sites.map((s) => s.site));
-  const missing = sites.filter((s) => !byName.has(s.site)).map((s) => `"${s.site}"`);
+  // linear sites may be absent (files written before they were calibrated): --linear analog needs none
+  const missing = sites.filter((s) => !byName.has(s.site) && !s.linear).map((s) => `"${s.site}"`);
   if (missing.length) p.push(`no scale for the ReLU output${missing.length > 1 ? 's' : ''} ${missing.join(', ')} of the model`);
   const extra = [...byName.keys()].filter((s) => !want.has(s)).map((s) => `"${s}"`);
   if (extra.length) p.push(`${extra.join(', ')} ${extra.length > 1 ? 'are not ReLU outputs' : 'is not a ReLU output'} of the model`);

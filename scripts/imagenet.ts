@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { progressReporter } from '../src/cli/render.js';
 import { inMemory, openDataset } from '../src/data/index.js';
-import { evaluateAnn } from '../src/eval/ann.js';
+import { evaluateAnn } from '../src/engine/ann.js';
 import { calibrate, convert, loadModel } from '../src/pipeline.js';
 import { evaluate } from '../src/report/evaluate.js';
 import { simulateDataset } from '../src/engine/simulate.js';

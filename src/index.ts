@@ -17,7 +17,7 @@ export { inferShapes } from './graph/infer.js';
 export { loadDataset, openDataset, openImageFolder, readSamples, inMemory, fitToInput } from './data/index.js';
 export type { Dataset, InMemoryDataset, Preprocess } from './data/types.js';
 export { OrtSession, type Device, type SessionOptions } from './engine/ort.js';
-export { evaluateAnn, type AnnOptions, type AnnResult } from './eval/ann.js';
+export { evaluateAnn, type AnnOptions, type AnnResult } from './engine/ann.js';
 export { inspectModel, type InspectReport } from './eval/inspect.js';
 export { compareAnnSnn, type CompareOptions, type CompareResult, type LayerReport, type SnnAtT } from './eval/compare.js';
 export type { ProgressEvent, ProgressFn } from './util/progress.js';
@@ -42,13 +42,14 @@ export {
 export { readThresholds, writeThresholds, formatThresholds, modelHash, type ThresholdsFile } from '../calibration/thresholds.js';
 export { applyQuantizationRanges, QUANTIZATION_METHOD } from '../calibration/quantization.js';
 export { listMethods, parseMethod } from '../calibration/registry.js';
-export { buildSnn, type SnnModel } from './snn/build.js';
+export { buildSnn, resolveSnnOptions, snnDefaults, type SnnModel } from './snn/build.js';
+export { linearSites } from './snn/sites.js';
 export { emitOnnx, type EmitMeta } from './snn/emit.js';
 export type { Arrangement } from './snn/arrangement.js';
 export type { CountMode } from './snn/emit-recover.js';
 export { simulateReference, type SimOptions, type SimResult } from './snn/reference.js';
 export { simulateDataset, snnInfo, type SnnRunOptions, type SnnRunResult } from './engine/simulate.js';
-export { DEFAULT_SNN_OPTIONS, type SnnOptions, type NeuronKind, type ResetMode, type Readout, type Encoding, type Solve } from './snn/types.js';
+export { DEFAULT_SNN_OPTIONS, type SnnOptions, type NeuronKind, type ResetMode, type Readout, type Encoding, type Solve, type LinearMode, DEFAULT_LINEAR } from './snn/types.js';
 // evaluation record, report, diagnostics, operation counts, configuration
 export { evaluate, DEFAULT_TIMESTEPS, type EvaluateOptions } from './report/evaluate.js';
 export type { EvalRecord, EvalLayer, Raster, RasterLayer } from './report/types.js';

@@ -8,18 +8,19 @@ import { collectStatistics } from '../calibration/collect.js';
 import { calibrateLayerwise } from '../calibration/layerwise.js';
 import { parseMethod } from '../calibration/registry.js';
 import { applyQuantizationRanges, QUANTIZATION_METHOD } from '../calibration/quantization.js';
-import { reluSites, type SiteInfo } from '../calibration/sites.js';
+import { linearCalibrationSites, reluSites, type SiteInfo } from '../calibration/sites.js';
 import { buildThresholds, modelHash, scalesBySite, validateThresholds, type ThresholdsFile } from '../calibration/thresholds.js';
 import { inMemory } from './data/batches.js';
 import { ErrorCodes, Onnx2SnnError } from './errors.js';
 import type { Dataset } from './data/types.js';
 import type { Device } from './engine/ort.js';
 import type { ProgressFn } from './util/progress.js';
+import { topoSort } from './graph/graph.js';
 import { inferShapes } from './graph/infer.js';
 import { canonicalize, type ImportOptions } from './graph/passes/index.js';
 import type { Model } from './graph/types.js';
 import { loadOnnxFile } from './onnx/read.js';
-import { buildSnn, type SnnModel } from './snn/build.js';
+import { buildSnn, resolveSnnOptions, type SnnModel } from './snn/build.js';
 import { emitOnnx } from './snn/emit.js';
 import { prepareForConversion, readoutTensor } from './snn/prepare.js';
 import { DEFAULT_SNN_OPTIONS, type SnnOptions } from './snn/types.js';
@@ -36,9 +37,11 @@ export function loadModel(path: string, opts: ImportOptions = {}): Model {
   return prepareForConversion(canonicalize(loadOnnxFile(path), opts));
 }
 
-/** Calibration sites: the ReLU outputs, plus the readout tensor (used by --readout spikes). */
+/** Calibration sites: the ReLU outputs, the linear sites (|a|, for --linear bipolar), plus the readout tensor (used by --readout spikes). */
 export function calibrationSites(model: Model): SiteInfo[] {
-  const sites = reluSites(model);
+  // in graph order, so that layer-wise calibration corrects the layers from input to output
+  const at = new Map(topoSort(model.graph).map((n, i) => [n.outputs[0], i]));
+  const sites = [...reluSites(model), ...linearCalibrationSites(model)].sort((a, b) => at.get(a.site)! - at.get(b.site)!);
   const ro = readoutTensor(model).tensor;
   const dims = inferShapes(model, { batch: 1 }).values.get(ro)?.dims ?? [];
   return [...sites, { site: ro, node: '(readout)', channels: dims.length >= 2 ? dims[1]! : 1, dims: dims.slice(1) }];
@@ -75,6 +78,7 @@ async function calibrator(model: Model, calib: Dataset, channelwise: boolean, op
     sites.map((s) => s.site),
     {
       channelwise,
+      absSites: sites.filter((s) => s.linear).map((s) => s.site),
       ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
       ...(opts.device ? { device: opts.device } : {}),
       ...(opts.threads ? { threads: opts.threads } : {}),
@@ -144,7 +148,7 @@ export interface ConvertResult {
 export function convert(model: Model, thresholds: ThresholdsFile, options: Partial<SnnOptions> = {}): ConvertResult {
   const scales = new Map<string, number | readonly number[]>();
   for (const [k, v] of scalesBySite(thresholds)) scales.set(k, typeof v === 'number' ? v : Array.from(v));
-  const opts = { ...DEFAULT_SNN_OPTIONS, ...options };
+  const opts = resolveSnnOptions(model, options);
   const biases = new Map<string, readonly number[]>();
   const polys = new Map<string, { poly: readonly number[]; gain: number }>();
   const v0s = new Map<string, readonly number[]>();

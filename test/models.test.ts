@@ -8,7 +8,7 @@ import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { BUNDLED_MODELS } from '../scripts/models.js';
 import { loadDataset } from '../src/data/index.js';
-import { evaluateAnn } from '../src/eval/ann.js';
+import { evaluateAnn } from '../src/engine/ann.js';
 import { canonicalize } from '../src/graph/passes/index.js';
 import { loadOnnxFile } from '../src/onnx/read.js';
 

@@ -10,7 +10,7 @@ import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { OWN_MODELS } from '../scripts/models.js';
 import { loadDataset } from '../src/data/index.js';
-import { evaluateAnn } from '../src/eval/ann.js';
+import { evaluateAnn } from '../src/engine/ann.js';
 import { loadOnnxFile } from '../src/onnx/read.js';
 import type { Graph } from '../src/graph/types.js';
 import { calibrate, convert, loadModel } from '../src/pipeline.js';

@@ -5,6 +5,11 @@ export function layerOutputName(i: number): string {
   return `spikes.${i}`;
 }
 
+/** The output with the spike events of either sign (n × size) of a layer with signed spikes. */
+export function layerEventsName(i: number): string {
+  return `events.${i}`;
+}
+
 /** The largest float32 below each θ, or undefined if one of them is not a positive normal number. */
 export function belowThreshold(theta: Float32Array): Float32Array | undefined {
   const out = new Float32Array(theta.length);

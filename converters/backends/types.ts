@@ -114,6 +114,8 @@ export interface ReferenceContext extends SnnContext {
   step(): number;
   /** Spike counts so far (n × size) of a neuron layer, by index; neurons update them. */
   counts(index: number): Float32Array;
+  /** Spike events of either sign so far, for a layer with signed spikes (else undefined). */
+  events?(index: number): Float32Array | undefined;
 }
 
 /** A stateful op in the reference simulator: made once per run, then called every step. */

@@ -8,9 +8,14 @@ import { ifNeuron } from './if.js';
 import { neuronOp } from './integrate-and-fire.js';
 import { lifNeuron } from './lif.js';
 import { polyNeuron } from './poly.js';
+import { bipolarNeuron, signedNeuron } from './signed.js';
 import type { NeuronKind } from './types.js';
 
-export const NEURON_KINDS = [ifNeuron, lifNeuron, polyNeuron] as const;
+/** The --neuron values. */
+export const NEURON_KINDS = [ifNeuron, lifNeuron, polyNeuron, signedNeuron] as const;
+/** Kinds the conversion places itself (the bipolar neurons of linear sites, src/snn/build.ts), not --neuron values. */
+const INTERNAL_KINDS = [bipolarNeuron] as const;
+const ALL_KINDS: readonly NeuronKind[] = [...NEURON_KINDS, ...INTERNAL_KINDS];
 
 /** The --neuron values (the type of SnnOptions.neuron). */
 export type NeuronKindName = (typeof NEURON_KINDS)[number]['name'];
@@ -23,4 +28,12 @@ export function neuronKind(name: string): NeuronKind {
   return k;
 }
 
-export const ops: readonly OpEntry[] = NEURON_KINDS.map(neuronOp);
+/** The kind placed at linear sites (--linear bipolar). */
+export const LINEAR_SITE_KIND: NeuronKind = bipolarNeuron;
+
+/** The kind of a layer: the bipolar kind at a linear site, the --neuron kind elsewhere. */
+export function layerKind(neuron: string, layer: { readonly linear?: boolean }): NeuronKind {
+  return layer.linear ? LINEAR_SITE_KIND : neuronKind(neuron);
+}
+
+export const ops: readonly OpEntry[] = ALL_KINDS.map(neuronOp);

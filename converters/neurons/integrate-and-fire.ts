@@ -14,7 +14,7 @@ import { float32 } from '../../src/graph/tensor.js';
 import type { Node, Tensor } from '../../src/graph/types.js';
 import { ErrorCodes, Onnx2SnnError } from '../../src/errors.js';
 import { nirTensor } from '../backends/nir.js';
-import { layerOutputName } from '../backends/onnx.js';
+import { layerEventsName, layerOutputName } from '../backends/onnx.js';
 import type { LayerRef, NirContext, NirValue, OnnxContext, ReferenceContext, TfjsSnnContext, TfjsState, TfjsStateful, TfTensor } from '../backends/types.js';
 import { defineOp, io, noAttrs } from '../define.js';
 import { SNN_DOMAIN, type OpEntry } from '../types.js';
@@ -43,6 +43,7 @@ function reference(kind: NeuronKind, node: Node, ctx: ReferenceContext): (inputs
   const x = new Float32Array(counts.length);
   const gain = Math.fround(l.gain ?? 1);
   const fire = (kind.fire ?? singleSpike).reference;
+  const events = kind.signedSpikes ? ctx.events?.(L.index) : undefined;
   return ([xin]) => {
     const current = xin!.data as Float32Array;
     const out = new Float32Array(current.length);
@@ -53,7 +54,7 @@ function reference(kind: NeuronKind, node: Node, ctx: ReferenceContext): (inputs
         input[j] = extra ? Math.fround(i + extra[j % per]!) : i;
       }
       update(v, input, x);
-      fire(x, v, counts, theta, out, o);
+      fire(x, v, counts, theta, out, o, events);
     }
     return [f32(xin!.dims, out)];
   };
@@ -118,7 +119,8 @@ function onnx(kind: NeuronKind, node: Node, [input]: readonly string[], ctx: Onn
   }
   current = withExtra(kind, ctx, 'body', L, theta, current);
   kind.onnx({ index: li, layer: l, theta, options: o, fresh: ctx.fresh, konst: ctx.konst, node: ctx.node }, v.inName, current, v1);
-  (kind.fire ?? singleSpike).onnx(ctx, { index: li, dims: l.dims, v1, theta: thName, thetaData: theta, out, vOut: v.outName, countIn: cnt.inName, countOut: cnt.outName });
+  const events = kind.signedSpikes ? ctx.carry(`events_${li}`, ctx.initState(`events_${li}`, float32(l.dims, new Float32Array(theta.length))), layerEventsName(li)) : undefined;
+  (kind.fire ?? singleSpike).onnx(ctx, { index: li, dims: l.dims, v1, theta: thName, thetaData: theta, out, vOut: v.outName, countIn: cnt.inName, countOut: cnt.outName, ...(events ? { events } : {}) });
   ctx.facts.set(out, { index: li, threshold: l.threshold, count: cnt.outName });
 }
 

@@ -33,6 +33,8 @@ export interface NeuronLayerInfo {
   /** 'poly' neurons: this layer's normalised polynomial and its fitted input gain g. */
   readonly poly?: readonly number[];
   readonly gain?: number;
+  /** A linear site's bipolar layer (converters/neurons/signed.ts): it represents a in [−θ, θ], not [0, θ]. */
+  readonly linear?: boolean;
 }
 
 /** The conversion settings the neuron ops read (a subset of SnnOptions, src/snn/types.ts). */
@@ -81,12 +83,14 @@ export interface OnnxFireNames {
   readonly vOut: string;
   readonly countIn: string;
   readonly countOut: string;
+  /** Kinds with signed spikes: the events of either sign, carried (in, out). */
+  readonly events?: { readonly inName: string; readonly outName: string };
 }
 
 /** Firing and reset, once per backend (converters/neurons/fire.ts: one spike per step at most). */
 export interface Fire {
   /** x: the updated potentials; writes v (after the reset), out (θ·s) and counts (+s). */
-  readonly reference: (x: Float32Array, v: Float32Array, counts: Float32Array, theta: Float32Array, out: Float32Array, o: NeuronOptions) => void;
+  readonly reference: (x: Float32Array, v: Float32Array, counts: Float32Array, theta: Float32Array, out: Float32Array, o: NeuronOptions, events?: Float32Array) => void;
   readonly onnx: (ctx: OnnxContext, f: OnnxFireNames) => void;
   readonly tfjs: (tf: Tf, v1: TfTensor, theta: TfTensor, count: TfTensor, o: NeuronOptions) => { output: TfTensor; v: TfTensor; count: TfTensor; spikes: TfTensor };
 }
@@ -110,6 +114,11 @@ export interface NeuronKind<N extends string = string> {
   readonly reference: (layer: NeuronLayerInfo, theta: Float32Array, o: NeuronOptions) => (v: Float32Array, input: Float32Array, x: Float32Array) => void;
   /** Firing and reset (default: converters/neurons/fire.ts singleSpike). */
   readonly fire?: Fire;
+  /**
+   * Spikes of either sign: the count is the net count (θ·count/T stays the rate) and the layer
+   * also counts its events |s| (the synaptic operations it causes), an extra output `events.<i>`.
+   */
+  readonly signedSpikes?: boolean;
   /** ONNX: nodes in the Loop body computing `out` = update(v, input). */
   readonly onnx: (ctx: NeuronOnnxContext, v: string, input: string, out: string) => void;
   /** tfjs: the updated potential (inside tf.tidy). */

@@ -209,7 +209,8 @@ export function calibPreprocessOf(c: Config, scaleName = '--scale'): Preprocess 
   return { ...shared, limit: c.calibration.limit, offset: c.calibration.offset };
 }
 
-export function snnOptionsOf(c: Config): SnnOptions {
+/** The conversion settings of a config; `neuron` absent = the network's default (src/snn/build.ts snnDefaults). */
+export function snnOptionsOf(c: Config): Omit<SnnOptions, 'neuron'> & Partial<Pick<SnnOptions, 'neuron'>> {
   const { qif, ...conv } = c.conversion;
   if (qif) {
     if (conv.poly) throw new Onnx2SnnError(ErrorCodes.OPTION, '--qif and --poly both give the polynomial; use one', { option: 'qif' });

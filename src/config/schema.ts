@@ -139,8 +139,8 @@ const conversionSchema = z
   .strictObject({
     neuron: z
       .enum(NEURON_KIND_NAMES)
-      .default(DEFAULT_SNN_OPTIONS.neuron)
-      .describe('neuron model: integrate-and-fire, leaky, or polynomial (with conversion.poly)')
+      .optional()
+      .describe('neuron model: integrate-and-fire, leaky, polynomial (with conversion.poly), or signed (IF with negative spikes that cancel early over-firing, Wang et al. 2022); default: signed on networks with linear sites (MobileNetV2-style), if otherwise')
       .register(cli, { flag: `--neuron <${NEURON_KIND_NAMES.join('|')}>`, commands: ALL }),
     poly: z
       .array(z.number())
@@ -165,6 +165,11 @@ const conversionSchema = z
       .default(DEFAULT_SNN_OPTIONS.solve as 'closed-form')
       .describe('layers with a constant input current: exact spike counts ⌊v0/θ + t·clamp(I/θ, 0, 1)⌋, or stepped like the others')
       .register(cli, { flag: '--solve <closed-form|step>', commands: SNN }),
+    linear: z
+      .enum(['analog', 'bipolar'])
+      .default(DEFAULT_SNN_OPTIONS.linear as 'bipolar')
+      .describe('linear sites (projections without activation, residual sums without ReLU feeding a weighted layer): bipolar neurons with spikes of either sign, or the analog signal')
+      .register(cli, { flag: '--linear <analog|bipolar>', commands: ALL }),
   })
   .describe('Conversion settings of the spiking network.');
 

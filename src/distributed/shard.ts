@@ -9,7 +9,7 @@ import { evaluateOptionsOf, preprocessOf } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { Dataset, Preprocess } from '../data/types.js';
 import { ErrorCodes, Onnx2SnnError } from '../errors.js';
-import { evaluateAnn } from '../eval/ann.js';
+import { evaluateAnn } from '../engine/ann.js';
 import { inTopK } from '../util/metrics.js';
 import type { ProgressFn } from '../util/progress.js';
 import type { Model } from '../graph/types.js';

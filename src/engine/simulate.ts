@@ -19,7 +19,8 @@ export interface SnnFileInfo {
   readonly options: SnnOptions;
   readonly input: { name: string; dims: number[]; max: number };
   readonly readout: { tensor: string; dims: number[] };
-  readonly layers: { output: string; name: string; site: string; dims: number[]; threshold: number | number[] }[];
+  /** `events`: the output with the events of either sign of a layer with signed spikes. */
+  readonly layers: { output: string; name: string; site: string; dims: number[]; threshold: number | number[]; events?: string }[];
 }
 
 /** Reads the conversion metadata of an emitted SNN; E_OPTION if the file is not one. */
@@ -48,8 +49,11 @@ export interface SnnRunOptions {
   readonly onProgress?: ProgressFn;
   /** An open session on this model to reuse (not released); by default one is created and released. */
   readonly session?: OrtSession;
-  /** Called with each batch's per-neuron spike counts (aligned with info.layers). */
-  readonly onCounts?: (start: number, n: number, counts: readonly Float32Array[]) => void | Promise<void>;
+  /**
+   * Called with each batch's per-neuron spike counts (aligned with info.layers) and, for layers
+   * with signed spikes, their events of either sign (undefined for the others).
+   */
+  readonly onCounts?: (start: number, n: number, counts: readonly Float32Array[], events?: readonly (Float32Array | undefined)[]) => void | Promise<void>;
 }
 
 export interface SnnRunResult {
@@ -76,7 +80,7 @@ export async function simulateDataset(snnModel: Model, ds: Dataset, opts: SnnRun
   const predictions = new Map(ts.map((t) => [t, new Int32Array(ds.count)]));
   const layerNeurons = info.layers.map((l) => l.dims.reduce((a, b) => a * b, 1));
   const layerSpikes = info.layers.map(() => 0);
-  const outs = ['readout_steps', ...info.layers.map((_, i) => layerOutputName(i))];
+  const outs = ['readout_steps', ...info.layers.map((_, i) => layerOutputName(i)), ...info.layers.flatMap((l) => (l.events ? [l.events] : []))];
   try {
     for (let s = 0; s < ds.count; s += bs) {
       const e = Math.min(ds.count, s + bs);
@@ -98,7 +102,8 @@ export async function simulateDataset(snnModel: Model, ds: Dataset, opts: SnnRun
         for (let j = 0; j < c.length; j++) sum += c[j]!;
         layerSpikes[i]! += sum;
       });
-      await opts.onCounts?.(s, n, counts);
+      const events = info.layers.map((l) => (l.events ? (res[l.events]!.data as Float32Array) : undefined));
+      await opts.onCounts?.(s, n, counts, events);
       opts.onProgress?.({ phase: 'simulate', done: e, total: ds.count, detail: `T=${T}` });
     }
   } finally {

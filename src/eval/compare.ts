@@ -91,7 +91,8 @@ const countEqual = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
 function snnFromInfo(ann: Model, info: SnnFileInfo): SnnModel {
   const scales = new Map<string, number | readonly number[]>();
   for (const l of info.layers) scales.set(l.site.endsWith('__spikes') ? l.site.slice(0, -'__spikes'.length) : l.site, l.threshold);
-  return buildSnn(ann, scales, { ...info.options, inputMax: info.input.max });
+  // a file written before linear sites existed passed them analog
+  return buildSnn(ann, scales, { ...info.options, linear: info.options.linear ?? 'analog', inputMax: info.input.max });
 }
 
 export async function compareAnnSnn(ann: Model, snnModel: Model, ds: Dataset, opts: CompareOptions): Promise<CompareResult> {
@@ -107,7 +108,7 @@ export async function compareAnnSnn(ann: Model, snnModel: Model, ds: Dataset, op
   let logits: Float32Array | undefined;
   let K = 0;
   try {
-    const onCounts = async (s: number, n: number, counts: readonly Float32Array[]): Promise<void> => {
+    const onCounts = async (s: number, n: number, counts: readonly Float32Array[], events?: readonly (Float32Array | undefined)[]): Promise<void> => {
       const x = await readSamples(ds, s, s + n);
       const r = await annSession.run({ [name]: { data: x, dims: [n, ...sampleDims] } }, [outName, ...sites]);
       const out = r[outName]!.data;
@@ -116,7 +117,7 @@ export async function compareAnnSnn(ann: Model, snnModel: Model, ds: Dataset, op
         logits = new Float32Array(ds.count * K);
       }
       logits.set(out, s * K);
-      counter?.addBatch(n, counts, x);
+      counter?.addBatch(n, counts, x, events);
       info.layers.forEach((l, i) => acc[i]!.add((ds.offset ?? 0) + s, n, counts[i]!, r[l.site]?.data as ArrayLike<number> | undefined));
     };
     const common = {

@@ -19,7 +19,9 @@
  * A weighted layer whose input does not change over time (the first layer under constant-current
  * input coding) runs once, outside the time loop: its ops are MACs, counted once. A weighted layer
  * fed by an analog signal that changes every step (no neuron layer in between) does its MACs every
- * step. Poisson input spikes are counted at their expected number, T·|x|/xmax per pixel.
+ * step. Signed spikes (bipolar neurons of linear sites, --neuron signed) are counted by their events
+ * of either sign (the emitted file's `events.<i>`; without them, as |net count|, a lower bound marked
+ * approximate). Poisson input spikes are counted at their expected number, T·|x|/xmax per pixel.
  *
  * Energy (an estimate, not a measurement): 0.9 pJ per accumulate and 4.6 pJ per multiply-accumulate
  * (32-bit float, 45 nm CMOS; Horowitz, ISSCC 2014), as in most ANN-to-SNN papers. Memory access,
@@ -132,14 +134,23 @@ export class SynopsCounter {
    * One batch: `counts[i]` are the spike counts of neuron layer i (aligned with snn.layers) for n
    * samples; `x` is the batch's input (n × input size), needed under Poisson coding.
    */
-  addBatch(n: number, counts: readonly Float32Array[], x?: Float32Array): void {
+  addBatch(n: number, counts: readonly Float32Array[], x?: Float32Array, events?: readonly (Float32Array | undefined)[]): void {
     const { snn } = this.plan;
     const opset = snn.ann.opset;
     const carried = new Map<string, Carried>();
     const approxOf = new Map<string, boolean>();
+
     snn.layers.forEach((l, i) => {
       const c = counts[i];
-      if (c) carried.set(l.output, { dtype: 'float32', dims: [n, ...l.dims], data: c });
+      if (!c) return;
+      const ev = events?.[i];
+      if (ev) carried.set(l.output, { dtype: 'float32', dims: [n, ...l.dims], data: ev });
+      else if (l.linear || snn.options.neuron === 'signed') {
+        // signed spikes without their event counts (the tfjs engine): |net count| is a lower bound
+        // (exact when a neuron's spikes all have one sign); the layers they reach are marked approximate
+        carried.set(l.output, { dtype: 'float32', dims: [n, ...l.dims], data: c.map(Math.abs) });
+        approxOf.set(l.output, true);
+      } else carried.set(l.output, { dtype: 'float32', dims: [n, ...l.dims], data: c });
     });
     if (snn.options.encoding === 'poisson' && x) {
       const ev = new Float32Array(x.length);

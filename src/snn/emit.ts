@@ -22,6 +22,7 @@ import { freshNamer } from '../graph/graph.js';
 import { float32, int64 } from '../graph/tensor.js';
 import type { Graph, Model, Node, Tensor, ValueInfo } from '../graph/types.js';
 import type { SnnModel } from './build.js';
+import type { NeuronLayer } from './types.js';
 import { closedFormLayers } from './closed-form.js';
 import { emitPoisson } from './emit-poisson.js';
 import { snnContext } from './context.js';
@@ -30,8 +31,14 @@ import { type Arrangement, stepsPerIteration } from './arrangement.js';
 import { type CountMode, emitRecoveredCounts, recoverableOutputs } from './emit-recover.js';
 import type { RecoveredCount } from '../../converters/backends/types.js';
 
-export { layerOutputName } from '../../converters/backends/onnx.js';
-import { layerOutputName } from '../../converters/backends/onnx.js';
+export { layerEventsName, layerOutputName } from '../../converters/backends/onnx.js';
+import { layerEventsName, layerOutputName } from '../../converters/backends/onnx.js';
+import { layerKind } from '../../converters/neurons/index.js';
+
+/** Whether a layer has signed spikes, and so an `events.<i>` output (converters/neurons/types.ts signedSpikes). */
+export function hasEvents(snn: SnnModel, l: NeuronLayer): boolean {
+  return Boolean(layerKind(snn.options.neuron, l).signedSpikes);
+}
 
 export const SNN_FORMAT = 'onnx2snn-snn';
 export const SNN_FORMAT_VERSION = 1;
@@ -243,6 +250,7 @@ function finish(snn: SnnModel, e: Emitter, opset: number, meta: EmitMeta): Model
     { name: 'readout', dtype: 'float32', shape: ['N', ...K] },
     { name: 'readout_steps', dtype: 'float32', shape: ['T', 'N', ...K] },
     ...snn.layers.map((l, i) => ({ name: layerOutputName(i), dtype: 'float32' as const, shape: ['N', ...l.dims] })),
+    ...snn.layers.flatMap((l, i) => (hasEvents(snn, l) ? [{ name: layerEventsName(i), dtype: 'float32' as const, shape: ['N', ...l.dims] }] : [])),
   ];
   return {
     ...ann,
@@ -268,7 +276,7 @@ function metadataOf(snn: SnnModel, meta: EmitMeta): Record<string, string> {
     'onnx2snn.input': JSON.stringify({ name: snn.inputName, dims: snn.inputDims, max: snn.inputMax }),
     'onnx2snn.readout': JSON.stringify({ tensor: snn.readout, dims: snn.readoutDims }),
     'onnx2snn.layers': JSON.stringify(
-      snn.layers.map((l, i) => ({ output: layerOutputName(i), name: l.name, site: l.output, dims: l.dims, threshold: l.threshold, ...(l.bias ? { bias: l.bias } : {}), ...(l.v0 ? { v0: l.v0 } : {}), ...(l.poly ? { poly: l.poly, gain: l.gain } : {}), ...(closed.has(i) ? { solve: 'closed-form' } : {}) })),
+      snn.layers.map((l, i) => ({ output: layerOutputName(i), name: l.name, site: l.output, dims: l.dims, threshold: l.threshold, ...(l.bias ? { bias: l.bias } : {}), ...(l.v0 ? { v0: l.v0 } : {}), ...(l.poly ? { poly: l.poly, gain: l.gain } : {}), ...(l.linear ? { linear: true } : {}), ...(hasEvents(snn, l) ? { events: layerEventsName(i) } : {}), ...(closed.has(i) ? { solve: 'closed-form' } : {}) })),
     ),
     ...(meta.extra ?? {}),
   };

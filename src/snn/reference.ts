@@ -17,6 +17,7 @@ import type { ReferenceContext } from '../../converters/backends/types.js';
 import type { Node, Tensor } from '../graph/types.js';
 import type { SnnModel } from './build.js';
 import { closedFormLayers } from './closed-form.js';
+import { hasEvents } from './emit.js';
 import { snnContext } from './context.js';
 import { poissonStates, poissonUniforms } from './poisson.js';
 
@@ -39,8 +40,10 @@ export interface SimOptions {
 export interface SimResult {
   /** Readout (sum over steps) at each checkpoint, n × K. */
   readonly readouts: Map<number, Float32Array>;
-  /** Spike counts per neuron layer (aligned with snn.layers), n × layer size. */
+  /** Spike counts per neuron layer (aligned with snn.layers), n × layer size; net counts for signed spikes. */
   readonly counts: Float32Array[];
+  /** Events of either sign per layer with signed spikes (undefined for the others), n × layer size. */
+  readonly events: (Float32Array | undefined)[];
   /** With `record`: per recorded layer, for each step t = 1..T (index t−1), the neurons that spiked. */
   readonly raster?: { readonly layer: number; readonly steps: Int32Array[] }[];
 }
@@ -93,8 +96,9 @@ export function simulateReference(snn: SnnModel, x: Float32Array, n: number, opt
   const values = new Map<string, Tensor>(snn.ann.graph.initializers);
   const encode = encoder(snn, x, n, opts.firstSample ?? 0, values);
   const counts = snn.layers.map((l) => new Float32Array(n * l.dims.reduce((a, b) => a * b, 1)));
+  const events = snn.layers.map((l, i) => (hasEvents(snn, l) ? new Float32Array(counts[i]!.length) : undefined));
   let step = 0;
-  const ctx: ReferenceContext = { ...snnContext(snn, closedFormLayers(snn)), n, step: () => step, counts: (i) => counts[i]! };
+  const ctx: ReferenceContext = { ...snnContext(snn, closedFormLayers(snn)), n, step: () => step, counts: (i) => counts[i]!, events: (i) => events[i] };
   const stateful = new Map<Node, (inputs: readonly (Tensor | undefined)[]) => Tensor[]>();
   const evalNode = (node: Node): void => {
     const entry = opFor(node, opset)!;
@@ -126,5 +130,5 @@ export function simulateReference(snn: SnnModel, x: Float32Array, n: number, opt
     for (let i = 0; i < readout.length; i++) readout[i] = Math.fround(readout[i]! + y[i]!);
     if (checkpoints.has(t)) readouts.set(t, readout.slice());
   }
-  return { readouts, counts, ...(raster ? { raster } : {}) };
+  return { readouts, counts, events, ...(raster ? { raster } : {}) };
 }

@@ -41,7 +41,18 @@ export interface SnnOptions {
    * every layer is stepped in float32. Absent = 'closed-form'.
    */
   readonly solve?: Solve;
+  /**
+   * Linear sites (src/snn/sites.ts linearSites: projections without activation, residual sums
+   * without ReLU that feed a weighted layer): 'bipolar' puts bipolar neurons there (spikes of
+   * either sign, θ from the statistics of |a|, converters/neurons/signed.ts), 'analog' passes the
+   * real-valued signal (the next layer does MACs every step). Absent = DEFAULT_LINEAR.
+   */
+  readonly linear?: LinearMode;
 }
+
+export type LinearMode = 'analog' | 'bipolar';
+/** Chosen by measurement (README "Linear bottlenecks"). */
+export const DEFAULT_LINEAR: LinearMode = 'bipolar';
 
 export const DEFAULT_SNN_OPTIONS: SnnOptions = {
   neuron: 'if',
@@ -52,6 +63,7 @@ export const DEFAULT_SNN_OPTIONS: SnnOptions = {
   encoding: 'current',
   seed: 0,
   solve: 'closed-form',
+  linear: DEFAULT_LINEAR,
 };
 
 /** Custom op domain used inside our SNN graph (lowered to standard ONNX by emit.ts). */

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDataset } from '../../src/data/index.js';
-import { evaluateAnn } from '../../src/eval/ann.js';
+import { evaluateAnn } from '../../src/engine/ann.js';
 import { canonicalize } from '../../src/graph/passes/index.js';
 import type { Node } from '../../src/graph/types.js';
 import { loadOnnxFile } from '../../src/onnx/read.js';

@@ -115,7 +115,8 @@ describe('config schema', () => {
 
   it('defaults come from the schema and match the library defaults', () => {
     const c = parseConfig({});
-    expect(c.conversion).toEqual({ neuron: DEFAULT_SNN_OPTIONS.neuron, beta: DEFAULT_SNN_OPTIONS.beta, reset: DEFAULT_SNN_OPTIONS.reset, vInit: DEFAULT_SNN_OPTIONS.vInit, readout: DEFAULT_SNN_OPTIONS.readout, encoding: DEFAULT_SNN_OPTIONS.encoding, seed: DEFAULT_SNN_OPTIONS.seed, solve: DEFAULT_SNN_OPTIONS.solve });
+    // neuron: absent, the network's default (signed with linear sites, IF otherwise: src/snn/build.ts snnDefaults)
+    expect(c.conversion).toEqual({ beta: DEFAULT_SNN_OPTIONS.beta, reset: DEFAULT_SNN_OPTIONS.reset, vInit: DEFAULT_SNN_OPTIONS.vInit, readout: DEFAULT_SNN_OPTIONS.readout, encoding: DEFAULT_SNN_OPTIONS.encoding, seed: DEFAULT_SNN_OPTIONS.seed, solve: DEFAULT_SNN_OPTIONS.solve, linear: DEFAULT_SNN_OPTIONS.linear });
     expect(c.evaluation.timesteps).toEqual([8, 16, 32, 64, 128, 256]);
     expect(c.calibration.limit).toBe(1000);
     expect(c.data.layout).toBe('nchw');
@@ -166,7 +167,7 @@ describe('precedence: defaults < file < flags', () => {
     expect(c.data.scale).toBe('1/255');
     expect(c.conversion.vInit).toBe(0.25);
     expect(c.conversion.reset).toBe('zero');
-    expect(c.conversion.neuron).toBe('if'); // default
+    expect(c.conversion.neuron).toBeUndefined(); // default: the network's (src/snn/build.ts snnDefaults)
     expect(c.evaluation.timesteps).toEqual([8, 16]);
     expect(c.run.batchSize).toBe(32);
   });

@@ -11,7 +11,7 @@ import type { ThresholdsFile } from '../../calibration/thresholds.js';
 import { evaluateOptionsOf, parseConfig, preprocessOf } from '../../src/config/load.js';
 import type { Config, ConfigInput } from '../../src/config/schema.js';
 import { loadDataset } from '../../src/data/index.js';
-import { evaluateAnn } from '../../src/eval/ann.js';
+import { evaluateAnn } from '../../src/engine/ann.js';
 import { mergeShards, type ShardPart } from '../../src/distributed/merge.js';
 import { evaluateShard } from '../../src/distributed/shard.js';
 import type { Model } from '../../src/graph/types.js';

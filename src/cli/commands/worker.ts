@@ -52,17 +52,24 @@ export function registerWorker(program: Command): void {
         if (e.type === 'warning') warn(`${line(e)}\n`);
         else if (!o.quiet || e.type === 'failed') process.stderr.write(`${line(e)}\n`);
       };
+      // the handlers go in before the worker starts: a signal that arrives while it connects (or
+      // right after it says it is waiting) must stop it cleanly, not kill the process
+      let signalled = false;
+      let onSignal: () => void = () => {
+        signalled = true;
+      };
+      process.on('SIGINT', () => onSignal());
+      process.on('SIGTERM', () => onSignal());
       const { startWorker } = await import('../../queue.js');
       const w = await startWorker({ queue: o.queue, queueName: o.queueName, concurrency, ...(threads ? { threads } : {}), lockMs, stalledMs, ...(o.name ? { name: o.name } : {}), onEvent: say });
       await new Promise<void>((resolve) => {
         let stopping = false;
-        const stop = () => {
+        onSignal = () => {
           // first signal: finish the running jobs; second: leave them to the stalled-job check
           w.close(stopping).then(resolve, resolve);
           stopping = true;
         };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
+        if (signalled) onSignal();
       });
     });
 }

@@ -4,8 +4,8 @@
  */
 import { readSamples } from '../data/index.js';
 import type { Dataset } from '../data/types.js';
-import { inputSpec } from '../engine/input.js';
-import { OrtSession, type Device } from '../engine/ort.js';
+import { inputSpec } from './input.js';
+import { OrtSession, type Device } from './ort.js';
 import { ErrorCodes, Onnx2SnnError } from '../errors.js';
 import type { Model } from '../graph/types.js';
 import { accuracyOf, argmaxRows, inTopK } from '../util/metrics.js';
