@@ -119,8 +119,11 @@ async function snnRates(
   // the last layer of the group first: it is the cut network's readout (a membrane readout: counting
   // spikes there would add a neuron layer that changes nothing before it)
   const sites = [...which].sort((a, b) => b - a).map((li) => layers[li]!.site);
-  const cut = opts.truncate === false ? model : truncateAt(model, sites);
-  const snnOptions = opts.truncate === false ? opts.snnOptions : { ...opts.snnOptions, readout: 'membrane' as const };
+  // with linear sites (--linear bipolar) the cut gave different corrections on own-mnist-mobilenetv2
+  // (linear sites are classified from the graph around them, which the cut changes): no cut there
+  const truncate = opts.truncate !== false && !layers.some((l) => l.linear);
+  const cut = truncate ? truncateAt(model, sites) : model;
+  const snnOptions = truncate ? { ...opts.snnOptions, readout: 'membrane' as const } : opts.snnOptions;
   const snn = buildSnn(cut, scales, { ...snnOptions, inputMax: thresholds.input.max, biases: state.biases, v0s: state.v0s });
   const idx = which.map((li) => snn.layers.findIndex((x) => x.output === layers[li]!.site));
   const means = which.map((li) => new Float64Array(layers[li]!.channels));
