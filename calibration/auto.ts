@@ -123,7 +123,12 @@ interface Scored {
 const better = (a: Scored, b: Scored): boolean => a.agreement > b.agreement || (a.agreement === b.agreement && a.accuracy > b.accuracy);
 
 /** Chooses the thresholds for `opts.timesteps` among the candidates above; deterministic for a seed. */
-export async function autoCalibrate(model: Model, calib: Dataset, ctx: AutoContext, opts: AutoOptions): Promise<{ thresholds: ThresholdsFile; choice: AutoChoice }> {
+export async function autoCalibrate(
+  model: Model,
+  calib: Dataset,
+  ctx: AutoContext,
+  opts: AutoOptions,
+): Promise<{ thresholds: ThresholdsFile; choice: AutoChoice }> {
   const t0 = performance.now();
   const T = opts.timesteps;
   const gT = T * (opts.guardFactor ?? 4);
@@ -134,7 +139,11 @@ export async function autoCalibrate(model: Model, calib: Dataset, ctx: AutoConte
   const split = splitIndices(calib.count, held, opts.fitSamples ?? 256, seed);
   const heldOut = await subsetOf(calib, split.heldOut);
   const fit = split.fit.length ? await subsetOf(calib, split.fit) : heldOut;
-  const run = { ...(opts.device ? { device: opts.device } : {}), ...(opts.threads ? { threads: opts.threads } : {}), ...(opts.batchSize ? { batchSize: opts.batchSize } : {}) };
+  const run = {
+    ...(opts.device ? { device: opts.device } : {}),
+    ...(opts.threads ? { threads: opts.threads } : {}),
+    ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
+  };
   const ann = (await evaluateAnn(model, heldOut, run)).predictions;
   const report = (name: string) => opts.onProgress?.({ phase: 'auto-calibration', done: Math.min(all.length, 6), total: 6, detail: `${name} T=${T}` });
 
@@ -177,7 +186,12 @@ export async function autoCalibrate(model: Model, calib: Dataset, ctx: AutoConte
   }
   if (!hopeless()) {
     // sequential (Li et al.): the joint schedule diverged on a 19-layer ResNet (README "How the default is chosen")
-    const lw = { timesteps: T, ...(opts.snnOptions ? { snnOptions: opts.snnOptions } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...run };
+    const lw = {
+      timesteps: T,
+      ...(opts.snnOptions ? { snnOptions: opts.snnOptions } : {}),
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      ...run,
+    };
     const pot = await score(() => calibrateLayerwise(model, base.thresholds, fit, { ...lw, mode: 'potential' }));
     const bias = await score(() => calibrateLayerwise(model, base.thresholds, fit, { ...lw, mode: 'bias' }));
     // both, only when each helps on its own (it costs another pass over the layers)

@@ -42,10 +42,14 @@ export async function collectStatistics(model: Model, ds: Dataset, sites: readon
   const unique = [...new Set(sites)];
   const unknown = unique.filter((s) => !produced.has(s));
   if (unknown.length) {
-    throw new Onnx2SnnError(ErrorCodes.OPTION, `${model.source ?? 'model'}: no node produces the calibration site${unknown.length > 1 ? 's' : ''} ${unknown.map((s) => `"${s}"`).join(', ')}`, {
-      file: model.source,
-      actual: unknown,
-    });
+    throw new Onnx2SnnError(
+      ErrorCodes.OPTION,
+      `${model.source ?? 'model'}: no node produces the calibration site${unknown.length > 1 ? 's' : ''} ${unknown.map((s) => `"${s}"`).join(', ')}`,
+      {
+        file: model.source,
+        actual: unknown,
+      },
+    );
   }
   const channelwise = opts.channelwise ?? false;
   const stats = new Map<string, SiteStats>();
@@ -69,7 +73,9 @@ export async function collectStatistics(model: Model, ds: Dataset, sites: readon
         for (const site of unique) {
           const t = res[site];
           if (!t || t.dtype !== 'float32') {
-            throw new Onnx2SnnError(ErrorCodes.RUNTIME, `onnxruntime returned ${t ? `a ${t.dtype}` : 'no'} tensor for the calibration site "${site}"`, { site });
+            throw new Onnx2SnnError(ErrorCodes.RUNTIME, `onnxruntime returned ${t ? `a ${t.dtype}` : 'no'} tensor for the calibration site "${site}"`, {
+              site,
+            });
           }
           stats.get(site)!.add(t.data, t.dims);
         }

@@ -97,13 +97,33 @@ function forward(snn: SnnModel, xb: tf.Tensor, T: number, vars: Trainable, const
   const dynamicNodes: Node[] = [];
   for (const node of snn.nodes) {
     if (node.outputs.some((t) => snn.dynamic.has(t))) dynamicNodes.push(node);
-    else values.set(node.outputs[0]!, evalNode(node, node.inputs.map((i) => values.get(i)), consts, snn, raw));
+    else
+      values.set(
+        node.outputs[0]!,
+        evalNode(
+          node,
+          node.inputs.map((i) => values.get(i)),
+          consts,
+          snn,
+          raw,
+        ),
+      );
   }
   let readout: tf.Tensor = tf.zeros([n, ...snn.readoutDims]);
   for (let t = 0; t < T; t++) {
     for (const node of dynamicNodes) {
       const role = opFor(node, snn.ann.opset)?.spiking.kind;
-      if (node.domain !== SNN_DOMAIN) values.set(node.outputs[0]!, evalNode(node, node.inputs.map((i) => values.get(i)), consts, snn, raw));
+      if (node.domain !== SNN_DOMAIN)
+        values.set(
+          node.outputs[0]!,
+          evalNode(
+            node,
+            node.inputs.map((i) => values.get(i)),
+            consts,
+            snn,
+            raw,
+          ),
+        );
       else if (role !== 'neuron') throw unsupportedInTfjs(node, 'is a spiking max pool, which fine-tuning cannot differentiate');
       else {
         const li = layerIdx.get(node.name)!;
@@ -115,16 +135,29 @@ function forward(snn: SnnModel, xb: tf.Tensor, T: number, vars: Trainable, const
   return tf.div(readout, T);
 }
 
-export async function finetuneNeurons(model: Model, thresholds: ThresholdsFile, data: Dataset, snnOptions: Partial<SnnOptions>, opts: FinetuneOptions): Promise<FinetuneResult> {
+export async function finetuneNeurons(
+  model: Model,
+  thresholds: ThresholdsFile,
+  data: Dataset,
+  snnOptions: Partial<SnnOptions>,
+  opts: FinetuneOptions,
+): Promise<FinetuneResult> {
   const calib = await inMemory(data); // fine-tuning revisits samples in random order
   await tfjsReady('cpu');
-  if (snnOptions.neuron !== 'poly') throw new Onnx2SnnError(ErrorCodes.OPTION, '--finetune applies to polynomial neurons (--neuron poly or qif)', { option: 'finetune' });
+  if (snnOptions.neuron !== 'poly')
+    throw new Onnx2SnnError(ErrorCodes.OPTION, '--finetune applies to polynomial neurons (--neuron poly or qif)', { option: 'finetune' });
   const scales = new Map<string, number | readonly number[]>(thresholds.layers.map((l) => [l.site, l.scale]));
   const biases = new Map<string, readonly number[]>();
   for (const l of thresholds.layers) if (l.bias) biases.set(l.site, l.bias);
   const snn = buildSnn(model, scales, { ...snnOptions, inputMax: thresholds.input.max, biases });
-  if (snn.layers.some((l) => l.linear)) throw new Onnx2SnnError(ErrorCodes.OPTION, 'fine-tuning trains polynomial neurons only; this network has bipolar neurons at its linear sites: add --linear analog', { option: 'linear' });
-  if (snn.options.encoding !== 'current') throw new Onnx2SnnError(ErrorCodes.OPTION, 'fine-tuning supports constant-current input only', { option: 'encoding' });
+  if (snn.layers.some((l) => l.linear))
+    throw new Onnx2SnnError(
+      ErrorCodes.OPTION,
+      'fine-tuning trains polynomial neurons only; this network has bipolar neurons at its linear sites: add --linear analog',
+      { option: 'linear' },
+    );
+  if (snn.options.encoding !== 'current')
+    throw new Onnx2SnnError(ErrorCodes.OPTION, 'fine-tuning supports constant-current input only', { option: 'encoding' });
   const T = opts.timesteps;
   const slope = opts.slope ?? 5;
   const spike = spikeFn(slope);

@@ -45,7 +45,11 @@ export function binEdges(b: number): [number, number] {
 /** Checks a percentile argument: a number in [0, 100]. */
 export function checkPercentile(p: number): void {
   if (typeof p !== 'number' || !Number.isFinite(p) || p < 0 || p > 100) {
-    throw new Onnx2SnnError(ErrorCodes.OPTION, `percentile ${String(p)} is not a number between 0 and 100`, { option: 'percentile', actual: p, expected: '0..100' });
+    throw new Onnx2SnnError(ErrorCodes.OPTION, `percentile ${String(p)} is not a number between 0 and 100`, {
+      option: 'percentile',
+      actual: p,
+      expected: '0..100',
+    });
   }
 }
 

@@ -52,7 +52,15 @@ export interface LayerwiseOptions {
  * Per-channel mean of a [N, C, ...] (or [N, F]) tensor batch, accumulated into `sum`, optionally
  * clipped to [0, θ_c] — or to [−θ_c, θ_c] for a linear site's bipolar neurons (`signed`).
  */
-function addChannelMeans(data: ArrayLike<number>, n: number, channels: number, sum: Float64Array, clip?: readonly number[] | number, scale = 1, signed = false): void {
+function addChannelMeans(
+  data: ArrayLike<number>,
+  n: number,
+  channels: number,
+  sum: Float64Array,
+  clip?: readonly number[] | number,
+  scale = 1,
+  signed = false,
+): void {
   const per = data.length / n;
   const inner = per / channels;
   for (let b = 0; b < n; b++)
@@ -74,14 +82,23 @@ function thetaOf(t: number | readonly number[], c: number): number {
 }
 
 /** Per-layer, per-channel mean over `ds` of the clipped ANN activation (the rate targets). */
-async function annTargets(model: Model, layers: readonly ThresholdsLayer[], ds: Dataset, bs: number, run: { device?: Device; threads?: number }): Promise<Float64Array[]> {
+async function annTargets(
+  model: Model,
+  layers: readonly ThresholdsLayer[],
+  ds: Dataset,
+  bs: number,
+  run: { device?: Device; threads?: number },
+): Promise<Float64Array[]> {
   const { name, sampleDims } = inputSpec(model, ds);
   const session = await OrtSession.create(model, { ...run, extraOutputs: layers.map((l) => l.site) });
   const target = layers.map((l) => new Float64Array(l.channels));
   try {
     for (let s = 0; s < ds.count; s += bs) {
       const n = Math.min(ds.count, s + bs) - s;
-      const r = await session.run({ [name]: { data: await readSamples(ds, s, s + n), dims: [n, ...sampleDims] } }, layers.map((l) => l.site));
+      const r = await session.run(
+        { [name]: { data: await readSamples(ds, s, s + n), dims: [n, ...sampleDims] } },
+        layers.map((l) => l.site),
+      );
       layers.forEach((l, i) => addChannelMeans(r[l.site]!.data, n, l.channels, target[i]!, l.scale, 1, l.linear));
     }
   } finally {
@@ -132,7 +149,8 @@ async function snnRates(
     batchSize: opts.batchSize ?? 64,
     ...(opts.device ? { device: opts.device } : {}),
     ...(opts.threads ? { threads: opts.threads } : {}),
-    onCounts: (_s, n, counts) => which.forEach((li, k) => addChannelMeans(counts[idx[k]!]!, n, layers[li]!.channels, means[k]!, undefined, 1 / T, layers[li]!.linear)),
+    onCounts: (_s, n, counts) =>
+      which.forEach((li, k) => addChannelMeans(counts[idx[k]!]!, n, layers[li]!.channels, means[k]!, undefined, 1 / T, layers[li]!.linear)),
   });
   for (const m of means) m.forEach((v, c) => (m[c] = v / ds.count));
   return means;
@@ -191,6 +209,10 @@ export async function calibrateLayerwise(model: Model, thresholds: ThresholdsFil
   return {
     ...thresholds,
     method: `${thresholds.method}+${tag}`,
-    layers: thresholds.layers.map((l) => ({ ...l, ...(state.biases.has(l.site) ? { bias: state.biases.get(l.site)! } : {}), ...(state.v0s.has(l.site) ? { v0: state.v0s.get(l.site)! } : {}) })),
+    layers: thresholds.layers.map((l) => ({
+      ...l,
+      ...(state.biases.has(l.site) ? { bias: state.biases.get(l.site)! } : {}),
+      ...(state.v0s.has(l.site) ? { v0: state.v0s.get(l.site)! } : {}),
+    })),
   };
 }

@@ -23,10 +23,14 @@ export const QUANTIZATION_METHOD = 'quantization-range';
 export function applyQuantizationRanges(model: Model, file: ThresholdsFile): ThresholdsFile {
   const ranges = quantizationInfo(model)?.ranges;
   if (!ranges) {
-    throw new Onnx2SnnError(ErrorCodes.OPTION, `--method ${QUANTIZATION_METHOD}: ${model.source ?? 'the model'} is not a quantized model (no QuantizeLinear / QLinear ops), so it has no quantization ranges`, {
-      option: 'method',
-      file: model.source,
-    });
+    throw new Onnx2SnnError(
+      ErrorCodes.OPTION,
+      `--method ${QUANTIZATION_METHOD}: ${model.source ?? 'the model'} is not a quantized model (no QuantizeLinear / QLinear ops), so it has no quantization ranges`,
+      {
+        option: 'method',
+        file: model.source,
+      },
+    );
   }
   let used = 0;
   const layers = file.layers.map((l) => {
@@ -37,7 +41,11 @@ export function applyQuantizationRanges(model: Model, file: ThresholdsFile): Thr
     return { ...l, scale: l.linear ? Math.max(r[1], -r[0]) : r[1], range: [r[0], r[1]] as [number, number] };
   });
   if (!used) {
-    throw new Onnx2SnnError(ErrorCodes.OPTION, `--method ${QUANTIZATION_METHOD}: none of the ReLU sites of ${model.source ?? 'the model'} has a quantization range that starts at 0`, { option: 'method', file: model.source });
+    throw new Onnx2SnnError(
+      ErrorCodes.OPTION,
+      `--method ${QUANTIZATION_METHOD}: none of the ReLU sites of ${model.source ?? 'the model'} has a quantization range that starts at 0`,
+      { option: 'method', file: model.source },
+    );
   }
   return { ...file, method: used === layers.length ? QUANTIZATION_METHOD : `${QUANTIZATION_METHOD}+${file.method}`, layers };
 }

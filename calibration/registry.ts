@@ -12,12 +12,7 @@ import type { SiteStats } from './stats.js';
 
 export type { MethodParam, NormMethod } from './methods/types.js';
 
-const METHODS: readonly NormMethod[] = [
-  maxMethod,
-  percentileMethod,
-  channelMaxMethod,
-  channelPercentileMethod,
-];
+const METHODS: readonly NormMethod[] = [maxMethod, percentileMethod, channelMaxMethod, channelPercentileMethod];
 
 /** Every registered method, in registry order. */
 export function listMethods(): readonly NormMethod[] {
@@ -38,7 +33,9 @@ export interface ParsedMethod {
 }
 
 function validList(): string {
-  return METHODS.map((m) => (m.param ? `${methodSyntax(m)} (${m.param.range}${m.param.default !== undefined ? `, default ${m.param.default}` : ''})` : m.name)).join(', ');
+  return METHODS.map((m) =>
+    m.param ? `${methodSyntax(m)} (${m.param.range}${m.param.default !== undefined ? `, default ${m.param.default}` : ''})` : m.name,
+  ).join(', ');
 }
 
 /** Parses a --method value such as 'max', 'percentile:99.99', 'channel-percentile:99.9'. Throws E_OPTION. */

@@ -198,7 +198,10 @@ export class SiteStats {
         this.chPositives = new Float64Array(other.ch);
         this.chHist = new Float64Array(other.ch * HISTOGRAM_BINS);
       } else if (this.ch !== other.ch) {
-        throw new Onnx2SnnError(ErrorCodes.SHAPE, `activation statistics: cannot merge ${other.ch} channels into ${this.ch}`, { expected: this.ch, actual: other.ch });
+        throw new Onnx2SnnError(ErrorCodes.SHAPE, `activation statistics: cannot merge ${other.ch} channels into ${this.ch}`, {
+          expected: this.ch,
+          actual: other.ch,
+        });
       }
       for (let c = 0; c < this.ch; c++) {
         this.chMax[c] = Math.max(this.chMax[c]!, other.chMax[c]!);
@@ -227,7 +230,9 @@ export class SiteStats {
 
   private requireChannels(what: string): void {
     if (!this.channelwise) {
-      throw new Onnx2SnnError(ErrorCodes.OPTION, `activation statistics: ${what} needs per-channel statistics (collect them with channelwise: true)`, { option: 'channelwise' });
+      throw new Onnx2SnnError(ErrorCodes.OPTION, `activation statistics: ${what} needs per-channel statistics (collect them with channelwise: true)`, {
+        option: 'channelwise',
+      });
     }
   }
 

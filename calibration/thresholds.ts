@@ -119,7 +119,12 @@ function fail(path: string, problems: readonly string[]): never {
  * channel-wise method on layer-wise statistics, E_THRESHOLDS when statistics are missing or a
  * scale is not a positive finite number (activations that overflow).
  */
-export function buildThresholds(model: Model, statsMap: ReadonlyMap<string, SiteStats>, methodSpec: string | ParsedMethod, meta: ThresholdsMeta): ThresholdsFile {
+export function buildThresholds(
+  model: Model,
+  statsMap: ReadonlyMap<string, SiteStats>,
+  methodSpec: string | ParsedMethod,
+  meta: ThresholdsMeta,
+): ThresholdsFile {
   const method = typeof methodSpec === 'string' ? parseMethod(methodSpec) : methodSpec;
   const sites = meta.sites ?? reluSites(model);
   const where = meta.model || model.source || 'model';
@@ -199,7 +204,7 @@ const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFin
 const isCount = (v: unknown): v is number => isNum(v) && Number.isInteger(v) && v >= 0;
 
 function showScale(v: unknown): string {
-  return v === null ? 'null (not finite)' : JSON.stringify(v) ?? String(v);
+  return v === null ? 'null (not finite)' : (JSON.stringify(v) ?? String(v));
 }
 
 /** Problems with one layer entry that do not depend on the model. */
@@ -232,13 +237,16 @@ function layerProblems(l: unknown, i: number): string[] {
 /** Structural checks of a parsed thresholds file; `path` names it in errors. Throws E_THRESHOLDS listing every problem. */
 export function checkThresholds(data: unknown, path: string): ThresholdsFile {
   if (!isObj(data)) fail(path, ['not a thresholds file (the JSON is not an object)']);
-  if (data.format !== THRESHOLDS_FORMAT) fail(path, [`not a thresholds file ("format" is ${JSON.stringify(data.format) ?? 'missing'}, expected "${THRESHOLDS_FORMAT}")`]);
-  if (data.version !== THRESHOLDS_VERSION) fail(path, [`unsupported thresholds file version ${JSON.stringify(data.version) ?? '(missing)'}; this onnx2snn reads version ${THRESHOLDS_VERSION}`]);
+  if (data.format !== THRESHOLDS_FORMAT)
+    fail(path, [`not a thresholds file ("format" is ${JSON.stringify(data.format) ?? 'missing'}, expected "${THRESHOLDS_FORMAT}")`]);
+  if (data.version !== THRESHOLDS_VERSION)
+    fail(path, [`unsupported thresholds file version ${JSON.stringify(data.version) ?? '(missing)'}; this onnx2snn reads version ${THRESHOLDS_VERSION}`]);
   const p: string[] = [];
   if (typeof data.model !== 'string') p.push('"model" is not a string');
   if (typeof data.modelHash !== 'string') p.push('"modelHash" is not a string');
   if (typeof data.method !== 'string') p.push('"method" is not a string');
-  if (!isObj(data.calibration) || typeof data.calibration.data !== 'string' || !isCount(data.calibration.samples)) p.push('"calibration" must be { "data": string, "samples": integer }');
+  if (!isObj(data.calibration) || typeof data.calibration.data !== 'string' || !isCount(data.calibration.samples))
+    p.push('"calibration" must be { "data": string, "samples": integer }');
   if (!isObj(data.input) || typeof data.input.name !== 'string' || !isNum(data.input.max)) p.push('"input" must be { "name": string, "max": number, ... }');
   if (!Array.isArray(data.layers)) p.push('"layers" is not an array');
   else data.layers.forEach((l, i) => p.push(...layerProblems(l, i)));
@@ -258,7 +266,11 @@ export interface ValidateOptions {
  * exactly one layer entry, no entry names a tensor that is not a site, channel counts agree, and
  * every scale is a positive finite number. Throws E_THRESHOLDS listing every problem.
  */
-export function validateThresholds(file: ThresholdsFile, sites: readonly (Pick<SiteInfo, 'site' | 'channels'> & { readonly linear?: boolean })[], opts: ValidateOptions = {}): void {
+export function validateThresholds(
+  file: ThresholdsFile,
+  sites: readonly (Pick<SiteInfo, 'site' | 'channels'> & { readonly linear?: boolean })[],
+  opts: ValidateOptions = {},
+): void {
   const path = opts.path ?? (file.model || 'thresholds');
   const p: string[] = [];
   file.layers.forEach((l, i) => p.push(...layerProblems(l, i)));
@@ -275,10 +287,13 @@ export function validateThresholds(file: ThresholdsFile, sites: readonly (Pick<S
     const l = byName.get(s.site)?.[0];
     if (!l) continue;
     if (l.channels !== s.channels) p.push(`"${s.site}": the file says ${l.channels} channels, the model has ${s.channels}`);
-    else if (Array.isArray(l.scale) && l.scale.length !== s.channels) p.push(`"${s.site}": ${l.scale.length} per-channel scales, the model has ${s.channels} channels`);
+    else if (Array.isArray(l.scale) && l.scale.length !== s.channels)
+      p.push(`"${s.site}": ${l.scale.length} per-channel scales, the model has ${s.channels} channels`);
   }
   if (opts.modelHash !== undefined && file.modelHash !== opts.modelHash) {
-    p.push(`it was computed for a different model or different weights (modelHash ${file.modelHash.slice(0, 12)}…, this model ${opts.modelHash.slice(0, 12)}…); run calibration again`);
+    p.push(
+      `it was computed for a different model or different weights (modelHash ${file.modelHash.slice(0, 12)}…, this model ${opts.modelHash.slice(0, 12)}…); run calibration again`,
+    );
   }
   if (p.length) fail(path, [...new Set(p)]);
 }
@@ -295,11 +310,14 @@ export function readThresholds(path: string, opts: ReadOptions = {}): Thresholds
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new Onnx2SnnError(ErrorCodes.FILE, `${path}: cannot read the thresholds file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file: path });
+    throw new Onnx2SnnError(ErrorCodes.FILE, `${path}: cannot read the thresholds file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, {
+      file: path,
+    });
   }
   // a binary file (an image, an .onnx) is named as such, never echoed to the terminal
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control bytes are what marks a binary file
-  if (/[\u0000-\u0008\u000e-\u001f\ufffd]/.test(text.slice(0, 4096))) fail(path, ['not JSON (a binary file; expected the JSON written by `onnx2snn calibrate`)']);
+  if (/[\u0000-\u0008\u000e-\u001f\ufffd]/.test(text.slice(0, 4096)))
+    fail(path, ['not JSON (a binary file; expected the JSON written by `onnx2snn calibrate`)']);
   let data: unknown;
   try {
     data = JSON.parse(text);

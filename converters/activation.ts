@@ -82,7 +82,10 @@ export const clip11 = defineOp({
   attrs: noAttrs,
   shapes: (n, _a, [x, mn, mx]) => {
     // onnxruntime refuses non-scalar bounds at run time
-    for (const [v, which] of [[mn, 'min'], [mx, 'max']] as const) {
+    for (const [v, which] of [
+      [mn, 'min'],
+      [mx, 'max'],
+    ] as const) {
       if (v && v.dims.reduce((a, b) => a * b, 1) !== 1) throw shapeError(n, `${which} must be a scalar, got dims [${v.dims.join(',')}]`, [], v.dims);
     }
     return [sameShape(x)];

@@ -32,7 +32,12 @@ function plan(node: Node, a: BnAttrs, inputs: readonly (Val | undefined)[], sinc
   const x = need(node, inputs, 0, 'X');
   if (x.dims.length < 2) throw shapeError(node, `input X must be (N, C, ...), got ${dimsText(x.dims)}`, 'rank >= 2', x.dims.length);
   if (node.outputs.length > 1) {
-    throw attributeError(node, `${node.outputs.length} outputs make this a training-mode BatchNormalization (batch statistics); only inference (one output) is supported`, 'outputs', node.outputs.length);
+    throw attributeError(
+      node,
+      `${node.outputs.length} outputs make this a training-mode BatchNormalization (batch statistics); only inference (one output) is supported`,
+      'outputs',
+      node.outputs.length,
+    );
   }
   const spatial = a.spatial;
   const paramDims = spatial ? [x.dims[1]!] : x.dims.slice(1);
@@ -40,7 +45,12 @@ function plan(node: Node, a: BnAttrs, inputs: readonly (Val | undefined)[], sinc
   names.forEach((nm, k) => {
     const p = need(node, inputs, k + 1, nm);
     if (sizeOf(p.dims) !== sizeOf(paramDims) || (spatial && p.dims.length !== 1)) {
-      throw shapeError(node, `${nm} ${dimsText(p.dims)} does not fit X ${dimsText(x.dims)} (expected ${dimsText(paramDims)})`, dimsText(paramDims), dimsText(p.dims));
+      throw shapeError(
+        node,
+        `${nm} ${dimsText(p.dims)} does not fit X ${dimsText(x.dims)} (expected ${dimsText(paramDims)})`,
+        dimsText(paramDims),
+        dimsText(p.dims),
+      );
     }
     if (sinceOpset < 15 && p.dtype !== x.dtype) throw shapeError(node, `${nm} has type ${p.dtype} but X has ${x.dtype}`, x.dtype, p.dtype);
   });
@@ -97,11 +107,11 @@ function rule(sinceOpset: number): OpEntry<BnAttrs> {
     spiking: { kind: 'linear', dynamicInputs: [0] },
     synops: { carry: 'pass' },
     lower: {
-      nir: (n, _a, _ins, ctx) => ctx.problem(`BatchNormalization "${n.name}": a per-channel affine map that could not be folded into a Conv/Gemm has no NIR primitive`),
+      nir: (n, _a, _ins, ctx) =>
+        ctx.problem(`BatchNormalization "${n.name}": a per-channel affine map that could not be folded into a Conv/Gemm has no NIR primitive`),
     },
   });
 }
-
 
 export const batchNormalization7 = rule(7);
 export const batchNormalization9 = rule(9);

@@ -33,7 +33,13 @@ interface ConvPlan {
   readonly outDims: number[];
 }
 
-function convPlan(node: Node, a: ConvAttrs, x: { dims: readonly number[] }, w: { dims: readonly number[] }, b: { dims: readonly number[] } | undefined): ConvPlan {
+function convPlan(
+  node: Node,
+  a: ConvAttrs,
+  x: { dims: readonly number[] },
+  w: { dims: readonly number[] },
+  b: { dims: readonly number[] } | undefined,
+): ConvPlan {
   const xr = x.dims.length;
   if (xr < 3) throw shapeError(node, `input X must be (N, C, spatial...), got ${dimsText(x.dims)}`, 'rank >= 3', x.dims.length);
   if (xr > 4) throw attributeError(node, `only 1-D and 2-D convolutions are supported, got input ${dimsText(x.dims)}`, 'kernel_shape', x.dims.length - 2);
@@ -42,7 +48,12 @@ function convPlan(node: Node, a: ConvAttrs, x: { dims: readonly number[] }, w: {
   const c = x.dims[1]!;
   const m = w.dims[0]!;
   if (c !== w.dims[1]! * group) {
-    throw shapeError(node, `input channels ${c} do not match W's C/group ${w.dims[1]} x group ${group} = ${w.dims[1]! * group} (X ${dimsText(x.dims)}, W ${dimsText(w.dims)})`, w.dims[1]! * group, c);
+    throw shapeError(
+      node,
+      `input channels ${c} do not match W's C/group ${w.dims[1]} x group ${group} = ${w.dims[1]! * group} (X ${dimsText(x.dims)}, W ${dimsText(w.dims)})`,
+      w.dims[1]! * group,
+      c,
+    );
   }
   if (m % group !== 0) throw shapeError(node, `output channels ${m} are not divisible by group ${group}`, `multiple of ${group}`, m);
   const wSpatial = w.dims.slice(2);
@@ -161,7 +172,10 @@ const convTfjs: TfjsLowering<ConvAttrs> = (n, a, ins, ctx) => {
   if (!w) throw unsupportedInTfjs(n, 'has non-constant weights');
   const g = windowGeometry(n, x.shape.slice(2), w.dims.slice(2), a, false);
   const filt = tf.transpose(ctx.input(1), [2, 3, 1, 0]) as Parameters<typeof tf.conv2d>[1];
-  let y = tf.conv2d(paddedNhwc(tf, x, g) as Parameters<typeof tf.conv2d>[0], filt, [g.strides[0]!, g.strides[1]!], 'valid', 'NHWC', [g.dilations[0]!, g.dilations[1]!]) as ReturnType<typeof tf.add>;
+  let y = tf.conv2d(paddedNhwc(tf, x, g) as Parameters<typeof tf.conv2d>[0], filt, [g.strides[0]!, g.strides[1]!], 'valid', 'NHWC', [
+    g.dilations[0]!,
+    g.dilations[1]!,
+  ]) as ReturnType<typeof tf.add>;
   if (n.inputs[2]) y = tf.add(y, ctx.input(2));
   return tf.transpose(y, [0, 3, 1, 2]);
 };

@@ -24,7 +24,19 @@ function binaryShape(node: Node, a: ShapedValue | Tensor, b: ShapedValue | Tenso
 }
 
 /** Runs `op` over one row: out[o+j] = a[ia + j*sa] op b[ib + j*sb] for j < len. */
-function row(op: BinOp, out: Float32Array | Float64Array, o: number, ad: Float32Array | Float64Array, ia: number, sa: number, bd: Float32Array | Float64Array, ib: number, sb: number, len: number, intDiv: boolean): void {
+function row(
+  op: BinOp,
+  out: Float32Array | Float64Array,
+  o: number,
+  ad: Float32Array | Float64Array,
+  ia: number,
+  sa: number,
+  bd: Float32Array | Float64Array,
+  ib: number,
+  sb: number,
+  len: number,
+  intDiv: boolean,
+): void {
   switch (op) {
     case 'Add':
       for (let j = 0; j < len; j++, ia += sa, ib += sb) out[o + j] = ad[ia]! + bd[ib]!;

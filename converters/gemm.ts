@@ -36,7 +36,13 @@ interface GemmPlan {
   readonly transB: boolean;
 }
 
-function gemmPlan(node: Node, at: GemmAttrs, a: { dims: readonly number[]; dtype: string }, b: { dims: readonly number[]; dtype: string }, c: { dims: readonly number[]; dtype: string } | undefined): GemmPlan {
+function gemmPlan(
+  node: Node,
+  at: GemmAttrs,
+  a: { dims: readonly number[]; dtype: string },
+  b: { dims: readonly number[]; dtype: string },
+  c: { dims: readonly number[]; dtype: string } | undefined,
+): GemmPlan {
   if (a.dims.length !== 2) throw shapeError(node, `A must be 2-D, got ${dimsText(a.dims)}`, 2, a.dims.length);
   if (b.dims.length !== 2) throw shapeError(node, `B must be 2-D, got ${dimsText(b.dims)}`, 2, b.dims.length);
   if (a.dtype !== b.dtype) throw shapeError(node, `A has type ${a.dtype} but B has ${b.dtype}`, a.dtype, b.dtype);
@@ -135,7 +141,14 @@ const denseNir: NirLowering<GemmAttrs | Record<string, never>> = (n, at, ins, ct
     if (!c) return undefined;
     const bc = broadcastConst(c, [out]);
     if (!bc) return ctx.problem(`Gemm "${n.name}": bias C ${text(c.dims)} is not one value per output`);
-    node = { type: 'Affine', weight, bias: nirTensor([out], bc.map((v) => g.beta * v)) };
+    node = {
+      type: 'Affine',
+      weight,
+      bias: nirTensor(
+        [out],
+        bc.map((v) => g.beta * v),
+      ),
+    };
   }
   const nm = ctx.add(ctx.name(n), node, x.terms, n.name);
   return { terms: [nm], dims: [out], owned: [nm] };
@@ -176,7 +189,6 @@ function gemmRule(sinceOpset: number, inputs: readonly [number, number]): OpEntr
 export const gemm7 = gemmRule(7, [3, 3]);
 export const gemm = gemmRule(11, [2, 3]);
 
-
 interface MatMulPlan {
   readonly batch: number[];
   readonly aBatchStrides: number[];
@@ -189,7 +201,8 @@ interface MatMulPlan {
 
 function matmulPlan(node: Node, a: { dims: readonly number[]; dtype: string }, b: { dims: readonly number[]; dtype: string }): MatMulPlan {
   if (a.dtype !== b.dtype) throw shapeError(node, `A has type ${a.dtype} but B has ${b.dtype}`, a.dtype, b.dtype);
-  if (a.dims.length === 0 || b.dims.length === 0) throw shapeError(node, `operands must be at least 1-D, got A ${dimsText(a.dims)} and B ${dimsText(b.dims)}`, 'rank >= 1', 0);
+  if (a.dims.length === 0 || b.dims.length === 0)
+    throw shapeError(node, `operands must be at least 1-D, got A ${dimsText(a.dims)} and B ${dimsText(b.dims)}`, 'rank >= 1', 0);
   const aD = a.dims.length === 1 ? [1, a.dims[0]!] : [...a.dims];
   const bD = b.dims.length === 1 ? [b.dims[0]!, 1] : [...b.dims];
   const m = aD[aD.length - 2]!;

@@ -71,4 +71,3 @@ export const globalMaxPool = defineOp({
 });
 
 export const ops: readonly OpEntry[] = [globalAveragePool, globalMaxPool];
-

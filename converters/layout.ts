@@ -15,10 +15,12 @@ import { alloc, attributeError, dimsText, need, shapeError, stridedCopy, type Va
 function transposePerm(node: Node, perm: readonly number[] | undefined, x: Val): number[] {
   const r = x.dims.length;
   if (perm === undefined) return Array.from({ length: r }, (_, i) => r - 1 - i);
-  if (perm.length !== r) throw shapeError(node, `perm ${dimsText(perm)} has ${perm.length} entries for an input of rank ${r} ${dimsText(x.dims)}`, r, perm.length);
+  if (perm.length !== r)
+    throw shapeError(node, `perm ${dimsText(perm)} has ${perm.length} entries for an input of rank ${r} ${dimsText(x.dims)}`, r, perm.length);
   const seen = new Set<number>();
   for (const p of perm) {
-    if (!Number.isInteger(p) || p < 0 || p >= r || seen.has(p)) throw attributeError(node, `perm ${dimsText(perm)} is not a permutation of 0..${r - 1}`, 'perm', perm);
+    if (!Number.isInteger(p) || p < 0 || p >= r || seen.has(p))
+      throw attributeError(node, `perm ${dimsText(perm)} is not a permutation of 0..${r - 1}`, 'perm', perm);
     seen.add(p);
   }
   return [...perm];
@@ -38,7 +40,13 @@ export const transpose = defineOp<readonly number[] | undefined>({
     const dims = perm.map((p) => x.dims[p]!);
     const inStrides = stridesOf(x.dims);
     const out = alloc(x.dtype, x.data.length);
-    stridedCopy(x.data, 0, dims, perm.map((p) => inStrides[p]!), out);
+    stridedCopy(
+      x.data,
+      0,
+      dims,
+      perm.map((p) => inStrides[p]!),
+      out,
+    );
     return [{ dtype: x.dtype, dims, data: out }];
   },
   ...routing(),
@@ -50,7 +58,8 @@ export const transpose = defineOp<readonly number[] | undefined>({
 
 function concatShape(node: Node, a0: number, xs: readonly (Val | undefined)[]): { axis: number; dims: number[]; dtype: DType } {
   const list = xs.filter((v): v is Val => v !== undefined);
-  if (list.length === 0 || list.length !== xs.length) throw shapeError(node, 'Concat needs at least one input and no omitted inputs', '>= 1 inputs', list.length);
+  if (list.length === 0 || list.length !== xs.length)
+    throw shapeError(node, 'Concat needs at least one input and no omitted inputs', '>= 1 inputs', list.length);
   const first = list[0]!;
   const r = first.dims.length;
   const axis = a0 < 0 ? a0 + r : a0;
@@ -60,7 +69,13 @@ function concatShape(node: Node, a0: number, xs: readonly (Val | undefined)[]): 
   list.forEach((v, k) => {
     if (v.dtype !== first.dtype) throw shapeError(node, `input ${k} has type ${v.dtype} but input 0 has ${first.dtype}`, first.dtype, v.dtype);
     const ok = v.dims.length === r && v.dims.every((d, i) => i === axis || d === first.dims[i]);
-    if (!ok) throw shapeError(node, `input ${k} ${dimsText(v.dims)} does not match input 0 ${dimsText(first.dims)} outside axis ${axis}`, dimsText(first.dims), dimsText(v.dims));
+    if (!ok)
+      throw shapeError(
+        node,
+        `input ${k} ${dimsText(v.dims)} does not match input 0 ${dimsText(first.dims)} outside axis ${axis}`,
+        dimsText(first.dims),
+        dimsText(v.dims),
+      );
     dims[axis]! += v.dims[axis]!;
   });
   return { axis, dims, dtype: first.dtype };
@@ -95,7 +110,13 @@ export const concat = defineOp<number>({
     return [{ dtype, dims, data: out }];
   },
   ...routing(),
-  lower: { tfjs: (n, axis, _ins, ctx) => ctx.tf.concat(n.inputs.map((_, i) => ctx.input(i)), axis) },
+  lower: {
+    tfjs: (n, axis, _ins, ctx) =>
+      ctx.tf.concat(
+        n.inputs.map((_, i) => ctx.input(i)),
+        axis,
+      ),
+  },
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -159,7 +180,10 @@ function depthToSpaceRule(sinceOpset: number): OpEntry<DepthToSpaceAttrs> {
         const [N, C, H, W] = x!.shape as [number, number, number, number];
         const b = a.blocksize;
         const c = C / (b * b);
-        const t = a.mode === 'DCR' ? tf.transpose(tf.reshape(x!, [N, b, b, c, H, W]), [0, 3, 4, 1, 5, 2]) : tf.transpose(tf.reshape(x!, [N, c, b, b, H, W]), [0, 1, 4, 2, 5, 3]);
+        const t =
+          a.mode === 'DCR'
+            ? tf.transpose(tf.reshape(x!, [N, b, b, c, H, W]), [0, 3, 4, 1, 5, 2])
+            : tf.transpose(tf.reshape(x!, [N, c, b, b, H, W]), [0, 1, 4, 2, 5, 3]);
         return tf.reshape(t, [N, c, H * b, W * b]);
       },
     },

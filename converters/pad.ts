@@ -57,7 +57,13 @@ function padPlan(node: Node, a: PadAttrs, x: Val, inputs: readonly (Val | undefi
     const axT = sinceOpset >= 18 ? optConstValue(node, inputs[3], 'axes') : undefined;
     axes = axT ? normAxes(node, ints(axT), r) : x.dims.map((_, i) => i);
   }
-  if (pads.length !== 2 * axes.length) throw shapeError(node, `pads has ${pads.length} values, expected ${2 * axes.length} (2 x ${axes.length} axes) for input ${dimsText(x.dims)}`, 2 * axes.length, pads.length);
+  if (pads.length !== 2 * axes.length)
+    throw shapeError(
+      node,
+      `pads has ${pads.length} values, expected ${2 * axes.length} (2 x ${axes.length} axes) for input ${dimsText(x.dims)}`,
+      2 * axes.length,
+      pads.length,
+    );
   const begin = new Array<number>(r).fill(0);
   const end = new Array<number>(r).fill(0);
   axes.forEach((a, i) => {
@@ -74,7 +80,12 @@ function padPlan(node: Node, a: PadAttrs, x: Val, inputs: readonly (Val | undefi
     }
     // reflect mirrors without repeating the edge: at most size-1 per side (onnxruntime refuses more)
     if (mode === 'reflect' && Math.max(begin[i]!, end[i]!) > cropped - 1) {
-      throw shapeError(node, `reflect pads ${begin[i]}/${end[i]} exceed the maximum ${cropped - 1} for axis ${i} of size ${cropped}`, `<= ${cropped - 1}`, Math.max(begin[i]!, end[i]!));
+      throw shapeError(
+        node,
+        `reflect pads ${begin[i]}/${end[i]} exceed the maximum ${cropped - 1} for axis ${i} of size ${cropped}`,
+        `<= ${cropped - 1}`,
+        Math.max(begin[i]!, end[i]!),
+      );
     }
     // onnxruntime reads outside the input for a leading wrap pad longer than the axis
     if (mode === 'wrap' && begin[i]! > cropped) {

@@ -69,7 +69,6 @@ function axisWindows(inSize: number, outSize: number, kernel: number, stride: nu
   return { first, valid, padded };
 }
 
-
 function poolEval(node: Node, kind: PoolKind, a: PoolAttrs, x: Tensor): Tensor {
   const { geom, outDims } = poolPlan(node, kind, a, x);
   const twoD = x.dims.length === 4;
@@ -146,7 +145,8 @@ const avgPoolNir: NirLowering<PoolAttrs> = (n, a, [x], ctx) => {
   const geom = windowGeometry(n, [h, w], a.kernelShape, a, true);
   const why: string[] = [];
   if (!same(geom.padsBegin, geom.padsEnd)) why.push(`asymmetric padding (begin ${text(geom.padsBegin)}, end ${text(geom.padsEnd)})`);
-  if (geom.padsBegin.some((p) => p > 0) && !a.countIncludePad) why.push('padding excluded from the average (count_include_pad = 0; NIR/PyTorch AvgPool2d counts it)');
+  if (geom.padsBegin.some((p) => p > 0) && !a.countIncludePad)
+    why.push('padding excluded from the average (count_include_pad = 0; NIR/PyTorch AvgPool2d counts it)');
   if (geom.dilations.some((d) => d !== 1)) why.push(`dilations ${text(geom.dilations)}`);
   const kernel: [number, number] = [a.kernelShape[0]!, a.kernelShape[1]!];
   const stride: [number, number] = [geom.strides[0]!, geom.strides[1]!];

@@ -22,7 +22,24 @@ import { ops as softmax } from './softmax.js';
 import { ops as spikingPool } from './spiking-pool.js';
 import type { OpEntry } from './types.js';
 
-const FAMILIES: readonly (readonly OpEntry[])[] = [activation, conv, gemm, elementwise, pool, globalPool, reshape, layout, select, pad, constant, softmax, batchnorm, neurons, spikingPool, round];
+const FAMILIES: readonly (readonly OpEntry[])[] = [
+  activation,
+  conv,
+  gemm,
+  elementwise,
+  pool,
+  globalPool,
+  reshape,
+  layout,
+  select,
+  pad,
+  constant,
+  softmax,
+  batchnorm,
+  neurons,
+  spikingPool,
+  round,
+];
 
 const key = (domain: string, opType: string): string => `${domain === 'ai.onnx' ? '' : domain}\u0000${opType}`;
 
@@ -52,7 +69,13 @@ export function opFor(node: Node, opset: number): OpEntry | undefined {
 
 /** Op types of the default domain with an entry. */
 export function supportedOps(): string[] {
-  return [...new Set(FAMILIES.flat().filter((e) => e.domain === '').map((e) => e.opType))].sort();
+  return [
+    ...new Set(
+      FAMILIES.flat()
+        .filter((e) => e.domain === '')
+        .map((e) => e.opType),
+    ),
+  ].sort();
 }
 
 /** Every entry (all domains, all versions), for schema checks. */

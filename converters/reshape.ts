@@ -133,13 +133,20 @@ function reshapeDims(node: Node, x: Val, shapeT: Tensor, allowZero: boolean): nu
       return 1;
     }
     if (d === 0 && !allowZero) {
-      if (i >= x.dims.length) throw shapeError(node, `shape ${dimsText(shape)} copies dimension ${i} (0) but the input ${dimsText(x.dims)} has rank ${x.dims.length}`, `rank > ${i}`, x.dims.length);
+      if (i >= x.dims.length)
+        throw shapeError(
+          node,
+          `shape ${dimsText(shape)} copies dimension ${i} (0) but the input ${dimsText(x.dims)} has rank ${x.dims.length}`,
+          `rank > ${i}`,
+          x.dims.length,
+        );
       return x.dims[i]!;
     }
     if (d < 0 || !Number.isInteger(d)) throw shapeError(node, `shape ${dimsText(shape)} has an invalid value ${d}`, '>= -1', d);
     return d;
   });
-  if (allowZero && inferAt >= 0 && shape.includes(0)) throw shapeError(node, `shape ${dimsText(shape)} has both 0 and -1 with allowzero=1`, 'no 0 with -1', dimsText(shape));
+  if (allowZero && inferAt >= 0 && shape.includes(0))
+    throw shapeError(node, `shape ${dimsText(shape)} has both 0 and -1 with allowzero=1`, 'no 0 with -1', dimsText(shape));
   const n = sizeOf(x.dims);
   if (inferAt >= 0) {
     const known = sizeOf(out);
@@ -148,7 +155,8 @@ function reshapeDims(node: Node, x: Val, shapeT: Tensor, allowZero: boolean): nu
     }
     out[inferAt] = n / known;
   }
-  if (sizeOf(out) !== n) throw shapeError(node, `cannot reshape ${dimsText(x.dims)} (${n} elements) to ${dimsText(out)} (${sizeOf(out)} elements)`, n, sizeOf(out));
+  if (sizeOf(out) !== n)
+    throw shapeError(node, `cannot reshape ${dimsText(x.dims)} (${n} elements) to ${dimsText(out)} (${sizeOf(out)} elements)`, n, sizeOf(out));
   return out;
 }
 

@@ -34,7 +34,8 @@ export function schemaProblems(node: Node, entry: OpEntry): string[] {
     // integral floats written as ints are read as floats (src/graph/attrs.ts)
     else if (a.kind !== spec.kind && !(spec.kind === 'float' && a.kind === 'int')) out.push(`attribute ${name} is ${a.kind}, expected ${spec.kind}`);
   }
-  for (const [name, spec] of Object.entries(s.attributes)) if (spec.required && node.attrs[name] === undefined) out.push(`required attribute ${name} is missing`);
+  for (const [name, spec] of Object.entries(s.attributes))
+    if (spec.required && node.attrs[name] === undefined) out.push(`required attribute ${name} is missing`);
   return out.map((p) => `node "${node.name}" (${node.opType}): ${p}`);
 }
 
@@ -44,8 +45,21 @@ export function schemaProblems(node: Node, entry: OpEntry): string[] {
  * during shape inference so the error names the node.
  */
 const SAME_TYPE: Readonly<Record<string, readonly number[] | 'all'>> = {
-  Conv: [0, 1, 2], ConvTranspose: [0, 1, 2], Gemm: [0, 1, 2], MatMul: [0, 1], PRelu: [0, 1], Clip: [0, 1, 2],
-  Add: 'all', Sub: 'all', Mul: 'all', Div: 'all', Sum: 'all', Max: 'all', Min: 'all', Mean: 'all', Concat: 'all',
+  Conv: [0, 1, 2],
+  ConvTranspose: [0, 1, 2],
+  Gemm: [0, 1, 2],
+  MatMul: [0, 1],
+  PRelu: [0, 1],
+  Clip: [0, 1, 2],
+  Add: 'all',
+  Sub: 'all',
+  Mul: 'all',
+  Div: 'all',
+  Sum: 'all',
+  Max: 'all',
+  Min: 'all',
+  Mean: 'all',
+  Concat: 'all',
 };
 const FLOAT_ONLY = new Set(['Conv', 'ConvTranspose', 'Gemm', 'AveragePool', 'GlobalAveragePool', 'Softmax', 'LogSoftmax', 'BatchNormalization']);
 const FLOATS: readonly DType[] = ['float32', 'float64'];
@@ -58,7 +72,8 @@ export function typeProblems(node: Node, types: readonly (DType | undefined)[]):
   const tied = SAME_TYPE[node.opType];
   if (t0 && tied) {
     const at = tied === 'all' ? types.map((_, i) => i) : tied;
-    for (const i of at) if (i > 0 && types[i] && types[i] !== t0) out.push(`input ${i} ("${node.inputs[i]}") is ${types[i]} but input 0 is ${t0}; ${node.opType} needs one type`);
+    for (const i of at)
+      if (i > 0 && types[i] && types[i] !== t0) out.push(`input ${i} ("${node.inputs[i]}") is ${types[i]} but input 0 is ${t0}; ${node.opType} needs one type`);
   }
   if (t0 && FLOAT_ONLY.has(node.opType) && !FLOATS.includes(t0)) out.push(`input 0 is ${t0}; ${node.opType} needs a floating-point tensor`);
   return out.map((p) => `node "${node.name}" (${node.opType}): ${p}`);

@@ -44,7 +44,8 @@ export const gather = defineOp<number>({
     for (let i = 0; i < outer; i++) {
       for (let j = 0; j < k; j++) {
         let v = ind.data[j]!;
-        if (v < -n || v >= n) throw shapeError(node, `index ${v} is out of range [${-n}, ${n - 1}] for axis ${axis} of ${dimsText(x.dims)}`, `[${-n}, ${n - 1}]`, v);
+        if (v < -n || v >= n)
+          throw shapeError(node, `index ${v} is out of range [${-n}, ${n - 1}] for axis ${axis} of ${dimsText(x.dims)}`, `[${-n}, ${n - 1}]`, v);
         if (v < 0) v += n;
         const src = (i * n + v) * inner;
         out.set(xd.subarray(src, src + inner), o);
@@ -65,12 +66,20 @@ interface SlicePlan {
   readonly strides: number[];
 }
 
-function slicePlan(node: Node, x: Val, starts: readonly number[], ends: readonly number[], axes: readonly number[] | undefined, steps: readonly number[] | undefined): SlicePlan {
+function slicePlan(
+  node: Node,
+  x: Val,
+  starts: readonly number[],
+  ends: readonly number[],
+  axes: readonly number[] | undefined,
+  steps: readonly number[] | undefined,
+): SlicePlan {
   const r = x.dims.length;
   if (starts.length !== ends.length) throw shapeError(node, `starts has ${starts.length} values but ends has ${ends.length}`, starts.length, ends.length);
   const ax = axes === undefined ? starts.map((_, i) => i) : axes;
   if (ax.length !== starts.length) throw shapeError(node, `axes has ${ax.length} values but starts has ${starts.length}`, starts.length, ax.length);
-  if (steps !== undefined && steps.length !== starts.length) throw shapeError(node, `steps has ${steps.length} values but starts has ${starts.length}`, starts.length, steps.length);
+  if (steps !== undefined && steps.length !== starts.length)
+    throw shapeError(node, `steps has ${steps.length} values but starts has ${starts.length}`, starts.length, steps.length);
   const axN = normAxes(node, ax, r);
   const inStrides = stridesOf(x.dims);
   const dims = [...x.dims];
@@ -117,7 +126,11 @@ function parseSlice(node: Node, fromInputs: boolean): Slice1Attrs | undefined {
   return { starts, ends, ...(axes ? { axes } : {}) };
 }
 
-function sliceArgs(node: Node, a: Slice1Attrs | undefined, inputs: readonly (Val | undefined)[]): [number[], number[], number[] | undefined, number[] | undefined] {
+function sliceArgs(
+  node: Node,
+  a: Slice1Attrs | undefined,
+  inputs: readonly (Val | undefined)[],
+): [number[], number[], number[] | undefined, number[] | undefined] {
   if (a) return [[...a.starts], [...a.ends], a.axes ? [...a.axes] : undefined, undefined];
   const starts = ints(constValue(node, need(node, inputs, 1, 'starts'), 'starts'));
   const ends = ints(constValue(node, need(node, inputs, 2, 'ends'), 'ends'));

@@ -43,7 +43,11 @@ export function parseWindow(node: Node, v: WindowVersion): WindowAttrs {
   const ceilAttr = attrInt(node, 'ceil_mode');
   if (!v.ceilMode && ceilAttr !== undefined) throw attributeError(node, 'ceil_mode is not an attribute of this op at this opset', 'ceil_mode', ceilAttr);
   const w = { kernelShape: attrInts(node, 'kernel_shape'), strides: attrInts(node, 'strides'), dilations, pads: attrInts(node, 'pads') };
-  return { ...Object.fromEntries(Object.entries(w).filter(([, x]) => x !== undefined)), autoPad: attrString(node, 'auto_pad', 'NOTSET'), ceilMode: (ceilAttr ?? 0) !== 0 };
+  return {
+    ...Object.fromEntries(Object.entries(w).filter(([, x]) => x !== undefined)),
+    autoPad: attrString(node, 'auto_pad', 'NOTSET'),
+    ceilMode: (ceilAttr ?? 0) !== 0,
+  };
 }
 
 export interface Geometry {
@@ -102,7 +106,12 @@ export function windowGeometry(node: Node, inSpatial: readonly number[], kernel:
         padsEnd[i] = pads[i + n]!;
         const span = inSize + padsBegin[i]! + padsEnd[i]! - dk;
         if (span < 0) {
-          throw shapeError(node, `spatial axis ${i}: padded input ${inSize}+${padsBegin[i]}+${padsEnd[i]} is smaller than the (dilated) kernel ${dk}`, `>= ${dk}`, inSize + padsBegin[i]! + padsEnd[i]!);
+          throw shapeError(
+            node,
+            `spatial axis ${i}: padded input ${inSize}+${padsBegin[i]}+${padsEnd[i]} is smaller than the (dilated) kernel ${dk}`,
+            `>= ${dk}`,
+            inSize + padsBegin[i]! + padsEnd[i]!,
+          );
         }
         let o = (ceil ? Math.ceil(span / s) : Math.floor(span / s)) + 1;
         // The last window must start inside the input or the left padding.
@@ -115,7 +124,12 @@ export function windowGeometry(node: Node, inSpatial: readonly number[], kernel:
         if (opts.pool && dilations[i] !== 1) {
           // onnxruntime sizes pooling SAME pads with the undilated kernel, the spec with the dilated
           // one; the outputs differ, so refuse rather than silently disagree with either.
-          throw attributeError(node, `auto_pad ${autoPad} with dilations ${dimsText(dilations)} is not supported for pooling (onnxruntime and the ONNX spec disagree); use explicit pads`, 'auto_pad', autoPad);
+          throw attributeError(
+            node,
+            `auto_pad ${autoPad} with dilations ${dimsText(dilations)} is not supported for pooling (onnxruntime and the ONNX spec disagree); use explicit pads`,
+            'auto_pad',
+            autoPad,
+          );
         }
         const o = Math.ceil(inSize / s);
         const needed = Math.max(0, (o - 1) * s + dk - inSize);
@@ -127,7 +141,8 @@ export function windowGeometry(node: Node, inSpatial: readonly number[], kernel:
       }
       case 'VALID': {
         const span = inSize - dk;
-        if (span < 0) throw shapeError(node, `spatial axis ${i}: input ${inSize} is smaller than the (dilated) kernel ${dk} (auto_pad VALID)`, `>= ${dk}`, inSize);
+        if (span < 0)
+          throw shapeError(node, `spatial axis ${i}: input ${inSize} is smaller than the (dilated) kernel ${dk} (auto_pad VALID)`, `>= ${dk}`, inSize);
         let o = (ceil && opts.pool ? Math.ceil(span / s) : Math.floor(span / s)) + 1;
         if (ceil && opts.pool && (o - 1) * s >= inSize) o--;
         out[i] = o;
@@ -144,7 +159,14 @@ export function windowGeometry(node: Node, inSpatial: readonly number[], kernel:
  * For each kernel tap k along one axis: the range [lo[k], hi[k]) of output positions o whose input
  * index o*stride - padBegin + k*dilation lies inside [0, inSize) (the others read padding).
  */
-export function tapRanges(inSize: number, outSize: number, stride: number, dilation: number, padBegin: number, kernel: number): { lo: Int32Array; hi: Int32Array } {
+export function tapRanges(
+  inSize: number,
+  outSize: number,
+  stride: number,
+  dilation: number,
+  padBegin: number,
+  kernel: number,
+): { lo: Int32Array; hi: Int32Array } {
   const lo = new Int32Array(kernel);
   const hi = new Int32Array(kernel);
   for (let k = 0; k < kernel; k++) {

@@ -113,7 +113,9 @@ function onnx(n: Node, [input]: readonly string[], ctx: OnnxContext): void {
   const inDims = ctx.dims(n.inputs[0]!);
   const out = n.outputs[0]!;
   const outDims = ctx.dims(out);
-  const poolAttrs = isGlobal(n) ? { kernel_shape: A.ints(inDims.slice(1)) } : Object.fromEntries(Object.entries(n.attrs).filter(([key]) => key !== 'storage_order'));
+  const poolAttrs = isGlobal(n)
+    ? { kernel_shape: A.ints(inDims.slice(1)) }
+    : Object.fromEntries(Object.entries(n.attrs).filter(([key]) => key !== 'storage_order'));
   const poolTheta = (th: number | readonly number[]): Tensor =>
     typeof th === 'number' ? float32([], [th]) : float32([th.length, ...new Array<number>(inDims.length - 1).fill(1)], th);
   const zeros = (d: readonly number[]): Tensor => float32(d, new Float32Array(d.reduce((p, q) => p * q, 1)));
@@ -136,7 +138,9 @@ function onnx(n: Node, [input]: readonly string[], ctx: OnnxContext): void {
   }
   const acc = ctx.carry(`pool_${n.name}`, ctx.initState(`pool_${n.name}`, zeros(inDims)));
   ctx.node('body', 'Add', [acc.inName, input!], [acc.outName]);
-  const idx = ctx.fresh(`${n.name}_argmax`), flat = ctx.fresh(`${n.name}_flat`), ignored = ctx.fresh(`${n.name}_max`);
+  const idx = ctx.fresh(`${n.name}_argmax`),
+    flat = ctx.fresh(`${n.name}_flat`),
+    ignored = ctx.fresh(`${n.name}_max`);
   ctx.push('body', { name: ctx.fresh(`${n.name}_pool`), opType: 'MaxPool', domain: '', inputs: [acc.outName], outputs: [ignored, idx], attrs: poolAttrs });
   ctx.node('body', 'Reshape', [input!, ctx.konst('flat_shape', int64([1], [-1]))], [flat]);
   ctx.node('body', 'Gather', [flat, idx], [out], { axis: A.int(0) });
@@ -184,7 +188,8 @@ function spikingPool(opType: 'SpikingMaxPool' | 'SpikingGlobalMaxPool', sinceOps
       reference,
       onnx: (n, _a, inputs, ctx) => onnx(n, inputs, ctx),
       tfjsStateful: tfjs,
-      nir: (n, _a, _ins, ctx) => ctx.problem(`${plain} "${n.name}": the spiking max pool (each window passes the input with the largest spike count so far) has no NIR primitive`),
+      nir: (n, _a, _ins, ctx) =>
+        ctx.problem(`${plain} "${n.name}": the spiking max pool (each window passes the input with the largest spike count so far) has no NIR primitive`),
     },
   });
 }

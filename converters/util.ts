@@ -48,7 +48,8 @@ export function need<T extends { readonly dims: readonly number[] }>(node: Node,
 export function constValue(node: Node, v: Tensor | ShapedValue | undefined, what: string): Tensor {
   if (!v) throw shapeError(node, `missing input ${what}`, what, 'missing');
   if ('data' in v) return v;
-  if (!v.value) throw shapeError(node, `input ${what} must be a constant (initializer or folded constant) to know the output shape`, 'constant', 'computed at run time');
+  if (!v.value)
+    throw shapeError(node, `input ${what} must be a constant (initializer or folded constant) to know the output shape`, 'constant', 'computed at run time');
   return v.value;
 }
 
@@ -67,7 +68,12 @@ export function broadcastShapes(node: Node, shapes: readonly (readonly number[])
       const v = s.length - k >= 0 ? s[s.length - k]! : 1;
       if (v === 1) continue;
       if (d !== 1 && d !== v) {
-        throw shapeError(node, `shapes ${shapes.map(dimsText).join(' and ')} cannot be broadcast (dimension ${rank - k} of the result: ${d} vs ${v})`, dimsText(shapes[0] ?? []), shapes.map(dimsText).join(' '));
+        throw shapeError(
+          node,
+          `shapes ${shapes.map(dimsText).join(' and ')} cannot be broadcast (dimension ${rank - k} of the result: ${d} vs ${v})`,
+          dimsText(shapes[0] ?? []),
+          shapes.map(dimsText).join(' '),
+        );
       }
       d = v;
     }
@@ -124,13 +130,20 @@ export function isIntType(dtype: DType): boolean {
 /** The lowest value of a dtype (the max pools' start). */
 export function lowest(dtype: DType): number {
   switch (dtype) {
-    case 'float32': return -3.4028234663852886e38;
-    case 'float64': return -Number.MAX_VALUE;
-    case 'int8': return -128;
-    case 'int16': return -32768;
-    case 'int32': return -2147483648;
-    case 'int64': return -(2 ** 63); // INT64_MIN as the JS number the reader produces
-    default: return 0; // unsigned, bool
+    case 'float32':
+      return -3.4028234663852886e38;
+    case 'float64':
+      return -Number.MAX_VALUE;
+    case 'int8':
+      return -128;
+    case 'int16':
+      return -32768;
+    case 'int32':
+      return -2147483648;
+    case 'int64':
+      return -(2 ** 63); // INT64_MIN as the JS number the reader produces
+    default:
+      return 0; // unsigned, bool
   }
 }
 
@@ -157,7 +170,13 @@ export function ints(t: Tensor): number[] {
  * Copies src into a new array walking `outDims`: out[i0..ik] = src[base + sum(i_d * strides[d])].
  * Used by Transpose, Slice and Pad.
  */
-export function stridedCopy(src: Float32Array | Float64Array, base: number, outDims: readonly number[], strides: readonly number[], out: Float32Array | Float64Array): void {
+export function stridedCopy(
+  src: Float32Array | Float64Array,
+  base: number,
+  outDims: readonly number[],
+  strides: readonly number[],
+  out: Float32Array | Float64Array,
+): void {
   const total = sizeOf(outDims);
   if (total === 0) return;
   const r = outDims.length;

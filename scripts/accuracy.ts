@@ -49,7 +49,10 @@ const polyOpts: Partial<SnnOptions> = values.poly
     : {};
 const neuronLabel = values.poly ? `poly(${values.poly})` : q ? `QIF(${values.qif})` : values.neuron!;
 const rows: Record<string, unknown>[] = [];
-const lines: string[] = [`| model | method | v0/θ | ANN | ${ts.map((t) => `T=${t}`).join(' | ')} | agreement T=${ts[ts.length - 1]} |`, `|---|---|---|---|${ts.map(() => '---').join('|')}|---|`];
+const lines: string[] = [
+  `| model | method | v0/θ | ANN | ${ts.map((t) => `T=${t}`).join(' | ')} | agreement T=${ts[ts.length - 1]} |`,
+  `|---|---|---|---|${ts.map(() => '---').join('|')}|---|`,
+];
 for (const bm of selectModels(values.models)) {
   const model = loadModel(bm.file);
   const test = loadDataset(bm.test, { ...bm.pre, ...(values.limit ? { limit: Number(values.limit) } : {}) });
@@ -61,8 +64,19 @@ for (const bm of selectModels(values.models)) {
       const calSecs = (performance.now() - t0) / 1000;
       const r = await compareAnnSnn(model, convert(model, th).onnx, test, { timesteps: ts });
       const p = (x: number) => (100 * x).toFixed(2);
-      lines.push(`| ${bm.id} | auto@${target}: ${th.method} | 0.5 | ${p(r.ann.accuracy)} | ${r.snn.map((s) => p(s.accuracy)).join(' | ')} | ${p(r.snn[r.snn.length - 1]!.agreement)} |`);
-      rows.push({ model: bm.id, samples: test.count, method: th.method, target, auto: th.auto, ann: r.ann.accuracy, snn: r.snn.map((s) => ({ timesteps: s.timesteps, accuracy: s.accuracy, agreement: s.agreement })), secondsCalibrate: calSecs });
+      lines.push(
+        `| ${bm.id} | auto@${target}: ${th.method} | 0.5 | ${p(r.ann.accuracy)} | ${r.snn.map((s) => p(s.accuracy)).join(' | ')} | ${p(r.snn[r.snn.length - 1]!.agreement)} |`,
+      );
+      rows.push({
+        model: bm.id,
+        samples: test.count,
+        method: th.method,
+        target,
+        auto: th.auto,
+        ann: r.ann.accuracy,
+        snn: r.snn.map((s) => ({ timesteps: s.timesteps, accuracy: s.accuracy, agreement: s.agreement })),
+        secondsCalibrate: calSecs,
+      });
       process.stderr.write(`${lines[lines.length - 1]}  (calibration ${calSecs.toFixed(1)} s)\n`);
     }
     continue;
@@ -70,34 +84,44 @@ for (const bm of selectModels(values.models)) {
   for (const method of values.methods!.split(',')) {
     const plain = await calibrate(model, calib, { method, modelPath: bm.file });
     for (const lw of values.layerwise!.split(','))
-    for (const vInit of values.vinit!.split(',').map(Number)) {
-      const [mode, lwT] = lw.includes(':') ? (lw.split(':') as ['bias' | 'potential', string]) : (['bias', lw] as const);
-      let th = lw === 'none' ? plain : await calibrateLayerwise(model, plain, calib, { timesteps: Number(lwT), mode, snnOptions: { vInit, ...polyOpts } });
-      if (Number(values.finetune) > 0) {
-        const train = loadDataset(bm.calib, { ...bm.pre, limit: Number(values['finetune-samples']) });
-        th = (await finetuneNeurons(model, th, train, { vInit, ...polyOpts }, { timesteps: Number(values.finetune), epochs: Number(values['finetune-epochs']), seed: 0 })).thresholds;
+      for (const vInit of values.vinit!.split(',').map(Number)) {
+        const [mode, lwT] = lw.includes(':') ? (lw.split(':') as ['bias' | 'potential', string]) : (['bias', lw] as const);
+        let th = lw === 'none' ? plain : await calibrateLayerwise(model, plain, calib, { timesteps: Number(lwT), mode, snnOptions: { vInit, ...polyOpts } });
+        if (Number(values.finetune) > 0) {
+          const train = loadDataset(bm.calib, { ...bm.pre, limit: Number(values['finetune-samples']) });
+          th = (
+            await finetuneNeurons(
+              model,
+              th,
+              train,
+              { vInit, ...polyOpts },
+              { timesteps: Number(values.finetune), epochs: Number(values['finetune-epochs']), seed: 0 },
+            )
+          ).thresholds;
+        }
+        const label = `${lw === 'none' && Number(values.finetune) === 0 ? method : th.method}${neuronLabel === 'if' ? '' : `, ${neuronLabel}`}`;
+        const t0 = performance.now();
+        const { onnx } = convert(model, th, { vInit, neuron: values.neuron as 'if' | 'lif', encoding: values.encoding as 'current' | 'poisson', ...polyOpts });
+        const r = await compareAnnSnn(model, onnx, test, { timesteps: ts });
+        const secs = (performance.now() - t0) / 1000;
+        const p = (x: number) => (100 * x).toFixed(2);
+        lines.push(
+          `| ${bm.id} | ${label} | ${vInit} | ${p(r.ann.accuracy)} | ${r.snn.map((s) => p(s.accuracy)).join(' | ')} | ${p(r.snn[r.snn.length - 1]!.agreement)} |`,
+        );
+        rows.push({
+          model: bm.id,
+          samples: test.count,
+          method: label,
+          vInit,
+          neuron: values.neuron,
+          encoding: values.encoding,
+          ann: r.ann.accuracy,
+          snn: r.snn.map((s) => ({ timesteps: s.timesteps, accuracy: s.accuracy, agreement: s.agreement })),
+          layers: r.layers.map((l) => ({ name: l.name, spikeRate: l.spikeRate, correlation: l.correlation })),
+          seconds: secs,
+        });
+        process.stderr.write(`${lines[lines.length - 1]}  (${secs.toFixed(1)} s)\n`);
       }
-      const label = `${lw === 'none' && Number(values.finetune) === 0 ? method : th.method}${neuronLabel === 'if' ? '' : `, ${neuronLabel}`}`;
-      const t0 = performance.now();
-      const { onnx } = convert(model, th, { vInit, neuron: values.neuron as 'if' | 'lif', encoding: values.encoding as 'current' | 'poisson', ...polyOpts });
-      const r = await compareAnnSnn(model, onnx, test, { timesteps: ts });
-      const secs = (performance.now() - t0) / 1000;
-      const p = (x: number) => (100 * x).toFixed(2);
-      lines.push(`| ${bm.id} | ${label} | ${vInit} | ${p(r.ann.accuracy)} | ${r.snn.map((s) => p(s.accuracy)).join(' | ')} | ${p(r.snn[r.snn.length - 1]!.agreement)} |`);
-      rows.push({
-        model: bm.id,
-        samples: test.count,
-        method: label,
-        vInit,
-        neuron: values.neuron,
-        encoding: values.encoding,
-        ann: r.ann.accuracy,
-        snn: r.snn.map((s) => ({ timesteps: s.timesteps, accuracy: s.accuracy, agreement: s.agreement })),
-        layers: r.layers.map((l) => ({ name: l.name, spikeRate: l.spikeRate, correlation: l.correlation })),
-        seconds: secs,
-      });
-      process.stderr.write(`${lines[lines.length - 1]}  (${secs.toFixed(1)} s)\n`);
-    }
   }
 }
 writeFileSync(values.out!, `${JSON.stringify({ date: new Date().toISOString(), results: rows }, null, 2)}\n`);

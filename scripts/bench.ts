@@ -167,7 +167,9 @@ async function one(id: string, T: number, counts: CountMode, k: number | 'auto')
     counts: values.engine === 'onnxruntime' ? counts : 'n/a',
     // tfjs steps the SNN description one step at a time
     stepsPerIteration: values.engine === 'onnxruntime' ? (JSON.parse(onnx.metadata['onnx2snn.arrangement']!) as Arrangement).stepsPerIteration : 1,
-    ...(values.engine === 'onnxruntime' && onnx.metadata['onnx2snn.arrangement'] ? { arrangement: JSON.parse(onnx.metadata['onnx2snn.arrangement']) as unknown } : {}),
+    ...(values.engine === 'onnxruntime' && onnx.metadata['onnx2snn.arrangement']
+      ? { arrangement: JSON.parse(onnx.metadata['onnx2snn.arrangement']) as unknown }
+      : {}),
     device: values.engine === 'tfjs' ? values['tfjs-backend']! : device,
     batch,
     threads: engine.threads,
@@ -197,7 +199,26 @@ if (values.one === 'images') {
       for (const counts of values.counts!.split(','))
         for (const k of values.unroll!.split(',')) {
           if (counts !== 'recovered' && counts !== 'stepped') throw new Error(`--counts takes recovered and/or stepped, not ${counts}`);
-          const args = [self, '--one', `${bm.id}:${T}:${counts}:${k}`, '--rounds', values.rounds!, '--samples', values.samples!, '--batch', values.batch!, '--device', values.device!, '--solve', values.solve!, '--engine', values.engine!, '--tfjs-backend', values['tfjs-backend']!, ...(values.threads ? ['--threads', values.threads] : [])];
+          const args = [
+            self,
+            '--one',
+            `${bm.id}:${T}:${counts}:${k}`,
+            '--rounds',
+            values.rounds!,
+            '--samples',
+            values.samples!,
+            '--batch',
+            values.batch!,
+            '--device',
+            values.device!,
+            '--solve',
+            values.solve!,
+            '--engine',
+            values.engine!,
+            '--tfjs-backend',
+            values['tfjs-backend']!,
+            ...(values.threads ? ['--threads', values.threads] : []),
+          ];
           const row = JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 })) as Row;
           rows.push(row);
           process.stderr.write(`${bm.id} T=${T} counts ${counts} k=${k}: ratio ${row.ratio.toFixed(3)}\n`);
@@ -209,12 +230,35 @@ if (values.one === 'images') {
     images = JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 })) as ImagesRow;
     process.stderr.write(`images: ${images.imagesPerSec.toFixed(1)} images/s\n`);
   }
-  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', memoryGB: totalmem() / 2 ** 30, node: process.version, platform: `${process.platform}-${process.arch}` };
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? '',
+    memoryGB: totalmem() / 2 ** 30,
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+  };
   writeFileSync(values.out!, `${JSON.stringify({ machine, results: rows, ...(images ? { images } : {}) }, null, 2)}\n`);
-  const head = ['model', 'T', 'engine', 'counts', 'steps/iteration', 'device', 'batch', 'threads', 'SNN samples/s', 'SNN sample·steps/s', 'ANN samples/s', 'ratio', 'paired rounds', 'peak RSS MB'];
+  const head = [
+    'model',
+    'T',
+    'engine',
+    'counts',
+    'steps/iteration',
+    'device',
+    'batch',
+    'threads',
+    'SNN samples/s',
+    'SNN sample·steps/s',
+    'ANN samples/s',
+    'ratio',
+    'paired rounds',
+    'peak RSS MB',
+  ];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const r of rows)
-    lines.push(`| ${r.model} | ${r.timesteps} | ${r.engine} | ${r.counts} | ${r.stepsPerIteration} | ${r.device} | ${r.batch} | ${r.threads} | ${r.snnSamplesPerSec.toFixed(1)} | ${r.snnSampleStepsPerSec.toFixed(0)} | ${r.annSamplesPerSec.toFixed(0)} | ${r.ratio.toFixed(3)} | ${r.ratioRounds.map((x) => x.toFixed(2)).join(' ')} | ${r.peakRssMB.toFixed(0)} |`);
+    lines.push(
+      `| ${r.model} | ${r.timesteps} | ${r.engine} | ${r.counts} | ${r.stepsPerIteration} | ${r.device} | ${r.batch} | ${r.threads} | ${r.snnSamplesPerSec.toFixed(1)} | ${r.snnSampleStepsPerSec.toFixed(0)} | ${r.annSamplesPerSec.toFixed(0)} | ${r.ratio.toFixed(3)} | ${r.ratioRounds.map((x) => x.toFixed(2)).join(' ')} | ${r.peakRssMB.toFixed(0)} |`,
+    );
   if (rows.length) process.stdout.write(`${lines.join('\n')}\n`);
   if (images) {
     const r = images;

@@ -12,7 +12,14 @@ import { calibrate, convert, loadModel } from '../src/pipeline.js';
 import { simulateDataset } from '../src/engine/simulate.js';
 import { ALL_MODELS } from './models.js';
 
-const { values } = parseArgs({ options: { model: { type: 'string' }, devices: { type: 'string', default: 'cpu,webgpu' }, samples: { type: 'string', default: '8' }, timesteps: { type: 'string', default: '16' } } });
+const { values } = parseArgs({
+  options: {
+    model: { type: 'string' },
+    devices: { type: 'string', default: 'cpu,webgpu' },
+    samples: { type: 'string', default: '8' },
+    timesteps: { type: 'string', default: '16' },
+  },
+});
 const bm = ALL_MODELS.find((m) => m.id === values.model);
 if (!bm) throw new Error(`unknown model ${values.model}`);
 const model = loadModel(bm.file);
@@ -23,7 +30,12 @@ const out: Record<string, { counts: number[][]; predictions: number[] }> = {};
 for (const device of values.devices!.split(',') as Device[]) {
   const counts: number[][] = [];
   const T = Number(values.timesteps);
-  const r = await simulateDataset(onnx, ds, { timesteps: [T], batchSize: ds.count, device, onCounts: (_s, _n, cs) => void counts.push(...cs.map((c) => Array.from(c))) });
+  const r = await simulateDataset(onnx, ds, {
+    timesteps: [T],
+    batchSize: ds.count,
+    device,
+    onCounts: (_s, _n, cs) => void counts.push(...cs.map((c) => Array.from(c))),
+  });
   out[device] = { counts, predictions: Array.from(r.predictions.get(T)!) };
 }
 process.stdout.write(JSON.stringify(out));

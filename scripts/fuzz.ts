@@ -85,7 +85,10 @@ async function main(): Promise<void> {
   while (next < end) {
     // one worker until it finishes, hangs or dies; then a fresh one from the next case
     next = await new Promise<number>((resolve) => {
-      const w = new Worker(new URL(import.meta.url), { workerData: { models, seed, from: next, to: end } satisfies Job, resourceLimits: { maxOldGenerationSizeMb: memoryMb } });
+      const w = new Worker(new URL(import.meta.url), {
+        workerData: { models, seed, from: next, to: end } satisfies Job,
+        resourceLimits: { maxOldGenerationSizeMb: memoryMb },
+      });
       let current = next;
       let timer: NodeJS.Timeout | undefined;
       let resume = end; // where the next worker starts once this one exits
@@ -107,9 +110,10 @@ async function main(): Promise<void> {
         count(m.outcome, m.stage);
         const ex = (s.examples[m.outcome] ??= []);
         if (m.outcome !== 'ok' && ex.length < 5) ex.push({ case: m.done!, stage: m.stage!, message: m.message!.slice(0, 400) });
-        if (m.outcome === 'untyped') s.failures.push({ case: m.done!, outcome: m.outcome, model: m.model!, kinds: m.kinds!, stage: m.stage!, message: m.message! });
-        if ((s.cases % 500) === 0) save();
-        if (((m.done! + 1) % 1000) === 0) process.stderr.write(`fuzz: ${m.done! + 1 - from}/${cases} cases, ${JSON.stringify(s.outcomes)}\n`);
+        if (m.outcome === 'untyped')
+          s.failures.push({ case: m.done!, outcome: m.outcome, model: m.model!, kinds: m.kinds!, stage: m.stage!, message: m.message! });
+        if (s.cases % 500 === 0) save();
+        if ((m.done! + 1) % 1000 === 0) process.stderr.write(`fuzz: ${m.done! + 1 - from}/${cases} cases, ${JSON.stringify(s.outcomes)}\n`);
       });
       w.on('error', (e: Error & { code?: string }) => {
         clearTimeout(timer);

@@ -89,7 +89,10 @@ for (const bm of selectModels(values.models)) {
       for (const counts of values.counts!.split(',')) {
         const args = [bench, '--one', `${bm.id}:${T}:${counts}`, '--samples', values.samples!, '--batch', values.batch!, '--device', p.device];
         try {
-          const row = JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'pipe'] })) as { ratio: number; snnSampleStepsPerSec: number };
+          const row = JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'pipe'] })) as {
+            ratio: number;
+            snnSampleStepsPerSec: number;
+          };
           results.push(row);
           process.stderr.write(`${bm.id} ${p.device} T=${T} ${counts}: ${row.snnSampleStepsPerSec.toFixed(0)} sample·steps/s, ratio ${row.ratio.toFixed(3)}\n`);
         } catch (e) {
@@ -99,7 +102,13 @@ for (const bm of selectModels(values.models)) {
         }
       }
 }
-const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', memoryGB: totalmem() / 2 ** 30, node: process.version, platform: `${process.platform}-${process.arch}` };
+const machine = {
+  cpus: cpus().length,
+  cpuModel: cpus()[0]?.model ?? '',
+  memoryGB: totalmem() / 2 ** 30,
+  node: process.version,
+  platform: `${process.platform}-${process.arch}`,
+};
 writeFileSync(values.out!, `${JSON.stringify({ machine, providers, results, failures }, null, 2)}\n`);
 const gpuMeasured = providers.some((p) => p.device !== 'cpu' && p.available && !failures.some((f) => f.device === p.device));
 if (!gpuMeasured) {

@@ -60,13 +60,24 @@ const fmt = (s: number): string => (s >= 3600 ? `${(s / 3600).toFixed(1)} h` : s
 const timesteps = values.timesteps!.split(',').map(Number);
 const batchSize = Number(values['batch-size']);
 const run = { batchSize, ...(values.threads ? { threads: Number(values.threads) } : {}) };
-const pre = { ...IMAGENET_PRE, classes: values.classes!, skipBad: values['skip-bad']!, offset: Number(values.offset), ...(values.limit ? { limit: Number(values.limit) } : {}) };
+const pre = {
+  ...IMAGENET_PRE,
+  classes: values.classes!,
+  skipBad: values['skip-bad']!,
+  offset: Number(values.offset),
+  ...(values.limit ? { limit: Number(values.limit) } : {}),
+};
 const test = openDataset(values.val, pre);
 const model = loadModel(values.model!);
 process.stderr.write(`${values.val}: ${test.count} images${test.skipped ? ` (${test.skipped.length} unreadable, skipped)` : ''}, model ${values.model}\n`);
 
 const calibDs = openDataset(values.calib!, { ...IMAGENET_PRE, classes: values.classes!, limit: Number(values['calib-limit']) });
-const thresholds = await calibrate(model, calibDs, { modelPath: values.model!, onProgress: progressReporter(false), ...run, ...(values.method ? { method: values.method } : {}) });
+const thresholds = await calibrate(model, calibDs, {
+  modelPath: values.model!,
+  onProgress: progressReporter(false),
+  ...run,
+  ...(values.method ? { method: values.method } : {}),
+});
 
 // time estimate: decoding + ANN on a few images, and the SNN at the largest T on one batch
 const probe = await inMemory(test, Math.min(batchSize, 8));
@@ -90,13 +101,22 @@ const skipped = test.skipped ? { skipped: { count: test.skipped.length, files: t
 let record: unknown;
 if (values['ann-only']) {
   const ann = await evaluateAnn(model, test, { ...run, onProgress: progressReporter(false) });
-  record = { model: values.model, dataset: values.val, samples: test.count, ...skipped, ann: { accuracy: ann.accuracy, top5: ann.top5 }, seconds: { total: (performance.now() - t1) / 1000 } };
+  record = {
+    model: values.model,
+    dataset: values.val,
+    samples: test.count,
+    ...skipped,
+    ann: { accuracy: ann.accuracy, top5: ann.top5 },
+    seconds: { total: (performance.now() - t1) / 1000 },
+  };
   process.stdout.write(`ANN top-1 ${(100 * ann.accuracy).toFixed(2)} %, top-5 ${(100 * ann.top5).toFixed(2)} % on ${test.count} images\n`);
 } else {
   const rec = await evaluate(model, test, { timesteps, thresholds, raster: false, modelPath: values.model!, onProgress: progressReporter(false), ...run });
   record = { ...rec, dataset: values.val, ...skipped };
   process.stdout.write(`ANN top-1 ${(100 * rec.ann.accuracy).toFixed(2)} % on ${test.count} images (thresholds: ${rec.conversion.method})\n`);
-  process.stdout.write(`| T | SNN top-1 | agreement with the ANN |\n|---|---|---|\n${rec.snn.map((s) => `| ${s.timesteps} | ${(100 * s.accuracy).toFixed(2)} % | ${(100 * s.agreement).toFixed(2)} % |`).join('\n')}\n`);
+  process.stdout.write(
+    `| T | SNN top-1 | agreement with the ANN |\n|---|---|---|\n${rec.snn.map((s) => `| ${s.timesteps} | ${(100 * s.accuracy).toFixed(2)} % | ${(100 * s.agreement).toFixed(2)} % |`).join('\n')}\n`,
+  );
 }
 writeFileSync(values.out!, `${JSON.stringify(record, null, 2)}\n`);
 process.stderr.write(`${values.out} written (${fmt((performance.now() - t1) / 1000)})\n`);

@@ -60,7 +60,9 @@ function cpuSeconds(pid: number | undefined): number {
 
 /** Starts `n` single-threaded workers and resolves when all listen. */
 async function workers(url: string, n: number): Promise<ChildProcess[]> {
-  const ps = Array.from({ length: n }, (_, i) => spawn(process.execPath, [CLI, 'worker', '--queue', url, '--threads', '1', '--name', `bench-${i}`], { stdio: ['ignore', 'ignore', 'pipe'] }));
+  const ps = Array.from({ length: n }, (_, i) =>
+    spawn(process.execPath, [CLI, 'worker', '--queue', url, '--threads', '1', '--name', `bench-${i}`], { stdio: ['ignore', 'ignore', 'pipe'] }),
+  );
   await Promise.all(
     ps.map(
       (p) =>
@@ -84,8 +86,17 @@ async function main(): Promise<void> {
   const timesteps = values.timesteps!.split(',').map(Number);
   const jobs = Number(values.jobs);
   const counts = values.workers!.split(',').map(Number);
-  const pre = { ...(m.pre.scale !== undefined ? { scale: m.pre.scale } : {}), ...(m.pre.mean ? { mean: [...m.pre.mean] } : {}), ...(m.pre.std ? { std: [...m.pre.std] } : {}) };
-  const cfg = parseConfig({ model: resolve(m.file), data: { file: resolve(m.test), ...pre, limit: samples }, evaluation: { timesteps }, report: { sample: 0 } });
+  const pre = {
+    ...(m.pre.scale !== undefined ? { scale: m.pre.scale } : {}),
+    ...(m.pre.mean ? { mean: [...m.pre.mean] } : {}),
+    ...(m.pre.std ? { std: [...m.pre.std] } : {}),
+  };
+  const cfg = parseConfig({
+    model: resolve(m.file),
+    data: { file: resolve(m.test), ...pre, limit: samples },
+    evaluation: { timesteps },
+    report: { sample: 0 },
+  });
   const model = loadModel(m.file);
   const thresholds = await calibrate(model, loadDataset(m.calib, { ...pre, limit: 1000 }), { modelPath: m.file });
   const total = loadDataset(cfg.data.file!, preprocessOf(cfg)).count;

@@ -16,7 +16,10 @@ import { mulberry32 } from '../src/util/random.js';
 function rand(dims: readonly number[], seed: number, lo = -1, hi = 1): Tensor {
   const r = mulberry32(seed);
   const n = dims.reduce((a, b) => a * b, 1);
-  return float32(dims, Array.from({ length: n }, () => lo + (hi - lo) * r()));
+  return float32(
+    dims,
+    Array.from({ length: n }, () => lo + (hi - lo) * r()),
+  );
 }
 
 function nd(opType: string, inputs: string[], outputs: string[], attrs: Node['attrs'] = {}): Node {
@@ -86,7 +89,10 @@ export function syntheticA(): Model {
       w2: rand([4, 2, 1, 1], 7),
       sq_axes: int64([2], [2, 3]),
       two: float32([], [2]),
-      off: float32([8], Array.from({ length: 8 }, (_, i) => i / 20)),
+      off: float32(
+        [8],
+        Array.from({ length: 8 }, (_, i) => i / 20),
+      ),
       wg: rand([5, 8], 8),
       bg: rand([5], 9),
     },
@@ -185,7 +191,10 @@ export function syntheticD(): Model {
       w2: rand([4, 4, 1, 1], 33),
       sq_axes: int64([2], [2, 3]),
       two: float32([], [2]),
-      off: float32([8], Array.from({ length: 8 }, (_, i) => i / 20)),
+      off: float32(
+        [8],
+        Array.from({ length: 8 }, (_, i) => i / 20),
+      ),
       wg: rand([5, 8], 34),
       bg: rand([5], 35),
     },

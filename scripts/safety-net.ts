@@ -153,7 +153,11 @@ async function runCombo(model: Model, th: ThresholdsFile, c: Combo, ds: Dataset)
     raster: sha(canonical(ref.raster)),
   };
   const ortCounts: Float32Array[] = [];
-  const ort = await simulateDataset(onnx, ds, { timesteps: CHECKPOINTS, batchSize: 4, onCounts: (_s, _n, cs) => void ortCounts.push(...cs.map((x) => x.slice())) });
+  const ort = await simulateDataset(onnx, ds, {
+    timesteps: CHECKPOINTS,
+    batchSize: 4,
+    onCounts: (_s, _n, cs) => void ortCounts.push(...cs.map((x) => x.slice())),
+  });
   e['ort'] = { counts: sha(...ortCounts), predictions: CHECKPOINTS.map((t) => Array.from(ort.predictions.get(t)!)), layerSpikes: ort.layerSpikes };
   const tfCounts: Float32Array[] = [];
   e['tfjs'] = await attemptAsync(async () => {

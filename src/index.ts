@@ -12,7 +12,20 @@ export type { Model, Graph, Node, Tensor, ValueInfo, Attr, DType, Dim } from './
 export { readOnnx, loadOnnxFile } from './onnx/read.js';
 export { validateModel } from './graph/validate.js';
 export { writeOnnx } from './onnx/write.js';
-export { canonicalize, importModel, dequantizeModel, quantizationInfo, foldConstants, removeIdentities, foldBatchNorm, generaliseBatch, CANONICAL_PASSES, IMPORT_PASSES, type Pass, type QuantizationInfo } from './graph/passes/index.js';
+export {
+  canonicalize,
+  importModel,
+  dequantizeModel,
+  quantizationInfo,
+  foldConstants,
+  removeIdentities,
+  foldBatchNorm,
+  generaliseBatch,
+  CANONICAL_PASSES,
+  IMPORT_PASSES,
+  type Pass,
+  type QuantizationInfo,
+} from './graph/passes/index.js';
 export { inferShapes } from './graph/infer.js';
 export { loadDataset, openDataset, openImageFolder, readSamples, inMemory, fitToInput } from './data/index.js';
 export type { Dataset, InMemoryDataset, Preprocess } from './data/types.js';
@@ -49,7 +62,17 @@ export type { Arrangement } from './snn/arrangement.js';
 export type { CountMode } from './snn/emit-recover.js';
 export { simulateReference, type SimOptions, type SimResult } from './snn/reference.js';
 export { simulateDataset, snnInfo, type SnnRunOptions, type SnnRunResult } from './engine/simulate.js';
-export { DEFAULT_SNN_OPTIONS, type SnnOptions, type NeuronKind, type ResetMode, type Readout, type Encoding, type Solve, type LinearMode, DEFAULT_LINEAR } from './snn/types.js';
+export {
+  DEFAULT_SNN_OPTIONS,
+  type SnnOptions,
+  type NeuronKind,
+  type ResetMode,
+  type Readout,
+  type Encoding,
+  type Solve,
+  type LinearMode,
+  DEFAULT_LINEAR,
+} from './snn/types.js';
 // evaluation record, report, diagnostics, operation counts, configuration
 export { evaluate, DEFAULT_TIMESTEPS, type EvaluateOptions } from './report/evaluate.js';
 export type { EvalRecord, EvalLayer, Raster, RasterLayer } from './report/types.js';
@@ -60,7 +83,20 @@ export { spikeRaster, type RasterOptions } from './report/raster.js';
 export { diagnose, diagnosisText, DEFAULT_MIN_CORRELATION, type Diagnosis, type DiagnoseInput, type DiagnoseLayer, type Cause } from './eval/diagnose.js';
 export { opsPlan, opsReport, SynopsCounter, convFanout, ENERGY_PJ, type OpsReport, type LayerOps, type EnergyEstimate, type OpsKind } from './eval/ops.js';
 export { ConfigSchema, configJsonSchema, type Config, type ConfigInput, type CommandName } from './config/schema.js';
-export { parseConfig, readConfigFile, resolveConfig, mergeConfig, preprocessOf, calibPreprocessOf, snnOptionsOf, evaluateOptionsOf, refineOf, resolveOf, configLeaves, type Leaf } from './config/load.js';
+export {
+  parseConfig,
+  readConfigFile,
+  resolveConfig,
+  mergeConfig,
+  preprocessOf,
+  calibPreprocessOf,
+  snnOptionsOf,
+  evaluateOptionsOf,
+  refineOf,
+  resolveOf,
+  configLeaves,
+  type Leaf,
+} from './config/load.js';
 export { autoSummary } from './report/why.js';
 // low-latency calibration, polynomial (LNM/QIF) neurons, NIR export
 export { calibrateLayerwise, type LayerwiseOptions } from '../calibration/layerwise.js';

@@ -94,7 +94,13 @@ export interface RefineOptions {
   /** Layer-wise calibration of the initial membrane potential per channel, tuned for this many steps. */
   readonly potentialCalibration?: number;
   /** Fine-tune polynomial neurons with a surrogate gradient at this many steps. */
-  readonly finetune?: { readonly timesteps: number; readonly epochs?: number; readonly samples?: number; readonly seed?: number; readonly learningRate?: number };
+  readonly finetune?: {
+    readonly timesteps: number;
+    readonly epochs?: number;
+    readonly samples?: number;
+    readonly seed?: number;
+    readonly learningRate?: number;
+  };
   readonly snn?: Partial<SnnOptions>;
   readonly batchSize?: number;
   readonly device?: Device;
@@ -108,12 +114,27 @@ export interface RefineOptions {
  */
 export async function refineThresholds(model: Model, thresholds: ThresholdsFile, calib: Dataset, opts: RefineOptions): Promise<ThresholdsFile> {
   let t = thresholds;
-  const run = { ...(opts.device ? { device: opts.device } : {}), ...(opts.threads ? { threads: opts.threads } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) };
+  const run = {
+    ...(opts.device ? { device: opts.device } : {}),
+    ...(opts.threads ? { threads: opts.threads } : {}),
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+  };
   if (opts.biasCalibration) {
-    t = await calibrateLayerwise(model, t, calib, { timesteps: opts.biasCalibration, ...(opts.snn ? { snnOptions: opts.snn } : {}), ...(opts.batchSize ? { batchSize: opts.batchSize } : {}), ...run });
+    t = await calibrateLayerwise(model, t, calib, {
+      timesteps: opts.biasCalibration,
+      ...(opts.snn ? { snnOptions: opts.snn } : {}),
+      ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
+      ...run,
+    });
   }
   if (opts.potentialCalibration) {
-    t = await calibrateLayerwise(model, t, calib, { timesteps: opts.potentialCalibration, mode: 'potential', ...(opts.snn ? { snnOptions: opts.snn } : {}), ...(opts.batchSize ? { batchSize: opts.batchSize } : {}), ...run });
+    t = await calibrateLayerwise(model, t, calib, {
+      timesteps: opts.potentialCalibration,
+      mode: 'potential',
+      ...(opts.snn ? { snnOptions: opts.snn } : {}),
+      ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
+      ...run,
+    });
   }
   if (opts.finetune) {
     const f = opts.finetune;
@@ -206,13 +227,27 @@ export async function resolveThresholds(model: Model, opts: ResolveOptions): Pro
   const refining = Boolean(r.biasCalibration || r.potentialCalibration || r.finetune);
   if (opts.thresholds && !refining) return opts.thresholds;
   if (!opts.calib) {
-    throw new Onnx2SnnError(ErrorCodes.OPTION, refining ? 'calibration: bias/potential calibration and fine-tuning need calibration data' : 'calibration: SNN conversion needs calibration data or thresholds', { option: 'calib' });
+    throw new Onnx2SnnError(
+      ErrorCodes.OPTION,
+      refining
+        ? 'calibration: bias/potential calibration and fine-tuning need calibration data'
+        : 'calibration: SNN conversion needs calibration data or thresholds',
+      { option: 'calib' },
+    );
   }
-  const run = { ...(opts.device ? { device: opts.device } : {}), ...(opts.threads ? { threads: opts.threads } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) };
+  const run = {
+    ...(opts.device ? { device: opts.device } : {}),
+    ...(opts.threads ? { threads: opts.threads } : {}),
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+  };
   const common = { batchSize: opts.batchSize ?? 64, ...run, ...(opts.modelPath ? { modelPath: opts.modelPath } : {}) };
   if (usesAuto(opts)) {
     const T = opts.targetTimesteps;
-    if (!(Number.isInteger(T) && T! >= 1)) throw new Onnx2SnnError(ErrorCodes.OPTION, `--target-timesteps ${String(T)}: auto calibration needs a positive integer number of steps`, { option: 'target-timesteps', actual: T });
+    if (!(Number.isInteger(T) && T! >= 1))
+      throw new Onnx2SnnError(ErrorCodes.OPTION, `--target-timesteps ${String(T)}: auto calibration needs a positive integer number of steps`, {
+        option: 'target-timesteps',
+        actual: T,
+      });
     const make = await calibrator(model, opts.calib, true, common);
     const snn = opts.snn ?? {};
     const ctx = { thresholdsFor: make, toOnnx: (t: ThresholdsFile) => convert(model, t, snn).onnx };

@@ -47,7 +47,10 @@ describe('own deep BN models: the imported graph gives the logits of onnxruntime
       for (const [op, n] of Object.entries(doc.ops)) expect(raw.graph.nodes.filter((x) => x.opType === op).length, `${op} nodes in the file`).toBe(n);
 
       const model = loadModel(bm.file);
-      expect(model.graph.nodes.some((x) => x.opType === 'BatchNormalization'), 'BatchNorm folded on import').toBe(false);
+      expect(
+        model.graph.nodes.some((x) => x.opType === 'BatchNormalization'),
+        'BatchNorm folded on import',
+      ).toBe(false);
       const ds = loadDataset(bm.test, { ...bm.pre, limit: SAMPLES });
       const r = await evaluateAnn(model, ds, { threads: 1 });
       expect(r.classes).toBe(10);
@@ -76,7 +79,7 @@ function readNames(g: Graph): Set<string> {
   return out;
 }
 
-it('own-mnist-mobilenetv2: the emitted SNN keeps no initializer that no node reads (the Clips\' min/max; onnxruntime warns about each)', async () => {
+it("own-mnist-mobilenetv2: the emitted SNN keeps no initializer that no node reads (the Clips' min/max; onnxruntime warns about each)", async () => {
   const bm = OWN_MODELS.find((m) => m.id === 'own-mnist-mobilenetv2')!;
   const model = loadModel(bm.file);
   const { onnx } = convert(model, await calibrate(model, loadDataset(bm.calib, { ...bm.pre, limit: 32 })));

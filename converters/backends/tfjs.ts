@@ -9,7 +9,16 @@ export const unsupportedInTfjs = (n: Node, why: string): Onnx2SnnError =>
 
 /** NCHW → NHWC, padded per the window geometry with `value`. */
 export function paddedNhwc(tf: Tf, x: TfTensor, g: Geometry, value = 0): TfTensor {
-  return tf.pad(tf.transpose(x, [0, 2, 3, 1]), [[0, 0], [g.padsBegin[0]!, g.padsEnd[0]!], [g.padsBegin[1]!, g.padsEnd[1]!], [0, 0]], value);
+  return tf.pad(
+    tf.transpose(x, [0, 2, 3, 1]),
+    [
+      [0, 0],
+      [g.padsBegin[0]!, g.padsEnd[0]!],
+      [g.padsBegin[1]!, g.padsEnd[1]!],
+      [0, 0],
+    ],
+    value,
+  );
 }
 
 /** A VALID max pool of an NHWC tensor back to NCHW. */

@@ -58,7 +58,13 @@ export function closedFormCount(a: number, b: number, t: number): number {
 }
 
 /** Reference step: θ·(n_t − n_{t−1}) into `out`, the counts updated; the rates are computed at the first step. */
-export function closedFormReference(l: NeuronLayerInfo, o: NeuronOptions, theta: Float32Array, extra: Float32Array | undefined, counts: Float32Array): (current: Float32Array, t: number, out: Float32Array) => void {
+export function closedFormReference(
+  l: NeuronLayerInfo,
+  o: NeuronOptions,
+  theta: Float32Array,
+  extra: Float32Array | undefined,
+  counts: Float32Array,
+): (current: Float32Array, t: number, out: Float32Array) => void {
   const cf = closedFormConstants(l, o);
   const per = theta.length;
   let a: Float32Array | undefined;
@@ -75,13 +81,18 @@ export function closedFormReference(l: NeuronLayerInfo, o: NeuronOptions, theta:
 
 /** b per channel ([C, 1, …]) or one value: it broadcasts over the layer and over its pooled windows alike. */
 export function onnxB(ctx: OnnxContext, base: string, cf: ClosedFormLayer, rank: number): string {
-  return ctx.konst(base, cf.bChannel.length === 1 ? float32([], [cf.bChannel[0]!]) : float32([cf.bChannel.length, ...new Array<number>(rank - 1).fill(1)], cf.bChannel));
+  return ctx.konst(
+    base,
+    cf.bChannel.length === 1 ? float32([], [cf.bChannel[0]!]) : float32([cf.bChannel.length, ...new Array<number>(rank - 1).fill(1)], cf.bChannel),
+  );
 }
 
 /** Per step θ·(⌊b + t·a⌋ − ⌊b + (t−1)·a⌋) of rates `a` (per-sample dims `d`), written to `out`. */
 export function onnxClosedFormSpikes(ctx: OnnxContext, base: string, a: string, b: string, d: readonly number[], theta: string, out: string): void {
   const prev = ctx.carry(`${base}_n`, ctx.initState(`${base}_n`, float32(d, new Float32Array(d.reduce((x, y) => x * y, 1)))));
-  const ta = ctx.fresh(`${base}_ta`), x1 = ctx.fresh(`${base}_x`), ds = ctx.fresh(`${base}_s`);
+  const ta = ctx.fresh(`${base}_ta`),
+    x1 = ctx.fresh(`${base}_x`),
+    ds = ctx.fresh(`${base}_s`);
   ctx.node('body', 'Mul', [ctx.stepTime(), a], [ta]);
   ctx.node('body', 'Add', [b, ta], [x1]);
   ctx.node('body', 'Floor', [x1], [prev.outName]);

@@ -19,7 +19,12 @@ export function expandThreshold(threshold: number | readonly number[], dims: rea
  * Initial membrane potential per element of one sample: vInit·θ, or, after potential calibration,
  * a per-channel fraction v0_c·θ (the learned generalisation of the θ/2 shift).
  */
-export function initialPotential(theta: Float32Array, dims: readonly number[], v0: readonly number[] | undefined, opts: Pick<NeuronOptions, 'vInit'>): Float32Array {
+export function initialPotential(
+  theta: Float32Array,
+  dims: readonly number[],
+  v0: readonly number[] | undefined,
+  opts: Pick<NeuronOptions, 'vInit'>,
+): Float32Array {
   const frac = v0 ? expandThreshold(v0, dims) : undefined;
   const out = new Float32Array(theta.length);
   for (let i = 0; i < out.length; i++) out[i] = Math.fround((frac ? frac[i]! : opts.vInit) * theta[i]!);
@@ -30,7 +35,12 @@ export function initialPotential(theta: Float32Array, dims: readonly number[], v
  * The constant extra current per element, or undefined when there is none: the kind's own
  * constant current (LIF: the leak compensation (1−β)·θ/2) plus the layer's calibrated bias.
  */
-export function extraCurrent(kind: Pick<NeuronKind, 'constantCurrent'>, theta: Float32Array, layer: Pick<NeuronLayerInfo, 'dims' | 'bias'>, o: NeuronOptions): Float32Array | undefined {
+export function extraCurrent(
+  kind: Pick<NeuronKind, 'constantCurrent'>,
+  theta: Float32Array,
+  layer: Pick<NeuronLayerInfo, 'dims' | 'bias'>,
+  o: NeuronOptions,
+): Float32Array | undefined {
   const own = kind.constantCurrent;
   if (!own && !layer.bias) return undefined;
   const b = layer.bias ? expandThreshold(layer.bias, layer.dims) : undefined;

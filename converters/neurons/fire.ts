@@ -41,7 +41,8 @@ export const singleSpike: Fire = {
   },
   onnx(ctx, f) {
     const li = f.index;
-    const s = ctx.fresh(`s_${li}`), sf = ctx.fresh(`sf_${li}`);
+    const s = ctx.fresh(`s_${li}`),
+      sf = ctx.fresh(`sf_${li}`);
     onnxAtThreshold(ctx, li, f.v1, f.theta, f.thetaData, f.dims, s);
     ctx.node('body', 'Cast', [s], [sf], { to: A.int(1) });
     ctx.node('body', 'Mul', [sf, f.theta], [f.out]);

@@ -24,7 +24,11 @@ export const NEURON_KIND_NAMES = NEURON_KINDS.map((k) => k.name) as [NeuronKindN
 /** The kind of a --neuron value; E_OPTION naming the known ones otherwise. */
 export function neuronKind(name: string): NeuronKind {
   const k: NeuronKind | undefined = NEURON_KINDS.find((n) => n.name === name);
-  if (!k) throw new Onnx2SnnError(ErrorCodes.OPTION, `neuron: unknown kind "${name}" (known: ${NEURON_KINDS.map((n) => n.name).join(', ')})`, { option: 'neuron', actual: name });
+  if (!k)
+    throw new Onnx2SnnError(ErrorCodes.OPTION, `neuron: unknown kind "${name}" (known: ${NEURON_KINDS.map((n) => n.name).join(', ')})`, {
+      option: 'neuron',
+      actual: name,
+    });
   return k;
 }
 

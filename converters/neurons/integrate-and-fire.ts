@@ -75,14 +75,17 @@ function onnxClosedForm(kind: NeuronKind, node: Node, input: string, L: LayerRef
   const out = node.outputs[0]!;
   const cf = closedFormConstants(l, ctx.options);
   const current = withExtra(kind, ctx, 'outer', L, theta, input);
-  const r0 = ctx.fresh(`rate_${li}_raw`), r1 = ctx.fresh(`rate_${li}_pos`), a = ctx.fresh(`rate_${li}`);
+  const r0 = ctx.fresh(`rate_${li}_raw`),
+    r1 = ctx.fresh(`rate_${li}_pos`),
+    a = ctx.fresh(`rate_${li}`);
   ctx.node('outer', 'Mul', [current, ctx.konst(`inv_theta_${li}`, float32(l.dims, cf.invTheta))], [r0]);
   ctx.node('outer', 'Max', [r0, ctx.konst('f_zero', float32([], [0]))], [r1]);
   ctx.node('outer', 'Min', [r1, ctx.konst('f_one', float32([], [1]))], [a]);
   const b = onnxB(ctx, `cf_${li}_b`, cf, l.dims.length);
   ctx.facts.set(out, { index: li, threshold: l.threshold, rate: { a, b } });
   if (ctx.stepped(out)) onnxClosedFormSpikes(ctx, `cf_${li}`, a, b, l.dims, ctx.konst(`theta_${li}`, float32(l.dims, theta)), out);
-  const ta = ctx.fresh(`rate_${li}_T`), xt = ctx.fresh(`rate_${li}_xT`);
+  const ta = ctx.fresh(`rate_${li}_T`),
+    xt = ctx.fresh(`rate_${li}_xT`);
   ctx.node('after', 'Mul', [ctx.timestepsFloat(), a], [ta]);
   ctx.node('after', 'Add', [b, ta], [xt]);
   ctx.node('after', 'Floor', [xt], [layerOutputName(li)]);
@@ -103,7 +106,12 @@ function onnx(kind: NeuronKind, node: Node, [input]: readonly string[], ctx: Onn
   const recover = kind.name === 'if' && !kind.fire && gain === 1 && o.reset === 'subtract' && ctx.recordRecovery && ctx.recoverCount?.(out);
   if (recover) {
     const v1 = ctx.fresh(`v_${li}_integrated`);
-    kind.onnx({ index: li, layer: l, theta, options: o, fresh: ctx.fresh, konst: ctx.konst, node: ctx.node }, v.inName, withExtra(kind, ctx, 'body', L, theta, input!), v1);
+    kind.onnx(
+      { index: li, layer: l, theta, options: o, fresh: ctx.fresh, konst: ctx.konst, node: ctx.node },
+      v.inName,
+      withExtra(kind, ctx, 'body', L, theta, input!),
+      v1,
+    );
     onnxFireUncounted(ctx, { index: li, dims: l.dims, v1, theta: thName, thetaData: theta, out, vOut: v.outName });
     ctx.recordRecovery!({ index: li, input: node.inputs[0]!, vFinal: v.finalName, theta, v0, extra: extraCurrent(kind, theta, l, o), dims: l.dims });
     ctx.facts.set(out, { index: li, threshold: l.threshold });
@@ -119,8 +127,21 @@ function onnx(kind: NeuronKind, node: Node, [input]: readonly string[], ctx: Onn
   }
   current = withExtra(kind, ctx, 'body', L, theta, current);
   kind.onnx({ index: li, layer: l, theta, options: o, fresh: ctx.fresh, konst: ctx.konst, node: ctx.node }, v.inName, current, v1);
-  const events = kind.signedSpikes ? ctx.carry(`events_${li}`, ctx.initState(`events_${li}`, float32(l.dims, new Float32Array(theta.length))), layerEventsName(li)) : undefined;
-  (kind.fire ?? singleSpike).onnx(ctx, { index: li, dims: l.dims, v1, theta: thName, thetaData: theta, out, vOut: v.outName, countIn: cnt.inName, countOut: cnt.outName, ...(events ? { events } : {}) });
+  const events = kind.signedSpikes
+    ? ctx.carry(`events_${li}`, ctx.initState(`events_${li}`, float32(l.dims, new Float32Array(theta.length))), layerEventsName(li))
+    : undefined;
+  (kind.fire ?? singleSpike).onnx(ctx, {
+    index: li,
+    dims: l.dims,
+    v1,
+    theta: thName,
+    thetaData: theta,
+    out,
+    vOut: v.outName,
+    countIn: cnt.inName,
+    countOut: cnt.outName,
+    ...(events ? { events } : {}),
+  });
   ctx.facts.set(out, { index: li, threshold: l.threshold, count: cnt.outName });
 }
 
@@ -179,7 +200,8 @@ function nir(kind: NeuronKind, node: Node, x: NirValue | undefined, ctx: NirCont
     const b = expandThreshold(layer.bias, d);
     const why = ctx.addBias(ctx.ownedBy(x, layer.input), b);
     if (why !== undefined) {
-      if (!kind.nir.leakBias) return ctx.problem(`IF "${node.name}": its calibrated bias current cannot be placed (NIR's IF has no bias and its input has ${why})`);
+      if (!kind.nir.leakBias)
+        return ctx.problem(`IF "${node.name}": its calibrated bias current cannot be placed (NIR's IF has no bias and its input has ${why})`);
       leakBias = b;
     }
   }
@@ -197,7 +219,11 @@ export function neuronOp(kind: NeuronKind): OpEntry {
     attrs: noAttrs,
     shapes: (_n, _a, [x]) => [sameShape(x)],
     run: (n) => {
-      throw new Onnx2SnnError(ErrorCodes.GRAPH, `${n.opType} "${n.name}" is a spiking neuron layer: it has state and runs in a simulator (a backend lowering), not by evaluation`, { node: n.name });
+      throw new Onnx2SnnError(
+        ErrorCodes.GRAPH,
+        `${n.opType} "${n.name}" is a spiking neuron layer: it has state and runs in a simulator (a backend lowering), not by evaluation`,
+        { node: n.name },
+      );
     },
     spiking: { kind: 'neuron' },
     synops: { carry: 'source' },

@@ -31,7 +31,8 @@ export const lifNeuron: NeuronKind<'lif'> = {
   tfjs: (tf, _l, _theta, o) => ({ update: (v, input) => tf.add(tf.mul(v, Math.fround(o.beta)), input), dispose: () => {} }),
   nir: {
     checkOptions: (o) => {
-      if (!(o.beta > 0 && o.beta < 1)) throw new Onnx2SnnError(ErrorCodes.CONVERT, `NIR export: LIF leak beta must lie in (0, 1), got ${o.beta}`, { option: 'beta', actual: o.beta });
+      if (!(o.beta > 0 && o.beta < 1))
+        throw new Onnx2SnnError(ErrorCodes.CONVERT, `NIR export: LIF leak beta must lie in (0, 1), got ${o.beta}`, { option: 'beta', actual: o.beta });
     },
     leakBias: true,
     node: (l, theta, o, leakBias) => {
@@ -39,7 +40,14 @@ export const lifNeuron: NeuronKind<'lif'> = {
       const tau = Math.fround(1 / (1 - o.beta));
       // forward Euler at dt = 1: the constant current c = (1−β)·θ/2 + b is v_leak/τ
       const leak = theta.map((t, i) => t / 2 + (leakBias ? tau * leakBias[i]! : 0));
-      return { type: 'LIF', tau: filled(d, tau), r: filled(d, tau), v_leak: nirTensor(d, leak), v_threshold: nirTensor(d, theta.slice()), v_reset: filled(d, 0) };
+      return {
+        type: 'LIF',
+        tau: filled(d, tau),
+        r: filled(d, tau),
+        v_leak: nirTensor(d, leak),
+        v_threshold: nirTensor(d, theta.slice()),
+        v_reset: filled(d, 0),
+      };
     },
   },
 };

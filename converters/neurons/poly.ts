@@ -56,7 +56,8 @@ export const polyNeuron: NeuronKind<'poly'> = {
     // Horner: f = c_d; f = f·v + c_k for k = d−1 … 0; then (v + f) + input
     let f = ctx.konst(`poly_${li}_c${coef.length - 1}`, float32(l.dims, coef[coef.length - 1]!));
     for (let kk = coef.length - 2; kk >= 0; kk--) {
-      const fm = ctx.fresh(`poly_${li}_m${kk}`), fa = ctx.fresh(`poly_${li}_a${kk}`);
+      const fm = ctx.fresh(`poly_${li}_m${kk}`),
+        fa = ctx.fresh(`poly_${li}_a${kk}`);
       ctx.node('body', 'Mul', [f, v], [fm]);
       ctx.node('body', 'Add', [fm, ctx.konst(`poly_${li}_c${kk}`, float32(l.dims, coef[kk]!))], [fa]);
       f = fa;
@@ -94,7 +95,14 @@ export interface PolyTrainLayer {
  * The differentiable step of fine-tuning: u ← u + p(u) + (g·I + c)/θ, s = H(u − 1) through the
  * surrogate `spike`, u ← u − s (or u·(1 − s)); returns θ·s. p holds the trainable coefficients.
  */
-export function polyTrainStep(tf: Tf, L: PolyTrainLayer, p: TfTensor, current: TfTensor, spike: (x: TfTensor) => TfTensor, reset: 'subtract' | 'zero'): TfTensor {
+export function polyTrainStep(
+  tf: Tf,
+  L: PolyTrainLayer,
+  p: TfTensor,
+  current: TfTensor,
+  spike: (x: TfTensor) => TfTensor,
+  reset: 'subtract' | 'zero',
+): TfTensor {
   let input = tf.mul(current, L.gain);
   if (L.extra) input = tf.add(input, L.extra);
   // Horner on the normalised potential

@@ -53,7 +53,11 @@ function onnxFire(memory: boolean): Fire['onnx'] {
   return (ctx: OnnxContext, f: OnnxFireNames) => {
     const li = f.index;
     const zero = ctx.konst('f_zero', float32([], [0]));
-    const pos = ctx.fresh(`spos_${li}`), lt = ctx.fresh(`vneg_${li}`), posF = ctx.fresh(`sposf_${li}`), negF = ctx.fresh(`snegf_${li}`), s = ctx.fresh(`s_${li}`);
+    const pos = ctx.fresh(`spos_${li}`),
+      lt = ctx.fresh(`vneg_${li}`),
+      posF = ctx.fresh(`sposf_${li}`),
+      negF = ctx.fresh(`snegf_${li}`),
+      s = ctx.fresh(`s_${li}`);
     onnxAtThreshold(ctx, li, f.v1, f.theta, f.thetaData, f.dims, pos);
     ctx.node('body', 'Less', [f.v1, zero], [lt]);
     let neg = lt;
@@ -70,7 +74,8 @@ function onnxFire(memory: boolean): Fire['onnx'] {
     if (ctx.options.reset === 'subtract') ctx.node('body', 'Sub', [f.v1, f.out], [f.vOut]);
     else {
       // reset to zero after a spike of either sign: v·(1 − |s|)
-      const a = ctx.fresh(`sabs_${li}`), keep = ctx.fresh(`keep_${li}`);
+      const a = ctx.fresh(`sabs_${li}`),
+        keep = ctx.fresh(`keep_${li}`);
       ctx.node('body', 'Abs', [s], [a]);
       ctx.node('body', 'Sub', [ctx.konst('f_one', float32([], [1])), a], [keep]);
       ctx.node('body', 'Mul', [f.v1, keep], [f.vOut]);
@@ -96,7 +101,9 @@ function tfjsFire(memory: boolean): Fire['tfjs'] {
 }
 
 function signedKind<N extends string>(name: N, opType: string, memory: boolean): NeuronKind<N> {
-  const why = memory ? 'signed neurons (negative spikes, Wang et al. 2022) have no NIR primitive (NIR has IF, LIF, CubaLIF)' : 'bipolar neurons of a linear site (spikes of either sign) have no NIR primitive (NIR has IF, LIF, CubaLIF); convert with --linear analog for NIR';
+  const why = memory
+    ? 'signed neurons (negative spikes, Wang et al. 2022) have no NIR primitive (NIR has IF, LIF, CubaLIF)'
+    : 'bipolar neurons of a linear site (spikes of either sign) have no NIR primitive (NIR has IF, LIF, CubaLIF); convert with --linear analog for NIR';
   return {
     name,
     opType,

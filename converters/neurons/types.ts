@@ -90,9 +90,23 @@ export interface OnnxFireNames {
 /** Firing and reset, once per backend (converters/neurons/fire.ts: one spike per step at most). */
 export interface Fire {
   /** x: the updated potentials; writes v (after the reset), out (θ·s) and counts (+s). */
-  readonly reference: (x: Float32Array, v: Float32Array, counts: Float32Array, theta: Float32Array, out: Float32Array, o: NeuronOptions, events?: Float32Array) => void;
+  readonly reference: (
+    x: Float32Array,
+    v: Float32Array,
+    counts: Float32Array,
+    theta: Float32Array,
+    out: Float32Array,
+    o: NeuronOptions,
+    events?: Float32Array,
+  ) => void;
   readonly onnx: (ctx: OnnxContext, f: OnnxFireNames) => void;
-  readonly tfjs: (tf: Tf, v1: TfTensor, theta: TfTensor, count: TfTensor, o: NeuronOptions) => { output: TfTensor; v: TfTensor; count: TfTensor; spikes: TfTensor };
+  readonly tfjs: (
+    tf: Tf,
+    v1: TfTensor,
+    theta: TfTensor,
+    count: TfTensor,
+    o: NeuronOptions,
+  ) => { output: TfTensor; v: TfTensor; count: TfTensor; spikes: TfTensor };
 }
 
 /**
@@ -122,7 +136,12 @@ export interface NeuronKind<N extends string = string> {
   /** ONNX: nodes in the Loop body computing `out` = update(v, input). */
   readonly onnx: (ctx: NeuronOnnxContext, v: string, input: string, out: string) => void;
   /** tfjs: the updated potential (inside tf.tidy). */
-  readonly tfjs: (tf: Tf, layer: NeuronLayerInfo, theta: Float32Array, o: NeuronOptions) => { update: (v: TfTensor, input: TfTensor) => TfTensor; dispose: () => void };
+  readonly tfjs: (
+    tf: Tf,
+    layer: NeuronLayerInfo,
+    theta: Float32Array,
+    o: NeuronOptions,
+  ) => { update: (v: TfTensor, input: TfTensor) => TfTensor; dispose: () => void };
   readonly nir: NirNeuron;
 }
 

@@ -34,7 +34,14 @@ export function fuzzDataset(original: Model, samples = 2, seed = 1): InMemoryDat
   const dims = (original.graph.inputs[0]?.shape ?? []).slice(1).map((d) => (typeof d === 'number' && d > 0 ? d : 1));
   const per = dims.reduce((a, b) => a * b, 1);
   const rng = mulberry32(seed);
-  return { source: 'fuzz', format: 'npz', count: samples, sampleShape: dims, x: Float32Array.from({ length: samples * per }, () => rng()), labels: new Int32Array(samples) };
+  return {
+    source: 'fuzz',
+    format: 'npz',
+    count: samples,
+    sampleShape: dims,
+    x: Float32Array.from({ length: samples * per }, () => rng()),
+    labels: new Int32Array(samples),
+  };
 }
 
 /** Runs every stage in order; stops at the first error. */

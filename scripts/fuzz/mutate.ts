@@ -13,7 +13,28 @@ const int = (rng: Rng, n: number): number => Math.floor(rng() * n);
 const pick = <T>(rng: Rng, xs: readonly T[]): T => xs[int(rng, xs.length)]!;
 
 /** Op types the mutations swap in: supported ones, near misses and foreign ones. */
-const OP_TYPES = ['Relu', 'Conv', 'Gemm', 'MatMul', 'Add', 'Mul', 'Flatten', 'Reshape', 'MaxPool', 'AveragePool', 'Softmax', 'Concat', 'Clip', 'Identity', 'Transpose', 'Sigmoid', 'Loop', 'If', 'relu', ''];
+const OP_TYPES = [
+  'Relu',
+  'Conv',
+  'Gemm',
+  'MatMul',
+  'Add',
+  'Mul',
+  'Flatten',
+  'Reshape',
+  'MaxPool',
+  'AveragePool',
+  'Softmax',
+  'Concat',
+  'Clip',
+  'Identity',
+  'Transpose',
+  'Sigmoid',
+  'Loop',
+  'If',
+  'relu',
+  '',
+];
 const ATTR_NAMES = ['axis', 'kernel_shape', 'strides', 'pads', 'group', 'transA', 'transB', 'alpha', 'perm', 'auto_pad', 'dilations', 'body', 'value', 'bogus'];
 /** Integers at the edges: zero, negatives, huge, int64 sentinels. */
 const EDGE_INTS = [0, -1, 1, 2, 3, 7, -7, 1000, 65536, 2 ** 31 - 1, -(2 ** 31), 2 ** 40];
@@ -103,13 +124,26 @@ function mutateWiring(g: Msg, rng: Rng): void {
   const ins = (n['input'] as string[]) ?? [];
   const outs = (n['output'] as string[]) ?? [];
   switch (int(rng, 7)) {
-    case 0: if (ins.length) ins[int(rng, ins.length)] = pick(rng, names); break;
-    case 1: ins.splice(int(rng, ins.length + 1), 1); break;
-    case 2: ins.push(pick(rng, [...names, '', 'nowhere'])); break;
-    case 3: if (outs.length) outs[int(rng, outs.length)] = pick(rng, [...names, '']); break;
-    case 4: outs.push(pick(rng, ['extra', ...names])); break;
-    case 5: n['name'] = String(pick(rng, nodes)['name'] ?? ''); break; // a duplicate node name
-    default: nodes.splice(int(rng, nodes.length), 1);
+    case 0:
+      if (ins.length) ins[int(rng, ins.length)] = pick(rng, names);
+      break;
+    case 1:
+      ins.splice(int(rng, ins.length + 1), 1);
+      break;
+    case 2:
+      ins.push(pick(rng, [...names, '', 'nowhere']));
+      break;
+    case 3:
+      if (outs.length) outs[int(rng, outs.length)] = pick(rng, [...names, '']);
+      break;
+    case 4:
+      outs.push(pick(rng, ['extra', ...names]));
+      break;
+    case 5:
+      n['name'] = String(pick(rng, nodes)['name'] ?? '');
+      break; // a duplicate node name
+    default:
+      nodes.splice(int(rng, nodes.length), 1);
   }
   n['input'] = ins;
   n['output'] = outs;
@@ -120,11 +154,21 @@ function mutateGraphIo(g: Msg, rng: Rng): void {
   const outputs = (g['output'] as Msg[]) ?? [];
   const names = tensorNames(g);
   switch (int(rng, 6)) {
-    case 0: g['output'] = []; break;
-    case 1: g['input'] = []; break;
-    case 2: if (outputs.length) outputs[0]!['name'] = pick(rng, names); break; // an initializer, an input, an inner tensor
-    case 3: if (inputs.length) inputs[0]!['name'] = pick(rng, [...names, '']); break;
-    case 4: outputs.push({ ...(outputs[0] ?? {}), name: pick(rng, names) }); break;
+    case 0:
+      g['output'] = [];
+      break;
+    case 1:
+      g['input'] = [];
+      break;
+    case 2:
+      if (outputs.length) outputs[0]!['name'] = pick(rng, names);
+      break; // an initializer, an input, an inner tensor
+    case 3:
+      if (inputs.length) inputs[0]!['name'] = pick(rng, [...names, '']);
+      break;
+    case 4:
+      outputs.push({ ...(outputs[0] ?? {}), name: pick(rng, names) });
+      break;
     default: {
       const v = pick(rng, [...inputs, ...outputs]) as Msg | undefined;
       if (v) v['type'] = pick(rng, [undefined, {}, { tensorType: {} }, { tensorType: { elemType: pick(rng, DATA_TYPE_NUMBERS) } }]);

@@ -14,18 +14,26 @@ export function fmtThreshold(t: number | readonly number[]): string {
   return `${mean.toPrecision(4)} (mean of ${t.length})`;
 }
 
-const fmtOps = (n: number): string => (n >= 1e9 ? `${(n / 1e9).toFixed(2)} G` : n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(0));
+const fmtOps = (n: number): string =>
+  n >= 1e9 ? `${(n / 1e9).toFixed(2)} G` : n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(0);
 
 /** The eval tables: accuracy/agreement vs T, the layers (the diagnosed one marked), operations, the diagnosis. */
 export function renderComparison(r: Pick<EvalRecord, 'ann' | 'snn' | 'layers' | 'ops' | 'diagnosis'>): string {
   const lines: string[] = [];
   const T = Math.max(...r.snn.map((s) => s.timesteps));
   lines.push(`${c.bold('Accuracy by time steps T')} ${c.dim("(agreement: share of samples where the SNN predicts the ANN's class)")}`);
-  lines.push(table(['', 'T', 'accuracy', 'agreement'], [['ANN', '', pct(r.ann.accuracy), ''], ...r.snn.map((s) => ['SNN', String(s.timesteps), pct(s.accuracy), pct(s.agreement)])]));
+  lines.push(
+    table(
+      ['', 'T', 'accuracy', 'agreement'],
+      [['ANN', '', pct(r.ann.accuracy), ''], ...r.snn.map((s) => ['SNN', String(s.timesteps), pct(s.accuracy), pct(s.agreement)])],
+    ),
+  );
   lines.push('');
   const bad = r.diagnosis?.layer?.name;
   const min = r.diagnosis?.minCorrelation ?? 0.95;
-  lines.push(`${c.bold('Neuron layers')} ${c.dim(`(spike rate: spikes per neuron per step at T = ${T}; corr(ANN, SNN): Pearson's r between the ANN's activations and the SNN's rates × threshold, 1 when the layer is reproduced)`)}`);
+  lines.push(
+    `${c.bold('Neuron layers')} ${c.dim(`(spike rate: spikes per neuron per step at T = ${T}; corr(ANN, SNN): Pearson's r between the ANN's activations and the SNN's rates × threshold, 1 when the layer is reproduced)`)}`,
+  );
   lines.push(
     table(
       ['layer', 'threshold', 'spike rate', 'corr(ANN, SNN)', ''],
@@ -46,7 +54,12 @@ export function renderComparison(r: Pick<EvalRecord, 'ann' | 'snn' | 'layers' | 
     lines.push(
       table(
         ['layer', 'ANN MACs', `SNN ops (T=${o.timesteps})`, 'kind'],
-        o.layers.map((l) => [l.name, fmtOps(l.macs), `${fmtOps(l.synops)}${l.approximate ? ' *' : ''}`, l.kind === 'ac' ? 'AC' : l.kind === 'mac-once' ? 'MAC, once' : 'MAC, every step']),
+        o.layers.map((l) => [
+          l.name,
+          fmtOps(l.macs),
+          `${fmtOps(l.synops)}${l.approximate ? ' *' : ''}`,
+          l.kind === 'ac' ? 'AC' : l.kind === 'mac-once' ? 'MAC, once' : 'MAC, every step',
+        ]),
         ['l', 'r', 'r', 'l'],
       ),
     );
@@ -55,7 +68,11 @@ export function renderComparison(r: Pick<EvalRecord, 'ann' | 'snn' | 'layers' | 
     );
     // an SNN is only cheaper when spikes are sparse enough: say so when the estimate says it is not
     if (o.energy.snnNj > o.energy.annNj) {
-      lines.push(c.yellow(`  the SNN estimate is ${(o.energy.snnNj / o.energy.annNj).toFixed(1)}× the ANN's at T = ${o.timesteps}: each spike costs an addition, so fewer time steps or sparser spiking would lower it`));
+      lines.push(
+        c.yellow(
+          `  the SNN estimate is ${(o.energy.snnNj / o.energy.annNj).toFixed(1)}× the ANN's at T = ${o.timesteps}: each spike costs an addition, so fewer time steps or sparser spiking would lower it`,
+        ),
+      );
     }
   }
   if (r.diagnosis) {
@@ -81,9 +98,17 @@ const VERSION = '0.1.0';
  * Renders the report outputs of a record (nothing is written here): the HTML file and, for
  * --plots DIR, every chart as DIR/<id>.svg and DIR/<id>.png.
  */
-export function reportOutputs(r: EvalRecord, o: { html?: string; plots?: string; scatterLayer?: string }): { files: { path: string; data: string | Uint8Array }[]; summary: string[] } {
+export function reportOutputs(
+  r: EvalRecord,
+  o: { html?: string; plots?: string; scatterLayer?: string },
+): { files: { path: string; data: string | Uint8Array }[]; summary: string[] } {
   if (o.scatterLayer && !r.layers.some((l) => l.name === o.scatterLayer)) {
-    throw optionError('--scatter-layer', `no layer "${o.scatterLayer}"; the layers are ${r.layers.map((l) => l.name).join(', ')}`, o.scatterLayer, r.layers.map((l) => l.name));
+    throw optionError(
+      '--scatter-layer',
+      `no layer "${o.scatterLayer}"; the layers are ${r.layers.map((l) => l.name).join(', ')}`,
+      o.scatterLayer,
+      r.layers.map((l) => l.name),
+    );
   }
   const files: { path: string; data: string | Uint8Array }[] = [];
   const summary: string[] = [];

@@ -22,7 +22,10 @@ export function readConfigFile(path: string): Plain {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new Onnx2SnnError(ErrorCodes.FILE, `${path}: cannot read the config file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file: path, option: '--config' });
+    throw new Onnx2SnnError(ErrorCodes.FILE, `${path}: cannot read the config file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, {
+      file: path,
+      option: '--config',
+    });
   }
   const yaml = /\.ya?ml$/i.test(path);
   let value: unknown;
@@ -37,10 +40,19 @@ export function readConfigFile(path: string): Plain {
         /* report the JSON error below */
       }
     }
-    if (value === undefined) throw new Onnx2SnnError(ErrorCodes.OPTION, `${path}: not valid ${yaml ? 'YAML' : 'JSON'}: ${(e as Error).message.split('\n')[0]}`, { file: path, option: '--config' });
+    if (value === undefined)
+      throw new Onnx2SnnError(ErrorCodes.OPTION, `${path}: not valid ${yaml ? 'YAML' : 'JSON'}: ${(e as Error).message.split('\n')[0]}`, {
+        file: path,
+        option: '--config',
+      });
   }
   if (value === null || value === undefined) return {};
-  if (!isPlain(value)) throw new Onnx2SnnError(ErrorCodes.OPTION, `${path}: a config file must hold an object (a mapping of sections), got ${Array.isArray(value) ? 'an array' : typeof value}`, { file: path, option: '--config' });
+  if (!isPlain(value))
+    throw new Onnx2SnnError(
+      ErrorCodes.OPTION,
+      `${path}: a config file must hold an object (a mapping of sections), got ${Array.isArray(value) ? 'an array' : typeof value}`,
+      { file: path, option: '--config' },
+    );
   return value;
 }
 
@@ -104,9 +116,15 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     case 'invalid_type':
       return i['expected'] === 'int' ? 'expected an integer' : `expected ${i['expected'] === 'array' ? 'a list' : `a ${String(i['expected'])}`}`;
     case 'too_small':
-      return i['origin'] === 'array' ? `needs at least ${String(i['minimum'])} value(s)` : i['origin'] === 'string' ? 'must not be empty' : `must be ${i['inclusive'] === false ? '>' : '≥'} ${String(i['minimum'])}`;
+      return i['origin'] === 'array'
+        ? `needs at least ${String(i['minimum'])} value(s)`
+        : i['origin'] === 'string'
+          ? 'must not be empty'
+          : `must be ${i['inclusive'] === false ? '>' : '≥'} ${String(i['minimum'])}`;
     case 'too_big':
-      return i['origin'] === 'array' ? `takes at most ${String(i['maximum'])} values` : `must be ${i['inclusive'] === false ? '<' : '≤'} ${String(i['maximum'])}`;
+      return i['origin'] === 'array'
+        ? `takes at most ${String(i['maximum'])} values`
+        : `must be ${i['inclusive'] === false ? '<' : '≤'} ${String(i['maximum'])}`;
     case 'invalid_value':
       return `expected one of ${(i['values'] as unknown[]).map(String).join(', ')}`;
     case 'invalid_format':
@@ -120,7 +138,8 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   }
 }
 
-const valueAt = (obj: unknown, path: readonly PropertyKey[]): unknown => path.reduce<unknown>((o, k) => (isPlain(o) || Array.isArray(o) ? (o as Record<PropertyKey, unknown>)[k] : undefined), obj);
+const valueAt = (obj: unknown, path: readonly PropertyKey[]): unknown =>
+  path.reduce<unknown>((o, k) => (isPlain(o) || Array.isArray(o) ? (o as Record<PropertyKey, unknown>)[k] : undefined), obj);
 const show = (v: unknown): string => (typeof v === 'string' ? `"${v}"` : JSON.stringify(v));
 
 export interface ResolveInput {
@@ -154,7 +173,9 @@ export function resolveConfig(input: ResolveInput): Config {
     const what = describeIssue(issue);
     if (issue.code === 'unrecognized_keys') {
       const keys = (issue as { keys: string[] }).keys.map((k) => [...key, k].join('.'));
-      messages.push(`${input.file ? `${input.file.path}: ` : ''}unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')} (not in the onnx2snn config schema)`);
+      messages.push(
+        `${input.file ? `${input.file.path}: ` : ''}unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')} (not in the onnx2snn config schema)`,
+      );
       option ||= keys[0]!;
     } else if (flag) {
       messages.push(`${flag.flag}: ${what}, got "${flag.text}"`);
@@ -164,7 +185,11 @@ export function resolveConfig(input: ResolveInput): Config {
       option ||= keyText;
     }
   }
-  throw new Onnx2SnnError(ErrorCodes.OPTION, messages.join('; '), { option, ...(input.file ? { file: input.file.path } : {}), issues: issues.map((i) => ({ path: i.path.map(String), code: i.code })) });
+  throw new Onnx2SnnError(ErrorCodes.OPTION, messages.join('; '), {
+    option,
+    ...(input.file ? { file: input.file.path } : {}),
+    issues: issues.map((i) => ({ path: i.path.map(String), code: i.code })),
+  });
 }
 
 /** Parses and validates a config object (e.g. from a library user): defaults applied. */
@@ -216,12 +241,17 @@ export function snnOptionsOf(c: Config): Omit<SnnOptions, 'neuron'> & Partial<Pi
     if (conv.poly) throw new Onnx2SnnError(ErrorCodes.OPTION, '--qif and --poly both give the polynomial; use one', { option: 'qif' });
     return { ...conv, neuron: 'poly', poly: qifPolynomial(qif[0]!, qif[1]!, qif[2]!) };
   }
-  if (conv.neuron === 'poly' && !conv.poly) throw new Onnx2SnnError(ErrorCodes.OPTION, '--neuron poly needs --poly c0,c1,... (or --qif a,u1,u2)', { option: 'poly' });
+  if (conv.neuron === 'poly' && !conv.poly)
+    throw new Onnx2SnnError(ErrorCodes.OPTION, '--neuron poly needs --poly c0,c1,... (or --qif a,u1,u2)', { option: 'poly' });
   return conv;
 }
 
 /** The post-conversion calibrations requested (pipeline.refineThresholds options). */
-export function refineOf(c: Config): { biasCalibration?: number; potentialCalibration?: number; finetune?: { timesteps: number; epochs: number; samples: number; seed: number } } {
+export function refineOf(c: Config): {
+  biasCalibration?: number;
+  potentialCalibration?: number;
+  finetune?: { timesteps: number; epochs: number; samples: number; seed: number };
+} {
   const k = c.calibration;
   return {
     ...(k.biasCalibration ? { biasCalibration: k.biasCalibration } : {}),

@@ -10,7 +10,11 @@ import type { Dataset, InMemoryDataset } from './types.js';
 function checkRange(ds: Dataset, start: number, end: number): number {
   const stop = Math.min(end, ds.count);
   if (!Number.isInteger(start) || !Number.isInteger(stop) || start < 0 || start > stop) {
-    throw new Onnx2SnnError(ErrorCodes.OPTION, `samples ${start}..${end}: bad sample range for ${ds.count} samples of ${ds.source}`, { file: ds.source, actual: [start, end], count: ds.count });
+    throw new Onnx2SnnError(ErrorCodes.OPTION, `samples ${start}..${end}: bad sample range for ${ds.count} samples of ${ds.source}`, {
+      file: ds.source,
+      actual: [start, end],
+      count: ds.count,
+    });
   }
   return stop;
 }

@@ -100,11 +100,10 @@ export class ByteSource {
     try {
       out = gunzipSync(this.raw);
     } catch (e) {
-      throw new Onnx2SnnError(
-        ErrorCodes.DATA_FORMAT,
-        `${this.path}: corrupt or truncated gzip data (${(e as Error).message})`,
-        { file: this.path, reason: 'gzip' },
-      );
+      throw new Onnx2SnnError(ErrorCodes.DATA_FORMAT, `${this.path}: corrupt or truncated gzip data (${(e as Error).message})`, {
+        file: this.path,
+        reason: 'gzip',
+      });
     }
     this.decoded = out;
     this.complete = true;
@@ -165,15 +164,7 @@ export interface ElemType {
  * Converts `count` elements starting at element index `first` of `bytes` (whose element 0 is at
  * byte `base`) into `out` at `outOffset`. Integers beyond 2^53 lose precision (they are data values).
  */
-export function decodeElements(
-  bytes: Uint8Array,
-  base: number,
-  t: ElemType,
-  first: number,
-  count: number,
-  out: Float32Array,
-  outOffset = 0,
-): void {
+export function decodeElements(bytes: Uint8Array, base: number, t: ElemType, first: number, count: number, out: Float32Array, outOffset = 0): void {
   const start = base + first * t.size;
   if (t.size === 1) {
     if (t.kind === 'i') {

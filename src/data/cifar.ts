@@ -21,11 +21,10 @@ export function cifarSize(src: ByteSource): number {
 export function readCifar10Raw(path: string, pre?: Preprocess, opened?: ByteSource): RawSamples {
   validatePreprocess(pre);
   if (pre?.labels !== undefined) {
-    throw new Onnx2SnnError(
-      ErrorCodes.OPTION,
-      `--labels applies to IDX datasets only; the CIFAR-10 file ${path} holds its labels in its records`,
-      { option: '--labels', file: path },
-    );
+    throw new Onnx2SnnError(ErrorCodes.OPTION, `--labels applies to IDX datasets only; the CIFAR-10 file ${path} holds its labels in its records`, {
+      option: '--labels',
+      file: path,
+    });
   }
   const src = opened ?? ByteSource.open(path);
   const size = cifarSize(src);

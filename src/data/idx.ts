@@ -36,14 +36,7 @@ export interface IdxHeader {
 
 /** True when the first 4 bytes are a plausible IDX magic (0x0000, known type, rank 1..4). */
 export function looksLikeIdx(bytes: Uint8Array): boolean {
-  return (
-    bytes.length >= 4 &&
-    bytes[0] === 0 &&
-    bytes[1] === 0 &&
-    IDX_TYPES[bytes[2] ?? -1] !== undefined &&
-    (bytes[3] ?? 0) >= 1 &&
-    (bytes[3] ?? 0) <= 4
-  );
+  return bytes.length >= 4 && bytes[0] === 0 && bytes[1] === 0 && IDX_TYPES[bytes[2] ?? -1] !== undefined && (bytes[3] ?? 0) >= 1 && (bytes[3] ?? 0) <= 4;
 }
 
 function hex8(v: number): string {
@@ -54,11 +47,11 @@ function hex8(v: number): string {
 export function parseIdxHeader(src: ByteSource): IdxHeader {
   const head = src.prefix(4);
   if (head.length < 4) {
-    throw new Onnx2SnnError(
-      ErrorCodes.DATA_FORMAT,
-      `${src.path}: truncated IDX file: expected at least 4 header bytes, got ${head.length}`,
-      { file: src.path, expected: 4, actual: head.length },
-    );
+    throw new Onnx2SnnError(ErrorCodes.DATA_FORMAT, `${src.path}: truncated IDX file: expected at least 4 header bytes, got ${head.length}`, {
+      file: src.path,
+      expected: 4,
+      actual: head.length,
+    });
   }
   const magic = (((head[0] ?? 0) << 24) | ((head[1] ?? 0) << 16) | ((head[2] ?? 0) << 8) | (head[3] ?? 0)) >>> 0;
   if (!looksLikeIdx(head)) {
@@ -74,16 +67,16 @@ export function parseIdxHeader(src: ByteSource): IdxHeader {
   const dataOffset = 4 + 4 * rank;
   const hb = src.prefix(dataOffset);
   if (hb.length < dataOffset) {
-    throw new Onnx2SnnError(
-      ErrorCodes.DATA_FORMAT,
-      `${src.path}: truncated IDX file: expected ${dataOffset} header bytes for rank ${rank}, got ${hb.length}`,
-      { file: src.path, expected: dataOffset, actual: hb.length },
-    );
+    throw new Onnx2SnnError(ErrorCodes.DATA_FORMAT, `${src.path}: truncated IDX file: expected ${dataOffset} header bytes for rank ${rank}, got ${hb.length}`, {
+      file: src.path,
+      expected: dataOffset,
+      actual: hb.length,
+    });
   }
   const dims: number[] = [];
   for (let d = 0; d < rank; d++) {
     const p = 4 + 4 * d;
-    dims.push(((hb[p] ?? 0) * 2 ** 24) + (((hb[p + 1] ?? 0) << 16) | ((hb[p + 2] ?? 0) << 8) | (hb[p + 3] ?? 0)));
+    dims.push((hb[p] ?? 0) * 2 ** 24 + (((hb[p + 1] ?? 0) << 16) | ((hb[p + 2] ?? 0) << 8) | (hb[p + 3] ?? 0)));
   }
   const elem = IDX_TYPES[typeCode];
   if (!elem) throw new Error('unreachable');
@@ -175,19 +168,20 @@ export function readIdxRaw(path: string, pre?: Preprocess, opened?: ByteSource):
   const lsrc = ByteSource.open(labelsPath, 'labels file');
   const lh = parseIdxHeader(lsrc);
   if (!(lh.dims.length === 1 || (lh.dims.length === 2 && lh.dims[1] === 1))) {
-    throw new Onnx2SnnError(
-      ErrorCodes.DATA_FORMAT,
-      `${labelsPath}: not an IDX labels file: expected shape [N] (magic 0x00000801), got ${shapeStr(lh.dims)}`,
-      { file: labelsPath, expected: '[N]', actual: lh.dims },
-    );
+    throw new Onnx2SnnError(ErrorCodes.DATA_FORMAT, `${labelsPath}: not an IDX labels file: expected shape [N] (magic 0x00000801), got ${shapeStr(lh.dims)}`, {
+      file: labelsPath,
+      expected: '[N]',
+      actual: lh.dims,
+    });
   }
   const labelCount = lh.dims[0] ?? 0;
   if (labelCount !== total) {
-    throw new Onnx2SnnError(
-      ErrorCodes.DATA_LABELS,
-      `${path} has ${total} images but its labels file ${labelsPath} has ${labelCount} labels`,
-      { file: path, labels: labelsPath, expected: total, actual: labelCount },
-    );
+    throw new Onnx2SnnError(ErrorCodes.DATA_LABELS, `${path} has ${total} images but its labels file ${labelsPath} has ${labelCount} labels`, {
+      file: path,
+      labels: labelsPath,
+      expected: total,
+      actual: labelCount,
+    });
   }
   checkComplete(lsrc, lh, 'labels');
 

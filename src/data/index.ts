@@ -85,7 +85,9 @@ export function openDataset(path: string, pre?: Preprocess): Dataset {
 /** Loads a dataset file, choosing the reader by content, then applies offset/limit and preprocessing. */
 export function loadDataset(path: string, pre?: Preprocess): InMemoryDataset {
   if (isDirectory(path)) {
-    throw new Onnx2SnnError(ErrorCodes.FILE, `${path} is a directory, not a dataset file: open folders of images with openDataset() (decoded batch by batch)`, { file: path });
+    throw new Onnx2SnnError(ErrorCodes.FILE, `${path} is a directory, not a dataset file: open folders of images with openDataset() (decoded batch by batch)`, {
+      file: path,
+    });
   }
   const src = ByteSource.open(path);
   const format = detectFormat(path, src);
@@ -118,8 +120,7 @@ export function fitToInput(ds: Dataset, inputDims: readonly (number | string | n
   const fail = (why: string): never => {
     throw new Onnx2SnnError(
       ErrorCodes.DATA_SHAPE,
-      `${ds.source}: samples of shape ${shapeStr(ds.sampleShape)} (${sampleSize} values) do not fit the model input ` +
-        `${show(inputDims)}${why}`,
+      `${ds.source}: samples of shape ${shapeStr(ds.sampleShape)} (${sampleSize} values) do not fit the model input ` + `${show(inputDims)}${why}`,
       { file: ds.source, sampleShape: ds.sampleShape, inputShape: inputDims.map((d) => d ?? null) },
     );
   };

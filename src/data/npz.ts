@@ -14,12 +14,7 @@ import type { InMemoryDataset, Preprocess } from './types.js';
 
 /** True when the bytes start with a zip local-file (or empty-archive) signature. */
 export function isZip(bytes: Uint8Array): boolean {
-  return (
-    bytes.length >= 4 &&
-    bytes[0] === 0x50 &&
-    bytes[1] === 0x4b &&
-    ((bytes[2] === 3 && bytes[3] === 4) || (bytes[2] === 5 && bytes[3] === 6))
-  );
+  return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && ((bytes[2] === 3 && bytes[3] === 4) || (bytes[2] === 5 && bytes[3] === 6));
 }
 
 /** True when the bytes start with the .npy magic \x93NUMPY. */
@@ -119,7 +114,10 @@ function readXY(path: string, opened?: ByteSource): { xa: NpyArray; ya: NpyArray
     files = unzipSync(zip, {
       filter: (f) => {
         names.push(f.name);
-        const stem = f.name.replace(/^.*\//, '').replace(/\.npy$/, '').toLowerCase();
+        const stem = f.name
+          .replace(/^.*\//, '')
+          .replace(/\.npy$/, '')
+          .toLowerCase();
         return stem === 'x' || stem === 'y';
       },
     });
@@ -222,11 +220,10 @@ export function readNpzRaw(path: string, pre?: Preprocess, opened?: ByteSource):
   const total = xa.shape[0] ?? 0;
   const yCount = ya.shape[0] ?? 1;
   if (ya.shape.length === 0 || ya.shape.length > 2) {
-    throw new Onnx2SnnError(
-      ErrorCodes.DATA_LABELS,
-      `${path}: y has shape ${shapeStr(ya.shape)}; expected [N] class indices or [N,K] one-hot`,
-      { file: path, actual: ya.shape },
-    );
+    throw new Onnx2SnnError(ErrorCodes.DATA_LABELS, `${path}: y has shape ${shapeStr(ya.shape)}; expected [N] class indices or [N,K] one-hot`, {
+      file: path,
+      actual: ya.shape,
+    });
   }
   if (yCount !== total) {
     throw new Onnx2SnnError(ErrorCodes.DATA_LABELS, `${path}: x has ${total} samples but y has ${yCount} labels`, {

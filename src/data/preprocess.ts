@@ -50,7 +50,12 @@ export function validatePreprocess(pre: Preprocess | undefined): void {
     });
   }
   // every input would be 0 (or, after --mean, one constant): nothing could be measured
-  if (pre.scale === 0) throw new Onnx2SnnError(ErrorCodes.OPTION, '--scale 0 makes every input value 0; give the factor that maps raw values to the model\'s range (e.g. 1/255)', { option: '--scale', actual: 0, expected: 'non-zero' });
+  if (pre.scale === 0)
+    throw new Onnx2SnnError(ErrorCodes.OPTION, "--scale 0 makes every input value 0; give the factor that maps raw values to the model's range (e.g. 1/255)", {
+      option: '--scale',
+      actual: 0,
+      expected: 'non-zero',
+    });
   for (const [name, values] of [
     ['--mean', pre.mean],
     ['--std', pre.std],
@@ -103,18 +108,26 @@ export function selectRange(total: number, pre: Preprocess | undefined, source: 
   }
   const offset = pre?.offset ?? 0;
   if (offset >= total) {
-    throw new Onnx2SnnError(
-      ErrorCodes.OPTION,
-      `--offset ${offset} is past the end of ${source}, which has ${total} samples (valid offsets: 0..${total - 1})`,
-      { option: '--offset', file: source, expected: `< ${total}`, actual: offset, count: total },
-    );
+    throw new Onnx2SnnError(ErrorCodes.OPTION, `--offset ${offset} is past the end of ${source}, which has ${total} samples (valid offsets: 0..${total - 1})`, {
+      option: '--offset',
+      file: source,
+      expected: `< ${total}`,
+      actual: offset,
+      count: total,
+    });
   }
   const count = Math.min(total - offset, pre?.limit ?? Number.POSITIVE_INFINITY);
   return { start: offset, count };
 }
 
 /** mean/std expanded to one value per channel; E_OPTION when the count fits neither 1 nor C. */
-export function perChannel(name: '--mean' | '--std', values: readonly number[] | undefined, channels: number, fill: number, raw: Pick<RawSamples, 'source' | 'sampleShape'>): Float64Array {
+export function perChannel(
+  name: '--mean' | '--std',
+  values: readonly number[] | undefined,
+  channels: number,
+  fill: number,
+  raw: Pick<RawSamples, 'source' | 'sampleShape'>,
+): Float64Array {
   const out = new Float64Array(channels).fill(fill);
   if (values === undefined) return out;
   if (values.length === 1) {
@@ -226,11 +239,11 @@ export function toClassIndices(values: ArrayLike<number>, file: string, first = 
   for (let i = 0; i < values.length; i++) {
     const v = values[i] ?? 0;
     if (!Number.isInteger(v) || v < 0 || v > 0x7fffffff) {
-      throw new Onnx2SnnError(
-        ErrorCodes.DATA_LABELS,
-        `${file}: label of sample ${first + i} is ${String(v)}; labels must be class indices (integers ≥ 0)`,
-        { file, sample: first + i, value: String(v) },
-      );
+      throw new Onnx2SnnError(ErrorCodes.DATA_LABELS, `${file}: label of sample ${first + i} is ${String(v)}; labels must be class indices (integers ≥ 0)`, {
+        file,
+        sample: first + i,
+        value: String(v),
+      });
     }
     out[i] = v;
   }

@@ -48,10 +48,13 @@ export class PrefetchReader {
       this.queue.push(() => {
         if (this.cache.get(i) !== task) return false; // evicted before it started: not decoded at all
         this.running++;
-        this.o.decode(i).then(resolve, reject).finally(() => {
-          this.running--;
-          this.next();
-        });
+        this.o
+          .decode(i)
+          .then(resolve, reject)
+          .finally(() => {
+            this.running--;
+            this.next();
+          });
         return true;
       });
     });

@@ -35,7 +35,9 @@ export const RUN_TTL_MS = 30_000;
 export function checkJob(data: unknown, id: string): ShardJob {
   const d = data as Partial<ShardJob> | null;
   if (!d || d.format !== JOB_FORMAT || d.version !== JOB_VERSION || !d.cfg || !d.expect || typeof d.run !== 'string') {
-    throw new Onnx2SnnError(ErrorCodes.QUEUE, `job ${id}: not an onnx2snn shard job of version ${JOB_VERSION} (written by another onnx2snn version?)`, { job: id });
+    throw new Onnx2SnnError(ErrorCodes.QUEUE, `job ${id}: not an onnx2snn shard job of version ${JOB_VERSION} (written by another onnx2snn version?)`, {
+      job: id,
+    });
   }
   return d as ShardJob;
 }

@@ -36,19 +36,39 @@ function mergeLayer(layers: readonly EvalLayer[], parts: readonly LayerParts[], 
     correlation: pearson.r,
     ...(l0.silent !== undefined ? { silent: shares.silent } : {}),
     ...(l0.saturated !== undefined ? { saturated: shares.saturated } : {}),
-    ...(l0.scatter ? { scatter: { ann: s.ann, snn: s.snn, nonzero: layers.reduce((a, l) => a + l.scatter!.nonzero, 0), total: layers.reduce((a, l) => a + l.scatter!.total, 0) } } : {}),
+    ...(l0.scatter
+      ? {
+          scatter: {
+            ann: s.ann,
+            snn: s.snn,
+            nonzero: layers.reduce((a, l) => a + l.scatter!.nonzero, 0),
+            total: layers.reduce((a, l) => a + l.scatter!.total, 0),
+          },
+        }
+      : {}),
   };
 }
 
 function mergeOps(recs: readonly EvalRecord[], parts: readonly Parts[]): OpsReport {
   const o0 = recs[0]!.ops;
-  const layers: Omit<LayerOps, 'synops'>[] = o0.layers.map((l, i) => ({ name: l.name, opType: l.opType, macs: l.macs, kind: l.kind, approximate: recs.some((r) => r.ops.layers[i]!.approximate) }));
+  const layers: Omit<LayerOps, 'synops'>[] = o0.layers.map((l, i) => ({
+    name: l.name,
+    opType: l.opType,
+    macs: l.macs,
+    kind: l.kind,
+    approximate: recs.some((r) => r.ops.layers[i]!.approximate),
+  }));
   const totals = o0.layers.map((_, i) => {
     const t = new ExactSum();
     for (const p of parts) t.merge(p.ops!.totals[i]!);
     return t;
   });
-  return opsFromTotals(layers, totals, parts.reduce((a, p) => a + p.ops!.samples, 0), o0.timesteps);
+  return opsFromTotals(
+    layers,
+    totals,
+    parts.reduce((a, p) => a + p.ops!.samples, 0),
+    o0.timesteps,
+  );
 }
 
 /** The merged `eval` record (without seconds and shards). */
@@ -61,16 +81,28 @@ export function mergeEval(ps: readonly CheckedPart[], opts: { output?: string })
   const T = Math.max(...r0.snn.map((s) => s.timesteps));
   const annPred = concatPredictions(recs.map((r) => r.ann.predictions));
   const ann = {
-    accuracy: fraction(parts.reduce((a, p) => a + p.ann.correct, 0), N),
-    top5: fraction(parts.reduce((a, p) => a + p.ann.top5, 0), N),
+    accuracy: fraction(
+      parts.reduce((a, p) => a + p.ann.correct, 0),
+      N,
+    ),
+    top5: fraction(
+      parts.reduce((a, p) => a + p.ann.top5, 0),
+      N,
+    ),
     ...(annPred ? { predictions: annPred } : {}),
   };
   const snn = p0.snn.map((s, i) => {
     const predictions = concatPredictions(recs.map((r) => r.snn[i]!.predictions));
     return {
       timesteps: s.timesteps,
-      accuracy: fraction(parts.reduce((a, p) => a + p.snn[i]!.correct, 0), N),
-      agreement: fraction(parts.reduce((a, p) => a + p.snn[i]!.agree, 0), N),
+      accuracy: fraction(
+        parts.reduce((a, p) => a + p.snn[i]!.correct, 0),
+        N,
+      ),
+      agreement: fraction(
+        parts.reduce((a, p) => a + p.snn[i]!.agree, 0),
+        N,
+      ),
       ...(predictions ? { predictions } : {}),
     };
   });

@@ -64,7 +64,11 @@ interface Progress {
 
 /** Runs the jobs and returns the merged record. */
 export async function runQueued(o: QueueRunOptions): Promise<Record<string, unknown>> {
-  if (o.jobs > o.total) throw new Onnx2SnnError(ErrorCodes.OPTION, `--queue-jobs: ${o.jobs} jobs for ${o.total} samples: every job needs at least one sample`, { option: '--queue-jobs', actual: o.jobs });
+  if (o.jobs > o.total)
+    throw new Onnx2SnnError(ErrorCodes.OPTION, `--queue-jobs: ${o.jobs} jobs for ${o.total} samples: every job needs at least one sample`, {
+      option: '--queue-jobs',
+      actual: o.jobs,
+    });
   const target = redisTarget(o.queue);
   await probeRedis(target);
   const client = redisClient(target, (m) => o.onNote?.(m));
@@ -79,7 +83,15 @@ export async function runQueued(o: QueueRunOptions): Promise<Record<string, unkn
     await queue.addBulk(
       ids.map((jobId, k) => ({
         name: JOB_NAME,
-        data: { format: JOB_FORMAT, version: JOB_VERSION, run, cfg: { ...o.cfg, data: { ...o.cfg.data, shard: `${k}/${N}` } }, ...(o.thresholds ? { thresholds: o.thresholds } : {}), ...(o.thresholdsPath ? { thresholdsPath: o.thresholdsPath } : {}), expect: o.expect },
+        data: {
+          format: JOB_FORMAT,
+          version: JOB_VERSION,
+          run,
+          cfg: { ...o.cfg, data: { ...o.cfg.data, shard: `${k}/${N}` } },
+          ...(o.thresholds ? { thresholds: o.thresholds } : {}),
+          ...(o.thresholdsPath ? { thresholdsPath: o.thresholdsPath } : {}),
+          expect: o.expect,
+        },
         opts: { jobId, attempts: o.attempts ?? 3, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: { age: 86_400 }, removeOnFail: { age: 86_400 } },
       })),
     );
@@ -113,7 +125,8 @@ async function collect(queue: Queue<ShardJob>, ids: readonly string[], o: QueueR
   let lastScan = -Infinity;
   let lastCounts = '';
   for (;;) {
-    if (o.signal?.aborted) throw new Onnx2SnnError(ErrorCodes.QUEUE, `interrupted: ${done.size} of ${N} shard jobs were done; the run's jobs are removed from the queue`, {});
+    if (o.signal?.aborted)
+      throw new Onnx2SnnError(ErrorCodes.QUEUE, `interrupted: ${done.size} of ${N} shard jobs were done; the run's jobs are removed from the queue`, {});
     const c = await queue.getJobCounts('completed', 'failed');
     const counts = `${c['completed'] ?? 0}/${c['failed'] ?? 0}`;
     if (counts === lastCounts && Date.now() - lastScan < SCAN_MS) {
@@ -152,7 +165,9 @@ async function collect(queue: Queue<ShardJob>, ids: readonly string[], o: QueueR
     if (done.size === N) return results;
     if (!noted && active === 0 && done.size === 0 && Date.now() - started > 10_000) {
       noted = true;
-      o.onNote?.(`no worker has taken a job yet: start workers with \`onnx2snn worker --queue URL${o.queueName && o.queueName !== 'onnx2snn' ? ` --queue-name ${o.queueName}` : ''}\``);
+      o.onNote?.(
+        `no worker has taken a job yet: start workers with \`onnx2snn worker --queue URL${o.queueName && o.queueName !== 'onnx2snn' ? ` --queue-name ${o.queueName}` : ''}\``,
+      );
     }
     await sleep(o.pollMs ?? 500, o.signal);
   }

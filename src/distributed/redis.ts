@@ -24,13 +24,17 @@ export function redisTarget(url: string, env: NodeJS.ProcessEnv = process.env): 
   try {
     u = new URL(url);
   } catch {
-    throw new Onnx2SnnError(ErrorCodes.OPTION, `--queue: not a URL: ${shown} (expected redis://[user[:password]@]host[:port][/db])`, { option: '--queue', actual: shown });
+    throw new Onnx2SnnError(ErrorCodes.OPTION, `--queue: not a URL: ${shown} (expected redis://[user[:password]@]host[:port][/db])`, {
+      option: '--queue',
+      actual: shown,
+    });
   }
   if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') {
     throw new Onnx2SnnError(ErrorCodes.OPTION, `--queue: expected a redis:// or rediss:// URL, got ${shown}`, { option: '--queue', actual: shown });
   }
   const db = u.pathname.replace(/^\//, '');
-  if (db !== '' && !/^\d+$/.test(db)) throw new Onnx2SnnError(ErrorCodes.OPTION, `--queue: the database in ${shown} must be a number`, { option: '--queue', actual: shown });
+  if (db !== '' && !/^\d+$/.test(db))
+    throw new Onnx2SnnError(ErrorCodes.OPTION, `--queue: the database in ${shown} must be a number`, { option: '--queue', actual: shown });
   const password = u.password ? decodeURIComponent(u.password) : env[PASSWORD_ENV] || undefined;
   const options: RedisOptions = {
     host: u.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1',
@@ -49,12 +53,22 @@ function classify(target: RedisTarget, e: Error & { code?: string }): Onnx2SnnEr
     const hint = target.options.password ? 'the password was refused' : `the server needs a password: put it in the URL or in ${PASSWORD_ENV}`;
     return new Onnx2SnnError(ErrorCodes.QUEUE_AUTH, `queue ${target.shown}: authentication failed: ${hint} (${msg.split(' ')[0]})`, { queue: target.shown });
   }
-  return new Onnx2SnnError(ErrorCodes.QUEUE_CONNECT, `queue ${target.shown}: cannot connect (${e.code ?? msg})`, { queue: target.shown, reason: e.code ?? msg });
+  return new Onnx2SnnError(ErrorCodes.QUEUE_CONNECT, `queue ${target.shown}: cannot connect (${e.code ?? msg})`, {
+    queue: target.shown,
+    reason: e.code ?? msg,
+  });
 }
 
 /** Connects once, without retrying, and pings: the typed error of what is wrong, or nothing. */
 export async function probeRedis(target: RedisTarget, timeoutMs = 5000): Promise<void> {
-  const c = new Redis({ ...target.options, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false, connectTimeout: timeoutMs });
+  const c = new Redis({
+    ...target.options,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+    connectTimeout: timeoutMs,
+  });
   let first: (Error & { code?: string }) | undefined;
   c.on('error', (e: Error) => {
     first ??= e;

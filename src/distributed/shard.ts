@@ -57,20 +57,30 @@ export interface ExpectedIdentity {
 /** Refuses to evaluate when this machine's model or data differ from the coordinator's, naming the file. */
 export function checkExpected(where: string, actual: { model: string; data: DataIdentity }, expected: ExpectedIdentity, modelPath: string): void {
   const problems: string[] = [];
-  if (actual.model !== expected.model) problems.push(`the model ${modelPath} differs (model hash ${actual.model.slice(0, 12)}… here, ${expected.model.slice(0, 12)}… on the coordinator)`);
+  if (actual.model !== expected.model)
+    problems.push(`the model ${modelPath} differs (model hash ${actual.model.slice(0, 12)}… here, ${expected.model.slice(0, 12)}… on the coordinator)`);
   if (actual.data.sha256 !== expected.data.sha256) {
     const differ = actual.data.files.filter((f, i) => f.sha256 !== expected.data.files[i]?.sha256);
     problems.push(
       differ.length
-        ? differ.map((f) => `the data file ${f.path} differs (sha256 ${f.sha256.slice(0, 12)}… here, ${expected.data.files.find((e) => e.path === f.path)?.sha256.slice(0, 12) ?? '?'}… on the coordinator)`).join('; ')
+        ? differ
+            .map(
+              (f) =>
+                `the data file ${f.path} differs (sha256 ${f.sha256.slice(0, 12)}… here, ${expected.data.files.find((e) => e.path === f.path)?.sha256.slice(0, 12) ?? '?'}… on the coordinator)`,
+            )
+            .join('; ')
         : 'the data selection or preprocessing differs',
     );
   }
   if (problems.length) {
-    throw new Onnx2SnnError(ErrorCodes.SHARD, `${where}: ${problems.join('; ')}: refusing to evaluate different inputs (give every worker the same files, e.g. on a shared filesystem)`, {
-      problems,
-      file: modelPath,
-    });
+    throw new Onnx2SnnError(
+      ErrorCodes.SHARD,
+      `${where}: ${problems.join('; ')}: refusing to evaluate different inputs (give every worker the same files, e.g. on a shared filesystem)`,
+      {
+        problems,
+        file: modelPath,
+      },
+    );
   }
 }
 
@@ -82,7 +92,17 @@ interface ShardContext {
 }
 
 function shardInfo(kind: ShardKind, c: ShardContext, samples: number): ShardInfo {
-  return { format: SHARD_FORMAT, version: SHARD_VERSION, kind, index: c.spec.index, count: c.spec.count, start: c.start, samples, total: c.total, identity: c.identity };
+  return {
+    format: SHARD_FORMAT,
+    version: SHARD_VERSION,
+    kind,
+    index: c.spec.index,
+    count: c.spec.count,
+    start: c.start,
+    samples,
+    total: c.total,
+    identity: c.identity,
+  };
 }
 
 export interface EvalShardOptions {
@@ -103,7 +123,12 @@ export async function evaluateShard(cfg: Config, model: Model, o: EvalShardOptio
   const t0 = performance.now();
   const spec = parseShard(cfg.data.shard ?? '', '--shard');
   const annOnly = cfg.evaluation.annOnly;
-  if (!annOnly && !o.thresholds) throw new Onnx2SnnError(ErrorCodes.OPTION, '--shard: the shards of a run share one thresholds file: calibrate once with `onnx2snn calibrate -o thresholds.json`, then give every shard --thresholds thresholds.json', { option: '--thresholds' });
+  if (!annOnly && !o.thresholds)
+    throw new Onnx2SnnError(
+      ErrorCodes.OPTION,
+      '--shard: the shards of a run share one thresholds file: calibrate once with `onnx2snn calibrate -o thresholds.json`, then give every shard --thresholds thresholds.json',
+      { option: '--thresholds' },
+    );
   if (o.thresholds) checkThresholdsFor(model, o.thresholds, o.thresholdsPath ?? 'thresholds');
   const pre = preprocessOf(cfg);
   const path = cfg.data.file!;
@@ -111,12 +136,22 @@ export async function evaluateShard(cfg: Config, model: Model, o: EvalShardOptio
   const hash = modelHash(model);
   const data = dataIdentity(path, pre, { offset: pre.offset ?? 0, count: total });
   if (o.expect) checkExpected(o.where ?? 'this worker', { model: hash, data }, o.expect, cfg.model ?? '');
-  const identity: RunIdentity = { model: hash, ...(o.thresholds ? { thresholds: sha256Json(o.thresholds) } : {}), data: data.sha256, options: evalOptionsIdentity(cfg, annOnly) };
+  const identity: RunIdentity = {
+    model: hash,
+    ...(o.thresholds ? { thresholds: sha256Json(o.thresholds) } : {}),
+    data: data.sha256,
+    options: evalOptionsIdentity(cfg, annOnly),
+  };
   const ctx = { spec, start, total, identity };
   const t1 = performance.now();
   const device = cfg.run.device;
   if (annOnly) {
-    const ann = await evaluateAnn(model, ds, { batchSize: cfg.run.batchSize ?? 256, device, ...(cfg.run.threads ? { threads: cfg.run.threads } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}) });
+    const ann = await evaluateAnn(model, ds, {
+      batchSize: cfg.run.batchSize ?? 256,
+      device,
+      ...(cfg.run.threads ? { threads: cfg.run.threads } : {}),
+      ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+    });
     const t2 = performance.now();
     return {
       model: cfg.model,
@@ -131,7 +166,12 @@ export async function evaluateShard(cfg: Config, model: Model, o: EvalShardOptio
     };
   }
   const sample = cfg.report.sample;
-  if (sample >= total) throw new Onnx2SnnError(ErrorCodes.OPTION, `--raster-sample: sample ${sample} is not one of the ${total} evaluated samples`, { option: '--raster-sample', actual: sample, expected: `< ${total}` });
+  if (sample >= total)
+    throw new Onnx2SnnError(ErrorCodes.OPTION, `--raster-sample: sample ${sample} is not one of the ${total} evaluated samples`, {
+      option: '--raster-sample',
+      actual: sample,
+      expected: `< ${total}`,
+    });
   const opts = evaluateOptionsOf(cfg);
   const holds = sample >= start && sample < start + ds.count;
   const rec: EvalRecord = await evaluate(model, ds, {
@@ -154,13 +194,25 @@ export async function evaluateShard(cfg: Config, model: Model, o: EvalShardOptio
 }
 
 /** `simulate --shard K/N`: the shard's samples and its shard info (the model identity is the SNN file's bytes). */
-export function simulateShard(snnPath: string, dataPath: string, pre: Preprocess, shard: string, o: { timesteps: readonly number[]; predictions: boolean; device: string }): { ds: Dataset; shard: ShardInfo } {
+export function simulateShard(
+  snnPath: string,
+  dataPath: string,
+  pre: Preprocess,
+  shard: string,
+  o: { timesteps: readonly number[]; predictions: boolean; device: string },
+): { ds: Dataset; shard: ShardInfo } {
   const spec = parseShard(shard);
   const { ds, start, total } = loadShard(dataPath, pre, spec);
   const identity: RunIdentity = {
     model: sha256File(snnPath),
     data: dataIdentity(dataPath, pre, { offset: pre.offset ?? 0, count: total }).sha256,
-    options: sha256Json({ tool: TOOL_VERSION, kind: 'simulate', timesteps: [...new Set(o.timesteps)].sort((a, b) => a - b), predictions: o.predictions, device: o.device }),
+    options: sha256Json({
+      tool: TOOL_VERSION,
+      kind: 'simulate',
+      timesteps: [...new Set(o.timesteps)].sort((a, b) => a - b),
+      predictions: o.predictions,
+      device: o.device,
+    }),
   };
   return { ds, shard: shardInfo('simulate', { spec, start, total, identity }, ds.count) };
 }

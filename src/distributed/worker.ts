@@ -101,15 +101,19 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   const warn = (message: string) => o.onEvent?.({ type: 'warning', message });
   const client: Redis = redisClient(target, warn);
   const queueName = o.queueName ?? 'onnx2snn';
-  const worker = new Worker<ShardJob, ShardRecord>(queueName, (job) => (job.name === JOB_NAME ? runJob(job, o, name, client) : Promise.reject(new Error(`unknown job name "${job.name}"`))), {
-    connection: client,
-    name,
-    concurrency: o.concurrency ?? 1,
-    lockDuration: o.lockMs ?? 30_000,
-    stalledInterval: o.stalledMs ?? 30_000,
-    maxStalledCount: 3,
-    autorun: true,
-  });
+  const worker = new Worker<ShardJob, ShardRecord>(
+    queueName,
+    (job) => (job.name === JOB_NAME ? runJob(job, o, name, client) : Promise.reject(new Error(`unknown job name "${job.name}"`))),
+    {
+      connection: client,
+      name,
+      concurrency: o.concurrency ?? 1,
+      lockDuration: o.lockMs ?? 30_000,
+      stalledInterval: o.stalledMs ?? 30_000,
+      maxStalledCount: 3,
+      autorun: true,
+    },
+  );
   worker.on('error', (e) => warn(`worker: ${e.message}`));
   await worker.waitUntilReady();
   o.onEvent?.({ type: 'ready', queue: `${target.shown} (${queueName})`, name });

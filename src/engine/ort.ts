@@ -73,7 +73,11 @@ export class OrtSession {
       m = { ...m, graph: { ...m.graph, outputs: [...m.graph.outputs, ...extra] } };
     }
     const bytes = writeOnnx(m);
-    const so: ort.InferenceSession.SessionOptions = { executionProviders: executionProviders(device), graphOptimizationLevel: 'all', logSeverityLevel: LOG_LEVEL as 0 | 1 | 2 | 3 | 4 };
+    const so: ort.InferenceSession.SessionOptions = {
+      executionProviders: executionProviders(device),
+      graphOptimizationLevel: 'all',
+      logSeverityLevel: LOG_LEVEL as 0 | 1 | 2 | 3 | 4,
+    };
     if (opts.threads) {
       so.intraOpNumThreads = opts.threads;
       so.interOpNumThreads = 1;
@@ -84,12 +88,19 @@ export class OrtSession {
     } catch (e) {
       const msg = ortCause((e as Error).message);
       if (device !== 'cpu') {
-        throw new Onnx2SnnError(ErrorCodes.OPTION, `--device ${device}: onnxruntime could not start the ${device} execution provider (${msg})${device === 'cuda' ? '; install onnxruntime-node with ONNXRUNTIME_NODE_INSTALL=cuda12 and CUDA 12' : ''}`, {
-          option: 'device',
-          actual: device,
-        });
+        throw new Onnx2SnnError(
+          ErrorCodes.OPTION,
+          `--device ${device}: onnxruntime could not start the ${device} execution provider (${msg})${device === 'cuda' ? '; install onnxruntime-node with ONNXRUNTIME_NODE_INSTALL=cuda12 and CUDA 12' : ''}`,
+          {
+            option: 'device',
+            actual: device,
+          },
+        );
       }
-      throw new Onnx2SnnError(ErrorCodes.RUNTIME, `${model.source ?? 'model'}: onnxruntime rejected the graph: ${msg}`, { file: model.source, cause: (e as Error).message });
+      throw new Onnx2SnnError(ErrorCodes.RUNTIME, `${model.source ?? 'model'}: onnxruntime rejected the graph: ${msg}`, {
+        file: model.source,
+        cause: (e as Error).message,
+      });
     }
     return new OrtSession(session, session.outputNames, device, model.source ?? 'model');
   }
@@ -102,7 +113,12 @@ export class OrtSession {
     const f: Record<string, ort.Tensor> = {};
     for (const [k, v] of Object.entries(feeds)) {
       if ('dtype' in v && v.dtype !== 'float32') {
-        if (v.dtype === 'int64') f[k] = new ort.Tensor('int64', BigInt64Array.from(v.data, (x) => BigInt(x)), [...v.dims]);
+        if (v.dtype === 'int64')
+          f[k] = new ort.Tensor(
+            'int64',
+            BigInt64Array.from(v.data, (x) => BigInt(x)),
+            [...v.dims],
+          );
         else if (v.dtype === 'float64') f[k] = new ort.Tensor('float64', v.data instanceof Float64Array ? v.data : Float64Array.from(v.data), [...v.dims]);
         else f[k] = new ort.Tensor('int32', Int32Array.from(v.data), [...v.dims]);
       } else f[k] = new ort.Tensor('float32', v.data as Float32Array, [...v.dims]);
@@ -111,7 +127,10 @@ export class OrtSession {
     try {
       res = outputs ? await this.session.run(f, [...outputs]) : await this.session.run(f);
     } catch (e) {
-      throw new Onnx2SnnError(ErrorCodes.RUNTIME, `${this.source}: onnxruntime failed while running the graph: ${ortCause((e as Error).message)}`, { file: this.source, cause: (e as Error).message });
+      throw new Onnx2SnnError(ErrorCodes.RUNTIME, `${this.source}: onnxruntime failed while running the graph: ${ortCause((e as Error).message)}`, {
+        file: this.source,
+        cause: (e as Error).message,
+      });
     }
     const out: Record<string, Tensor> = {};
     for (const [k, v] of Object.entries(res)) {

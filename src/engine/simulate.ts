@@ -27,9 +27,13 @@ export interface SnnFileInfo {
 export function snnInfo(m: Model): SnnFileInfo {
   const md = m.metadata;
   if (md['onnx2snn.format'] !== SNN_FORMAT) {
-    throw new Onnx2SnnError(ErrorCodes.OPTION, `${m.source ?? 'model'}: not an SNN written by \`onnx2snn convert\` (metadata onnx2snn.format is missing); use \`onnx2snn eval\` for an ANN`, {
-      file: m.source,
-    });
+    throw new Onnx2SnnError(
+      ErrorCodes.OPTION,
+      `${m.source ?? 'model'}: not an SNN written by \`onnx2snn convert\` (metadata onnx2snn.format is missing); use \`onnx2snn eval\` for an ANN`,
+      {
+        file: m.source,
+      },
+    );
   }
   const parse = (k: string): unknown => JSON.parse(md[k] ?? 'null');
   return {
@@ -89,7 +93,8 @@ export async function simulateDataset(snnModel: Model, ds: Dataset, opts: SnnRun
         [info.input.name]: { data: await readSamples(ds, s, e), dims: [n, ...sampleDims] },
         timesteps: { dtype: 'int64', dims: [], data: new Float64Array([T]) },
       };
-      if (info.options.encoding === 'poisson') feeds['rng_state'] = { dtype: 'float64', dims: [n, per], data: poissonStates(info.options.seed, (ds.offset ?? 0) + s, n, per) };
+      if (info.options.encoding === 'poisson')
+        feeds['rng_state'] = { dtype: 'float64', dims: [n, per], data: poissonStates(info.options.seed, (ds.offset ?? 0) + s, n, per) };
       const res = await session.run(feeds, outs);
       const steps = res['readout_steps']!.data as Float32Array;
       for (const t of ts) {

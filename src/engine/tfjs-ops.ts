@@ -34,16 +34,23 @@ export function tfjsReady(backend: TfjsBackend): Promise<void> {
             // try the next candidate
           }
         }
-        throw new Onnx2SnnError(ErrorCodes.OPTION, `--tfjs-backend ${backend}: install ${names.join(' or ')} (same version as @tensorflow/tfjs, ${tf.version.tfjs}); see the README, "Engines and devices"`, {
-          option: 'tfjs-backend',
-          actual: backend,
-        });
+        throw new Onnx2SnnError(
+          ErrorCodes.OPTION,
+          `--tfjs-backend ${backend}: install ${names.join(' or ')} (same version as @tensorflow/tfjs, ${tf.version.tfjs}); see the README, "Engines and devices"`,
+          {
+            option: 'tfjs-backend',
+            actual: backend,
+          },
+        );
       };
       if (backend === 'tensorflow') await load(['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']);
       if (backend === 'wasm') await load(['@tensorflow/tfjs-backend-wasm']);
       if (backend === 'webgpu') await load(['@tensorflow/tfjs-backend-webgpu']);
       if (!(await tf.setBackend(backend))) {
-        throw new Onnx2SnnError(ErrorCodes.OPTION, `--tfjs-backend ${backend}: TensorFlow.js could not start this backend here`, { option: 'tfjs-backend', actual: backend });
+        throw new Onnx2SnnError(ErrorCodes.OPTION, `--tfjs-backend ${backend}: TensorFlow.js could not start this backend here`, {
+          option: 'tfjs-backend',
+          actual: backend,
+        });
       }
     })();
     ready.set(backend, p);

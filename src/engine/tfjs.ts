@@ -71,7 +71,15 @@ function poissonInput(snn: SnnModel, x: tf.Tensor, first: number, n: number, per
 }
 
 /** One time step inside tf.tidy: the dynamic nodes, the new states (in stateful order) and the readout. */
-function step(snn: SnnModel, run: TfjsRun, statics: ReadonlyMap<string, tf.Tensor>, states: Map<Node, TfjsState>, input: (() => tf.Tensor) | undefined, readout: tf.Tensor, t: number): { states: TfjsState[]; readout: tf.Tensor } {
+function step(
+  snn: SnnModel,
+  run: TfjsRun,
+  statics: ReadonlyMap<string, tf.Tensor>,
+  states: Map<Node, TfjsState>,
+  input: (() => tf.Tensor) | undefined,
+  readout: tf.Tensor,
+  t: number,
+): { states: TfjsState[]; readout: tf.Tensor } {
   return tf.tidy(() => {
     const values = new Map(statics);
     if (input) values.set(snn.inputName, input());
@@ -92,13 +100,31 @@ function step(snn: SnnModel, run: TfjsRun, statics: ReadonlyMap<string, tf.Tenso
 }
 
 /** Simulates one batch of n samples for T steps; returns the per-layer spike counts. */
-async function simulateBatch(snn: SnnModel, run: TfjsRun, xs: Float32Array, first: number, n: number, T: number, onStep: (t: number, readout: tf.Tensor) => void): Promise<Float32Array[]> {
+async function simulateBatch(
+  snn: SnnModel,
+  run: TfjsRun,
+  xs: Float32Array,
+  first: number,
+  n: number,
+  T: number,
+  onStep: (t: number, readout: tf.Tensor) => void,
+): Promise<Float32Array[]> {
   const raw = snn.ann.graph.initializers;
   const statics = new Map(
     Object.entries(
       tf.tidy(() => {
         const values = new Map<string, tf.Tensor>([[snn.inputName, tf.tensor(xs, [n, ...snn.inputDims])]]);
-        for (const node of run.staticNodes) values.set(node.outputs[0]!, evalNode(node, node.inputs.map((i) => values.get(i)), run.consts, snn, raw));
+        for (const node of run.staticNodes)
+          values.set(
+            node.outputs[0]!,
+            evalNode(
+              node,
+              node.inputs.map((i) => values.get(i)),
+              run.consts,
+              snn,
+              raw,
+            ),
+          );
         return Object.fromEntries(values);
       }) as Record<string, tf.Tensor>,
     ),
@@ -169,7 +195,17 @@ export async function tfjsAnn(snn: SnnModel, backend: TfjsBackend = 'cpu'): Prom
     run(x: Float32Array, n: number): Float32Array {
       const y = tf.tidy(() => {
         const values = new Map<string, tf.Tensor>([[snn.inputName, tf.tensor(x, [n, ...snn.inputDims])]]);
-        for (const node of order) values.set(node.outputs[0]!, evalNode(node, node.inputs.map((i) => values.get(i)), consts, snn, raw));
+        for (const node of order)
+          values.set(
+            node.outputs[0]!,
+            evalNode(
+              node,
+              node.inputs.map((i) => values.get(i)),
+              consts,
+              snn,
+              raw,
+            ),
+          );
         return values.get(output)!;
       });
       const data = y.dataSync() as Float32Array;

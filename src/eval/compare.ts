@@ -128,14 +128,26 @@ export async function compareAnnSnn(ann: Model, snnModel: Model, ds: Dataset, op
     };
     const res =
       opts.engine === 'tfjs'
-        ? await (await import('../engine/tfjs.js')).simulateTfjs(opts.snn ?? snnFromInfo(ann, info), ds, { ...common, ...(opts.tfjsBackend ? { backend: opts.tfjsBackend } : {}) })
-        : await simulateDataset(snnModel, ds, { ...common, ...(opts.device ? { device: opts.device } : {}), ...(opts.threads ? { threads: opts.threads } : {}) });
+        ? await (await import('../engine/tfjs.js')).simulateTfjs(opts.snn ?? snnFromInfo(ann, info), ds, {
+            ...common,
+            ...(opts.tfjsBackend ? { backend: opts.tfjsBackend } : {}),
+          })
+        : await simulateDataset(snnModel, ds, {
+            ...common,
+            ...(opts.device ? { device: opts.device } : {}),
+            ...(opts.threads ? { threads: opts.threads } : {}),
+          });
     const N = ds.count;
     const annPred = argmaxRows(logits!, N, K);
     const annCorrect = countEqual(annPred, ds.labels);
     const top5 = inTopK(logits!, N, K, ds.labels, 5);
     const snnParts = [...res.predictions].map(([t, p]) => ({ timesteps: t, correct: countEqual(p, ds.labels), agree: countEqual(p, annPred) }));
-    const snn: SnnAtT[] = snnParts.map((c) => ({ timesteps: c.timesteps, accuracy: fraction(c.correct, N), agreement: fraction(c.agree, N), predictions: res.predictions.get(c.timesteps)! }));
+    const snn: SnnAtT[] = snnParts.map((c) => ({
+      timesteps: c.timesteps,
+      accuracy: fraction(c.correct, N),
+      agreement: fraction(c.agree, N),
+      predictions: res.predictions.get(c.timesteps)!,
+    }));
     const layers = info.layers.map((l, i) => acc[i]!.finish(l, res.layerSpikes[i]!, res.layerNeurons[i]!, N));
     return {
       samples: N,

@@ -105,7 +105,9 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
   if (l.stats && l.stats.max > 0 && theta > 1.5 * l.stats.max) {
     cause = 'threshold-too-high';
     explanation = `Its threshold θ = ${fmt(theta)} is ${fmt(theta / l.stats.max, 2)} times the largest activation seen in calibration (${fmt(l.stats.max)}), so most inputs never charge a neuron up to θ: ${pctOf(silent)} of its neurons stay silent and the others fire ${spikesPerActive.toFixed(1)} times on average in ${T} steps.`;
-    advice.push(`Recalibrate this layer: θ should be close to the 99.9th percentile of its activations (${fmt(l.stats.p99_9)}); rerun calibration (--method percentile:99.9) or fix the thresholds file.`);
+    advice.push(
+      `Recalibrate this layer: θ should be close to the 99.9th percentile of its activations (${fmt(l.stats.p99_9)}); rerun calibration (--method percentile:99.9) or fix the thresholds file.`,
+    );
     advice.push(moreSteps);
   } else if (!l.stats && silent > 0.97 && spikesPerNeuron < 0.05) {
     cause = 'threshold-too-high';
@@ -115,22 +117,29 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
   } else if (saturated > 0.02 || (l.stats && theta < l.stats.p99)) {
     cause = 'threshold-too-low';
     explanation = `Its threshold θ = ${fmt(theta)} is low for its activations${l.stats ? ` (99.99th percentile ${fmt(l.stats.p99_99)}, max ${fmt(l.stats.max)})` : ''}: ${pctOf(saturated)} of its neurons fire at every step, which clips the ANN activation at θ.`;
-    advice.push(`Use a higher percentile so that fewer activations are clipped: --method percentile:99.99 or --method max${input.method ? ` (this run used ${input.method})` : ''}.`);
+    advice.push(
+      `Use a higher percentile so that fewer activations are clipped: --method percentile:99.99 or --method max${input.method ? ` (this run used ${input.method})` : ''}.`,
+    );
     advice.push('Channel-wise scales (--method channel-percentile:99.99) give each channel its own θ when a few channels have much larger activations.');
   } else if (spikesPerActive < 4) {
     cause = 'too-few-steps';
     explanation = `Its neurons fire rarely: an active neuron spikes ${spikesPerActive.toFixed(1)} times in ${T} steps on average, so rate coding can only express a few levels (steps of θ/T = ${fmt(theta / T)}).`;
     advice.push(moreSteps);
-    advice.push(`A lower percentile (e.g. --method percentile:99 instead of ${input.method ?? 'percentile:99.9'}) raises θ-normalised rates, at the price of clipping the largest activations.`);
+    advice.push(
+      `A lower percentile (e.g. --method percentile:99 instead of ${input.method ?? 'percentile:99.9'}) raises θ-normalised rates, at the price of clipping the largest activations.`,
+    );
   } else if (pool) {
     cause = 'max-pool';
-    explanation = 'It feeds a spiking max pool, which passes the input with the highest spike count so far; while the counts are small the winner is often the wrong one.';
+    explanation =
+      'It feeds a spiking max pool, which passes the input with the highest spike count so far; while the counts are small the winner is often the wrong one.';
     advice.push(moreSteps);
     advice.push('Replace the MaxPool by an AveragePool in the source network and retrain or fine-tune: average pooling is exact in rate coding.');
   } else if (residual) {
     cause = 'residual';
     explanation = 'Its input is a residual sum: the errors of both branches add up, and the sum can exceed the range the threshold was calibrated for.';
-    advice.push('Give this layer a larger scale (residual scale): a higher percentile such as --method percentile:99.99 or max, or channel-wise scales (--method channel-percentile:99.99).');
+    advice.push(
+      'Give this layer a larger scale (residual scale): a higher percentile such as --method percentile:99.99 or max, or channel-wise scales (--method channel-percentile:99.99).',
+    );
     advice.push(moreSteps);
   } else if (input.encoding === 'poisson') {
     cause = 'poisson-noise';
@@ -143,9 +152,12 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
     advice.push(moreSteps);
     advice.push('Try another normalisation: --method percentile:99.99 or channel-percentile:99.99 (see the README, "Choosing the method").');
   }
-  if (pool && cause !== 'max-pool') advice.push('It feeds a spiking max pool, whose choice of winner is noisy at low T: an AveragePool in the source network avoids that.');
-  if (residual && cause !== 'residual') advice.push('Its input is a residual sum: a larger scale for this layer (residual scale) keeps the sum of both branches below θ.');
-  if (input.encoding === 'poisson' && cause !== 'poisson-noise') advice.push('Poisson input adds sampling noise; constant-current input (--encoding current) has none.');
+  if (pool && cause !== 'max-pool')
+    advice.push('It feeds a spiking max pool, whose choice of winner is noisy at low T: an AveragePool in the source network avoids that.');
+  if (residual && cause !== 'residual')
+    advice.push('Its input is a residual sum: a larger scale for this layer (residual scale) keeps the sum of both branches below θ.');
+  if (input.encoding === 'poisson' && cause !== 'poisson-noise')
+    advice.push('Poisson input adds sampling noise; constant-current input (--encoding current) has none.');
   return {
     minCorrelation: min,
     timesteps: T,

@@ -88,7 +88,6 @@ export function opsPlan(snn: SnnModel): OpsPlan {
   return { snn, weighted, dynamicNodes };
 }
 
-
 /**
  * Accumulates synaptic operations batch by batch from the simulation's spike counts. Deterministic
  * and independent of batch boundaries and of a split into shards: each sample's count is summed in
@@ -155,7 +154,7 @@ export class SynopsCounter {
     if (snn.options.encoding === 'poisson' && x) {
       const ev = new Float32Array(x.length);
       const xmax = snn.inputMax > 0 ? snn.inputMax : 1;
-      for (let i = 0; i < x.length; i++) ev[i] = (this.T * Math.min(1, Math.abs(x[i]!) / xmax));
+      for (let i = 0; i < x.length; i++) ev[i] = this.T * Math.min(1, Math.abs(x[i]!) / xmax);
       carried.set(snn.inputName, { dtype: 'float32', dims: [n, ...snn.inputDims], data: ev });
     }
     const zeros = (name: string): Events => {

@@ -36,7 +36,12 @@ export function fraction(count: number, total: number): number {
 }
 
 /** Spike rate and silent/saturated shares of a layer of `neurons` per sample over `samples` at T. */
-export function layerShares(p: Pick<LayerParts, 'spikes' | 'silent' | 'saturated'>, neurons: number, samples: number, T: number): { spikeRate: number; silent: number; saturated: number } {
+export function layerShares(
+  p: Pick<LayerParts, 'spikes' | 'silent' | 'saturated'>,
+  neurons: number,
+  samples: number,
+  T: number,
+): { spikeRate: number; silent: number; saturated: number } {
   return {
     spikeRate: p.spikes / (neurons * samples * T),
     silent: p.silent / Math.max(1, neurons * samples),

@@ -43,10 +43,14 @@ export function topoSort(g: Graph): Node[] {
   if (pending.length) {
     const n = pending[0]!;
     const missing = n.inputs.filter((x) => !available.has(x));
-    throw new Onnx2SnnError(ErrorCodes.GRAPH, `node "${n.name}" (${n.opType}) reads ${missing.map((m) => `"${m}"`).join(', ')}, which no node, input or initializer provides (or the graph has a cycle)`, {
-      node: n.name,
-      missing,
-    });
+    throw new Onnx2SnnError(
+      ErrorCodes.GRAPH,
+      `node "${n.name}" (${n.opType}) reads ${missing.map((m) => `"${m}"`).join(', ')}, which no node, input or initializer provides (or the graph has a cycle)`,
+      {
+        node: n.name,
+        missing,
+      },
+    );
   }
   return out;
 }

@@ -27,10 +27,14 @@ export function concreteInputDims(m: Model, name: string, batch: number): number
   return vi.shape.map((d, i) => {
     if (i === 0) return batch;
     if (typeof d === 'number') return d;
-    throw new Onnx2SnnError(ErrorCodes.SHAPE, `${m.source ?? 'model'}: input "${name}" has an unknown dimension ${i} (${d}); only the batch dimension may be symbolic`, {
-      input: name,
-      dim: i,
-    });
+    throw new Onnx2SnnError(
+      ErrorCodes.SHAPE,
+      `${m.source ?? 'model'}: input "${name}" has an unknown dimension ${i} (${d}); only the batch dimension may be symbolic`,
+      {
+        input: name,
+        dim: i,
+      },
+    );
   });
 }
 
@@ -54,8 +58,12 @@ export function inferShapes(m: Model, opts: { batch?: number; strict?: boolean }
       continue;
     }
     if (n.inputs.some((x, i) => x && !ins[i])) continue; // behind an unsupported op
-    const typeErrors = typeProblems(n, ins.map((v) => v?.dtype));
-    if (typeErrors.length) throw new Onnx2SnnError(ErrorCodes.SHAPE, `${m.source ?? 'model'}: ${typeErrors.join('; ')}`, { file: m.source, node: n.name, problems: typeErrors });
+    const typeErrors = typeProblems(
+      n,
+      ins.map((v) => v?.dtype),
+    );
+    if (typeErrors.length)
+      throw new Onnx2SnnError(ErrorCodes.SHAPE, `${m.source ?? 'model'}: ${typeErrors.join('; ')}`, { file: m.source, node: n.name, problems: typeErrors });
     const ctx = { opset: m.opset };
     // constants flow: shape-carrying inputs (Reshape's shape after Shape→Gather→Concat) need values
     if (n.opType === 'Shape' || n.inputs.every((x, i) => !x || ins[i]!.value)) {
@@ -77,7 +85,12 @@ export function inferShapes(m: Model, opts: { batch?: number; strict?: boolean }
   for (const o of g.outputs) {
     const v = values.get(o.name);
     if (v && v.dtype !== o.dtype) {
-      throw new Onnx2SnnError(ErrorCodes.SHAPE, `${m.source ?? 'model'}: graph output "${o.name}" is declared ${o.dtype} but its node computes ${v.dtype}`, { file: m.source, output: o.name, expected: o.dtype, actual: v.dtype });
+      throw new Onnx2SnnError(ErrorCodes.SHAPE, `${m.source ?? 'model'}: graph output "${o.name}" is declared ${o.dtype} but its node computes ${v.dtype}`, {
+        file: m.source,
+        output: o.name,
+        expected: o.dtype,
+        actual: v.dtype,
+      });
     }
   }
   return { values, unsupported, order };
@@ -91,8 +104,12 @@ function shapeStandIn(v: ShapedValue): Tensor {
 
 export function unsupportedError(m: Model, nodes: readonly Node[]): Onnx2SnnError {
   const list = nodes.map((n) => `${n.opType}${n.domain ? ` (domain ${n.domain})` : ''} at node "${n.name}"`);
-  return new Onnx2SnnError(ErrorCodes.UNSUPPORTED_OP, `${m.source ?? 'model'}: ${nodes.length} unsupported op${nodes.length > 1 ? 's' : ''} (opset ${m.opset}): ${list.join('; ')}`, {
-    file: m.source,
-    nodes: nodes.map((n) => ({ name: n.name, opType: n.opType, domain: n.domain })),
-  });
+  return new Onnx2SnnError(
+    ErrorCodes.UNSUPPORTED_OP,
+    `${m.source ?? 'model'}: ${nodes.length} unsupported op${nodes.length > 1 ? 's' : ''} (opset ${m.opset}): ${list.join('; ')}`,
+    {
+      file: m.source,
+      nodes: nodes.map((n) => ({ name: n.name, opType: n.opType, domain: n.domain })),
+    },
+  );
 }

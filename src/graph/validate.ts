@@ -50,7 +50,9 @@ function wiringProblems(g: Graph): { problems: string[]; node?: string } {
       if (!o) continue;
       const prev = producedBy.get(o);
       if (prev !== undefined) {
-        problems.push(`node "${n.name}" (${n.opType}) writes "${o}", which ${prev === 'graph input' || prev === 'initializer' ? `is a ${prev}` : `node "${prev}" also writes`}`);
+        problems.push(
+          `node "${n.name}" (${n.opType}) writes "${o}", which ${prev === 'graph input' || prev === 'initializer' ? `is a ${prev}` : `node "${prev}" also writes`}`,
+        );
         node ??= n.name;
       } else producedBy.set(o, n.name);
     }

@@ -151,7 +151,9 @@ function builder(snn: SnnModel): Builder {
       const full = broadcastConst(c, v.dims);
       const why = full ? addBias(nodes, v, sign < 0 ? full.map((q) => -q) : full) : `${text(c.dims)} does not broadcast to ${text(v.dims)}`;
       if (why === undefined) return v;
-      return problem(`${n.opType} "${n.name}": adds a constant, which NIR can only express as the bias of a Conv/Gemm/MatMul producing that tensor alone (${why})`);
+      return problem(
+        `${n.opType} "${n.name}": adds a constant, which NIR can only express as the bias of a Conv/Gemm/MatMul producing that tensor alone (${why})`,
+      );
     },
     scale(n, v, scale, suffix) {
       const name = add(fresh(`${n.name || n.opType}${suffix}`), { type: 'Scale', scale: nirTensor(v.dims, scale) }, v.terms, n.name);
@@ -173,7 +175,10 @@ function addBias(nodes: Map<string, NirNode>, v: NirValue, c: Float32Array): str
   const old = target.type === 'Linear' ? new Float32Array(size) : target.bias.data;
   const bias = new Float32Array(size);
   for (let i = 0; i < size; i++) bias[i] = old[i]! + per[i]!;
-  nodes.set(name!, target.type === 'Linear' ? { type: 'Affine', weight: target.weight, bias: nirTensor([size], bias) } : { ...target, bias: nirTensor([size], bias) });
+  nodes.set(
+    name!,
+    target.type === 'Linear' ? { type: 'Affine', weight: target.weight, bias: nirTensor([size], bias) } : { ...target, bias: nirTensor([size], bias) },
+  );
   return undefined;
 }
 
@@ -220,10 +225,14 @@ export function toNir(snn: SnnModel, opts: NirExportOptions = {}): NirGraph {
   const ro = values.get(snn.readout);
   if (!ro) b.problems.push(`readout "${snn.readout}" does not depend on the input`);
   if (b.problems.length) {
-    throw new Onnx2SnnError(ErrorCodes.CONVERT, `${snn.ann.source ?? 'model'}: ${b.problems.length} layer(s) cannot be expressed in NIR: ${b.problems.join('; ')}`, {
-      file: snn.ann.source,
-      layers: b.problems,
-    });
+    throw new Onnx2SnnError(
+      ErrorCodes.CONVERT,
+      `${snn.ann.source ?? 'model'}: ${b.problems.length} layer(s) cannot be expressed in NIR: ${b.problems.join('; ')}`,
+      {
+        file: snn.ann.source,
+        layers: b.problems,
+      },
+    );
   }
   const rd = [...snn.readoutDims];
   let last = ro!.terms;

@@ -100,11 +100,14 @@ export function foldScales(g: NirGraph): NirGraph {
         const [cout, cg, kh, kw] = t.weight.dims as [number, number, number, number];
         const perGroup = cout / t.groups;
         const plane = kh * kw;
-        folded = { ...t, weight: scaled(t.weight, (i) => {
-          const o = Math.floor(i / (cg * plane));
-          const ci = Math.floor(i / plane) % cg;
-          return scale[Math.floor(o / perGroup) * cg + ci]!;
-        }) };
+        folded = {
+          ...t,
+          weight: scaled(t.weight, (i) => {
+            const o = Math.floor(i / (cg * plane));
+            const ci = Math.floor(i / plane) % cg;
+            return scale[Math.floor(o / perGroup) * cg + ci]!;
+          }),
+        };
       } else continue;
       nodes.set(target, folded);
     }

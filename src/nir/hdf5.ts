@@ -24,7 +24,7 @@ import { ErrorCodes, Onnx2SnnError } from '../errors.js';
 import { topoOrder } from './shapes.js';
 import type { NirGraph, NirMetadataValue, NirNode, NirTensor } from './types.js';
 
-type H5 = (typeof import('h5wasm/node'))['default'];
+type H5 = typeof import('h5wasm/node')['default'];
 let h5promise: Promise<H5> | undefined;
 
 /** Loads h5wasm once (the WebAssembly module is instantiated on first use only). */
@@ -49,7 +49,8 @@ function writeFloat(g: Group, name: string, t: NirTensor): void {
   });
 }
 
-const writeInts = (g: Group, name: string, v: readonly number[]): void => void g.create_dataset({ name, data: BigInt64Array.from(v, (x) => BigInt(x)), shape: [v.length] });
+const writeInts = (g: Group, name: string, v: readonly number[]): void =>
+  void g.create_dataset({ name, data: BigInt64Array.from(v, (x) => BigInt(x)), shape: [v.length] });
 const writeInt = (g: Group, name: string, v: number): void => void g.create_dataset({ name, data: BigInt64Array.of(BigInt(v)), shape: [] });
 const writeString = (g: Group, name: string, v: string): void => void g.create_dataset({ name, data: v });
 
@@ -217,9 +218,17 @@ function readNode(g: Group, path: string): NirNode {
       return { type, input_type: readInts(g, 'input_type', path), start_dim: readInt(g, 'start_dim', path), end_dim: readInt(g, 'end_dim', path) };
     case 'AvgPool2d':
     case 'SumPool2d':
-      return { type, kernel_size: pair(readInts(g, 'kernel_size', path)), stride: pair(readInts(g, 'stride', path)), padding: pair(readInts(g, 'padding', path)) };
+      return {
+        type,
+        kernel_size: pair(readInts(g, 'kernel_size', path)),
+        stride: pair(readInts(g, 'stride', path)),
+        padding: pair(readInts(g, 'padding', path)),
+      };
     default:
-      throw new Onnx2SnnError(ErrorCodes.DATA_FORMAT, `${path}: NIR node ${g.path} has type "${type}", which this reader does not handle`, { file: path, type });
+      throw new Onnx2SnnError(ErrorCodes.DATA_FORMAT, `${path}: NIR node ${g.path} has type "${type}", which this reader does not handle`, {
+        file: path,
+        type,
+      });
   }
 }
 
@@ -231,7 +240,8 @@ export async function readNir(path: string): Promise<NirGraph> {
   try {
     const version = readString(f, 'version', path);
     const root = f.get('node') as Group | null;
-    if (!root || readString(root, 'type', path) !== 'NIRGraph') throw new Onnx2SnnError(ErrorCodes.DATA_FORMAT, `${path}: /node is not a NIRGraph`, { file: path });
+    if (!root || readString(root, 'type', path) !== 'NIRGraph')
+      throw new Onnx2SnnError(ErrorCodes.DATA_FORMAT, `${path}: /node is not a NIRGraph`, { file: path });
     const ng = root.get('nodes') as Group;
     const nodes = new Map<string, NirNode>();
     for (const name of ng.keys()) nodes.set(name, readNode(ng.get(name) as Group, path));

@@ -63,7 +63,8 @@ export function simulateNir(g: NirGraph, x: Float32Array, n: number, opts: NirSi
   const srcs = sourcesOf(g);
   const inputs = order.filter((k) => g.nodes.get(k)!.type === 'Input');
   const outputs = order.filter((k) => g.nodes.get(k)!.type === 'Output');
-  if (inputs.length !== 1 || outputs.length !== 1) throw new Onnx2SnnError(ErrorCodes.GRAPH, `NIR interpreter: needs one Input and one Output node, got ${inputs.length} and ${outputs.length}`);
+  if (inputs.length !== 1 || outputs.length !== 1)
+    throw new Onnx2SnnError(ErrorCodes.GRAPH, `NIR interpreter: needs one Input and one Output node, got ${inputs.length} and ${outputs.length}`);
   const inSize = prod(types.get(inputs[0]!)!.output);
   if (x.length !== n * inSize) throw new Onnx2SnnError(ErrorCodes.DATA_SHAPE, `NIR interpreter: ${x.length} input values for ${n} samples of ${inSize}`);
 
@@ -232,10 +233,7 @@ function evalNode(node: NirNode, x: Float32Array, n: number, inDims: readonly nu
       for (let j = 0; j < v.length; j++) {
         const i = j % per;
         const ri = Math.fround(r[i]! * x[j]!);
-        const u =
-          node.type === 'IF'
-            ? Math.fround(v[j]! + ri)
-            : Math.fround(v[j]! + (node.v_leak.data[i]! - v[j]! + ri) / node.tau.data[i]!);
+        const u = node.type === 'IF' ? Math.fround(v[j]! + ri) : Math.fround(v[j]! + (node.v_leak.data[i]! - v[j]! + ri) / node.tau.data[i]!);
         const t = th[i]!;
         if (ge ? u >= t : u > t) {
           v[j] = sub ? Math.fround(u - t) : vr[i]!;

@@ -40,7 +40,11 @@ export function nodeTypes(node: NirNode, inferred?: readonly number[]): NodeType
       const [h, w] = node.input_shape;
       return {
         input: [cg * node.groups, h, w],
-        output: [cout, convOutputSize(h, node.padding[0], node.dilation[0], kh, node.stride[0]), convOutputSize(w, node.padding[1], node.dilation[1], kw, node.stride[1])],
+        output: [
+          cout,
+          convOutputSize(h, node.padding[0], node.dilation[0], kh, node.stride[0]),
+          convOutputSize(w, node.padding[1], node.dilation[1], kw, node.stride[1]),
+        ],
       };
     }
     case 'IF':
@@ -53,11 +57,16 @@ export function nodeTypes(node: NirNode, inferred?: readonly number[]): NodeType
       return { input: node.input_type, output: flattenOutput(node.input_type, node.start_dim, node.end_dim) };
     case 'AvgPool2d':
     case 'SumPool2d': {
-      if (!inferred || inferred.length !== 3) throw new Onnx2SnnError(ErrorCodes.GRAPH, `NIR ${node.type}: input must be [C, H, W], got [${inferred?.join(', ') ?? ''}]`);
+      if (!inferred || inferred.length !== 3)
+        throw new Onnx2SnnError(ErrorCodes.GRAPH, `NIR ${node.type}: input must be [C, H, W], got [${inferred?.join(', ') ?? ''}]`);
       const [c, h, w] = inferred as [number, number, number];
       return {
         input: inferred,
-        output: [c, convOutputSize(h, node.padding[0], 1, node.kernel_size[0], node.stride[0]), convOutputSize(w, node.padding[1], 1, node.kernel_size[1], node.stride[1])],
+        output: [
+          c,
+          convOutputSize(h, node.padding[0], 1, node.kernel_size[0], node.stride[0]),
+          convOutputSize(w, node.padding[1], 1, node.kernel_size[1], node.stride[1]),
+        ],
       };
     }
   }

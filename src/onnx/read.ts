@@ -51,14 +51,22 @@ function readTensor(t: InstanceType<typeof onnx.TensorProto>, ctx: Ctx, what: st
   const dtype = DATA_TYPES[t.dataType ?? 0];
   if (!dtype) {
     const tname = DATA_TYPE_NAMES[t.dataType ?? 0] ?? String(t.dataType);
-    throw new Onnx2SnnError(ErrorCodes.ONNX_DTYPE, `${ctx.file}: tensor "${name}" has data type ${tname}, which onnx2snn does not support (supported: FLOAT, DOUBLE and integer/bool types)`, {
-      file: ctx.file,
-      tensor: name,
-      dataType: tname,
-    });
+    throw new Onnx2SnnError(
+      ErrorCodes.ONNX_DTYPE,
+      `${ctx.file}: tensor "${name}" has data type ${tname}, which onnx2snn does not support (supported: FLOAT, DOUBLE and integer/bool types)`,
+      {
+        file: ctx.file,
+        tensor: name,
+        dataType: tname,
+      },
+    );
   }
   if (dims.some((d) => d < 0)) {
-    throw new Onnx2SnnError(ErrorCodes.ONNX_PARSE, `${ctx.file}: tensor "${name}" has a negative dimension in [${dims.join(',')}]`, { file: ctx.file, tensor: name, dims });
+    throw new Onnx2SnnError(ErrorCodes.ONNX_PARSE, `${ctx.file}: tensor "${name}" has a negative dimension in [${dims.join(',')}]`, {
+      file: ctx.file,
+      tensor: name,
+      dims,
+    });
   }
   const n = sizeOf(dims);
   const raw = t.rawData;
@@ -68,12 +76,16 @@ function readTensor(t: InstanceType<typeof onnx.TensorProto>, ctx: Ctx, what: st
   let src: ArrayLike<IntLike> = [];
   if (hasRaw) {
     if (raw.length !== n * bytes[dtype]) {
-      throw new Onnx2SnnError(ErrorCodes.ONNX_PARSE, `${ctx.file}: tensor "${name}" has ${raw.length} bytes of raw data, expected ${n * bytes[dtype]} for ${dtype}[${dims.join(',')}]`, {
-        file: ctx.file,
-        tensor: name,
-        expected: n * bytes[dtype],
-        actual: raw.length,
-      });
+      throw new Onnx2SnnError(
+        ErrorCodes.ONNX_PARSE,
+        `${ctx.file}: tensor "${name}" has ${raw.length} bytes of raw data, expected ${n * bytes[dtype]} for ${dtype}[${dims.join(',')}]`,
+        {
+          file: ctx.file,
+          tensor: name,
+          expected: n * bytes[dtype],
+          actual: raw.length,
+        },
+      );
     }
   } else {
     if (dtype === 'float32') src = t.floatData ?? [];
@@ -95,16 +107,37 @@ function readTensor(t: InstanceType<typeof onnx.TensorProto>, ctx: Ctx, what: st
     const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     for (let i = 0; i < n; i++) {
       switch (dtype) {
-        case 'float32': out[i] = dv.getFloat32(i * 4, true); break;
-        case 'float64': out[i] = dv.getFloat64(i * 8, true); break;
-        case 'int64': out[i] = saturate(dv.getBigInt64(i * 8, true), ctx, name); break;
-        case 'uint64': out[i] = saturate(dv.getBigUint64(i * 8, true), ctx, name); break;
-        case 'int32': out[i] = dv.getInt32(i * 4, true); break;
-        case 'uint32': out[i] = dv.getUint32(i * 4, true); break;
-        case 'int16': out[i] = dv.getInt16(i * 2, true); break;
-        case 'uint16': out[i] = dv.getUint16(i * 2, true); break;
-        case 'int8': out[i] = dv.getInt8(i); break;
-        case 'uint8': case 'bool': out[i] = dv.getUint8(i); break;
+        case 'float32':
+          out[i] = dv.getFloat32(i * 4, true);
+          break;
+        case 'float64':
+          out[i] = dv.getFloat64(i * 8, true);
+          break;
+        case 'int64':
+          out[i] = saturate(dv.getBigInt64(i * 8, true), ctx, name);
+          break;
+        case 'uint64':
+          out[i] = saturate(dv.getBigUint64(i * 8, true), ctx, name);
+          break;
+        case 'int32':
+          out[i] = dv.getInt32(i * 4, true);
+          break;
+        case 'uint32':
+          out[i] = dv.getUint32(i * 4, true);
+          break;
+        case 'int16':
+          out[i] = dv.getInt16(i * 2, true);
+          break;
+        case 'uint16':
+          out[i] = dv.getUint16(i * 2, true);
+          break;
+        case 'int8':
+          out[i] = dv.getInt8(i);
+          break;
+        case 'uint8':
+        case 'bool':
+          out[i] = dv.getUint8(i);
+          break;
       }
     }
   } else {
@@ -116,7 +149,10 @@ function readTensor(t: InstanceType<typeof onnx.TensorProto>, ctx: Ctx, what: st
 function saturate(v: bigint, ctx: Ctx, name: string): number {
   const n = Number(v);
   if (!Number.isSafeInteger(n) && Math.abs(n) < INT64_EDGE) {
-    throw new Onnx2SnnError(ErrorCodes.ONNX_PARSE, `${ctx.file}: tensor "${name}" holds ${v}, which is not exactly representable`, { file: ctx.file, tensor: name });
+    throw new Onnx2SnnError(ErrorCodes.ONNX_PARSE, `${ctx.file}: tensor "${name}" holds ${v}, which is not exactly representable`, {
+      file: ctx.file,
+      tensor: name,
+    });
   }
   return n;
 }
@@ -126,12 +162,18 @@ function readAttr(a: InstanceType<typeof onnx.AttributeProto>, ctx: Ctx, nodeNam
   const where = `${ctx.file}: node ${nodeName} attribute ${a.name}`;
   const dec = new TextDecoder();
   switch (a.type) {
-    case T.INT: return { kind: 'int', value: toInt(a.i as IntLike, where) };
-    case T.FLOAT: return { kind: 'float', value: a.f ?? 0 };
-    case T.STRING: return { kind: 'string', value: dec.decode(a.s ?? new Uint8Array()) };
-    case T.INTS: return { kind: 'ints', value: (a.ints ?? []).map((v) => toInt(v as IntLike, where)) };
-    case T.FLOATS: return { kind: 'floats', value: [...(a.floats ?? [])] };
-    case T.STRINGS: return { kind: 'strings', value: (a.strings ?? []).map((s) => dec.decode(s)) };
+    case T.INT:
+      return { kind: 'int', value: toInt(a.i as IntLike, where) };
+    case T.FLOAT:
+      return { kind: 'float', value: a.f ?? 0 };
+    case T.STRING:
+      return { kind: 'string', value: dec.decode(a.s ?? new Uint8Array()) };
+    case T.INTS:
+      return { kind: 'ints', value: (a.ints ?? []).map((v) => toInt(v as IntLike, where)) };
+    case T.FLOATS:
+      return { kind: 'floats', value: [...(a.floats ?? [])] };
+    case T.STRINGS:
+      return { kind: 'strings', value: (a.strings ?? []).map((s) => dec.decode(s)) };
     case T.TENSOR:
       if (!a.t) throw missingValue(where, 'TENSOR', ctx, nodeName, a.name);
       return { kind: 'tensor', value: readTensor(a.t as InstanceType<typeof onnx.TensorProto>, ctx, `${nodeName}.${a.name}`) };
@@ -148,14 +190,22 @@ function readAttr(a: InstanceType<typeof onnx.AttributeProto>, ctx: Ctx, nodeNam
         if (a.i !== undefined && a.i !== null) return { kind: 'int', value: toInt(a.i as IntLike, where) };
         if (a.f !== undefined && a.f !== null) return { kind: 'float', value: a.f };
       }
-      throw new Onnx2SnnError(ErrorCodes.ATTRIBUTE, `${where}: attribute type ${a.type} is not supported`, { file: ctx.file, node: nodeName, attribute: a.name });
+      throw new Onnx2SnnError(ErrorCodes.ATTRIBUTE, `${where}: attribute type ${a.type} is not supported`, {
+        file: ctx.file,
+        node: nodeName,
+        attribute: a.name,
+      });
     }
   }
 }
 
 /** An attribute whose type names a message field that is absent (one flipped bit in a file is enough). */
 function missingValue(where: string, type: string, ctx: Ctx, node: string, attribute: string): Onnx2SnnError {
-  return new Onnx2SnnError(ErrorCodes.ATTRIBUTE, `${where}: the attribute's type is ${type} but it carries no ${type.toLowerCase()}`, { file: ctx.file, node, attribute });
+  return new Onnx2SnnError(ErrorCodes.ATTRIBUTE, `${where}: the attribute's type is ${type} but it carries no ${type.toLowerCase()}`, {
+    file: ctx.file,
+    node,
+    attribute,
+  });
 }
 
 function readValueInfo(v: InstanceType<typeof onnx.ValueInfoProto>, ctx: Ctx): ValueInfo {
@@ -163,10 +213,14 @@ function readValueInfo(v: InstanceType<typeof onnx.ValueInfoProto>, ctx: Ctx): V
   const elem = tt?.elemType ?? 1;
   const dtype = DATA_TYPES[elem];
   if (!dtype) {
-    throw new Onnx2SnnError(ErrorCodes.ONNX_DTYPE, `${ctx.file}: value "${v.name}" has element type ${DATA_TYPE_NAMES[elem] ?? elem}, which onnx2snn does not support`, {
-      file: ctx.file,
-      value: v.name,
-    });
+    throw new Onnx2SnnError(
+      ErrorCodes.ONNX_DTYPE,
+      `${ctx.file}: value "${v.name}" has element type ${DATA_TYPE_NAMES[elem] ?? elem}, which onnx2snn does not support`,
+      {
+        file: ctx.file,
+        value: v.name,
+      },
+    );
   }
   let shape: Dim[] | undefined;
   if (tt?.shape) {
@@ -215,9 +269,7 @@ function readGraph(g: InstanceType<typeof onnx.GraphProto>, ctx: Ctx): Graph {
       attrs,
     };
   });
-  const inputs = (g.input ?? [])
-    .filter((v) => !initializers.has(v.name ?? ''))
-    .map((v) => readValueInfo(v as InstanceType<typeof onnx.ValueInfoProto>, ctx));
+  const inputs = (g.input ?? []).filter((v) => !initializers.has(v.name ?? '')).map((v) => readValueInfo(v as InstanceType<typeof onnx.ValueInfoProto>, ctx));
   const outputs = (g.output ?? []).map((v) => readValueInfo(v as InstanceType<typeof onnx.ValueInfoProto>, ctx));
   const valueInfo = new Map<string, ValueInfo>();
   for (const v of g.valueInfo ?? []) {
@@ -238,10 +290,14 @@ export function readOnnx(bytes: Uint8Array, file = '<bytes>'): Model {
   try {
     m = onnx.ModelProto.decode(bytes);
   } catch (e) {
-    throw new Onnx2SnnError(ErrorCodes.ONNX_PARSE, `${file}: not a valid ONNX model (${(e as Error).message}); the file may be truncated or not an .onnx file`, {
-      file,
-      cause: (e as Error).message,
-    });
+    throw new Onnx2SnnError(
+      ErrorCodes.ONNX_PARSE,
+      `${file}: not a valid ONNX model (${(e as Error).message}); the file may be truncated or not an .onnx file`,
+      {
+        file,
+        cause: (e as Error).message,
+      },
+    );
   }
   const irVersion = toInt(m.irVersion as IntLike, file);
   if (!m.graph || (m.graph.node ?? []).length === 0) {

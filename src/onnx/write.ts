@@ -23,23 +23,56 @@ function int64Field(v: number): number | { low: number; high: number; unsigned: 
 
 export function tensorToProto(t: Tensor, name: string): InstanceType<typeof onnx.TensorProto> {
   const n = t.data.length;
-  const bytesPer: Record<string, number> = { float32: 4, float64: 8, int64: 8, uint64: 8, int32: 4, uint32: 4, int16: 2, uint16: 2, int8: 1, uint8: 1, bool: 1 };
+  const bytesPer: Record<string, number> = {
+    float32: 4,
+    float64: 8,
+    int64: 8,
+    uint64: 8,
+    int32: 4,
+    uint32: 4,
+    int16: 2,
+    uint16: 2,
+    int8: 1,
+    uint8: 1,
+    bool: 1,
+  };
   const buf = new ArrayBuffer(n * bytesPer[t.dtype]!);
   const dv = new DataView(buf);
   const d = t.data;
   for (let i = 0; i < n; i++) {
     const v = d[i]!;
     switch (t.dtype) {
-      case 'float32': dv.setFloat32(i * 4, v, true); break;
-      case 'float64': dv.setFloat64(i * 8, v, true); break;
-      case 'int64': dv.setBigInt64(i * 8, toBigInt(v), true); break;
-      case 'uint64': dv.setBigUint64(i * 8, BigInt.asUintN(64, toBigInt(v)), true); break;
-      case 'int32': dv.setInt32(i * 4, v, true); break;
-      case 'uint32': dv.setUint32(i * 4, v, true); break;
-      case 'int16': dv.setInt16(i * 2, v, true); break;
-      case 'uint16': dv.setUint16(i * 2, v, true); break;
-      case 'int8': dv.setInt8(i, v); break;
-      case 'uint8': case 'bool': dv.setUint8(i, v); break;
+      case 'float32':
+        dv.setFloat32(i * 4, v, true);
+        break;
+      case 'float64':
+        dv.setFloat64(i * 8, v, true);
+        break;
+      case 'int64':
+        dv.setBigInt64(i * 8, toBigInt(v), true);
+        break;
+      case 'uint64':
+        dv.setBigUint64(i * 8, BigInt.asUintN(64, toBigInt(v)), true);
+        break;
+      case 'int32':
+        dv.setInt32(i * 4, v, true);
+        break;
+      case 'uint32':
+        dv.setUint32(i * 4, v, true);
+        break;
+      case 'int16':
+        dv.setInt16(i * 2, v, true);
+        break;
+      case 'uint16':
+        dv.setUint16(i * 2, v, true);
+        break;
+      case 'int8':
+        dv.setInt8(i, v);
+        break;
+      case 'uint8':
+      case 'bool':
+        dv.setUint8(i, v);
+        break;
     }
   }
   return onnx.TensorProto.create({
@@ -54,14 +87,22 @@ function attrToProto(name: string, a: Attr): InstanceType<typeof onnx.AttributeP
   const T = onnx.AttributeProto.AttributeType;
   const enc = new TextEncoder();
   switch (a.kind) {
-    case 'int': return onnx.AttributeProto.create({ name, type: T.INT, i: int64Field(a.value) as number });
-    case 'float': return onnx.AttributeProto.create({ name, type: T.FLOAT, f: a.value });
-    case 'string': return onnx.AttributeProto.create({ name, type: T.STRING, s: enc.encode(a.value) });
-    case 'ints': return onnx.AttributeProto.create({ name, type: T.INTS, ints: a.value.map(int64Field) as number[] });
-    case 'floats': return onnx.AttributeProto.create({ name, type: T.FLOATS, floats: [...a.value] });
-    case 'strings': return onnx.AttributeProto.create({ name, type: T.STRINGS, strings: a.value.map((s) => enc.encode(s)) });
-    case 'tensor': return onnx.AttributeProto.create({ name, type: T.TENSOR, t: tensorToProto(a.value, '') });
-    case 'graph': return onnx.AttributeProto.create({ name, type: T.GRAPH, g: graphToProto(a.value) });
+    case 'int':
+      return onnx.AttributeProto.create({ name, type: T.INT, i: int64Field(a.value) as number });
+    case 'float':
+      return onnx.AttributeProto.create({ name, type: T.FLOAT, f: a.value });
+    case 'string':
+      return onnx.AttributeProto.create({ name, type: T.STRING, s: enc.encode(a.value) });
+    case 'ints':
+      return onnx.AttributeProto.create({ name, type: T.INTS, ints: a.value.map(int64Field) as number[] });
+    case 'floats':
+      return onnx.AttributeProto.create({ name, type: T.FLOATS, floats: [...a.value] });
+    case 'strings':
+      return onnx.AttributeProto.create({ name, type: T.STRINGS, strings: a.value.map((s) => enc.encode(s)) });
+    case 'tensor':
+      return onnx.AttributeProto.create({ name, type: T.TENSOR, t: tensorToProto(a.value, '') });
+    case 'graph':
+      return onnx.AttributeProto.create({ name, type: T.GRAPH, g: graphToProto(a.value) });
   }
 }
 

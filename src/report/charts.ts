@@ -140,7 +140,11 @@ function rasterCharts(charts: Chart[], r: EvalRecord): void {
         subtitle: `label ${ra.label} · SNN prediction ${ra.prediction} · T = ${ra.timesteps}`,
         xLabel: 'time step',
         timesteps: ra.timesteps,
-        panels: ra.layers.map((l) => ({ name: l.name, subtitle: `${l.shown.length} of ${l.active} active neurons (${l.neurons} in the layer)`, rows: l.times })),
+        panels: ra.layers.map((l) => ({
+          name: l.name,
+          subtitle: `${l.shown.length} of ${l.active} active neurons (${l.neurons} in the layer)`,
+          rows: l.times,
+        })),
       }),
     });
   }

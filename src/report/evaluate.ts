@@ -88,7 +88,10 @@ export async function evaluate(model: Model, test: Dataset, opts: EvaluateOption
   const t0 = performance.now();
   const timesteps = [...new Set(opts.timesteps ?? DEFAULT_TIMESTEPS)].sort((a, b) => a - b);
   if (!timesteps.length || timesteps.some((t) => !(Number.isInteger(t) && t >= 1))) {
-    throw new Onnx2SnnError(ErrorCodes.OPTION, `timesteps: expected positive integers, got ${JSON.stringify(opts.timesteps)}`, { option: 'timesteps', actual: opts.timesteps });
+    throw new Onnx2SnnError(ErrorCodes.OPTION, `timesteps: expected positive integers, got ${JSON.stringify(opts.timesteps)}`, {
+      option: 'timesteps',
+      actual: opts.timesteps,
+    });
   }
   const run = { ...(opts.device ? { device: opts.device } : {}), ...(opts.threads ? { threads: opts.threads } : {}) };
   const thresholds = await resolveThresholds(model, {
@@ -113,7 +116,10 @@ export async function evaluate(model: Model, test: Dataset, opts: EvaluateOption
   if (opts.raster !== false && opts.raster?.layers !== 0) {
     const sample = opts.raster?.sample ?? 0;
     if (!(Number.isInteger(sample) && sample >= 0 && sample < test.count)) {
-      throw new Onnx2SnnError(ErrorCodes.OPTION, `report.sample: the raster sample ${sample} is not one of the ${test.count} evaluated samples`, { option: 'report.sample', actual: sample });
+      throw new Onnx2SnnError(ErrorCodes.OPTION, `report.sample: the raster sample ${sample} is not one of the ${test.count} evaluated samples`, {
+        option: 'report.sample',
+        actual: sample,
+      });
     }
     // drawn next to the simulation (raster-task.ts: a worker thread when it is large)
     rasterJob = await rasterTask(snn, test, T, { ...(opts.raster ?? {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
@@ -178,7 +184,12 @@ export async function evaluate(model: Model, test: Dataset, opts: EvaluateOption
     engine: opts.engine === 'tfjs' ? `tfjs (${opts.tfjsBackend ?? 'cpu'})` : 'onnxruntime',
     device: opts.device ?? 'cpu',
     ann: { accuracy: r.ann.accuracy, top5: r.ann.top5, ...(opts.predictions ? { predictions: Array.from(r.ann.predictions) } : {}) },
-    snn: r.snn.map((s) => ({ timesteps: s.timesteps, accuracy: s.accuracy, agreement: s.agreement, ...(opts.predictions ? { predictions: Array.from(s.predictions) } : {}) })),
+    snn: r.snn.map((s) => ({
+      timesteps: s.timesteps,
+      accuracy: s.accuracy,
+      agreement: s.agreement,
+      ...(opts.predictions ? { predictions: Array.from(s.predictions) } : {}),
+    })),
     layers,
     ops: r.ops!,
     ...(raster ? { raster } : {}),

@@ -64,7 +64,8 @@ const SCRIPT = `
 
 const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
 const num = (x: number, d = 4): string => (Number.isFinite(x) ? Number(x.toPrecision(d)).toLocaleString('en-US', { maximumFractionDigits: 6 }) : String(x));
-const thr = (t: number | readonly number[]): string => (typeof t === 'number' ? num(t) : `${num(t.reduce((a, b) => a + b, 0) / t.length)} (mean of ${t.length})`);
+const thr = (t: number | readonly number[]): string =>
+  typeof t === 'number' ? num(t) : `${num(t.reduce((a, b) => a + b, 0) / t.length)} (mean of ${t.length})`;
 
 function figure(c: Chart, extra = ''): string {
   const wide = c.id === 'raster' || c.id === 'ops';
@@ -73,7 +74,10 @@ function figure(c: Chart, extra = ''): string {
 
 /** JSON that is safe inside a <script> element. */
 export function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 export function renderReport(r: EvalRecord, opts: ReportOptions = {}): string {
@@ -112,7 +116,10 @@ export function renderReport(r: EvalRecord, opts: ReportOptions = {}): string {
   }
   const best = [...r.snn].filter((s) => s.accuracy >= r.ann.accuracy - 0.005).sort((a, b) => a.timesteps - b.timesteps)[0];
   if (best) out.push(`<div class="card"><span>fewest steps within 0.5 pt of the ANN</span><b>T = ${best.timesteps}</b></div>`);
-  if (r.ops) out.push(`<div class="card"><span>estimated energy per sample, SNN vs ANN</span><b>${r.ops.energy.snnNj.toFixed(1)} vs ${r.ops.energy.annNj.toFixed(1)} nJ</b></div>`);
+  if (r.ops)
+    out.push(
+      `<div class="card"><span>estimated energy per sample, SNN vs ANN</span><b>${r.ops.energy.snnNj.toFixed(1)} vs ${r.ops.energy.annNj.toFixed(1)} nJ</b></div>`,
+    );
   out.push('</div></section>');
 
   // diagnosis
@@ -140,7 +147,9 @@ export function renderReport(r: EvalRecord, opts: ReportOptions = {}): string {
   out.push('</div></section>');
 
   // layers table
-  out.push('<section id="layers"><h2>Layers</h2><table><thead><tr><th>layer</th><th>from</th><th>neurons</th><th>threshold θ</th><th>calib. max</th><th>p99.9</th><th>spike rate</th><th>silent</th><th>saturated</th><th>correlation</th></tr></thead><tbody>');
+  out.push(
+    '<section id="layers"><h2>Layers</h2><table><thead><tr><th>layer</th><th>from</th><th>neurons</th><th>threshold θ</th><th>calib. max</th><th>p99.9</th><th>spike rate</th><th>silent</th><th>saturated</th><th>correlation</th></tr></thead><tbody>',
+  );
   for (const l of r.layers) {
     const bad = d?.layer?.name === l.name;
     out.push(
@@ -156,9 +165,13 @@ export function renderReport(r: EvalRecord, opts: ReportOptions = {}): string {
     out.push('<table><thead><tr><th>layer</th><th>op</th><th>ANN MACs</th><th>SNN ops</th><th>SNN op kind</th><th>SNN / ANN</th></tr></thead><tbody>');
     const kind = (k: string) => (k === 'ac' ? 'accumulates, spike-driven' : k === 'mac-once' ? 'MACs once (static input)' : 'MACs every step');
     for (const l of o.layers) {
-      out.push(`<tr><td>${esc(l.name)}</td><td>${esc(l.opType)}</td><td>${Math.round(l.macs).toLocaleString('en-US')}</td><td>${Math.round(l.synops).toLocaleString('en-US')}${l.approximate ? ' *' : ''}</td><td>${kind(l.kind)}</td><td>${l.macs ? num(l.synops / l.macs, 3) : ''}</td></tr>`);
+      out.push(
+        `<tr><td>${esc(l.name)}</td><td>${esc(l.opType)}</td><td>${Math.round(l.macs).toLocaleString('en-US')}</td><td>${Math.round(l.synops).toLocaleString('en-US')}${l.approximate ? ' *' : ''}</td><td>${kind(l.kind)}</td><td>${l.macs ? num(l.synops / l.macs, 3) : ''}</td></tr>`,
+      );
     }
-    out.push(`<tr><td><b>total</b></td><td></td><td><b>${Math.round(o.totals.macs).toLocaleString('en-US')}</b></td><td><b>${Math.round(o.totals.synops + o.totals.snnMacs).toLocaleString('en-US')}</b></td><td></td><td></td></tr>`);
+    out.push(
+      `<tr><td><b>total</b></td><td></td><td><b>${Math.round(o.totals.macs).toLocaleString('en-US')}</b></td><td><b>${Math.round(o.totals.synops + o.totals.snnMacs).toLocaleString('en-US')}</b></td><td></td><td></td></tr>`,
+    );
     out.push('</tbody></table>');
     out.push(
       `<div class="estimate"><b>Energy estimate, not a measurement.</b> ANN: ${Math.round(o.totals.macs).toLocaleString('en-US')} MACs × ${o.energy.pjPerMac} pJ = ${o.energy.annNj.toFixed(1)} nJ per sample. SNN at T = ${o.timesteps}: ${Math.round(o.totals.synops).toLocaleString('en-US')} accumulates × ${o.energy.pjPerAc} pJ + ${Math.round(o.totals.snnMacs).toLocaleString('en-US')} MACs × ${o.energy.pjPerMac} pJ = ${o.energy.snnNj.toFixed(1)} nJ per sample (ratio ANN/SNN ${num(o.energy.ratio, 3)}). Energies per operation: ${esc(o.energy.source)}. ${esc(o.energy.note)}${o.layers.some((l) => l.approximate) ? ' * behind a spiking max pool or an average pool the number of events is estimated (see the README).' : ''}</div>`,
@@ -175,23 +188,40 @@ export function renderReport(r: EvalRecord, opts: ReportOptions = {}): string {
     ['normalisation method', c.method],
     ['calibration', `${c.calibration.data} (${c.calibration.samples} samples)`],
     ...(c.thresholds ? ([['thresholds file', c.thresholds]] as [string, string][]) : []),
-    ['neuron', c.neuron === 'lif' ? `LIF, β = ${c.beta}` : c.neuron === 'signed' ? 'signed IF (negative spikes, Wang et al. 2022)' : c.neuron === 'poly' ? 'polynomial' : 'IF'],
+    [
+      'neuron',
+      c.neuron === 'lif'
+        ? `LIF, β = ${c.beta}`
+        : c.neuron === 'signed'
+          ? 'signed IF (negative spikes, Wang et al. 2022)'
+          : c.neuron === 'poly'
+            ? 'polynomial'
+            : 'IF',
+    ],
     ['linear sites', c.linear === 'bipolar' ? 'bipolar neurons' : 'analog'],
     ['reset', c.reset],
     ['initial potential v₀', `${c.vInit}·θ`],
-    ['input encoding', c.encoding === 'poisson' ? `Poisson (seed ${c.seed}${c.inputMax !== undefined ? `, xmax ${num(c.inputMax)}` : ''})` : 'constant current'],
+    [
+      'input encoding',
+      c.encoding === 'poisson' ? `Poisson (seed ${c.seed}${c.inputMax !== undefined ? `, xmax ${num(c.inputMax)}` : ''})` : 'constant current',
+    ],
     ['readout', c.readout],
     ['time steps', r.snn.map((s) => s.timesteps).join(', ')],
   ];
   for (const [k, v] of rows) out.push(`<tr><td>${esc(k)}</td><td style="text-align:left">${esc(v)}</td></tr>`);
   out.push('</tbody></table>');
   out.push('<h2 style="margin-top:14px">Thresholds θ</h2><table><thead><tr><th>layer</th><th>site</th><th>θ</th></tr></thead><tbody>');
-  for (const l of r.layers) out.push(`<tr><td>${esc(l.name)}</td><td>${esc(l.site)}</td><td>${typeof l.threshold === 'number' ? num(l.threshold, 6) : esc(l.threshold.map((t) => num(t)).join(', '))}</td></tr>`);
+  for (const l of r.layers)
+    out.push(
+      `<tr><td>${esc(l.name)}</td><td>${esc(l.site)}</td><td>${typeof l.threshold === 'number' ? num(l.threshold, 6) : esc(l.threshold.map((t) => num(t)).join(', '))}</td></tr>`,
+    );
   out.push('</tbody></table>');
   if (r.config !== undefined) out.push(`<h2 style="margin-top:14px">Resolved configuration</h2><pre>${esc(JSON.stringify(r.config, null, 2))}</pre>`);
   out.push('</section>');
   out.push('</main>');
-  out.push(`<footer>Generated by onnx2snn${opts.version ? ` ${esc(opts.version)}` : ''}. The data behind every chart is embedded in this file (script#onnx2snn-data).</footer>`);
+  out.push(
+    `<footer>Generated by onnx2snn${opts.version ? ` ${esc(opts.version)}` : ''}. The data behind every chart is embedded in this file (script#onnx2snn-data).</footer>`,
+  );
   out.push(`<script type="application/json" id="onnx2snn-data">${scriptJson(r)}</script>`);
   out.push(`<script>${SCRIPT}</script>`);
   out.push('</body>');

@@ -17,7 +17,9 @@ function resvg(): ResvgModule {
     try {
       mod = createRequire(import.meta.url)('@resvg/resvg-js') as ResvgModule;
     } catch (e) {
-      throw new Onnx2SnnError(ErrorCodes.RUNTIME, `PNG output needs @resvg/resvg-js, which could not be loaded (${(e as Error).message})`, { package: '@resvg/resvg-js' });
+      throw new Onnx2SnnError(ErrorCodes.RUNTIME, `PNG output needs @resvg/resvg-js, which could not be loaded (${(e as Error).message})`, {
+        package: '@resvg/resvg-js',
+      });
     }
   }
   return mod;
@@ -32,7 +34,12 @@ export function svgToPng(svg: string, scale = 2): Uint8Array {
     const r = new Resvg(svg, {
       background: '#ffffff',
       fitTo: { mode: 'zoom', value: scale },
-      font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans', sansSerifFamily: 'DejaVu Sans', ...(FONT_FILES.length ? { fontFiles: FONT_FILES } : {}) },
+      font: {
+        loadSystemFonts: true,
+        defaultFontFamily: 'DejaVu Sans',
+        sansSerifFamily: 'DejaVu Sans',
+        ...(FONT_FILES.length ? { fontFiles: FONT_FILES } : {}),
+      },
     });
     return new Uint8Array(r.render().asPng());
   } catch (e) {

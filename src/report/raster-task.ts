@@ -30,7 +30,12 @@ export interface RasterTask {
 
 const THREAD_SCRIPT = new URL('./raster-thread.js', import.meta.url);
 
-export async function rasterTask(snn: SnnModel, ds: Dataset, timesteps: number, opts: RasterOptions & { readonly minThreadWork?: number } = {}): Promise<RasterTask> {
+export async function rasterTask(
+  snn: SnnModel,
+  ds: Dataset,
+  timesteps: number,
+  opts: RasterOptions & { readonly minThreadWork?: number } = {},
+): Promise<RasterTask> {
   const sampleIndex = opts.sample ?? 0;
   const per = snn.inputDims.reduce((a, b) => a * b, 1);
   const x = (await readSamples(ds, sampleIndex, sampleIndex + 1)).slice(0, per);
@@ -40,7 +45,10 @@ export async function rasterTask(snn: SnnModel, ds: Dataset, timesteps: number, 
   const progress = onProgress ? (t: number, T: number) => onProgress({ phase: 'raster', done: t, total: T, detail: `sample ${sampleIndex}` }) : undefined;
   const neurons = snn.layers.reduce((a, l) => a + l.dims.reduce((p, d) => p * d, 1), 0);
   if (neurons * timesteps < minThreadWork || !existsSync(fileURLToPath(THREAD_SCRIPT))) {
-    return settledLater(Promise.resolve().then(() => rasterOf(snn, sample, timesteps, rest, progress)), () => {});
+    return settledLater(
+      Promise.resolve().then(() => rasterOf(snn, sample, timesteps, rest, progress)),
+      () => {},
+    );
   }
   const worker = new Worker(THREAD_SCRIPT, { workerData: { snn, sample, timesteps, opts: rest } });
   const result = new Promise<Raster>((resolve, reject) => {

@@ -48,7 +48,13 @@ export interface RasterSample {
 }
 
 /** The raster of one sample, synchronously (also what raster-thread.ts runs). */
-export function rasterOf(snn: SnnModel, s: RasterSample, timesteps: number, opts: Omit<RasterOptions, 'onProgress' | 'sample'> = {}, onStep?: (t: number, T: number) => void): Raster {
+export function rasterOf(
+  snn: SnnModel,
+  s: RasterSample,
+  timesteps: number,
+  opts: Omit<RasterOptions, 'onProgress' | 'sample'> = {},
+  onStep?: (t: number, T: number) => void,
+): Raster {
   const { x, sample } = s;
   const hidden = snn.layers.map((l, i) => ({ l, i })).filter(({ l }) => l.output !== snn.readout);
   const chosen = spread(hidden.length, opts.layers ?? 3).map((j) => hidden[j]!.i);

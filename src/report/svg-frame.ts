@@ -148,7 +148,9 @@ export function axes(x: Scale | null, y: Scale, w: number, h: number, xCats?: { 
   if (yLabel) {
     // the rotated title sits left of the widest tick label, never over it
     const widest = Math.max(0, ...y.ticks.filter((t) => y(t) >= y1 - 0.5 && y(t) <= y0 + 0.5).map((t) => textWidth(y.label(t))));
-    out.push(`<text transform="translate(${r1(Math.max(10, x0 - 6 - widest - 8))} ${r1((y0 + y1) / 2)}) rotate(-90)" text-anchor="middle" fill="#333">${esc(yLabel)}</text>`);
+    out.push(
+      `<text transform="translate(${r1(Math.max(10, x0 - 6 - widest - 8))} ${r1((y0 + y1) / 2)}) rotate(-90)" text-anchor="middle" fill="#333">${esc(yLabel)}</text>`,
+    );
   }
   out.push('</g>');
   return out;

@@ -56,14 +56,19 @@ export function lineChart(c: LineChart): string {
   const items: { name: string; color: string; dash?: boolean }[] = [];
   (c.hlines ?? []).forEach((l) => {
     const color = l.color ?? '#555';
-    out.push(`<line x1="${M.left}" x2="${w - M.right}" y1="${r1(y(l.y))}" y2="${r1(y(l.y))}" stroke="${color}" stroke-width="2" stroke-dasharray="6 4" data-series="${esc(l.label)}"/>`);
+    out.push(
+      `<line x1="${M.left}" x2="${w - M.right}" y1="${r1(y(l.y))}" y2="${r1(y(l.y))}" stroke="${color}" stroke-width="2" stroke-dasharray="6 4" data-series="${esc(l.label)}"/>`,
+    );
     items.push({ name: l.label, color, dash: true });
   });
   c.series.forEach((s, i) => {
     const color = s.color ?? PALETTE[i % PALETTE.length]!;
     const d = s.points.map((p, j) => `${j ? 'L' : 'M'}${r1(x(p[0]))} ${r1(y(p[1]))}`).join('');
     out.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="2.5" data-series="${esc(s.name)}"/>`);
-    for (const p of s.points) out.push(`<circle cx="${r1(x(p[0]))}" cy="${r1(y(p[1]))}" r="3.5" fill="${color}"><title>${esc(`${s.name}: ${p[0]} → ${c.yPercent ? `${(100 * p[1]).toFixed(2)}%` : fmtTick(p[1])}`)}</title></circle>`);
+    for (const p of s.points)
+      out.push(
+        `<circle cx="${r1(x(p[0]))}" cy="${r1(y(p[1]))}" r="3.5" fill="${color}"><title>${esc(`${s.name}: ${p[0]} → ${c.yPercent ? `${(100 * p[1]).toFixed(2)}%` : fmtTick(p[1])}`)}</title></circle>`,
+      );
     items.push({ name: s.name, color });
   });
   out.push('</g>');
@@ -101,7 +106,10 @@ export function barChart(c: BarChart): string {
   const centers = c.categories.map((_, i) => M.left + band * (i + 0.5));
   const out = open(c, w, h);
   out.push(...axes(null, y, w, h, { labels: [...c.categories], centers }, c.yLabel));
-  if (c.highlight !== undefined && c.highlight >= 0) out.push(`<rect x="${r1(M.left + band * c.highlight)}" y="${M.top}" width="${r1(band)}" height="${h - M.top - M.bottom}" fill="#fde8e8" data-highlight="${esc(c.categories[c.highlight] ?? '')}"/>`);
+  if (c.highlight !== undefined && c.highlight >= 0)
+    out.push(
+      `<rect x="${r1(M.left + band * c.highlight)}" y="${M.top}" width="${r1(band)}" height="${h - M.top - M.bottom}" fill="#fde8e8" data-highlight="${esc(c.categories[c.highlight] ?? '')}"/>`,
+    );
   const bw = Math.min(40, (band * 0.8) / Math.max(1, c.series.length));
   const base = y(c.yLog10 ? y.ticks[0]! : Math.max(0, y.ticks[0]!));
   c.series.forEach((s, si) => {
@@ -111,14 +119,19 @@ export function barChart(c: BarChart): string {
       if (!Number.isFinite(v)) return;
       const px = centers[i]! - (bw * c.series.length) / 2 + bw * si;
       const py = c.yLog10 && v <= 0 ? base : y(v);
-      out.push(`<rect x="${r1(px)}" y="${r1(Math.min(py, base))}" width="${r1(bw - 1)}" height="${r1(Math.abs(base - py))}"><title>${esc(`${c.categories[i]} · ${s.name}: ${fmtTick(v)}`)}</title></rect>`);
+      out.push(
+        `<rect x="${r1(px)}" y="${r1(Math.min(py, base))}" width="${r1(bw - 1)}" height="${r1(Math.abs(base - py))}"><title>${esc(`${c.categories[i]} · ${s.name}: ${fmtTick(v)}`)}</title></rect>`,
+      );
     });
     out.push('</g>');
   });
-  const items: { name: string; color: string; dash?: boolean }[] = c.series.length > 1 ? c.series.map((s, i) => ({ name: s.name, color: s.color ?? PALETTE[i % PALETTE.length]! })) : [];
+  const items: { name: string; color: string; dash?: boolean }[] =
+    c.series.length > 1 ? c.series.map((s, i) => ({ name: s.name, color: s.color ?? PALETTE[i % PALETTE.length]! })) : [];
   (c.hlines ?? []).forEach((l) => {
     const color = l.color ?? '#555';
-    out.push(`<line x1="${M.left}" x2="${w - M.right}" y1="${r1(y(l.y))}" y2="${r1(y(l.y))}" stroke="${color}" stroke-width="1.5" stroke-dasharray="6 4" data-series="${esc(l.label)}"/>`);
+    out.push(
+      `<line x1="${M.left}" x2="${w - M.right}" y1="${r1(y(l.y))}" y2="${r1(y(l.y))}" stroke="${color}" stroke-width="1.5" stroke-dasharray="6 4" data-series="${esc(l.label)}"/>`,
+    );
     items.push({ name: l.label, color, dash: true });
   });
   out.push(...legend(items, w));
@@ -179,7 +192,9 @@ export function rasterChart(c: RasterChart): string {
     const top = M.top + 14 + pi * (panelH + gap);
     const bottom = top + panelH;
     out.push(`<g data-panel="${esc(p.name)}">`);
-    out.push(`<text x="${M.left}" y="${top - 5}" font-size="12" font-weight="bold" fill="#333">${esc(p.name)}${p.subtitle ? `<tspan font-weight="normal" fill="#666"> · ${esc(p.subtitle)}</tspan>` : ''}</text>`);
+    out.push(
+      `<text x="${M.left}" y="${top - 5}" font-size="12" font-weight="bold" fill="#333">${esc(p.name)}${p.subtitle ? `<tspan font-weight="normal" fill="#666"> · ${esc(p.subtitle)}</tspan>` : ''}</text>`,
+    );
     out.push(`<rect x="${M.left}" y="${top}" width="${w - M.left - M.right}" height="${panelH}" fill="#fafafa" stroke="#ccc"/>`);
     const rowH = panelH / Math.max(1, p.rows.length);
     const tick = Math.max(1, Math.min(rowH * 0.8, 6));
@@ -192,7 +207,9 @@ export function rasterChart(c: RasterChart): string {
     out.push(`<text transform="translate(${M.left - 8} ${r1((top + bottom) / 2)}) rotate(-90)" text-anchor="middle" font-size="10" fill="#555">neuron</text>`);
     for (const t of x.ticks) {
       if (t > c.timesteps) continue;
-      out.push(`<line x1="${r1(x(t))}" x2="${r1(x(t))}" y1="${bottom}" y2="${bottom + 4}" stroke="#888"/><text x="${r1(x(t))}" y="${bottom + 15}" text-anchor="middle" font-size="10" fill="#444">${fmtTick(t)}</text>`);
+      out.push(
+        `<line x1="${r1(x(t))}" x2="${r1(x(t))}" y1="${bottom}" y2="${bottom + 4}" stroke="#888"/><text x="${r1(x(t))}" y="${bottom + 15}" text-anchor="middle" font-size="10" fill="#444">${fmtTick(t)}</text>`,
+      );
     }
     out.push('</g>');
   });

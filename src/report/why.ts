@@ -23,12 +23,21 @@ export function autoSection(a: AutoChoice): string {
     `<table><thead><tr><th>candidate</th><th>agreement T = ${a.timesteps}</th><th>accuracy T = ${a.timesteps}</th><th>agreement T = ${a.guardTimesteps}</th><th>seconds</th><th></th></tr></thead><tbody>`,
   );
   for (const c of a.candidates) {
-    const note = c.name === a.chosen ? 'chosen' : c.rejected === 'margin' ? `not ${pct(a.margin)} better than plain` : c.rejected === 'guard' ? `loses at T = ${a.guardTimesteps}` : '';
+    const note =
+      c.name === a.chosen
+        ? 'chosen'
+        : c.rejected === 'margin'
+          ? `not ${pct(a.margin)} better than plain`
+          : c.rejected === 'guard'
+            ? `loses at T = ${a.guardTimesteps}`
+            : '';
     out.push(
       `<tr><td>${esc(c.name)}</td><td>${pct(c.agreement)}</td><td>${pct(c.accuracy)}</td><td>${c.guardAgreement !== undefined ? pct(c.guardAgreement) : ''}</td><td>${c.seconds.toFixed(1)}</td><td style="text-align:left">${esc(note)}</td></tr>`,
     );
   }
   out.push('</tbody></table>');
-  out.push(`<p>Held-out split seed ${a.seed}; layer-wise calibrations fitted on ${a.fitSamples} other calibration samples. <code>--calibration fixed</code> gives the fixed pipeline.</p></section>`);
+  out.push(
+    `<p>Held-out split seed ${a.seed}; layer-wise calibrations fitted on ${a.fitSamples} other calibration samples. <code>--calibration fixed</code> gives the fixed pipeline.</p></section>`,
+  );
   return out.join('\n');
 }

@@ -65,7 +65,15 @@ type BuildOptions = Partial<SnnOptions> & {
 };
 
 /** The neuron layer of a site (threshold min(λ, cap), calibrated corrections, the polynomial); problems are collected. */
-function siteLayer(n: Node, cap: number, scales: ReadonlyMap<string, Scale>, dims: ReadonlyMap<string, readonly number[]>, opts: BuildOptions, options: SnnOptions, problems: string[]): NeuronLayer | undefined {
+function siteLayer(
+  n: Node,
+  cap: number,
+  scales: ReadonlyMap<string, Scale>,
+  dims: ReadonlyMap<string, readonly number[]>,
+  opts: BuildOptions,
+  options: SnnOptions,
+  problems: string[],
+): NeuronLayer | undefined {
   const site = n.outputs[0]!;
   const s = scales.get(site);
   if (s === undefined) {
@@ -79,10 +87,20 @@ function siteLayer(n: Node, cap: number, scales: ReadonlyMap<string, Scale>, dim
   const bias = opts.biases?.get(site);
   if (bias && bias.length !== (d.length >= 1 ? d[0]! : 1)) problems.push(`Relu "${n.name}": ${bias.length} bias corrections for ${d[0]} channels`);
   const learned = opts.polys?.get(site);
-  const poly = options.neuron === 'poly' ? (learned ? { poly: [...learned.poly], gain: learned.gain } : { poly: [...(options.poly ?? [])], gain: gainFor(options) }) : {};
+  const poly =
+    options.neuron === 'poly' ? (learned ? { poly: [...learned.poly], gain: learned.gain } : { poly: [...(options.poly ?? [])], gain: gainFor(options) }) : {};
   const v0 = opts.v0s?.get(site);
   if (v0 && v0.length !== (d.length >= 1 ? d[0]! : 1)) problems.push(`Relu "${n.name}": ${v0.length} initial potentials for ${d[0]} channels`);
-  return { name: n.name, input: n.inputs[0]!, output: site, dims: d, threshold: th, ...(bias ? { bias: [...bias] } : {}), ...(v0 ? { v0: [...v0] } : {}), ...poly };
+  return {
+    name: n.name,
+    input: n.inputs[0]!,
+    output: site,
+    dims: d,
+    threshold: th,
+    ...(bias ? { bias: [...bias] } : {}),
+    ...(v0 ? { v0: [...v0] } : {}),
+    ...poly,
+  };
 }
 
 /**
@@ -90,7 +108,13 @@ function siteLayer(n: Node, cap: number, scales: ReadonlyMap<string, Scale>, dim
  * neurons read it and write t, so every consumer of t now reads spikes of either sign. θ is the
  * site's scale, from the statistics of |a|; no cap.
  */
-function linearLayer(n: Node, scales: ReadonlyMap<string, Scale>, dims: Map<string, readonly number[]>, opts: BuildOptions, problems: string[]): { layer: NeuronLayer; producer: Node } | undefined {
+function linearLayer(
+  n: Node,
+  scales: ReadonlyMap<string, Scale>,
+  dims: Map<string, readonly number[]>,
+  opts: BuildOptions,
+  problems: string[],
+): { layer: NeuronLayer; producer: Node } | undefined {
   const site = n.outputs[0]!;
   const s = scales.get(site);
   if (s === undefined) {
@@ -102,7 +126,16 @@ function linearLayer(n: Node, scales: ReadonlyMap<string, Scale>, dims: Map<stri
   dims.set(analog, d);
   const bias = opts.biases?.get(site);
   const v0 = opts.v0s?.get(site);
-  const layer: NeuronLayer = { name: `${n.name || site}__bipolar`, input: analog, output: site, dims: d, threshold: typeof s === 'number' ? s : [...s], linear: true, ...(bias ? { bias: [...bias] } : {}), ...(v0 ? { v0: [...v0] } : {}) };
+  const layer: NeuronLayer = {
+    name: `${n.name || site}__bipolar`,
+    input: analog,
+    output: site,
+    dims: d,
+    threshold: typeof s === 'number' ? s : [...s],
+    linear: true,
+    ...(bias ? { bias: [...bias] } : {}),
+    ...(v0 ? { v0: [...v0] } : {}),
+  };
   return { layer, producer: { ...n, outputs: [analog, ...n.outputs.slice(1)] } };
 }
 
@@ -110,15 +143,29 @@ function linearLayer(n: Node, scales: ReadonlyMap<string, Scale>, dims: Map<stri
 function addLinearLayer(ll: ReturnType<typeof linearLayer>, layers: NeuronLayer[], nodes: Node[], dynamic: Set<string>): void {
   if (!ll) return;
   layers.push(ll.layer);
-  nodes.push(ll.producer, { name: ll.layer.name, opType: LINEAR_SITE_KIND.opType, domain: SNN_DOMAIN, inputs: [ll.layer.input], outputs: [ll.layer.output], attrs: {} });
+  nodes.push(ll.producer, {
+    name: ll.layer.name,
+    opType: LINEAR_SITE_KIND.opType,
+    domain: SNN_DOMAIN,
+    inputs: [ll.layer.input],
+    outputs: [ll.layer.output],
+    attrs: {},
+  });
   dynamic.add(ll.layer.input);
 }
 
 /** `--readout spikes`: neurons on the readout tensor, with its calibrated scale. */
 function readoutLayer(readout: string, scales: ReadonlyMap<string, Scale>, dims: ReadonlyMap<string, readonly number[]>): NeuronLayer {
   const s = scales.get(readout);
-  if (s === undefined) throw new Onnx2SnnError(ErrorCodes.CONVERT, `--readout spikes needs a calibrated scale for the output "${readout}"`, { output: readout });
-  return { name: `${readout}__neurons`, input: readout, output: `${readout}__spikes`, dims: dims.get(readout) ?? [], threshold: typeof s === 'number' ? s : [...s] };
+  if (s === undefined)
+    throw new Onnx2SnnError(ErrorCodes.CONVERT, `--readout spikes needs a calibrated scale for the output "${readout}"`, { output: readout });
+  return {
+    name: `${readout}__neurons`,
+    input: readout,
+    output: `${readout}__spikes`,
+    dims: dims.get(readout) ?? [],
+    threshold: typeof s === 'number' ? s : [...s],
+  };
 }
 
 /**
@@ -137,11 +184,7 @@ export function resolveSnnOptions(ann: Model, options: Partial<SnnOptions>): Snn
   return { ...snnDefaults(ann), ...given };
 }
 
-export function buildSnn(
-  ann: Model,
-  scales: ReadonlyMap<string, Scale>,
-  opts: BuildOptions = {},
-): SnnModel {
+export function buildSnn(ann: Model, scales: ReadonlyMap<string, Scale>, opts: BuildOptions = {}): SnnModel {
   const { inputMax: _im, biases: _b, v0s: _v, polys: _p, ...rest } = opts;
   const options = resolveSnnOptions(ann, rest);
   const input = ann.graph.inputs[0]!;

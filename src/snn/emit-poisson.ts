@@ -17,18 +17,32 @@ export function emitPoisson(ctx: OnnxContext, carry: Carry, snn: SnnModel, xIn: 
   const rng = fresh('rng_state');
   const c = carry('rng', rng, '', 'float64');
   const xmax = Math.fround(snn.inputMax);
-  const absx = fresh('x_abs'), rate = fresh('x_rate'), pos = fresh('x_pos'), neg = fresh('x_neg'), sign = fresh('x_sign'), amp = fresh('x_amp');
+  const absx = fresh('x_abs'),
+    rate = fresh('x_rate'),
+    pos = fresh('x_pos'),
+    neg = fresh('x_neg'),
+    sign = fresh('x_sign'),
+    amp = fresh('x_amp');
   const zero = konst('f_zero', float32([], [0]));
   node('outer', 'Abs', [x], [absx]);
   node('outer', 'Div', [absx, konst('xmax', float32([], [xmax]))], [rate]);
-  const lt0 = fresh('x_gt0'), gt0 = fresh('x_lt0');
+  const lt0 = fresh('x_gt0'),
+    gt0 = fresh('x_lt0');
   node('outer', 'Less', [zero, x], [lt0]);
   node('outer', 'Less', [x, zero], [gt0]);
   node('outer', 'Cast', [lt0], [pos], { to: A.int(1) });
   node('outer', 'Cast', [gt0], [neg], { to: A.int(1) });
   node('outer', 'Sub', [pos, neg], [sign]);
   node('outer', 'Mul', [sign, konst('xmax_amp', float32([], [xmax]))], [amp]);
-  const p = fresh('pm_p'), q0 = fresh('pm_q0'), q = fresh('pm_q'), qm = fresh('pm_qm'), uD = fresh('pm_u64'), u = fresh('pm_u'), ur = fresh('pm_u_shaped'), s = fresh('x_spike'), sf = fresh('x_spike_f');
+  const p = fresh('pm_p'),
+    q0 = fresh('pm_q0'),
+    q = fresh('pm_q'),
+    qm = fresh('pm_qm'),
+    uD = fresh('pm_u64'),
+    u = fresh('pm_u'),
+    ur = fresh('pm_u_shaped'),
+    s = fresh('x_spike'),
+    sf = fresh('x_spike_f');
   const mConst = konst('pm_m', tensor('float64', [], [PM_M]));
   node('body', 'Mul', [c.inName, konst('pm_a', tensor('float64', [], [PM_A]))], [p]);
   node('body', 'Div', [p, mConst], [q0]);

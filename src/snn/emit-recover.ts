@@ -112,7 +112,10 @@ export function emitRecoveredCounts(snn: SnnModel, dynamicNodes: readonly Node[]
       // Σ_t θ·(M_t − M_{t−1}) = θ·M_T, M_T = MaxPool(count_T)
       const src = ctx.layerOf(n.inputs[0]!)!;
       const inDims = ctx.dims(n.inputs[0]!);
-      const attrs = n.opType === 'SpikingGlobalMaxPool' ? { kernel_shape: A.ints(inDims.slice(1)) } : Object.fromEntries(Object.entries(n.attrs).filter(([k]) => k !== 'storage_order'));
+      const attrs =
+        n.opType === 'SpikingGlobalMaxPool'
+          ? { kernel_shape: A.ints(inDims.slice(1)) }
+          : Object.fromEntries(Object.entries(n.attrs).filter(([k]) => k !== 'storage_order'));
       const pooled = n1('MaxPool', [layerOutputName(src.index)], `${n.name}_count_max`, attrs);
       mean.set(n.outputs[0]!, meanFromCount(pooled, src.layer.threshold, inDims.length, `${n.name}_pooled`));
       continue;

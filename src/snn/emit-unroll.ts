@@ -65,13 +65,25 @@ function renamedInitializers(body: Graph, p: Parts): Graph {
  * gives the reshape), the body's only scan output is the step readout.
  */
 export function unrolledLoops(body: Graph, k: number, T: string, inits: readonly string[], finals: readonly string[], readoutFinal: string, p: Parts): Node[] {
-  const node = (opType: string, inputs: string[], outputs: string[], attrs: Node['attrs'] = {}): Node => ({ name: p.fresh(`snn_${opType}`), opType, domain: '', inputs, outputs, attrs });
+  const node = (opType: string, inputs: string[], outputs: string[], attrs: Node['attrs'] = {}): Node => ({
+    name: p.fresh(`snn_${opType}`),
+    opType,
+    domain: '',
+    inputs,
+    outputs,
+    attrs,
+  });
   const kConst = p.konst(`steps_per_iteration`, int64([], [k]));
   const tMinus1 = p.fresh('timesteps_minus_one');
-  const trips = p.fresh('trips_k'), done = p.fresh('steps_done'), rest = p.fresh('trips_rest');
+  const trips = p.fresh('trips_k'),
+    done = p.fresh('steps_done'),
+    rest = p.fresh('trips_rest');
   const mid = finals.map((f) => p.fresh(`${f}_mid`));
-  const scanK = p.fresh('readout_steps_k'), scanRest = p.fresh('readout_steps_rest');
-  const shape = p.fresh('readout_shape'), steps = p.fresh('readout_steps_k_flat'), target = p.fresh('readout_steps_shape');
+  const scanK = p.fresh('readout_steps_k'),
+    scanRest = p.fresh('readout_steps_rest');
+  const shape = p.fresh('readout_shape'),
+    steps = p.fresh('readout_steps_k_flat'),
+    target = p.fresh('readout_steps_shape');
   const midReadout = mid[finals.indexOf(readoutFinal)]!;
   return [
     // ⌊(T − 1)/k⌋ iterations of k steps, then 1 … k single steps: the second Loop never runs zero

@@ -202,7 +202,12 @@ export function emitOnnx(snn: SnnModel, meta: EmitMeta = {}): Model {
   const poisson = snn.options.encoding === 'poisson';
   const dynamicNodes = snn.nodes.filter((n) => n.outputs.some((t) => snn.dynamic.has(t)));
   const k = meta.stepsPerIteration ?? 'auto';
-  if (k !== 'auto' && (!Number.isInteger(k) || k < 1)) throw new Onnx2SnnError(ErrorCodes.OPTION, `stepsPerIteration must be a whole number ≥ 1, not ${k}`, { option: 'stepsPerIteration', expected: 'integer ≥ 1', actual: k });
+  if (k !== 'auto' && (!Number.isInteger(k) || k < 1))
+    throw new Onnx2SnnError(ErrorCodes.OPTION, `stepsPerIteration must be a whole number ≥ 1, not ${k}`, {
+      option: 'stepsPerIteration',
+      expected: 'integer ≥ 1',
+      actual: k,
+    });
   const e = emitter(snn, opset, dynamicNodes, meta.counts ?? 'recovered');
   if (poisson) emitPoisson(e.ctx, e.carry, snn, e.xIn, e.shapeX);
   for (const n of dynamicNodes) {
@@ -237,7 +242,15 @@ function finish(snn: SnnModel, e: Emitter, opset: number, meta: EmitMeta): Model
   const T = 'timesteps';
   const { k, chosen } = stepsPerIteration(meta.stepsPerIteration, bodyInits);
   if (k > 1) e.outer.push(...unrolledLoops(bodyGraph, k, T, e.loopInits, e.finalNames, 'readout', e.ctx));
-  else e.outer.push({ name: e.ctx.fresh('snn_time_loop'), opType: 'Loop', domain: '', inputs: [T, '', ...e.loopInits], outputs: [...e.finalNames, 'readout_steps'], attrs: { body: A.graph(bodyGraph) } });
+  else
+    e.outer.push({
+      name: e.ctx.fresh('snn_time_loop'),
+      opType: 'Loop',
+      domain: '',
+      inputs: [T, '', ...e.loopInits],
+      outputs: [...e.finalNames, 'readout_steps'],
+      attrs: { body: A.graph(bodyGraph) },
+    });
   e.outer.push(...e.after);
   // an initializer no node reads (a Clip's min/max once the Clip became a neuron) makes
   // onnxruntime print a warning for each one on every load
@@ -276,7 +289,19 @@ function metadataOf(snn: SnnModel, meta: EmitMeta): Record<string, string> {
     'onnx2snn.input': JSON.stringify({ name: snn.inputName, dims: snn.inputDims, max: snn.inputMax }),
     'onnx2snn.readout': JSON.stringify({ tensor: snn.readout, dims: snn.readoutDims }),
     'onnx2snn.layers': JSON.stringify(
-      snn.layers.map((l, i) => ({ output: layerOutputName(i), name: l.name, site: l.output, dims: l.dims, threshold: l.threshold, ...(l.bias ? { bias: l.bias } : {}), ...(l.v0 ? { v0: l.v0 } : {}), ...(l.poly ? { poly: l.poly, gain: l.gain } : {}), ...(l.linear ? { linear: true } : {}), ...(hasEvents(snn, l) ? { events: layerEventsName(i) } : {}), ...(closed.has(i) ? { solve: 'closed-form' } : {}) })),
+      snn.layers.map((l, i) => ({
+        output: layerOutputName(i),
+        name: l.name,
+        site: l.output,
+        dims: l.dims,
+        threshold: l.threshold,
+        ...(l.bias ? { bias: l.bias } : {}),
+        ...(l.v0 ? { v0: l.v0 } : {}),
+        ...(l.poly ? { poly: l.poly, gain: l.gain } : {}),
+        ...(l.linear ? { linear: true } : {}),
+        ...(hasEvents(snn, l) ? { events: layerEventsName(i) } : {}),
+        ...(closed.has(i) ? { solve: 'closed-form' } : {}),
+      })),
     ),
     ...(meta.extra ?? {}),
   };

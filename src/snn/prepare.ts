@@ -28,7 +28,11 @@ export function prepareForConversion(m: Model): Model {
     const y = relu.outputs[0]!;
     const nodes: Node[] = g.nodes.flatMap((n) => {
       // a Clip keeps its bounds (inputs 1 and 2 since opset 11)
-      if (n === pool) return [{ ...relu, inputs: [x, ...relu.inputs.slice(1)], outputs: [mid] }, { ...pool, inputs: [mid], outputs: [y] }];
+      if (n === pool)
+        return [
+          { ...relu, inputs: [x, ...relu.inputs.slice(1)], outputs: [mid] },
+          { ...pool, inputs: [mid], outputs: [y] },
+        ];
       if (n === relu) return [];
       return [n];
     });

@@ -45,7 +45,10 @@ async function accuracyAt(model: Model, th: ThresholdsFile, ds: InMemoryDataset,
   return p.filter((v, i) => v === ds.labels[i]).length / ds.count;
 }
 
-const strip = (t: ThresholdsFile) => ({ ...t, auto: t.auto ? { ...t.auto, seconds: 0, candidates: t.auto.candidates.map((c) => ({ ...c, seconds: 0 })) } : undefined });
+const strip = (t: ThresholdsFile) => ({
+  ...t,
+  auto: t.auto ? { ...t.auto, seconds: 0, candidates: t.auto.candidates.map((c) => ({ ...c, seconds: 0 })) } : undefined,
+});
 
 describe('auto calibration', () => {
   const model = twoScaleNet();

@@ -88,7 +88,11 @@ describe('collectStatistics on a real model', () => {
   it('rejects unknown sites and bad batch sizes', async () => {
     await expectErrorAsync(() => collectStatistics(model, mnist, ['9', 'nope', 'nada']), 'E_OPTION', '"nope", "nada"');
     await expectErrorAsync(() => collectStatistics(model, mnist, ['9'], { batchSize: 0 }), 'E_OPTION', '--batch-size 0');
-    await expectErrorAsync(() => collectStatistics(model, { ...mnist, count: 0, x: new Float32Array(0), labels: new Int32Array(0) }, ['9']), 'E_OPTION', 'at least one sample');
+    await expectErrorAsync(
+      () => collectStatistics(model, { ...mnist, count: 0, x: new Float32Array(0), labels: new Int32Array(0) }, ['9']),
+      'E_OPTION',
+      'at least one sample',
+    );
   });
 });
 
@@ -101,7 +105,12 @@ describe('collectStatistics per channel on a conv model', () => {
       ['ReLU114_Output_0', 16],
     ]);
     const ds = { ...mnist, count: 20, x: mnist.x.subarray(0, 20 * 784), labels: mnist.labels.subarray(0, 20) };
-    const stats = await collectStatistics(model, ds, sites.map((s) => s.site), { channelwise: true, batchSize: 8 });
+    const stats = await collectStatistics(
+      model,
+      ds,
+      sites.map((s) => s.site),
+      { channelwise: true, batchSize: 8 },
+    );
     const session = await OrtSession.create(model, { extraOutputs: ['ReLU32_Output_0'] });
     const res = await session.run({ [model.graph.inputs[0]!.name]: { data: ds.x, dims: [20, 1, 28, 28] } }, ['ReLU32_Output_0']);
     await session.release();

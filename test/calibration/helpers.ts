@@ -27,7 +27,9 @@ export function reluLike(n: number, seed: number, opts: { zeroFrac?: number; mu?
 
 /** numpy's default percentile ('linear') of the positive values; 0 when none. */
 export function exactPercentile(values: ArrayLike<number>, p: number): number {
-  const pos = Array.from(values).filter((v) => v > 0).sort((a, b) => a - b);
+  const pos = Array.from(values)
+    .filter((v) => v > 0)
+    .sort((a, b) => a - b);
   if (pos.length === 0) return 0;
   const h = ((pos.length - 1) * p) / 100;
   const k = Math.floor(h);

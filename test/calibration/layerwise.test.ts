@@ -29,7 +29,9 @@ async function rateErrors(model: Model, th: ThresholdsFile, ds: Dataset): Promis
       layers.forEach((l, i) => {
         const c = counts[i]!;
         const inner = c.length / n / l.channels;
-        for (let j = 0; j < c.length; j++) snnMeans[i]![Math.floor(j / inner) % l.channels]! += (c[j]! * (typeof l.scale === 'number' ? l.scale : l.scale[Math.floor(j / inner) % l.channels]!)) / T;
+        for (let j = 0; j < c.length; j++)
+          snnMeans[i]![Math.floor(j / inner) % l.channels]! +=
+            (c[j]! * (typeof l.scale === 'number' ? l.scale : l.scale[Math.floor(j / inner) % l.channels]!)) / T;
       });
     },
   });
@@ -50,22 +52,26 @@ async function rateErrors(model: Model, th: ThresholdsFile, ds: Dataset): Promis
 }
 
 describe('layer-wise calibration (Li et al. 2021)', () => {
-  for (const [mode, schedule] of [['bias', 'sequential'], ['potential', 'sequential'], ['potential', 'joint']] as const)
-  it(`${mode}, ${schedule}: reduces the per-layer mean rate error on held-apart data (ResNet, T=16)`, async () => {
-    const model = loadModel(resnet.file);
-    const calib = loadDataset(resnet.calib, { ...resnet.pre, limit: 400 });
-    const heldOut = loadDataset(resnet.calib, { ...resnet.pre, offset: 600, limit: 200 });
-    const plain = await calibrate(model, calib);
-    const joint = schedule === 'joint';
-    const tuned = await calibrateLayerwise(model, plain, calib, { timesteps: T, mode, schedule, ...(joint ? { iterations: 3 } : {}) });
-    expect(tuned.method).toBe(`${plain.method}+${mode}@${T}${joint ? '×3j' : ''}`);
-    const relus = tuned.layers.filter((l) => l.node !== '(readout)');
-    for (const l of relus) expect(mode === 'bias' ? l.bias : l.v0).toHaveLength(l.channels);
-    const before = await rateErrors(model, plain, heldOut);
-    const after = await rateErrors(model, tuned, heldOut);
-    const sum = (x: number[]) => x.reduce((a, b) => a + b, 0);
-    expect(sum(after)).toBeLessThan(0.6 * sum(before));
-    // the deepest conv layers, where the error accumulates, improve each
-    for (let i = 2; i < before.length; i++) expect(after[i]!, `layer ${i}`).toBeLessThan(before[i]!);
-  });
+  for (const [mode, schedule] of [
+    ['bias', 'sequential'],
+    ['potential', 'sequential'],
+    ['potential', 'joint'],
+  ] as const)
+    it(`${mode}, ${schedule}: reduces the per-layer mean rate error on held-apart data (ResNet, T=16)`, async () => {
+      const model = loadModel(resnet.file);
+      const calib = loadDataset(resnet.calib, { ...resnet.pre, limit: 400 });
+      const heldOut = loadDataset(resnet.calib, { ...resnet.pre, offset: 600, limit: 200 });
+      const plain = await calibrate(model, calib);
+      const joint = schedule === 'joint';
+      const tuned = await calibrateLayerwise(model, plain, calib, { timesteps: T, mode, schedule, ...(joint ? { iterations: 3 } : {}) });
+      expect(tuned.method).toBe(`${plain.method}+${mode}@${T}${joint ? '×3j' : ''}`);
+      const relus = tuned.layers.filter((l) => l.node !== '(readout)');
+      for (const l of relus) expect(mode === 'bias' ? l.bias : l.v0).toHaveLength(l.channels);
+      const before = await rateErrors(model, plain, heldOut);
+      const after = await rateErrors(model, tuned, heldOut);
+      const sum = (x: number[]) => x.reduce((a, b) => a + b, 0);
+      expect(sum(after)).toBeLessThan(0.6 * sum(before));
+      // the deepest conv layers, where the error accumulates, improve each
+      for (let i = 2; i < before.length; i++) expect(after[i]!, `layer ${i}`).toBeLessThan(before[i]!);
+    });
 });

@@ -93,7 +93,16 @@ describe('parseMethod', () => {
     ['channel-percentile:1e3', 'P = "1e3"'],
     ['Percentile:99', 'unknown normalisation method "Percentile"'],
   ])('rejects %j', (spec, why) => {
-    const e = expectError(() => parseMethod(spec), 'E_OPTION', '--method', JSON.stringify(spec), why, 'valid methods: max, percentile:P', 'channel-max', 'channel-percentile:P');
+    const e = expectError(
+      () => parseMethod(spec),
+      'E_OPTION',
+      '--method',
+      JSON.stringify(spec),
+      why,
+      'valid methods: max, percentile:P',
+      'channel-max',
+      'channel-percentile:P',
+    );
     expect(e.details).toMatchObject({ option: 'method', actual: spec });
   });
 });

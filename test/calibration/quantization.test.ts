@@ -15,19 +15,51 @@ import { makeModel, mulberry32, T } from '../helpers/ort.js';
 
 const f32 = (v: number): Tensor => T('float32', [], [v]);
 const u8 = (v: number): Tensor => T('uint8', [], [v]);
-const n = (opType: string, inputs: string[], outputs: string[], attrs: Node['attrs'] = {}): Node => ({ name: `${opType}_${outputs[0]}`, opType, domain: '', inputs, outputs, attrs });
+const n = (opType: string, inputs: string[], outputs: string[], attrs: Node['attrs'] = {}): Node => ({
+  name: `${opType}_${outputs[0]}`,
+  opType,
+  domain: '',
+  inputs,
+  outputs,
+  attrs,
+});
 
 /** x → Q → QLinearConv (ReLU range [0, 255·0.02]) → DQ → float Conv → Relu (no range) → Flatten → MatMul → y. */
 function model(): Model {
   const r = mulberry32(3);
-  const w = T('int8', [4, 2, 3, 3], Array.from({ length: 72 }, () => Math.floor(r() * 255) - 127));
-  const w2 = T('float32', [3, 4, 1, 1], Array.from({ length: 12 }, () => r() - 0.3));
-  const fc = T('float32', [75, 5], Array.from({ length: 375 }, () => r() - 0.5));
-  const inits: Record<string, Tensor> = { xs: f32(0.02), xz: u8(128), w, ws: T('float32', [4], [0.004, 0.003, 0.005, 0.002]), wz: T('int8', [4], [0, 0, 0, 0]), ys: f32(0.02), yz: u8(0), w2, fc };
+  const w = T(
+    'int8',
+    [4, 2, 3, 3],
+    Array.from({ length: 72 }, () => Math.floor(r() * 255) - 127),
+  );
+  const w2 = T(
+    'float32',
+    [3, 4, 1, 1],
+    Array.from({ length: 12 }, () => r() - 0.3),
+  );
+  const fc = T(
+    'float32',
+    [75, 5],
+    Array.from({ length: 375 }, () => r() - 0.5),
+  );
+  const inits: Record<string, Tensor> = {
+    xs: f32(0.02),
+    xz: u8(128),
+    w,
+    ws: T('float32', [4], [0.004, 0.003, 0.005, 0.002]),
+    wz: T('int8', [4], [0, 0, 0, 0]),
+    ys: f32(0.02),
+    yz: u8(0),
+    w2,
+    fc,
+  };
   return makeModel(13, {
     nodes: [
       n('QuantizeLinear', ['x', 'xs', 'xz'], ['xq']),
-      n('QLinearConv', ['xq', 'xs', 'xz', 'w', 'ws', 'wz', 'ys', 'yz'], ['yq'], { kernel_shape: { kind: 'ints', value: [3, 3] }, pads: { kind: 'ints', value: [1, 1, 1, 1] } }),
+      n('QLinearConv', ['xq', 'xs', 'xz', 'w', 'ws', 'wz', 'ys', 'yz'], ['yq'], {
+        kernel_shape: { kind: 'ints', value: [3, 3] },
+        pads: { kind: 'ints', value: [1, 1, 1, 1] },
+      }),
       n('DequantizeLinear', ['yq', 'ys', 'yz'], ['yd']),
       n('Conv', ['yd', 'w2'], ['c2']),
       n('Relu', ['c2'], ['r2']),
@@ -42,7 +74,14 @@ function model(): Model {
 
 function data(count: number): InMemoryDataset {
   const r = mulberry32(9);
-  return { source: 'random', format: 'test', count, sampleShape: [2, 5, 5], x: Float32Array.from({ length: count * 50 }, () => 2 * r() - 1), labels: new Int32Array(count) };
+  return {
+    source: 'random',
+    format: 'test',
+    count,
+    sampleShape: [2, 5, 5],
+    x: Float32Array.from({ length: count * 50 }, () => 2 * r() - 1),
+    labels: new Int32Array(count),
+  };
 }
 
 describe('thresholds from quantization ranges', () => {
@@ -81,7 +120,14 @@ describe('thresholds from quantization ranges', () => {
     expect(q.range).toBeUndefined();
     expect(q.scale).toBe(q.stats.max);
     expect(th.method).toBe('max');
-    const float = canonicalize(makeModel(13, { nodes: [n('Relu', ['x'], ['y'])], inputs: [{ name: 'x', dtype: 'float32', shape: ['N', 2, 5, 5] }], outputs: [{ name: 'y', dtype: 'float32' }], initializers: new Map() }));
+    const float = canonicalize(
+      makeModel(13, {
+        nodes: [n('Relu', ['x'], ['y'])],
+        inputs: [{ name: 'x', dtype: 'float32', shape: ['N', 2, 5, 5] }],
+        outputs: [{ name: 'y', dtype: 'float32' }],
+        initializers: new Map(),
+      }),
+    );
     await expectErrorAsync(() => calibrate(float, data(4), { method: QUANTIZATION_METHOD }), ErrorCodes.OPTION, 'quantization-range', 'not a quantized model');
   });
 });

@@ -127,9 +127,7 @@ describe('SiteStats', () => {
     const r = rng(3);
     const z = normal(r);
     // channel c has scale 10^c; channel 2 never fires
-    for (let n = 0; n < N; n++)
-      for (let c = 0; c < C; c++)
-        for (let j = 0; j < HW; j++) x[(n * C + c) * HW + j] = c === 2 ? 0 : Math.max(0, z()) * 10 ** c;
+    for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) for (let j = 0; j < HW; j++) x[(n * C + c) * HW + j] = c === 2 ? 0 : Math.max(0, z()) * 10 ** c;
     const s = new SiteStats({ channelwise: true });
     s.add(x, [N, C, 4, 4]);
     expect(s.channels).toBe(3);

@@ -32,7 +32,10 @@ function fakeStats(channelwise: boolean): Map<string, SiteStats> {
     m.set(s.site, st);
   });
   const inp = new SiteStats({ abs: true });
-  inp.add(Float32Array.from({ length: 784 * 2 }, (_, i) => (i % 255) / 255), [2, 784, 1]);
+  inp.add(
+    Float32Array.from({ length: 784 * 2 }, (_, i) => (i % 255) / 255),
+    [2, 784, 1],
+  );
   m.set(model.graph.inputs[0]!.name, inp);
   return m;
 }
@@ -76,7 +79,15 @@ describe('thresholds file', () => {
       ]);
       const l0 = f.layers[0]!;
       const st = stats.get('9')!;
-      expect(l0.stats).toEqual({ count: 2560, zeros: st.zeros, max: st.max, meanPositive: st.meanPositive, p99: st.percentile(99), p99_9: st.percentile(99.9), p99_99: st.percentile(99.99) });
+      expect(l0.stats).toEqual({
+        count: 2560,
+        zeros: st.zeros,
+        max: st.max,
+        meanPositive: st.meanPositive,
+        p99: st.percentile(99),
+        p99_9: st.percentile(99.9),
+        p99_99: st.percentile(99.99),
+      });
       if (cw) expect(l0.scale).toHaveLength(256);
       else expect(typeof l0.scale).toBe('number');
       const p = join(tmp(), 'thr.json');
@@ -102,7 +113,13 @@ describe('thresholds file', () => {
     const stats = fakeStats(false);
     stats.delete('11');
     stats.delete('0');
-    expectError(() => buildThresholds(model, stats, 'max', META), 'E_THRESHOLDS', MODEL, 'no activation statistics for the ReLU output "11"', 'no statistics for the model input "0"');
+    expectError(
+      () => buildThresholds(model, stats, 'max', META),
+      'E_THRESHOLDS',
+      MODEL,
+      'no activation statistics for the ReLU output "11"',
+      'no statistics for the model input "0"',
+    );
     const inf = fakeStats(false);
     inf.get('9')!.add(Float32Array.from([Infinity]), [1, 1]);
     expectError(() => buildThresholds(model, inf, 'max', META), 'E_THRESHOLDS', '"9": scale Infinity is not a positive finite number');
@@ -141,7 +158,14 @@ describe('thresholds file', () => {
     it('missing format', () => readBad({ ...good(), format: undefined }, '"format" is missing'));
     it('wrong version', () => readBad({ ...good(), version: 2 }, 'unsupported thresholds file version 2', 'version 1'));
     it('bad top-level fields', () =>
-      readBad({ ...good(), model: 3, method: null, calibration: { data: 'x' }, input: {}, layers: {} }, '"model" is not a string', '"method" is not a string', '"calibration"', '"input"', '"layers" is not an array'));
+      readBad(
+        { ...good(), model: 3, method: null, calibration: { data: 'x' }, input: {}, layers: {} },
+        '"model" is not a string',
+        '"method" is not a string',
+        '"calibration"',
+        '"input"',
+        '"layers" is not an array',
+      ));
     it('missing sites', () => {
       const f = good();
       readBad({ ...f, layers: f.layers.slice(0, 1) }, 'no scale for the ReLU output "11"');
@@ -163,12 +187,34 @@ describe('thresholds file', () => {
     });
     it('channel count mismatch', () => {
       const f = good();
-      readBad({ ...f, layers: [{ ...f.layers[0]!, scale: (f.layers[0]!.scale as number[]).slice(1) }, f.layers[1]] }, '"9": 255 per-channel scales for "channels": 256');
+      readBad(
+        { ...f, layers: [{ ...f.layers[0]!, scale: (f.layers[0]!.scale as number[]).slice(1) }, f.layers[1]] },
+        '"9": 255 per-channel scales for "channels": 256',
+      );
       readBad({ ...f, layers: [{ ...f.layers[0]!, channels: 10, scale: 1.5 }, f.layers[1]] }, '"9": the file says 10 channels, the model has 256');
       const v = good();
-      expectError(() => validateThresholds(v, [{ site: '9', channels: 256 }, { site: '11', channels: 128 }], { path: 'thr.json' }), 'E_THRESHOLDS', 'thr.json', '"11": the file says 256 channels, the model has 128');
+      expectError(
+        () =>
+          validateThresholds(
+            v,
+            [
+              { site: '9', channels: 256 },
+              { site: '11', channels: 128 },
+            ],
+            { path: 'thr.json' },
+          ),
+        'E_THRESHOLDS',
+        'thr.json',
+        '"11": the file says 256 channels, the model has 128',
+      );
     });
-    it('bad layer entries', () => readBad({ ...good(), layers: [7, { site: '', node: 1, channels: 0, scale: 1 }] }, 'layers[0] is not an object', 'layers[1].site is not a non-empty string', '"channels" is not a positive integer'));
+    it('bad layer entries', () =>
+      readBad(
+        { ...good(), layers: [7, { site: '', node: 1, channels: 0, scale: 1 }] },
+        'layers[0] is not an object',
+        'layers[1].site is not a non-empty string',
+        '"channels" is not a positive integer',
+      ));
     it('a different model', () => {
       const p = writeJson(good());
       expectError(() => readThresholds(p, { sites, modelHash: '0'.repeat(64) }), 'E_THRESHOLDS', 'different model', 'run calibration again');

@@ -109,7 +109,11 @@ describe('inspect', () => {
       }
       // MACs: the layers are every Conv/Gemm/MatMul, and the total is their sum
       expect(r.layers.map((l) => l.opType).every((o) => ['Conv', 'Gemm', 'MatMul'].includes(o))).toBe(true);
-      expect(r.layers.length).toBe(Object.entries(r.canonicalOps).filter(([k]) => ['Conv', 'Gemm', 'MatMul'].includes(k)).reduce((a, [, v]) => a + v, 0));
+      expect(r.layers.length).toBe(
+        Object.entries(r.canonicalOps)
+          .filter(([k]) => ['Conv', 'Gemm', 'MatMul'].includes(k))
+          .reduce((a, [, v]) => a + v, 0),
+      );
       expect(r.macs).toBe(r.layers.reduce((a, l) => a + l.macs, 0));
       expect(t.stdout).toContain(r.macs.toLocaleString('en-US'));
     });
@@ -154,7 +158,12 @@ describe('inspect', () => {
   it('a model with unsupported ops lists all of them and exits non-zero', () => {
     const node = (name: string, opType: string, inputs: string[], outputs: string[]): Node => ({ name, opType, domain: '', inputs, outputs, attrs: {} });
     const m = makeModel(13, {
-      nodes: [node('conv', 'Conv', ['x', 'W'], ['c']), node('gate_sigmoid', 'Sigmoid', ['c'], ['s']), node('cell_tanh', 'Tanh', ['s'], ['t']), node('relu', 'Relu', ['t'], ['y'])],
+      nodes: [
+        node('conv', 'Conv', ['x', 'W'], ['c']),
+        node('gate_sigmoid', 'Sigmoid', ['c'], ['s']),
+        node('cell_tanh', 'Tanh', ['s'], ['t']),
+        node('relu', 'Relu', ['t'], ['y']),
+      ],
       inputs: [{ name: 'x', dtype: 'float32', shape: [1, 1, 4, 4] }],
       outputs: [{ name: 'y', dtype: 'float32', shape: [1, 2, 2, 2] }],
       initializers: new Map([['W', randomTensor([2, 1, 3, 3], 1)]]),
@@ -244,7 +253,20 @@ describe('eval --ann-only', () => {
 describe('image folders and the int8 MobileNetV2', () => {
   const INT8 = 'fixtures/models/onnx-zoo-mobilenetv2-12-int8.onnx';
   const SAMPLE = 'fixtures/data/imagenet-sample';
-  const pre = ['--classes', `${SAMPLE}/synsets.txt`, '--resize', '256', '--center-crop', '224', '--scale', '1/255', '--mean', '0.485,0.456,0.406', '--std', '0.229,0.224,0.225'];
+  const pre = [
+    '--classes',
+    `${SAMPLE}/synsets.txt`,
+    '--resize',
+    '256',
+    '--center-crop',
+    '224',
+    '--scale',
+    '1/255',
+    '--mean',
+    '0.485,0.456,0.406',
+    '--std',
+    '0.229,0.224,0.225',
+  ];
   const imgs = () => join(dir, 'imgs');
 
   beforeAll(() => {
@@ -268,7 +290,11 @@ describe('image folders and the int8 MobileNetV2', () => {
     const r = cli(['eval', INT8, '--data', imgs(), ...pre, '--ann-only', '--skip-bad', '--predictions', '--json', out, '-q']);
     expect(r.status, show(r)).toBe(0);
     expect(r.stdout).toContain('2 samples, 1 unreadable file skipped');
-    const j = JSON.parse(readFileSync(out, 'utf8')) as { samples: number; skipped: { count: number; files: { file: string; reason: string }[] }; ann: { predictions: number[] } };
+    const j = JSON.parse(readFileSync(out, 'utf8')) as {
+      samples: number;
+      skipped: { count: number; files: { file: string; reason: string }[] };
+      ann: { predictions: number[] };
+    };
     expect(j.samples).toBe(2);
     expect(j.skipped.count).toBe(1);
     expect(j.skipped.files[0]!.file).toContain('n01601694_not_an_image.JPEG');
@@ -276,11 +302,28 @@ describe('image folders and the int8 MobileNetV2', () => {
     expect(j.ann.predictions).toEqual([0, 10]); // tench and brambling, classes 0 and 10
   });
 
-  it('eval --ann-only --activation-quant keep: the int8 network\'s own prediction where the float graph differs', () => {
+  it("eval --ann-only --activation-quant keep: the int8 network's own prediction where the float graph differs", () => {
     // bundled image 17: the float graph ('drop') says class 170, onnxruntime's int8 execution 177
     const preds = (mode: string): number[] => {
       const out = join(dir, `aq-${mode}.json`);
-      const r = cli(['eval', INT8, '--data', SAMPLE, ...pre, '--offset', '17', '--limit', '1', '--ann-only', '--activation-quant', mode, '--predictions', '--json', out, '-q']);
+      const r = cli([
+        'eval',
+        INT8,
+        '--data',
+        SAMPLE,
+        ...pre,
+        '--offset',
+        '17',
+        '--limit',
+        '1',
+        '--ann-only',
+        '--activation-quant',
+        mode,
+        '--predictions',
+        '--json',
+        out,
+        '-q',
+      ]);
       expect(r.status, show(r)).toBe(0);
       return (JSON.parse(readFileSync(out, 'utf8')) as { ann: { predictions: number[] } }).ann.predictions;
     };
@@ -326,14 +369,39 @@ describe('bad input: exit 1, the stable code, the file or flag named, no output 
 
   const cases: BadCase[] = [
     { name: 'truncated model', args: () => evalArgs(t('truncated.onnx'), EVERY5), code: 'E_ONNX_PARSE', names: () => [t('truncated.onnx')] },
-    { name: 'a text file as the model', args: () => evalArgs('fixtures/data/cifar10/batches.meta.txt', EVERY5), code: 'E_ONNX_PARSE', names: () => ['fixtures/data/cifar10/batches.meta.txt'] },
+    {
+      name: 'a text file as the model',
+      args: () => evalArgs('fixtures/data/cifar10/batches.meta.txt', EVERY5),
+      code: 'E_ONNX_PARSE',
+      names: () => ['fixtures/data/cifar10/batches.meta.txt'],
+    },
     { name: 'a dataset file as the model', args: () => evalArgs(EVERY5_LABELS, EVERY5), code: 'E_ONNX_PARSE', names: () => [EVERY5_LABELS] },
     { name: 'a missing model', args: () => evalArgs(t('nope.onnx'), EVERY5), code: 'E_FILE', names: () => [t('nope.onnx')] },
-    { name: 'a missing data file', args: () => evalArgs(MNIST12, t('nope-images-idx3-ubyte.gz')), code: 'E_FILE', names: () => [t('nope-images-idx3-ubyte.gz')] },
-    { name: 'CIFAR data on an MNIST model', args: () => evalArgs(MNIST12, 'fixtures/data/cifar10/test_first1000.bin.gz'), code: 'E_DATA_SHAPE', names: () => ['fixtures/data/cifar10/test_first1000.bin.gz'] },
-    { name: 'labels count mismatch', args: () => evalArgs(MNIST12, t('mixed-images-idx3-ubyte.gz')), code: 'E_DATA_LABELS', names: () => [t('mixed-images-idx3-ubyte.gz'), t('mixed-labels-idx1-ubyte.gz')] },
+    {
+      name: 'a missing data file',
+      args: () => evalArgs(MNIST12, t('nope-images-idx3-ubyte.gz')),
+      code: 'E_FILE',
+      names: () => [t('nope-images-idx3-ubyte.gz')],
+    },
+    {
+      name: 'CIFAR data on an MNIST model',
+      args: () => evalArgs(MNIST12, 'fixtures/data/cifar10/test_first1000.bin.gz'),
+      code: 'E_DATA_SHAPE',
+      names: () => ['fixtures/data/cifar10/test_first1000.bin.gz'],
+    },
+    {
+      name: 'labels count mismatch',
+      args: () => evalArgs(MNIST12, t('mixed-images-idx3-ubyte.gz')),
+      code: 'E_DATA_LABELS',
+      names: () => [t('mixed-images-idx3-ubyte.gz'), t('mixed-labels-idx1-ubyte.gz')],
+    },
     { name: 'NaN in the data', args: () => evalArgs(MNIST12, t('nan.npz')), code: 'E_DATA_NAN', names: () => [t('nan.npz'), 'sample 1'] },
-    { name: 'a label beyond the 10 classes of the model', args: () => evalArgs(MNIST12, t('label12.npz')), code: 'E_DATA_LABELS', names: () => [t('label12.npz'), '12'] },
+    {
+      name: 'a label beyond the 10 classes of the model',
+      args: () => evalArgs(MNIST12, t('label12.npz')),
+      code: 'E_DATA_LABELS',
+      names: () => [t('label12.npz'), '12'],
+    },
     { name: '--layout foo', args: () => evalArgs(MNIST12, EVERY5, '--layout', 'foo'), code: 'E_OPTION', names: () => ['--layout', 'foo'] },
     { name: '--scale abc', args: () => ['eval', MNIST12, '--data', EVERY5, '--ann-only', '--scale', 'abc'], code: 'E_OPTION', names: () => ['--scale', 'abc'] },
     { name: '--scale 1/0', args: () => ['eval', MNIST12, '--data', EVERY5, '--ann-only', '--scale', '1/0'], code: 'E_OPTION', names: () => ['--scale'] },
@@ -342,7 +410,12 @@ describe('bad input: exit 1, the stable code, the file or flag named, no output 
     { name: '--limit 2.5', args: () => evalArgs(MNIST12, EVERY5, '--limit', '2.5'), code: 'E_OPTION', names: () => ['--limit'] },
     { name: '--offset past the end', args: () => evalArgs(MNIST12, EVERY5, '--offset', '2000'), code: 'E_OPTION', names: () => ['--offset'] },
     { name: '--batch-size 0', args: () => evalArgs(MNIST12, EVERY5, '--batch-size', '0'), code: 'E_OPTION', names: () => ['--batch-size'] },
-    { name: '--mean with 3 values on 1-channel data', args: () => evalArgs(MNIST12, EVERY5, '--mean', '0.1,0.2,0.3'), code: 'E_OPTION', names: () => ['--mean'] },
+    {
+      name: '--mean with 3 values on 1-channel data',
+      args: () => evalArgs(MNIST12, EVERY5, '--mean', '0.1,0.2,0.3'),
+      code: 'E_OPTION',
+      names: () => ['--mean'],
+    },
     { name: 'SNN eval without --calib', args: () => ['eval', MNIST12, '--data', EVERY5, '--scale', '1/255'], code: 'E_OPTION', names: () => ['--calib'] },
   ];
   for (const [i, c] of cases.entries()) {
@@ -354,7 +427,10 @@ describe('bad input: exit 1, the stable code, the file or flag named, no output 
       for (const n of c.names()) expect(r.stderr, show(r)).toContain(n);
       expect(r.stdout).toBe('');
       expect(existsSync(out), 'no --json file is written').toBe(false);
-      expect(readdirSync(dir).filter((f) => f.startsWith(`bad-${i}.json`)), 'no temporary file left').toEqual([]);
+      expect(
+        readdirSync(dir).filter((f) => f.startsWith(`bad-${i}.json`)),
+        'no temporary file left',
+      ).toEqual([]);
     });
   }
 
@@ -396,7 +472,10 @@ describe('no colour when not a terminal or with NO_COLOR', () => {
     expect(text, 'stderr is a file: no escape codes').not.toMatch(ANSI);
   });
   it.skipIf(!hasScript)('NO_COLOR on a terminal: no escape codes', () => {
-    const shown = onTerminal(`${process.execPath} ${MAIN} inspect ${MNIST12}; ${process.execPath} ${MAIN} eval ${MNIST12} --data ${EVERY5} --ann-only --layout foo`, { NO_COLOR: '1' });
+    const shown = onTerminal(
+      `${process.execPath} ${MAIN} inspect ${MNIST12}; ${process.execPath} ${MAIN} eval ${MNIST12} --data ${EVERY5} --ann-only --layout foo`,
+      { NO_COLOR: '1' },
+    );
     expect(shown).toContain('ReLU sites');
     expect(shown).toContain('E_OPTION');
     expect(shown).not.toMatch(ANSI);

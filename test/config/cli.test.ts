@@ -27,7 +27,23 @@ describe('--config', () => {
     const cfg = join(dir, 'conv.yaml');
     writeFileSync(
       cfg,
-      [`model: ${MNIST12}`, 'data:', '  scale: 1/255', 'calibration:', `  file: ${TRAIN}`, '  limit: 100', '  mode: fixed', 'conversion:', '  vInit: 0.25', '  reset: zero', '  encoding: poisson', '  seed: 7', 'run:', '  quiet: true', ''].join('\n'),
+      [
+        `model: ${MNIST12}`,
+        'data:',
+        '  scale: 1/255',
+        'calibration:',
+        `  file: ${TRAIN}`,
+        '  limit: 100',
+        '  mode: fixed',
+        'conversion:',
+        '  vInit: 0.25',
+        '  reset: zero',
+        '  encoding: poisson',
+        '  seed: 7',
+        'run:',
+        '  quiet: true',
+        '',
+      ].join('\n'),
     );
     const out = join(dir, 'm.snn.onnx');
     const r = runCli(cli, ['convert', '--config', cfg, '-o', out, '--reset', 'subtract', '--seed', '9', '--save-config', join(dir, 'm.snn.config.json')]);
@@ -38,7 +54,12 @@ describe('--config', () => {
     expect(o.reset).toBe('subtract'); // flag over file
     expect(o.seed).toBe(9); // flag over file
     expect(o.neuron).toBe('if'); // default
-    const saved = JSON.parse(readFileSync(join(dir, 'm.snn.config.json'), 'utf8')) as { model: string; calibration: { file: string; limit: number }; conversion: { vInit: number; reset: string; seed: number }; output: { snn: string } };
+    const saved = JSON.parse(readFileSync(join(dir, 'm.snn.config.json'), 'utf8')) as {
+      model: string;
+      calibration: { file: string; limit: number };
+      conversion: { vInit: number; reset: string; seed: number };
+      output: { snn: string };
+    };
     expect(saved.model).toBe(MNIST12);
     expect(saved.calibration).toMatchObject({ file: TRAIN, limit: 100, mode: 'fixed' });
     expect(saved.conversion).toMatchObject({ vInit: 0.25, reset: 'subtract', seed: 9 });
@@ -53,7 +74,16 @@ describe('--config', () => {
 
   it('calibrate takes its options from a JSON file too', () => {
     const cfg = join(dir, 'cal.json');
-    writeFileSync(cfg, JSON.stringify({ model: MNIST12, data: { scale: 0.00392156862745098 }, calibration: { file: TRAIN, limit: 50, method: 'max' }, output: { thresholds: join(dir, 'th.json') }, run: { quiet: true } }));
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        model: MNIST12,
+        data: { scale: 0.00392156862745098 },
+        calibration: { file: TRAIN, limit: 50, method: 'max' },
+        output: { thresholds: join(dir, 'th.json') },
+        run: { quiet: true },
+      }),
+    );
     const r = runCli(cli, ['calibrate', '--config', cfg]);
     expect(r.status, show(r)).toBe(0);
     const t = JSON.parse(readFileSync(join(dir, 'th.json'), 'utf8')) as { method: string; calibration: { samples: number } };

@@ -41,11 +41,16 @@ function setAt(path: readonly string[], value: unknown): Record<string, unknown>
 describe('config schema', () => {
   it('the committed JSON Schema is up to date (npm run schema)', () => {
     const committed = readFileSync('schema/onnx2snn.config.schema.json', 'utf8');
-    expect(committed, 'run `npm run build && npm run schema` and commit schema/onnx2snn.config.schema.json').toBe(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+    expect(committed, 'run `npm run build && npm run schema` and commit schema/onnx2snn.config.schema.json').toBe(
+      `${JSON.stringify(configJsonSchema(), null, 2)}\n`,
+    );
   });
 
   it('the JSON Schema forbids unknown keys at every level and documents every leaf', () => {
-    const js = configJsonSchema() as { properties: Record<string, { properties?: Record<string, { description?: string }>; additionalProperties?: boolean }>; additionalProperties: boolean };
+    const js = configJsonSchema() as {
+      properties: Record<string, { properties?: Record<string, { description?: string }>; additionalProperties?: boolean }>;
+      additionalProperties: boolean;
+    };
     expect(js.additionalProperties).toBe(false);
     const sections = Object.entries(js.properties).filter(([, v]) => v.properties);
     expect(sections.map(([k]) => k)).toEqual(['data', 'calibration', 'conversion', 'evaluation', 'run', 'output', 'report']);
@@ -116,7 +121,16 @@ describe('config schema', () => {
   it('defaults come from the schema and match the library defaults', () => {
     const c = parseConfig({});
     // neuron: absent, the network's default (signed with linear sites, IF otherwise: src/snn/build.ts snnDefaults)
-    expect(c.conversion).toEqual({ beta: DEFAULT_SNN_OPTIONS.beta, reset: DEFAULT_SNN_OPTIONS.reset, vInit: DEFAULT_SNN_OPTIONS.vInit, readout: DEFAULT_SNN_OPTIONS.readout, encoding: DEFAULT_SNN_OPTIONS.encoding, seed: DEFAULT_SNN_OPTIONS.seed, solve: DEFAULT_SNN_OPTIONS.solve, linear: DEFAULT_SNN_OPTIONS.linear });
+    expect(c.conversion).toEqual({
+      beta: DEFAULT_SNN_OPTIONS.beta,
+      reset: DEFAULT_SNN_OPTIONS.reset,
+      vInit: DEFAULT_SNN_OPTIONS.vInit,
+      readout: DEFAULT_SNN_OPTIONS.readout,
+      encoding: DEFAULT_SNN_OPTIONS.encoding,
+      seed: DEFAULT_SNN_OPTIONS.seed,
+      solve: DEFAULT_SNN_OPTIONS.solve,
+      linear: DEFAULT_SNN_OPTIONS.linear,
+    });
     expect(c.evaluation.timesteps).toEqual([8, 16, 32, 64, 128, 256]);
     expect(c.calibration.limit).toBe(1000);
     expect(c.data.layout).toBe('nchw');
@@ -139,7 +153,6 @@ describe('config schema', () => {
       expect(new Set(longs).size, cmd).toBe(longs.length);
     }
   });
-
 });
 
 describe('precedence: defaults < file < flags', () => {
@@ -158,7 +171,20 @@ describe('precedence: defaults < file < flags', () => {
   const yaml = join(dir, 'run.yaml');
   writeFileSync(
     yaml,
-    ['model: from-file.onnx', 'data:', '  file: test.gz', '  scale: 1/255', 'conversion:', '  vInit: 0.25', '  reset: zero', 'evaluation:', '  timesteps: [8, 16]', 'run:', '  batchSize: 32', ''].join('\n'),
+    [
+      'model: from-file.onnx',
+      'data:',
+      '  file: test.gz',
+      '  scale: 1/255',
+      'conversion:',
+      '  vInit: 0.25',
+      '  reset: zero',
+      'evaluation:',
+      '  timesteps: [8, 16]',
+      'run:',
+      '  batchSize: 32',
+      '',
+    ].join('\n'),
   );
 
   it('without flags the file wins over the defaults', () => {

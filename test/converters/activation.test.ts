@@ -13,7 +13,12 @@ describe('Relu / Clip vs onnxruntime', () => {
     await checkOp({ op: 'Clip', opset: 9, inputs: [randomTensor([3, 4], 3, { min: -1e6, max: 1e6 })], tol: 0 });
   });
   it('Clip opset 11 min/max inputs (ReLU6)', async () => {
-    await checkOp({ op: 'Clip', opset: 11, inputs: [randomTensor([3, 4], 4, { min: -10, max: 10 }), K(T('float32', [], [0])), K(T('float32', [], [6]))], tol: 0 });
+    await checkOp({
+      op: 'Clip',
+      opset: 11,
+      inputs: [randomTensor([3, 4], 4, { min: -10, max: 10 }), K(T('float32', [], [0])), K(T('float32', [], [6]))],
+      tol: 0,
+    });
   });
   it('Clip opset 13 max only', async () => {
     await checkOp({ op: 'Clip', opset: 13, inputs: [randomTensor([3, 4], 5), undefined, K(T('float32', [], [0.2]))], tol: 0 });

@@ -23,12 +23,32 @@ const cases: ConvCase[] = [
   { name: 'SAME_LOWER stride 2 odd', x: [1, 2, 7, 9], w: [3, 2, 3, 3], bias: true, attrs: { auto_pad: A.string('SAME_LOWER'), strides: A.ints([2, 2]) } },
   { name: 'SAME_UPPER even kernel', x: [1, 2, 6, 5], w: [2, 2, 4, 2], attrs: { auto_pad: A.string('SAME_UPPER') } },
   { name: 'SAME_LOWER even kernel', x: [1, 2, 6, 5], w: [2, 2, 4, 2], attrs: { auto_pad: A.string('SAME_LOWER') } },
-  { name: 'SAME_UPPER stride 3 kernel 1 (negative pad_needed)', x: [1, 1, 7, 8], w: [1, 1, 1, 1], attrs: { auto_pad: A.string('SAME_UPPER'), strides: A.ints([3, 3]) } },
-  { name: 'SAME_UPPER stride 6 kernel 2 (pad_needed -2, clamped to 0)', x: [1, 1, 10, 11], w: [1, 1, 2, 1], attrs: { auto_pad: A.string('SAME_UPPER'), strides: A.ints([6, 5]) } },
-  { name: 'SAME_LOWER stride 6 kernel 2 (pad_needed -2, clamped to 0)', x: [1, 1, 10, 11], w: [1, 1, 2, 1], attrs: { auto_pad: A.string('SAME_LOWER'), strides: A.ints([6, 5]) } },
+  {
+    name: 'SAME_UPPER stride 3 kernel 1 (negative pad_needed)',
+    x: [1, 1, 7, 8],
+    w: [1, 1, 1, 1],
+    attrs: { auto_pad: A.string('SAME_UPPER'), strides: A.ints([3, 3]) },
+  },
+  {
+    name: 'SAME_UPPER stride 6 kernel 2 (pad_needed -2, clamped to 0)',
+    x: [1, 1, 10, 11],
+    w: [1, 1, 2, 1],
+    attrs: { auto_pad: A.string('SAME_UPPER'), strides: A.ints([6, 5]) },
+  },
+  {
+    name: 'SAME_LOWER stride 6 kernel 2 (pad_needed -2, clamped to 0)',
+    x: [1, 1, 10, 11],
+    w: [1, 1, 2, 1],
+    attrs: { auto_pad: A.string('SAME_LOWER'), strides: A.ints([6, 5]) },
+  },
   { name: 'VALID stride 2 odd', x: [1, 2, 9, 8], w: [3, 2, 3, 2], bias: true, attrs: { auto_pad: A.string('VALID'), strides: A.ints([2, 2]) } },
   { name: 'dilations 2', x: [1, 2, 9, 9], w: [2, 2, 3, 3], bias: true, attrs: { dilations: A.ints([2, 2]) } },
-  { name: 'dilations (2,3) pads stride', x: [1, 1, 10, 11], w: [2, 1, 3, 2], attrs: { dilations: A.ints([2, 3]), pads: A.ints([2, 1, 1, 3]), strides: A.ints([2, 1]) } },
+  {
+    name: 'dilations (2,3) pads stride',
+    x: [1, 1, 10, 11],
+    w: [2, 1, 3, 2],
+    attrs: { dilations: A.ints([2, 3]), pads: A.ints([2, 1, 1, 3]), strides: A.ints([2, 1]) },
+  },
   { name: 'group 2', x: [1, 4, 6, 6], w: [6, 2, 3, 3], bias: true, attrs: { group: A.int(2), pads: A.ints([1, 1, 1, 1]) } },
   { name: 'depthwise', x: [2, 3, 7, 7], w: [3, 1, 3, 3], bias: true, attrs: { group: A.int(3), strides: A.ints([2, 2]), pads: A.ints([1, 1, 1, 1]) } },
   { name: 'depthwise multiplier 2', x: [1, 2, 5, 5], w: [4, 1, 3, 3], attrs: { group: A.int(2) } },
@@ -57,9 +77,19 @@ describe('Conv SAME with dilations', () => {
   it('SAME_LOWER, dilation 2, stride 2 equals the explicit pads onnxruntime computes with', async () => {
     const x = randomTensor([1, 2, 9, 8], 11);
     const w = randomTensor([2, 2, 3, 3], 12);
-    const same = runRule({ op: 'Conv', opset: 13, attrs: { auto_pad: A.string('SAME_LOWER'), dilations: A.ints([2, 2]), strides: A.ints([2, 2]) }, inputs: [x, K(w)] });
+    const same = runRule({
+      op: 'Conv',
+      opset: 13,
+      attrs: { auto_pad: A.string('SAME_LOWER'), dilations: A.ints([2, 2]), strides: A.ints([2, 2]) },
+      inputs: [x, K(w)],
+    });
     // H: out 5, total 4 -> 2/2; W: out 4, total 3 -> 2/1
-    const { ref } = await checkOp({ op: 'Conv', opset: 13, attrs: { pads: A.ints([2, 2, 2, 1]), dilations: A.ints([2, 2]), strides: A.ints([2, 2]) }, inputs: [x, K(w)] });
+    const { ref } = await checkOp({
+      op: 'Conv',
+      opset: 13,
+      attrs: { pads: A.ints([2, 2, 2, 1]), dilations: A.ints([2, 2]), strides: A.ints([2, 2]) },
+      inputs: [x, K(w)],
+    });
     expect(same.shapes[0]!.dims).toEqual([1, 2, 5, 4]);
     expectClose(same.values[0]!, ref[0]!);
   });
@@ -83,13 +113,18 @@ describe('Conv shape errors and MACs', () => {
   });
   it('group must divide channels consistently', () => {
     expectOnnxError(
-      () => runRule({ op: 'Conv', opset: 13, name: 'g', attrs: { group: A.int(2) }, inputs: [randomTensor([1, 4, 5, 5], 1), K(randomTensor([3, 2, 3, 3], 2))] }),
+      () =>
+        runRule({ op: 'Conv', opset: 13, name: 'g', attrs: { group: A.int(2) }, inputs: [randomTensor([1, 4, 5, 5], 1), K(randomTensor([3, 2, 3, 3], 2))] }),
       'E_SHAPE',
       'g',
     );
   });
   it('kernel larger than padded input', () => {
-    expectOnnxError(() => runRule({ op: 'Conv', opset: 13, name: 'big', inputs: [randomTensor([1, 1, 2, 2], 1), K(randomTensor([1, 1, 3, 3], 2))] }), 'E_SHAPE', 'big');
+    expectOnnxError(
+      () => runRule({ op: 'Conv', opset: 13, name: 'big', inputs: [randomTensor([1, 1, 2, 2], 1), K(randomTensor([1, 1, 3, 3], 2))] }),
+      'E_SHAPE',
+      'big',
+    );
   });
   it('bias of the wrong length', () => {
     expectOnnxError(
@@ -100,8 +135,16 @@ describe('Conv shape errors and MACs', () => {
   });
   it('MACs = output elements x C/group x kh x kw', () => {
     const rule = findRule('Conv', 13)!;
-    const { node, shapes } = runRule({ op: 'Conv', opset: 13, attrs: { group: A.int(2), pads: A.ints([1, 1, 1, 1]) }, inputs: [randomTensor([1, 4, 6, 6], 1), K(randomTensor([6, 2, 3, 3], 2))] });
-    const ins = [{ dtype: 'float32' as const, dims: [1, 4, 6, 6] }, { dtype: 'float32' as const, dims: [6, 2, 3, 3] }];
+    const { node, shapes } = runRule({
+      op: 'Conv',
+      opset: 13,
+      attrs: { group: A.int(2), pads: A.ints([1, 1, 1, 1]) },
+      inputs: [randomTensor([1, 4, 6, 6], 1), K(randomTensor([6, 2, 3, 3], 2))],
+    });
+    const ins = [
+      { dtype: 'float32' as const, dims: [1, 4, 6, 6] },
+      { dtype: 'float32' as const, dims: [6, 2, 3, 3] },
+    ];
     expect(rule.macs!(node, ins, shapes, { opset: 13 })).toBe(6 * 6 * 6 * (2 * 3 * 3));
   });
 });

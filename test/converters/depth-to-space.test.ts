@@ -29,13 +29,28 @@ describe('DepthToSpace vs onnxruntime', () => {
   ];
   for (const [opset, dims, b, mode] of cases)
     it(`opset ${opset}, ${dims.join('×')}, blocksize ${b}${mode ? `, ${mode}` : ''}`, async () => {
-      await checkOp({ op: 'DepthToSpace', opset, attrs: { blocksize: A.int(b), ...(mode ? { mode: A.string(mode) } : {}) }, inputs: [randomTensor(dims, opset + b)], tol: 0 });
+      await checkOp({
+        op: 'DepthToSpace',
+        opset,
+        attrs: { blocksize: A.int(b), ...(mode ? { mode: A.string(mode) } : {}) },
+        inputs: [randomTensor(dims, opset + b)],
+        tol: 0,
+      });
     });
 
   it('names the node for channels that do not split into blocks, a missing blocksize and an unknown mode', () => {
-    expectOnnxError(() => runRule({ op: 'DepthToSpace', opset: 13, name: 'd2s', attrs: { blocksize: A.int(2) }, inputs: [randomTensor([1, 6, 2, 2], 1)] }), 'E_SHAPE', 'd2s');
+    expectOnnxError(
+      () => runRule({ op: 'DepthToSpace', opset: 13, name: 'd2s', attrs: { blocksize: A.int(2) }, inputs: [randomTensor([1, 6, 2, 2], 1)] }),
+      'E_SHAPE',
+      'd2s',
+    );
     expectOnnxError(() => runRule({ op: 'DepthToSpace', opset: 13, name: 'd2s', inputs: [randomTensor([1, 8, 2, 2], 1)] }), 'E_ATTRIBUTE', 'd2s');
-    expectOnnxError(() => runRule({ op: 'DepthToSpace', opset: 13, name: 'd2s', attrs: { blocksize: A.int(2), mode: A.string('RDC') }, inputs: [randomTensor([1, 8, 2, 2], 1)] }), 'E_ATTRIBUTE', 'd2s');
+    expectOnnxError(
+      () =>
+        runRule({ op: 'DepthToSpace', opset: 13, name: 'd2s', attrs: { blocksize: A.int(2), mode: A.string('RDC') }, inputs: [randomTensor([1, 8, 2, 2], 1)] }),
+      'E_ATTRIBUTE',
+      'd2s',
+    );
   });
 });
 
@@ -69,7 +84,14 @@ function model(): Model {
 
 function noise(count: number, seed: number): Dataset {
   const r = mulberry32(seed);
-  return { source: 'noise', format: 'synthetic', count, sampleShape: [8, 3, 3], x: Float32Array.from({ length: count * 72 }, () => r()), labels: new Int32Array(count) };
+  return {
+    source: 'noise',
+    format: 'synthetic',
+    count,
+    sampleShape: [8, 3, 3],
+    x: Float32Array.from({ length: count * 72 }, () => r()),
+    labels: new Int32Array(count),
+  };
 }
 
 describe('DepthToSpace in a converted network', () => {

@@ -3,13 +3,25 @@ import type { DType } from '../../src/graph/types.js';
 import { checkOp, expectOnnxError, K, randomTensor, runRule, T } from '../helpers/ort.js';
 
 const shapes: [number[], number[]][] = [
-  [[2, 3], [2, 3]],
+  [
+    [2, 3],
+    [2, 3],
+  ],
   [[2, 3, 4], [4]],
-  [[2, 1, 4], [3, 1]],
+  [
+    [2, 1, 4],
+    [3, 1],
+  ],
   [[], [2, 3]],
-  [[1, 3, 1, 5], [2, 1, 4, 1]],
+  [
+    [1, 3, 1, 5],
+    [2, 1, 4, 1],
+  ],
   [[4, 1], [1]],
-  [[3, 1, 2], [1, 4, 1]],
+  [
+    [3, 1, 2],
+    [1, 4, 1],
+  ],
 ];
 
 describe('Add/Sub/Mul/Div broadcasting vs onnxruntime', () => {
@@ -55,6 +67,10 @@ describe('elementwise shape errors', () => {
     expectOnnxError(() => runRule({ op: 'Mul', opset: 13, name: 'mul3', inputs: [randomTensor([2, 3, 4], 1), randomTensor([3, 3], 2)] }), 'E_SHAPE', 'mul3');
   });
   it('mixed dtypes', () => {
-    expectOnnxError(() => runRule({ op: 'Add', opset: 13, name: 'mix', inputs: [randomTensor([2], 1), randomTensor([2], 2, { dtype: 'int64' })] }), 'E_SHAPE', 'mix');
+    expectOnnxError(
+      () => runRule({ op: 'Add', opset: 13, name: 'mix', inputs: [randomTensor([2], 1), randomTensor([2], 2, { dtype: 'int64' })] }),
+      'E_SHAPE',
+      'mix',
+    );
   });
 });

@@ -30,10 +30,20 @@ describe('Gemm vs onnxruntime', () => {
     });
   }
   it('runtime C input and a larger product', async () => {
-    await checkOp({ op: 'Gemm', opset: 13, attrs: { transB: A.int(1) }, inputs: [randomTensor([2, 64], 1), K(randomTensor([10, 64], 2)), randomTensor([10], 3)] });
+    await checkOp({
+      op: 'Gemm',
+      opset: 13,
+      attrs: { transB: A.int(1) },
+      inputs: [randomTensor([2, 64], 1), K(randomTensor([10, 64], 2)), randomTensor([10], 3)],
+    });
   });
   it('float64', async () => {
-    await checkOp({ op: 'Gemm', opset: 13, attrs: { alpha: A.float(2) }, inputs: [randomTensor([2, 3], 1, { dtype: 'float64' }), K(randomTensor([3, 2], 2, { dtype: 'float64' })), K(randomTensor([2], 3, { dtype: 'float64' }))] });
+    await checkOp({
+      op: 'Gemm',
+      opset: 13,
+      attrs: { alpha: A.float(2) },
+      inputs: [randomTensor([2, 3], 1, { dtype: 'float64' }), K(randomTensor([3, 2], 2, { dtype: 'float64' })), K(randomTensor([2], 3, { dtype: 'float64' }))],
+    });
   });
 });
 
@@ -48,16 +58,38 @@ describe('Gemm shape errors', () => {
     expect(msg).toContain('"fc1"');
     expect(msg).toContain('8');
     expect(msg).toContain('9');
-    expectOnnxError(() => runRule({ op: 'Gemm', opset: 13, name: 'fc1', attrs: { transB: A.int(1) }, inputs: [randomTensor([1, 8], 1), K(randomTensor([10, 9], 2))] }), 'E_SHAPE', 'fc1');
+    expectOnnxError(
+      () => runRule({ op: 'Gemm', opset: 13, name: 'fc1', attrs: { transB: A.int(1) }, inputs: [randomTensor([1, 8], 1), K(randomTensor([10, 9], 2))] }),
+      'E_SHAPE',
+      'fc1',
+    );
   });
   it('C that cannot broadcast', () => {
-    expectOnnxError(() => runRule({ op: 'Gemm', opset: 13, name: 'fc2', inputs: [randomTensor([2, 3], 1), K(randomTensor([3, 4], 2)), K(randomTensor([3], 3))] }), 'E_SHAPE', 'fc2');
-    expectOnnxError(() => runRule({ op: 'Gemm', opset: 13, name: 'fc3', inputs: [randomTensor([2, 3], 1), K(randomTensor([3, 4], 2)), K(randomTensor([1, 2, 4], 3))] }), 'E_SHAPE', 'fc3');
+    expectOnnxError(
+      () => runRule({ op: 'Gemm', opset: 13, name: 'fc2', inputs: [randomTensor([2, 3], 1), K(randomTensor([3, 4], 2)), K(randomTensor([3], 3))] }),
+      'E_SHAPE',
+      'fc2',
+    );
+    expectOnnxError(
+      () => runRule({ op: 'Gemm', opset: 13, name: 'fc3', inputs: [randomTensor([2, 3], 1), K(randomTensor([3, 4], 2)), K(randomTensor([1, 2, 4], 3))] }),
+      'E_SHAPE',
+      'fc3',
+    );
   });
   it('MACs = M x N x K', () => {
     const rule = findRule('Gemm', 13)!;
     const { node, shapes } = runRule({ op: 'Gemm', opset: 13, attrs: { transB: A.int(1) }, inputs: [randomTensor([1, 8], 1), K(randomTensor([10, 8], 2))] });
-    expect(rule.macs!(node, [{ dtype: 'float32', dims: [1, 8] }, { dtype: 'float32', dims: [10, 8] }], shapes, { opset: 13 })).toBe(80);
+    expect(
+      rule.macs!(
+        node,
+        [
+          { dtype: 'float32', dims: [1, 8] },
+          { dtype: 'float32', dims: [10, 8] },
+        ],
+        shapes,
+        { opset: 13 },
+      ),
+    ).toBe(80);
   });
 });
 
@@ -79,16 +111,31 @@ describe('MatMul vs onnxruntime', () => {
   ];
   for (const [i, [name, a, b, dtype]] of cases.entries()) {
     it(name, async () => {
-      await checkOp({ op: 'MatMul', opset: 13, inputs: [randomTensor(a, 40 + i, { dtype: dtype ?? 'float32' }), randomTensor(b, 50 + i, { dtype: dtype ?? 'float32' })] });
+      await checkOp({
+        op: 'MatMul',
+        opset: 13,
+        inputs: [randomTensor(a, 40 + i, { dtype: dtype ?? 'float32' }), randomTensor(b, 50 + i, { dtype: dtype ?? 'float32' })],
+      });
     });
   }
   it('K mismatch and batch mismatch are E_SHAPE', () => {
     expectOnnxError(() => runRule({ op: 'MatMul', opset: 13, name: 'mm', inputs: [randomTensor([2, 3], 1), randomTensor([4, 2], 2)] }), 'E_SHAPE', 'mm');
-    expectOnnxError(() => runRule({ op: 'MatMul', opset: 13, name: 'mm2', inputs: [randomTensor([2, 2, 3], 1), randomTensor([3, 3, 2], 2)] }), 'E_SHAPE', 'mm2');
+    expectOnnxError(
+      () => runRule({ op: 'MatMul', opset: 13, name: 'mm2', inputs: [randomTensor([2, 2, 3], 1), randomTensor([3, 3, 2], 2)] }),
+      'E_SHAPE',
+      'mm2',
+    );
   });
   it('MACs', () => {
     const rule = findRule('MatMul', 13)!;
-    const ins = [{ dtype: 'float32' as const, dims: [2, 1, 3, 5] }, { dtype: 'float32' as const, dims: [1, 4, 5, 2] }];
-    expect(rule.macs!({ name: 'm', opType: 'MatMul', domain: '', inputs: ['a', 'b'], outputs: ['y'], attrs: {} }, ins, [{ dtype: 'float32', dims: [2, 4, 3, 2] }], { opset: 13 })).toBe(2 * 4 * 3 * 5 * 2);
+    const ins = [
+      { dtype: 'float32' as const, dims: [2, 1, 3, 5] },
+      { dtype: 'float32' as const, dims: [1, 4, 5, 2] },
+    ];
+    expect(
+      rule.macs!({ name: 'm', opType: 'MatMul', domain: '', inputs: ['a', 'b'], outputs: ['y'], attrs: {} }, ins, [{ dtype: 'float32', dims: [2, 4, 3, 2] }], {
+        opset: 13,
+      }),
+    ).toBe(2 * 4 * 3 * 5 * 2);
   });
 });

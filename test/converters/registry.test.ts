@@ -12,7 +12,14 @@ import type { Node } from '../../src/graph/types.js';
 import { loadOnnxFile } from '../../src/onnx/read.js';
 import { BUNDLED_MODELS } from '../../scripts/models.js';
 
-const node = (opType: string, inputs: string[], outputs: string[], attrs: Node['attrs'] = {}, domain = ''): Node => ({ name: `${opType}_n`, opType, domain, inputs, outputs, attrs });
+const node = (opType: string, inputs: string[], outputs: string[], attrs: Node['attrs'] = {}, domain = ''): Node => ({
+  name: `${opType}_n`,
+  opType,
+  domain,
+  inputs,
+  outputs,
+  attrs,
+});
 
 describe('every entry', () => {
   for (const e of allOps())

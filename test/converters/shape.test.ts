@@ -23,7 +23,11 @@ describe('Flatten', () => {
     });
   }
   it('axis out of range', () => {
-    expectOnnxError(() => runRule({ op: 'Flatten', opset: 13, name: 'fl', attrs: { axis: A.int(5) }, inputs: [randomTensor([2, 3, 4], 1)] }), 'E_ATTRIBUTE', 'fl');
+    expectOnnxError(
+      () => runRule({ op: 'Flatten', opset: 13, name: 'fl', attrs: { axis: A.int(5) }, inputs: [randomTensor([2, 3, 4], 1)] }),
+      'E_ATTRIBUTE',
+      'fl',
+    );
   });
 });
 
@@ -58,9 +62,18 @@ describe('Reshape', () => {
 describe('Transpose', () => {
   const cases: [number[], number[] | undefined][] = [
     [[2, 3, 4], undefined],
-    [[2, 3, 4, 5], [0, 2, 1, 3]],
-    [[2, 3, 4, 5], [3, 1, 0, 2]],
-    [[2, 3], [1, 0]],
+    [
+      [2, 3, 4, 5],
+      [0, 2, 1, 3],
+    ],
+    [
+      [2, 3, 4, 5],
+      [3, 1, 0, 2],
+    ],
+    [
+      [2, 3],
+      [1, 0],
+    ],
     [[4], [0]],
   ];
   for (const [dims, perm] of cases) {
@@ -102,13 +115,22 @@ describe('Squeeze / Unsqueeze', () => {
     await checkOp({ op: 'Unsqueeze', opset: 13, inputs: [T('float32', [], [2.5]), K(i64([0]))] });
   });
   it('Unsqueeze opset 13 with an axes attribute is rejected', () => {
-    expectOnnxError(() => runRule({ op: 'Unsqueeze', opset: 13, name: 'us', attrs: { axes: A.ints([0]) }, inputs: [randomTensor([3], 1)] }), 'E_ATTRIBUTE', 'us');
+    expectOnnxError(
+      () => runRule({ op: 'Unsqueeze', opset: 13, name: 'us', attrs: { axes: A.ints([0]) }, inputs: [randomTensor([3], 1)] }),
+      'E_ATTRIBUTE',
+      'us',
+    );
   });
 });
 
 describe('Concat', () => {
   it('axis 1, three inputs', async () => {
-    await checkOp({ op: 'Concat', opset: 13, attrs: { axis: A.int(1) }, inputs: [randomTensor([2, 3, 4], 1), randomTensor([2, 1, 4], 2), K(randomTensor([2, 2, 4], 3))] });
+    await checkOp({
+      op: 'Concat',
+      opset: 13,
+      attrs: { axis: A.int(1) },
+      inputs: [randomTensor([2, 3, 4], 1), randomTensor([2, 1, 4], 2), K(randomTensor([2, 2, 4], 3))],
+    });
   });
   it('axis -1', async () => {
     await checkOp({ op: 'Concat', opset: 11, attrs: { axis: A.int(-1) }, inputs: [randomTensor([2, 3, 4], 1), randomTensor([2, 3, 2], 2)] });
@@ -117,14 +139,27 @@ describe('Concat', () => {
     await checkOp({ op: 'Concat', opset: 13, attrs: { axis: A.int(0) }, inputs: [i64([1, 2]), K(i64([-1])), i64([7, 8, 9])], tol: 0 });
   });
   it('mismatched dims name the node', () => {
-    expectOnnxError(() => runRule({ op: 'Concat', opset: 13, name: 'cat', attrs: { axis: A.int(1) }, inputs: [randomTensor([2, 3, 4], 1), randomTensor([2, 3, 5], 2)] }), 'E_SHAPE', 'cat');
-    expectOnnxError(() => runRule({ op: 'Concat', opset: 13, name: 'cat2', attrs: { axis: A.int(0) }, inputs: [randomTensor([2, 3], 1), randomTensor([3], 2)] }), 'E_SHAPE', 'cat2');
+    expectOnnxError(
+      () => runRule({ op: 'Concat', opset: 13, name: 'cat', attrs: { axis: A.int(1) }, inputs: [randomTensor([2, 3, 4], 1), randomTensor([2, 3, 5], 2)] }),
+      'E_SHAPE',
+      'cat',
+    );
+    expectOnnxError(
+      () => runRule({ op: 'Concat', opset: 13, name: 'cat2', attrs: { axis: A.int(0) }, inputs: [randomTensor([2, 3], 1), randomTensor([3], 2)] }),
+      'E_SHAPE',
+      'cat2',
+    );
   });
 });
 
 describe('Slice', () => {
   it('opset 9 attributes with axes and a large end', async () => {
-    await checkOp({ op: 'Slice', opset: 9, attrs: { starts: A.ints([1, 0]), ends: A.ints([1000, -1]), axes: A.ints([0, 2]) }, inputs: [randomTensor([3, 4, 5], 1)] });
+    await checkOp({
+      op: 'Slice',
+      opset: 9,
+      attrs: { starts: A.ints([1, 0]), ends: A.ints([1000, -1]), axes: A.ints([0, 2]) },
+      inputs: [randomTensor([3, 4, 5], 1)],
+    });
   });
   it('opset 9 attributes without axes, negative start', async () => {
     await checkOp({ op: 'Slice', opset: 9, attrs: { starts: A.ints([-2, 1]), ends: A.ints([3, 3]) }, inputs: [randomTensor([3, 4, 5], 1)] });
@@ -153,7 +188,11 @@ describe('Slice', () => {
     await checkOp({ op: 'Slice', opset: 10, inputs: [randomTensor([4, 5], 5), K(T('int32', [1], [1])), K(T('int32', [1], [-1])), K(T('int32', [1], [1]))] });
   });
   it('step 0 is rejected', () => {
-    expectOnnxError(() => runRule({ op: 'Slice', opset: 13, name: 'sl', inputs: [randomTensor([4], 1), K(i64([0])), K(i64([4])), K(i64([0])), K(i64([0]))] }), 'E_ATTRIBUTE', 'sl');
+    expectOnnxError(
+      () => runRule({ op: 'Slice', opset: 13, name: 'sl', inputs: [randomTensor([4], 1), K(i64([0])), K(i64([4])), K(i64([0])), K(i64([0]))] }),
+      'E_ATTRIBUTE',
+      'sl',
+    );
   });
   it('starts must be constant for shape inference', () => {
     expectOnnxError(() => runRule({ op: 'Slice', opset: 13, name: 'sl2', inputs: [randomTensor([4], 1), i64([0]), K(i64([4]))] }), 'E_SHAPE', 'sl2');
@@ -164,10 +203,20 @@ describe('Pad', () => {
   const x = (): ReturnType<typeof randomTensor> => randomTensor([1, 2, 4, 5], 6);
   for (const mode of ['constant', 'reflect', 'edge']) {
     it(`opset 9 attributes, ${mode}`, async () => {
-      await checkOp({ op: 'Pad', opset: 9, attrs: { pads: A.ints([0, 1, 2, 3, 0, 0, 1, 2]), mode: A.string(mode), ...(mode === 'constant' ? { value: A.float(1.5) } : {}) }, inputs: [x()] });
+      await checkOp({
+        op: 'Pad',
+        opset: 9,
+        attrs: { pads: A.ints([0, 1, 2, 3, 0, 0, 1, 2]), mode: A.string(mode), ...(mode === 'constant' ? { value: A.float(1.5) } : {}) },
+        inputs: [x()],
+      });
     });
     it(`opset 13 inputs, ${mode}`, async () => {
-      await checkOp({ op: 'Pad', opset: 13, attrs: { mode: A.string(mode) }, inputs: [x(), K(i64([0, 0, 3, 1, 0, 1, 2, 4])), ...(mode === 'constant' ? [K(T('float32', [], [-2]))] : [])] });
+      await checkOp({
+        op: 'Pad',
+        opset: 13,
+        attrs: { mode: A.string(mode) },
+        inputs: [x(), K(i64([0, 0, 3, 1, 0, 1, 2, 4])), ...(mode === 'constant' ? [K(T('float32', [], [-2]))] : [])],
+      });
     });
   }
   it('opset 2 default mode/value', async () => {
@@ -189,7 +238,12 @@ describe('Pad', () => {
     await checkOp({ op: 'Pad', opset: 13, inputs: [i64([1, 2, 3]), K(i64([2, 1])), K(i64([7], []))], tol: 0 });
   });
   it('opset 18 axes input', async () => {
-    await checkOp({ op: 'Pad', opset: 18, attrs: { mode: A.string('reflect') }, inputs: [randomTensor([2, 4, 5], 1), K(i64([1, 2, 3, 1])), undefined, K(i64([-1, 1]))] });
+    await checkOp({
+      op: 'Pad',
+      opset: 18,
+      attrs: { mode: A.string('reflect') },
+      inputs: [randomTensor([2, 4, 5], 1), K(i64([1, 2, 3, 1])), undefined, K(i64([-1, 1]))],
+    });
   });
   it('opset 19 wrap', async () => {
     await checkOp({ op: 'Pad', opset: 19, attrs: { mode: A.string('wrap') }, inputs: [randomTensor([3, 4], 1), K(i64([1, 2, 2, 3]))] });
@@ -199,7 +253,11 @@ describe('Pad', () => {
   });
   it('reflect pads up to size-1 work, beyond are rejected', async () => {
     await checkOp({ op: 'Pad', opset: 13, attrs: { mode: A.string('reflect') }, inputs: [randomTensor([3, 3], 3), K(i64([2, 0, 0, 2]))] });
-    expectOnnxError(() => runRule({ op: 'Pad', opset: 13, name: 'pr', attrs: { mode: A.string('reflect') }, inputs: [randomTensor([3, 3], 1), K(i64([3, 0, 0, 0]))] }), 'E_SHAPE', 'pr');
+    expectOnnxError(
+      () => runRule({ op: 'Pad', opset: 13, name: 'pr', attrs: { mode: A.string('reflect') }, inputs: [randomTensor([3, 3], 1), K(i64([3, 0, 0, 0]))] }),
+      'E_SHAPE',
+      'pr',
+    );
   });
   it('wrong number of pads', () => {
     expectOnnxError(() => runRule({ op: 'Pad', opset: 13, name: 'pd', inputs: [randomTensor([3, 4], 1), K(i64([1, 2]))] }), 'E_SHAPE', 'pd');
@@ -317,6 +375,10 @@ describe('Identity / Dropout', () => {
     await checkOp({ op: 'Dropout', opset: 12, inputs: [randomTensor([2, 3], 1), K(T('float32', [], [0.5])), K(T('bool', [], [0]))], outputs: 2, tol: 0 });
   });
   it('Dropout training_mode=true is rejected', () => {
-    expectOnnxError(() => runRule({ op: 'Dropout', opset: 13, name: 'do', inputs: [randomTensor([2], 1), K(T('float32', [], [0.5])), K(T('bool', [], [1]))] }), 'E_ATTRIBUTE', 'do');
+    expectOnnxError(
+      () => runRule({ op: 'Dropout', opset: 13, name: 'do', inputs: [randomTensor([2], 1), K(T('float32', [], [0.5])), K(T('bool', [], [1]))] }),
+      'E_ATTRIBUTE',
+      'do',
+    );
   });
 });

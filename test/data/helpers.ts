@@ -125,8 +125,7 @@ export function toNhwc(x: Float32Array, n: number, c: number, h: number, w: numb
   const out = new Float32Array(x.length);
   for (let s = 0; s < n; s++)
     for (let ci = 0; ci < c; ci++)
-      for (let y = 0; y < h; y++)
-        for (let xi = 0; xi < w; xi++) out[((s * h + y) * w + xi) * c + ci] = x[((s * c + ci) * h + y) * w + xi] ?? NaN;
+      for (let y = 0; y < h; y++) for (let xi = 0; xi < w; xi++) out[((s * h + y) * w + xi) * c + ci] = x[((s * c + ci) * h + y) * w + xi] ?? NaN;
   return out;
 }
 

@@ -196,7 +196,12 @@ describe('IDX errors', () => {
   it('truncated gzip stream: E_DATA_FORMAT', () => {
     const d = tmp();
     const images = join(d, 'broken-images-idx3-ubyte.gz');
-    const bytes = gzipSync(idx([10, 28, 28], new Uint8Array(10 * 784).map((_, i) => i * 7)));
+    const bytes = gzipSync(
+      idx(
+        [10, 28, 28],
+        new Uint8Array(10 * 784).map((_, i) => i * 7),
+      ),
+    );
     writeFileSync(images, bytes.subarray(0, Math.floor(bytes.length / 2)));
     writeFileSync(join(d, 'broken-labels-idx1-ubyte'), idx([10], new Uint8Array(10)));
     expectError(() => loadDataset(images), 'E_DATA_FORMAT', images);

@@ -38,7 +38,13 @@ export function png(width: number, height: number, colourType: 0 | 2 | 4 | 6, de
 
 /** An 8-bit RGB PNG whose pixel p, channel c is (seed + 7p + 50c) mod 256. */
 export function rgbPng(width: number, height: number, seed = 0): Buffer {
-  return png(width, height, 2, 8, Array.from({ length: width * height * 3 }, (_, i) => (seed + 7 * Math.floor(i / 3) + 50 * (i % 3)) % 256));
+  return png(
+    width,
+    height,
+    2,
+    8,
+    Array.from({ length: width * height * 3 }, (_, i) => (seed + 7 * Math.floor(i / 3) + 50 * (i % 3)) % 256),
+  );
 }
 
 /** A JPEG of an RGB image (or a CMYK JPEG). */

@@ -61,7 +61,12 @@ describe('image folders: labels', () => {
   });
 
   it('image options on a dataset file: E_OPTION naming the flag', () => {
-    expectError(() => openDataset('fixtures/data/mnist/t10k_every5th-images-idx3-ubyte.gz', { resize: [8] }), ErrorCodes.OPTION, '--resize', 'folders of images');
+    expectError(
+      () => openDataset('fixtures/data/mnist/t10k_every5th-images-idx3-ubyte.gz', { resize: [8] }),
+      ErrorCodes.OPTION,
+      '--resize',
+      'folders of images',
+    );
   });
 });
 

@@ -12,7 +12,11 @@ describe('.npz datasets', () => {
   it('x [N,H,W] uint8 + y [N] int64, stored zip → samples [1,H,W]', () => {
     const d = tmp();
     const f = writeNpz(join(d, 'a.npz'), {
-      x: npy('|u1', [3, 4, 5], seq(60, (i) => i % 256)),
+      x: npy(
+        '|u1',
+        [3, 4, 5],
+        seq(60, (i) => i % 256),
+      ),
       y: npy('<i8', [3], [2, 0, 9]),
     });
     const ds = loadDataset(f, { scale: 0.5 });
@@ -20,17 +24,30 @@ describe('.npz datasets', () => {
     expect(ds.sampleShape).toEqual([1, 4, 5]);
     expect(ds.count).toBe(3);
     expect(Array.from(ds.labels)).toEqual([2, 0, 9]);
-    expectSameValues(ds.x, seq(60, (i) => i * 0.5));
+    expectSameValues(
+      ds.x,
+      seq(60, (i) => i * 0.5),
+    );
   });
 
   it('x [N,1,H,W] float32 + y int32, deflated zip → same as stored', () => {
     const d = tmp();
-    const arrays = { x: npy('<f4', [4, 1, 2, 3], seq(24, (i) => i / 8 - 1)), y: npy('<i4', [4], [1, 2, 3, 4]) };
+    const arrays = {
+      x: npy(
+        '<f4',
+        [4, 1, 2, 3],
+        seq(24, (i) => i / 8 - 1),
+      ),
+      y: npy('<i4', [4], [1, 2, 3, 4]),
+    };
     const stored = loadDataset(writeNpz(join(d, 's.npz'), arrays, false));
     const deflated = loadDataset(writeNpz(join(d, 'd.npz'), arrays, true));
     expect(deflated.sampleShape).toEqual([1, 2, 3]);
     expectSameValues(deflated.x, stored.x);
-    expectSameValues(deflated.x, seq(24, (i) => i / 8 - 1));
+    expectSameValues(
+      deflated.x,
+      seq(24, (i) => i / 8 - 1),
+    );
     expectSameValues(deflated.labels, [1, 2, 3, 4]);
   });
 
@@ -46,8 +63,7 @@ describe('.npz datasets', () => {
     expect(ds.sampleShape).toEqual([C, H, W]);
     for (let n = 0; n < N; n++)
       for (let c = 0; c < C; c++)
-        for (let y = 0; y < H; y++)
-          for (let x = 0; x < W; x++) expect(ds.x[((n * C + c) * H + y) * W + x]).toBe(data[((n * H + y) * W + x) * C + c]);
+        for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) expect(ds.x[((n * C + c) * H + y) * W + x]).toBe(data[((n * H + y) * W + x) * C + c]);
     const back = loadDataset(f, { layout: 'nhwc' });
     expect(back.sampleShape).toEqual([H, W, C]);
     expectSameValues(back.x, data);
@@ -58,9 +74,21 @@ describe('.npz datasets', () => {
 
   it('x [N,28,28,1] is NHWC with one channel; [N,3,H,W] stays NCHW', () => {
     const d = tmp();
-    const a = loadDataset(writeNpz(join(d, 'g.npz'), { x: npy('|u1', [2, 28, 28, 1], seq(2 * 784, (i) => i % 200)), y: npy('<i8', [2], [3, 4]) }));
+    const a = loadDataset(
+      writeNpz(join(d, 'g.npz'), {
+        x: npy(
+          '|u1',
+          [2, 28, 28, 1],
+          seq(2 * 784, (i) => i % 200),
+        ),
+        y: npy('<i8', [2], [3, 4]),
+      }),
+    );
     expect(a.sampleShape).toEqual([1, 28, 28]);
-    expectSameValues(a.x, seq(2 * 784, (i) => i % 200));
+    expectSameValues(
+      a.x,
+      seq(2 * 784, (i) => i % 200),
+    );
     const b = loadDataset(writeNpz(join(d, 'c.npz'), { x: npy('<f4', [1, 3, 2, 2], seq(12)), y: npy('<i8', [1], [0]) }));
     expect(b.sampleShape).toEqual([3, 2, 2]);
     expectSameValues(b.x, seq(12));
@@ -69,12 +97,19 @@ describe('.npz datasets', () => {
   it('x [N,F] float64 → flat samples; one-hot y → argmax; y [N,1]', () => {
     const d = tmp();
     const f = writeNpz(join(d, 'flat.npz'), {
-      x: npy('<f8', [3, 4], seq(12, (i) => i * 1.5)),
+      x: npy(
+        '<f8',
+        [3, 4],
+        seq(12, (i) => i * 1.5),
+      ),
       y: npy('<f4', [3, 5], [0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1]),
     });
     const ds = loadDataset(f);
     expect(ds.sampleShape).toEqual([4]);
-    expectSameValues(ds.x, seq(12, (i) => i * 1.5));
+    expectSameValues(
+      ds.x,
+      seq(12, (i) => i * 1.5),
+    );
     expectSameValues(ds.labels, [2, 0, 4]);
     const g = writeNpz(join(d, 'col.npz'), { x: npy('<f8', [3, 4], seq(12)), y: npy('<i4', [3, 1], [7, 8, 9]) });
     expectSameValues(loadDataset(g).labels, [7, 8, 9]);

@@ -37,16 +37,46 @@ afterAll(() => {
 describe('eval --shard, merge', () => {
   it('two shards merged = one process; the merged run has its report', async () => {
     for (const k of [1, 0]) {
-      const r = runCli(cli, ['eval', MNIST12, ...DATA, '--thresholds', join(dir, 'th.json'), '--predictions', '--shard', `${k}/2`, '--json', join(dir, `part${k}.json`), '-q']);
+      const r = runCli(cli, [
+        'eval',
+        MNIST12,
+        ...DATA,
+        '--thresholds',
+        join(dir, 'th.json'),
+        '--predictions',
+        '--shard',
+        `${k}/2`,
+        '--json',
+        join(dir, `part${k}.json`),
+        '-q',
+      ]);
       expect(r.status, show(r)).toBe(0);
       expect(r.stdout).toContain(`shard ${k}/2, samples ${k * 15}…${k * 15 + 14} of 30`);
     }
-    const m = runCli(cli, ['merge', join(dir, 'part0.json'), join(dir, 'part1.json'), '-o', join(dir, 'run.json'), '--report', join(dir, 'run.html'), '--save-config', join(dir, 'run.cfg.json')]);
+    const m = runCli(cli, [
+      'merge',
+      join(dir, 'part0.json'),
+      join(dir, 'part1.json'),
+      '-o',
+      join(dir, 'run.json'),
+      '--report',
+      join(dir, 'run.html'),
+      '--save-config',
+      join(dir, 'run.cfg.json'),
+    ]);
     expect(m.status, show(m)).toBe(0);
     expect(m.stdout).toContain('merged 2 shards (0…1)');
     expect(m.stdout).toContain('corr(ANN, SNN)');
-    const whole = await evaluate(loadModel(MNIST12), loadDataset(EVERY5, { scale: 1 / 255, limit: 30, offset: 5 }), { timesteps: [8, 16], thresholds, thresholdsPath: join(dir, 'th.json'), predictions: true, modelPath: MNIST12 });
-    expect(JSON.stringify(without(read('run.json'), 'seconds', 'config', 'shards'))).toBe(JSON.stringify(without(whole as unknown as Record<string, unknown>, 'seconds')));
+    const whole = await evaluate(loadModel(MNIST12), loadDataset(EVERY5, { scale: 1 / 255, limit: 30, offset: 5 }), {
+      timesteps: [8, 16],
+      thresholds,
+      thresholdsPath: join(dir, 'th.json'),
+      predictions: true,
+      modelPath: MNIST12,
+    });
+    expect(JSON.stringify(without(read('run.json'), 'seconds', 'config', 'shards'))).toBe(
+      JSON.stringify(without(whole as unknown as Record<string, unknown>, 'seconds')),
+    );
     expect(readFileSync(join(dir, 'run.html'), 'utf8')).toContain('id="onnx2snn-data"');
     expect(existsSync(join(dir, 'run.cfg.json'))).toBe(true);
     expect(existsSync(join(dir, 'run.config.json')), 'no sidecar unless --save-config').toBe(false);

@@ -33,8 +33,23 @@ interface Case {
 
 const CASES: readonly Case[] = [
   { name: 'MNIST CNN, 3 shards', id: 'onnx-zoo-mnist-12', samples: 60, shards: 3, timesteps: [8, 32] },
-  { name: 'MLP, Poisson input and spike readout, --offset, 4 shards', id: 'vnncomp21-mnistfc-256x2', samples: 50, shards: 4, timesteps: [8, 16], offset: 17, conversion: { encoding: 'poisson', readout: 'spikes', seed: 3 } },
-  { name: 'max-pool CNN, per-channel thresholds, 2 shards', id: 'vnncomp21-verivital-convnet_maxpool', samples: 40, shards: 2, timesteps: [8, 32], method: 'channel-percentile:99.9' },
+  {
+    name: 'MLP, Poisson input and spike readout, --offset, 4 shards',
+    id: 'vnncomp21-mnistfc-256x2',
+    samples: 50,
+    shards: 4,
+    timesteps: [8, 16],
+    offset: 17,
+    conversion: { encoding: 'poisson', readout: 'spikes', seed: 3 },
+  },
+  {
+    name: 'max-pool CNN, per-channel thresholds, 2 shards',
+    id: 'vnncomp21-verivital-convnet_maxpool',
+    samples: 40,
+    shards: 2,
+    timesteps: [8, 32],
+    method: 'channel-percentile:99.9',
+  },
   { name: 'CIFAR ResNet, 3 shards', id: 'vnncomp21-cifar10-resnet_2b', samples: 24, shards: 3, timesteps: [8, 16] },
 ];
 
@@ -47,7 +62,11 @@ interface Run {
 async function setUp(c: Case): Promise<Run> {
   const m = BUNDLED_MODELS.find((b) => b.id === c.id)!;
   const model = loadModel(m.file);
-  const pre = { ...(m.pre.scale !== undefined ? { scale: m.pre.scale } : {}), ...(m.pre.mean ? { mean: [...m.pre.mean] } : {}), ...(m.pre.std ? { std: [...m.pre.std] } : {}) };
+  const pre = {
+    ...(m.pre.scale !== undefined ? { scale: m.pre.scale } : {}),
+    ...(m.pre.mean ? { mean: [...m.pre.mean] } : {}),
+    ...(m.pre.std ? { std: [...m.pre.std] } : {}),
+  };
   const thresholds = await calibrate(model, loadDataset(m.calib, { ...pre, limit: 100 }), { ...(c.method ? { method: c.method } : {}), modelPath: m.file });
   const cfg = parseConfig({
     model: m.file,
@@ -60,7 +79,14 @@ async function setUp(c: Case): Promise<Run> {
   return { cfg, model, thresholds };
 }
 
-const single = (r: Run) => evaluate(r.model, loadDataset(r.cfg.data.file!, preprocessOf(r.cfg)), { ...evaluateOptionsOf(r.cfg), thresholds: r.thresholds, thresholdsPath: 'thresholds.json', modelPath: r.cfg.model!, config: r.cfg });
+const single = (r: Run) =>
+  evaluate(r.model, loadDataset(r.cfg.data.file!, preprocessOf(r.cfg)), {
+    ...evaluateOptionsOf(r.cfg),
+    thresholds: r.thresholds,
+    thresholdsPath: 'thresholds.json',
+    modelPath: r.cfg.model!,
+    config: r.cfg,
+  });
 const shardOf = (r: Run, k: number, n: number, over: Partial<Config> = {}, thresholds = r.thresholds) =>
   evaluateShard({ ...r.cfg, ...over, data: { ...r.cfg.data, ...over.data, shard: `${k}/${n}` } }, r.model, { thresholds, thresholdsPath: 'thresholds.json' });
 const without = (r: Record<string, unknown>, ...keys: string[]) => Object.fromEntries(Object.entries(r).filter(([k]) => !keys.includes(k)));
@@ -108,7 +134,11 @@ describe('parts that do not make one run', () => {
 
   it('a missing shard, a shard given twice', () => {
     expectError(() => mergeShards([parts[0]!, parts[2]!]), 'E_SHARD', 'missing shard 1/3', 'have 0/3, 2/3');
-    expectError(() => mergeShards([parts[0]!, parts[1]!, { ...parts[1]!, source: 'copy.json' }, parts[2]!]), 'E_SHARD', 'shard 1/3 is given twice: part-1.json and copy.json');
+    expectError(
+      () => mergeShards([parts[0]!, parts[1]!, { ...parts[1]!, source: 'copy.json' }, parts[2]!]),
+      'E_SHARD',
+      'shard 1/3 is given twice: part-1.json and copy.json',
+    );
   });
 
   it('a shard of another run: other thresholds, data, options, split', async () => {
@@ -137,10 +167,23 @@ describe('parts that do not make one run', () => {
 
   it('a shard refuses thresholds of another model, needs thresholds, and checks the inputs a coordinator expects', async () => {
     const fc = loadModel('fixtures/models/vnncomp21-mnistfc-256x2.onnx');
-    await expectErrorAsync(() => evaluateShard({ ...r.cfg, data: { ...r.cfg.data, shard: '0/3' } }, fc, { thresholds: r.thresholds, thresholdsPath: 'thresholds.json' }), 'E_THRESHOLDS', 'thresholds.json');
+    await expectErrorAsync(
+      () => evaluateShard({ ...r.cfg, data: { ...r.cfg.data, shard: '0/3' } }, fc, { thresholds: r.thresholds, thresholdsPath: 'thresholds.json' }),
+      'E_THRESHOLDS',
+      'thresholds.json',
+    );
     await expectErrorAsync(() => evaluateShard({ ...r.cfg, data: { ...r.cfg.data, shard: '0/3' } }, r.model), 'E_OPTION', 'calibrate once');
     const rec = (parts[0]!.record as { shard: { identity: { model: string } } }).shard.identity;
-    const expectOther = { model: rec.model, data: { sha256: '0'.repeat(64), files: [{ path: r.cfg.data.file!, sha256: '0'.repeat(64) }, { path: 'labels', sha256: '1'.repeat(64) }] } };
+    const expectOther = {
+      model: rec.model,
+      data: {
+        sha256: '0'.repeat(64),
+        files: [
+          { path: r.cfg.data.file!, sha256: '0'.repeat(64) },
+          { path: 'labels', sha256: '1'.repeat(64) },
+        ],
+      },
+    };
     await expectErrorAsync(
       () => evaluateShard({ ...r.cfg, data: { ...r.cfg.data, shard: '0/3' } }, r.model, { thresholds: r.thresholds, expect: expectOther, where: 'worker w9' }),
       'E_SHARD',
@@ -148,7 +191,11 @@ describe('parts that do not make one run', () => {
       `the data file ${r.cfg.data.file} differs`,
     );
     await expectErrorAsync(
-      () => evaluateShard({ ...r.cfg, data: { ...r.cfg.data, shard: '0/3' } }, r.model, { thresholds: r.thresholds, expect: { ...expectOther, model: 'f'.repeat(64) } }),
+      () =>
+        evaluateShard({ ...r.cfg, data: { ...r.cfg.data, shard: '0/3' } }, r.model, {
+          thresholds: r.thresholds,
+          expect: { ...expectOther, model: 'f'.repeat(64) },
+        }),
       'E_SHARD',
       'the model',
     );

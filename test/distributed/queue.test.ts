@@ -60,8 +60,10 @@ async function waitFor(p: Proc, re: RegExp, ms = 60_000): Promise<RegExpExecArra
   }
 }
 
-const exited = (p: Proc): Promise<number | null> => (p.proc.exitCode !== null ? Promise.resolve(p.proc.exitCode) : new Promise((r) => p.proc.once('exit', (code) => r(code))));
-const worker = (name: string, url = redis!.url, env: Record<string, string> = {}) => start(['worker', '--queue', url, '--threads', '1', '--lock-ms', '2000', '--stalled-ms', '1000', '--name', name], env);
+const exited = (p: Proc): Promise<number | null> =>
+  p.proc.exitCode !== null ? Promise.resolve(p.proc.exitCode) : new Promise((r) => p.proc.once('exit', (code) => r(code)));
+const worker = (name: string, url = redis!.url, env: Record<string, string> = {}) =>
+  start(['worker', '--queue', url, '--threads', '1', '--lock-ms', '2000', '--stalled-ms', '1000', '--name', name], env);
 const without = (r: Record<string, unknown>, ...keys: string[]) => Object.fromEntries(Object.entries(r).filter(([k]) => !keys.includes(k)));
 
 beforeAll(async () => {
@@ -90,14 +92,44 @@ describe('eval --queue with two workers, one killed in the middle of a job', () 
       ctx.skip(why);
       return;
     }
-    const cfg = parseConfig({ model: MNIST12, data: { file: EVERY5, scale: '1/255', limit: SAMPLES }, calibration: { thresholds: join(dir, 'th.json') }, evaluation: { timesteps: [8, 32], predictions: true } });
+    const cfg = parseConfig({
+      model: MNIST12,
+      data: { file: EVERY5, scale: '1/255', limit: SAMPLES },
+      calibration: { thresholds: join(dir, 'th.json') },
+      evaluation: { timesteps: [8, 32], predictions: true },
+    });
     const model = loadModel(MNIST12);
-    const whole = await evaluate(model, loadDataset(EVERY5, preprocessOf(cfg)), { ...evaluateOptionsOf(cfg), thresholds, thresholdsPath: join(dir, 'th.json'), modelPath: MNIST12 });
+    const whole = await evaluate(model, loadDataset(EVERY5, preprocessOf(cfg)), {
+      ...evaluateOptionsOf(cfg),
+      thresholds,
+      thresholdsPath: join(dir, 'th.json'),
+      modelPath: MNIST12,
+    });
     const a = worker('wA');
     const b = worker('wB');
     await Promise.all([waitFor(a, /waiting for jobs/), waitFor(b, /waiting for jobs/)]);
     const out = join(dir, 'q.json');
-    const coord = start(['eval', MNIST12, '--data', EVERY5, '--limit', String(SAMPLES), '--scale', '1/255', '--thresholds', join(dir, 'th.json'), '--timesteps', '8,32', '--predictions', '--json', out, '--queue', redis.url, '--queue-jobs', String(JOBS)]);
+    const coord = start([
+      'eval',
+      MNIST12,
+      '--data',
+      EVERY5,
+      '--limit',
+      String(SAMPLES),
+      '--scale',
+      '1/255',
+      '--thresholds',
+      join(dir, 'th.json'),
+      '--timesteps',
+      '8,32',
+      '--predictions',
+      '--json',
+      out,
+      '--queue',
+      redis.url,
+      '--queue-jobs',
+      String(JOBS),
+    ]);
     const killed = (await waitFor(a, /job (\S+): shard (\d+)\/\d+ started/))[1]!;
     a.proc.kill('SIGKILL');
     expect(await exited(coord), `${coord.err}\n${coord.out}\n--- wB:\n${b.err}`).toBe(0);
@@ -106,7 +138,9 @@ describe('eval --queue with two workers, one killed in the middle of a job', () 
     expect(b.err).toContain(`job ${killed}: shard`);
     expect(b.err).toMatch(new RegExp(`job ${killed}: shard \\d+/${JOBS} done`));
     const merged = JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>;
-    expect(JSON.stringify(without(merged, 'seconds', 'config', 'shards'))).toBe(JSON.stringify(without(whole as unknown as Record<string, unknown>, 'seconds', 'config')));
+    expect(JSON.stringify(without(merged, 'seconds', 'config', 'shards'))).toBe(
+      JSON.stringify(without(whole as unknown as Record<string, unknown>, 'seconds', 'config')),
+    );
     const shards = merged['shards'] as { held: number[]; parts: { source: string; samples: number }[] };
     expect(shards.held).toEqual([0, 1, 2, 3, 4, 5]);
     expect(new Set(shards.parts.map((p) => p.source)).size).toBe(JOBS);
@@ -122,7 +156,17 @@ describe('eval --queue with two workers, one killed in the middle of a job', () 
     // a worker whose model differs from the coordinator's: a typed error, not a result
     const other = { model: 'f'.repeat(64), data: dataIdentity(EVERY5, preprocessOf(cfg), { offset: 0, count: SAMPLES }) };
     await expectErrorAsync(
-      () => runQueued({ queue: redis!.url, jobs: 2, total: SAMPLES, cfg: { ...cfg, model: join(process.cwd(), MNIST12), data: { ...cfg.data, file: join(process.cwd(), EVERY5) } }, thresholds, expect: other, attempts: 1, pollMs: 100 }),
+      () =>
+        runQueued({
+          queue: redis!.url,
+          jobs: 2,
+          total: SAMPLES,
+          cfg: { ...cfg, model: join(process.cwd(), MNIST12), data: { ...cfg.data, file: join(process.cwd(), EVERY5) } },
+          thresholds,
+          expect: other,
+          attempts: 1,
+          pollMs: 100,
+        }),
       'E_SHARD',
       'worker wB',
       `the model ${join(process.cwd(), MNIST12)} differs`,
@@ -131,7 +175,11 @@ describe('eval --queue with two workers, one killed in the middle of a job', () 
     // the jobs of a coordinator that is gone (its key expired) are skipped, not retried
     const conn = new Redis(redis.url, { maxRetriesPerRequest: null });
     const q = new Queue('onnx2snn', { connection: conn });
-    await q.add(JOB_NAME, { format: JOB_FORMAT, version: JOB_VERSION, run: 'dead-run', cfg: { ...cfg, data: { ...cfg.data, shard: '0/1' } }, expect: other }, { jobId: 'dead-run-0', attempts: 3 });
+    await q.add(
+      JOB_NAME,
+      { format: JOB_FORMAT, version: JOB_VERSION, run: 'dead-run', cfg: { ...cfg, data: { ...cfg.data, shard: '0/1' } }, expect: other },
+      { jobId: 'dead-run-0', attempts: 3 },
+    );
     let state = '';
     for (let i = 0; i < 600 && state !== 'failed'; i++) {
       await new Promise((r) => setTimeout(r, 50));
@@ -153,7 +201,23 @@ describe('queue errors are typed; passwords are never printed', () => {
     if (!redis) return ctx.skip(why);
     const port = await freePort();
     const out = join(dir, 'none.json');
-    const r = runCli(cli, ['eval', MNIST12, '--data', EVERY5, '--limit', '8', '--scale', '1/255', '--thresholds', join(dir, 'th.json'), '--json', out, '--queue', `redis://:hunter2@127.0.0.1:${port}`, '-q']);
+    const r = runCli(cli, [
+      'eval',
+      MNIST12,
+      '--data',
+      EVERY5,
+      '--limit',
+      '8',
+      '--scale',
+      '1/255',
+      '--thresholds',
+      join(dir, 'th.json'),
+      '--json',
+      out,
+      '--queue',
+      `redis://:hunter2@127.0.0.1:${port}`,
+      '-q',
+    ]);
     expect(r.status, show(r)).toBe(1);
     expect(r.stderr).toContain('E_QUEUE_CONNECT');
     expect(r.stderr).toContain(`redis://:***@127.0.0.1:${port}`);

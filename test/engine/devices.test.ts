@@ -21,7 +21,12 @@ beforeAll(() => {
     why = `software Vulkan driver not available (scripts/lavapipe.sh: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-2).join(' ')})`;
     return;
   }
-  env = Object.fromEntries(r.stdout.trim().split('\n').map((l) => l.split(/=(.*)/s).slice(0, 2) as [string, string]));
+  env = Object.fromEntries(
+    r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split(/=(.*)/s).slice(0, 2) as [string, string]),
+  );
 }, 300_000);
 
 describe('devices', () => {
@@ -32,11 +37,15 @@ describe('devices', () => {
         ctx.skip(why);
         return;
       }
-      const r = spawnSync(process.execPath, [join(OUT, 'scripts/device-check.js'), '--model', id, '--devices', 'cpu,webgpu', '--samples', '6', '--timesteps', '12'], {
-        encoding: 'utf8',
-        env: { ...process.env, ...env },
-        timeout: 240_000,
-      });
+      const r = spawnSync(
+        process.execPath,
+        [join(OUT, 'scripts/device-check.js'), '--model', id, '--devices', 'cpu,webgpu', '--samples', '6', '--timesteps', '12'],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, ...env },
+          timeout: 240_000,
+        },
+      );
       expect(r.status, r.stderr).toBe(0);
       const d = JSON.parse(r.stdout) as Record<'cpu' | 'webgpu', { counts: number[][]; predictions: number[] }>;
       expect(d.webgpu.counts.length).toBe(d.cpu.counts.length);
@@ -47,6 +56,9 @@ describe('devices', () => {
 
   it('--device cuda without the CUDA build of onnxruntime-node is a clear E_OPTION', async () => {
     const m = loadModel('fixtures/models/vnncomp21-mnistfc-256x2.onnx');
-    await expect(OrtSession.create(m, { device: 'cuda' })).rejects.toMatchObject({ code: 'E_OPTION', message: expect.stringMatching(/ONNXRUNTIME_NODE_INSTALL=cuda12/) });
+    await expect(OrtSession.create(m, { device: 'cuda' })).rejects.toMatchObject({
+      code: 'E_OPTION',
+      message: expect.stringMatching(/ONNXRUNTIME_NODE_INSTALL=cuda12/),
+    });
   });
 });

@@ -5,11 +5,19 @@ import { ortCause } from '../../src/engine/ort.js';
 const CASES: readonly [string, string, string][] = [
   [
     'a load failure: status prefix, path, C++ location and function dropped',
-    "[ONNXRuntimeError] : 1 : FAIL : Load model from /tmp/m.onnx failed:/onnxruntime_src/onnxruntime/core/graph/model.cc:180 onnxruntime::Model::Model(...) Unsupported model IR version: 11",
+    '[ONNXRuntimeError] : 1 : FAIL : Load model from /tmp/m.onnx failed:/onnxruntime_src/onnxruntime/core/graph/model.cc:180 onnxruntime::Model::Model(...) Unsupported model IR version: 11',
     'Unsupported model IR version: 11',
   ],
-  ['only the first line', 'Non-zero status code returned while running Add node.\nStacktrace:\n  at foo', 'Non-zero status code returned while running Add node.'],
-  ['blank lines first', '\n\n  Type Error: Type (tensor(double)) of output arg (33)  does not match\n', 'Type Error: Type (tensor(double)) of output arg (33) does not match'],
+  [
+    'only the first line',
+    'Non-zero status code returned while running Add node.\nStacktrace:\n  at foo',
+    'Non-zero status code returned while running Add node.',
+  ],
+  [
+    'blank lines first',
+    '\n\n  Type Error: Type (tensor(double)) of output arg (33)  does not match\n',
+    'Type Error: Type (tensor(double)) of output arg (33) does not match',
+  ],
 ];
 
 describe('ortCause', () => {

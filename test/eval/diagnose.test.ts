@@ -10,7 +10,15 @@ import { diagnose, diagnosisText, type DiagnoseLayer } from '../../src/eval/diag
 import { calibrate, loadModel } from '../../src/pipeline.js';
 import { evaluate } from '../../src/report/evaluate.js';
 
-const good = (name: string): DiagnoseLayer => ({ name, correlation: 0.995, spikeRate: 0.1, silent: 0.5, saturated: 0, threshold: 2, stats: { max: 3, p99: 1.5, p99_9: 2, p99_99: 2.6 } });
+const good = (name: string): DiagnoseLayer => ({
+  name,
+  correlation: 0.995,
+  spikeRate: 0.1,
+  silent: 0.5,
+  saturated: 0,
+  threshold: 2,
+  stats: { max: 3, p99: 1.5, p99_9: 2, p99_99: 2.6 },
+});
 
 describe('diagnose (rules)', () => {
   it('all layers above the threshold: ok, no layer named', () => {

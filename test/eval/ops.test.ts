@@ -16,7 +16,17 @@ import { makeModel, randomTensor } from '../helpers/ort.js';
 import { node, poolProbe, reluProbe } from '../snn/helpers.js';
 
 /** For each input element, the number of (output element, weight) pairs that read it. */
-function bruteFanout(C: number, H: number, W: number, Cout: number, group: number, k: [number, number], s: [number, number], p: [number, number, number, number], d: [number, number]): Float64Array {
+function bruteFanout(
+  C: number,
+  H: number,
+  W: number,
+  Cout: number,
+  group: number,
+  k: [number, number],
+  s: [number, number],
+  p: [number, number, number, number],
+  d: [number, number],
+): Float64Array {
   const OH = Math.floor((H + p[0] + p[2] - ((k[0] - 1) * d[0] + 1)) / s[0]) + 1;
   const OW = Math.floor((W + p[1] + p[3] - ((k[1] - 1) * d[1] + 1)) / s[1]) + 1;
   const f = new Float64Array(C * H * W);
@@ -46,7 +56,13 @@ describe('Conv fan-out', () => {
   ] as const;
   for (const c of cases) {
     it(`matches a brute-force count: ${JSON.stringify(c)}`, () => {
-      const n: Node = node('Conv', ['x', 'w'], ['y'], { kernel_shape: A.ints([...c.k]), strides: A.ints([...c.s]), pads: A.ints([...c.p]), dilations: A.ints([...c.d]), group: A.int(c.group) });
+      const n: Node = node('Conv', ['x', 'w'], ['y'], {
+        kernel_shape: A.ints([...c.k]),
+        strides: A.ints([...c.s]),
+        pads: A.ints([...c.p]),
+        dilations: A.ints([...c.d]),
+        group: A.int(c.group),
+      });
       const f = convFanout(n, [c.C, c.H, c.W], [c.Cout, c.C / c.group, c.k[0], c.k[1]]);
       expect(Array.from(f)).toEqual(Array.from(bruteFanout(c.C, c.H, c.W, c.Cout, c.group, [...c.k], [...c.s], [...c.p], [...c.d])));
     });

@@ -36,7 +36,11 @@ describe('BottomK', () => {
     const want = sampleOf(stream).sorted();
     const merged = new BottomK(300);
     let seen = 0;
-    for (const [s, e] of [[0, 7000], [7000, 7001], [7001, 20_000]] as const) {
+    for (const [s, e] of [
+      [0, 7000],
+      [7000, 7001],
+      [7001, 20_000],
+    ] as const) {
       const part = sampleOf(stream.slice(s, e));
       seen += part.seen;
       const p = part.sorted();

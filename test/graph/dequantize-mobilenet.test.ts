@@ -53,7 +53,10 @@ describe('int8 MobileNetV2 (QOperator) import', () => {
       ...raw,
       graph: {
         ...raw.graph,
-        nodes: [...raw.graph.nodes, { name: 'probe', opType: 'DequantizeLinear', domain: '', inputs: [conv0.outputs[0]!, ys!, yz!], outputs: ['probe'], attrs: {} }],
+        nodes: [
+          ...raw.graph.nodes,
+          { name: 'probe', opType: 'DequantizeLinear', domain: '', inputs: [conv0.outputs[0]!, ys!, yz!], outputs: ['probe'], attrs: {} },
+        ],
         outputs: [{ name: 'probe', dtype: 'float32' }],
       },
     };
@@ -88,7 +91,11 @@ describe('int8 MobileNetV2 (QOperator) import', () => {
     for (let i = 0; i < 8; i++) agree += Number(argmax(a, i * 1000) === argmax(b, i * 1000));
     expect(agree).toBeGreaterThanOrEqual(7);
     const n = a.length;
-    let sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
+    let sx = 0,
+      sy = 0,
+      sxx = 0,
+      syy = 0,
+      sxy = 0;
     for (let i = 0; i < n; i++) {
       sx += a[i]!;
       sy += b[i]!;

@@ -17,7 +17,14 @@ import { makeModel, mulberry32, runOrt, T } from '../helpers/ort.js';
 const N = 2;
 const f32 = (v: number): Tensor => T('float32', [], [v]);
 const u8 = (v: number): Tensor => T('uint8', [], [v]);
-const node = (opType: string, inputs: string[], outputs: string[], attrs: Node['attrs'] = {}, domain = ''): Node => ({ name: `${opType}_0`, opType, domain, inputs, outputs, attrs });
+const node = (opType: string, inputs: string[], outputs: string[], attrs: Node['attrs'] = {}, domain = ''): Node => ({
+  name: `${opType}_0`,
+  opType,
+  domain,
+  inputs,
+  outputs,
+  attrs,
+});
 const ints = (value: number[]) => ({ kind: 'ints' as const, value });
 const int = (value: number) => ({ kind: 'int' as const, value });
 
@@ -25,7 +32,11 @@ const int = (value: number) => ({ kind: 'int' as const, value });
 function randInts(dtype: Tensor['dtype'], dims: number[], lo: number, hi: number, seed: number): Tensor {
   const r = mulberry32(seed);
   const n = dims.reduce((a, b) => a * b, 1);
-  return T(dtype, dims, Array.from({ length: n }, () => lo + Math.floor(r() * (hi - lo + 1))));
+  return T(
+    dtype,
+    dims,
+    Array.from({ length: n }, () => lo + Math.floor(r() * (hi - lo + 1))),
+  );
 }
 
 interface QCase {
@@ -57,7 +68,11 @@ function quantizedModel(c: QCase, y: [number, number]): Model {
 /** Input values on the input grid: (q − 100)·0.05, q uniform in 0..255. */
 function gridInput(dims: number[], seed: number): Tensor {
   const q = randInts('float32', [N, ...dims], 0, 255, seed);
-  return T('float32', q.dims, Array.from(q.data, (v) => Math.fround((v - XZ) * XS)));
+  return T(
+    'float32',
+    q.dims,
+    Array.from(q.data, (v) => Math.fround((v - XZ) * XS)),
+  );
 }
 
 async function runInt8(m: Model, x: Tensor): Promise<Float32Array> {
@@ -85,7 +100,9 @@ const CASES: QCase[] = [
   {
     name: 'QLinearConv depthwise (group = channels), linear output',
     x: [3, 5, 5],
-    nodes: [node('QLinearConv', ['xq', 'xs', 'xz', 'w', 'ws', 'wz', 'ys', 'yz'], ['yq'], { kernel_shape: ints([3, 3]), pads: ints([1, 1, 1, 1]), group: int(3) })],
+    nodes: [
+      node('QLinearConv', ['xq', 'xs', 'xz', 'w', 'ws', 'wz', 'ys', 'yz'], ['yq'], { kernel_shape: ints([3, 3]), pads: ints([1, 1, 1, 1]), group: int(3) }),
+    ],
     inits: { w: randInts('int8', [3, 1, 3, 3], -127, 127, 3), ws: T('float32', [3], [0.01, 0.02, 0.03]), wz: T('int8', [3], [0, 0, 0]) },
     y: 'linear',
   },
@@ -99,8 +116,15 @@ const CASES: QCase[] = [
   {
     name: 'QGemm (com.microsoft), transB, per-row B scale, int32 bias, float32 output',
     x: [6],
-    nodes: [node('QGemm', ['xq', 'xs', 'xz', 'b', 'bs', 'bz', 'c', 'ys', 'yz'], ['yq'], { transB: int(1), alpha: { kind: 'float', value: 1 } }, 'com.microsoft')],
-    inits: { b: randInts('int8', [5, 6], -127, 127, 5), bs: T('float32', [5], [0.01, 0.02, 0.005, 0.03, 0.015]), bz: T('int8', [5], [0, 0, 0, 0, 0]), c: randInts('int32', [5], -2000, 2000, 6) },
+    nodes: [
+      node('QGemm', ['xq', 'xs', 'xz', 'b', 'bs', 'bz', 'c', 'ys', 'yz'], ['yq'], { transB: int(1), alpha: { kind: 'float', value: 1 } }, 'com.microsoft'),
+    ],
+    inits: {
+      b: randInts('int8', [5, 6], -127, 127, 5),
+      bs: T('float32', [5], [0.01, 0.02, 0.005, 0.03, 0.015]),
+      bz: T('int8', [5], [0, 0, 0, 0, 0]),
+      c: randInts('int32', [5], -2000, 2000, 6),
+    },
     y: 'linear',
   },
   {
@@ -152,7 +176,10 @@ describe('QOperator import: within half an output step of onnxruntime int8', () 
     const q = quantizedModel(c, [s, zp]);
     const int8 = await runInt8(q, x);
     const fm = dequantizeModel(q);
-    expect(fm.graph.nodes.every((n) => n.domain === '' && !/^Q|Quantize/.test(n.opType)), fm.graph.nodes.map((n) => n.opType).join(',')).toBe(true);
+    expect(
+      fm.graph.nodes.every((n) => n.domain === '' && !/^Q|Quantize/.test(n.opType)),
+      fm.graph.nodes.map((n) => n.opType).join(','),
+    ).toBe(true);
     const [ours] = await runOrt(fm, { x });
     expect(ours!.data.length).toBe(int8.length);
     let worst = 0;
@@ -208,12 +235,16 @@ describe("activationQuant 'keep': onnxruntime's int8 arithmetic in float ops", (
     const w = c.inits['w']!.data;
     const b = c.inits['b']!.data;
     // per output channel: Σ|w| · max|q − zp| (zero point 100: 155) + |bias|
-    const expected = Math.max(...[0, 1, 2, 3].map((o) => Array.from(w.slice(o * 27, o * 27 + 27), Math.abs).reduce((p, v) => p + v, 0) * 155 + Math.abs(b[o]!)));
+    const expected = Math.max(
+      ...[0, 1, 2, 3].map((o) => Array.from(w.slice(o * 27, o * 27 + 27), Math.abs).reduce((p, v) => p + v, 0) * 155 + Math.abs(b[o]!)),
+    );
     expect(info.accumulatorBounds).toEqual({ [c.nodes[0]!.name]: expected });
   });
 
   it('rejects an unknown mode with E_OPTION', () => {
-    expect(() => dequantizeModel(quantizedModel(CASES[0]!, [0.1, 0]), { activationQuant: 'round' as never })).toThrow(expect.objectContaining({ code: 'E_OPTION' }));
+    expect(() => dequantizeModel(quantizedModel(CASES[0]!, [0.1, 0]), { activationQuant: 'round' as never })).toThrow(
+      expect.objectContaining({ code: 'E_OPTION' }),
+    );
   });
 });
 
@@ -221,11 +252,33 @@ describe('QDQ import', () => {
   /** DQ(Q(x)) → Conv(DQ(w), DQ(b)) → Relu → Q(zero point 0) → DQ → MatMul(DQ(Q(float weights))) → Q → DQ. */
   function qdqModel(): Model {
     const ws = Float32Array.from([0.011, 0.02, 0.004, 0.03]);
-    const bs = T('float32', [4], Array.from(ws, (v) => Math.fround(v * XS)));
+    const bs = T(
+      'float32',
+      [4],
+      Array.from(ws, (v) => Math.fround(v * XS)),
+    );
     const r = mulberry32(12);
     const inits: Record<string, Tensor> = {
-      xs: f32(XS), xz: u8(XZ), w: W, ws: T('float32', [4], ws), wz: T('int8', [4], [0, 0, 0, 0]), b: randInts('int32', [4], -3000, 3000, 2), bs, bz: T('int32', [4], [0, 0, 0, 0]),
-      rs: f32(0.04), rz: u8(0), shape: T('int64', [2], [N, 4 * 4 * 4]), m: T('float32', [64, 5], Array.from({ length: 320 }, () => r() - 0.5)), ms: f32(0.004), mz: T('int8', [], [0]), ys: f32(0.05), yz: u8(120),
+      xs: f32(XS),
+      xz: u8(XZ),
+      w: W,
+      ws: T('float32', [4], ws),
+      wz: T('int8', [4], [0, 0, 0, 0]),
+      b: randInts('int32', [4], -3000, 3000, 2),
+      bs,
+      bz: T('int32', [4], [0, 0, 0, 0]),
+      rs: f32(0.04),
+      rz: u8(0),
+      shape: T('int64', [2], [N, 4 * 4 * 4]),
+      m: T(
+        'float32',
+        [64, 5],
+        Array.from({ length: 320 }, () => r() - 0.5),
+      ),
+      ms: f32(0.004),
+      mz: T('int8', [], [0]),
+      ys: f32(0.05),
+      yz: u8(120),
     };
     const nodes: Node[] = [
       { ...node('QuantizeLinear', ['x', 'xs', 'xz'], ['xq']), name: 'qx' },
@@ -243,7 +296,12 @@ describe('QDQ import', () => {
       { ...node('QuantizeLinear', ['mm', 'ys', 'yz'], ['yq']), name: 'qy' },
       { ...node('DequantizeLinear', ['yq', 'ys', 'yz'], ['y']), name: 'dqy' },
     ];
-    return makeModel(13, { nodes, inputs: [{ name: 'x', dtype: 'float32', shape: [N, 3, 7, 7] }], outputs: [{ name: 'y', dtype: 'float32' }], initializers: new Map(Object.entries(inits)) });
+    return makeModel(13, {
+      nodes,
+      inputs: [{ name: 'x', dtype: 'float32', shape: [N, 3, 7, 7] }],
+      outputs: [{ name: 'y', dtype: 'float32' }],
+      initializers: new Map(Object.entries(inits)),
+    });
   }
 
   it('becomes Conv → Clip(0, 255·s) (the Relu merged) → Reshape → MatMul with exact float weights', () => {
@@ -255,7 +313,11 @@ describe('QDQ import', () => {
     const ws = [0.011, 0.02, 0.004, 0.03].map(Math.fround);
     for (let i = 0; i < w.data.length; i++) expect(w.data[i]).toBe(Math.fround(W.data[i]! * ws[Math.floor(i / 27)]!));
     // the ReLU site, and the ranges of the graph input and output
-    expect(quantizationInfo(fm)).toEqual({ format: 'QDQ', activationQuant: 'drop', ranges: { x: [-5, 7.75], rq: [0, Math.fround(255 * 0.04)], y: [-6, 6.75] } });
+    expect(quantizationInfo(fm)).toEqual({
+      format: 'QDQ',
+      activationQuant: 'drop',
+      ranges: { x: [-5, 7.75], rq: [0, Math.fround(255 * 0.04)], y: [-6, 6.75] },
+    });
   });
 
   it('runs within half an output step of onnxruntime (which fuses the QDQ pairs into int8 kernels) on the Conv output', async () => {

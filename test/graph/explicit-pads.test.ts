@@ -18,7 +18,12 @@ describe('explicit pads for SAME + dilations', () => {
       const w = randomTensor([dims[1], dims[1], ...kernel], 4);
       const attrs = { auto_pad: A.string(autoPad), dilations: A.ints(dil), strides: A.ints(strides) };
       const node = { name: 'conv', opType: 'Conv', domain: '', inputs: ['x', 'w'], outputs: ['y'], attrs };
-      const m = makeModel(13, { nodes: [node], inputs: [{ name: 'x', dtype: 'float32', shape: ['N', ...dims.slice(1)] }], outputs: [{ name: 'y', dtype: 'float32' }], initializers: new Map([['w', w]]) });
+      const m = makeModel(13, {
+        nodes: [node],
+        inputs: [{ name: 'x', dtype: 'float32', shape: ['N', ...dims.slice(1)] }],
+        outputs: [{ name: 'y', dtype: 'float32' }],
+        initializers: new Map([['w', w]]),
+      });
       const c = canonicalize(m);
       const conv = c.graph.nodes.find((n) => n.opType === 'Conv')!;
       expect(conv.attrs['auto_pad']).toBeUndefined();

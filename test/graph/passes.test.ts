@@ -164,8 +164,22 @@ describe('removeIdentities', () => {
     { name: 'Mul(x, ones [1,3])', op: 'Mul', inputs: ['p', 'c'], consts: { c: o([1, 3]) }, removed: true },
     // x is declared [2,3] but the batch is generalised: a [2,3] constant would broadcast a batch-1 input
     { name: 'Mul(x, ones [2,3]) whose first dim is the declared batch', op: 'Mul', inputs: ['p', 'c'], consts: { c: o([2, 3]) }, removed: false },
-    { name: 'Mul(x, ones [4,2,3]) broadcasts to a larger shape', op: 'Mul', inputs: ['p', 'c'], consts: { c: o([4, 2, 3]) }, removed: false, outDims: [4, 2, 3] },
-    { name: 'Mul(ones [2,1,1], x) broadcasts to a larger rank', op: 'Mul', inputs: ['c', 'p'], consts: { c: o([2, 1, 1]) }, removed: false, outDims: [2, 2, 3] },
+    {
+      name: 'Mul(x, ones [4,2,3]) broadcasts to a larger shape',
+      op: 'Mul',
+      inputs: ['p', 'c'],
+      consts: { c: o([4, 2, 3]) },
+      removed: false,
+      outDims: [4, 2, 3],
+    },
+    {
+      name: 'Mul(ones [2,1,1], x) broadcasts to a larger rank',
+      op: 'Mul',
+      inputs: ['c', 'p'],
+      consts: { c: o([2, 1, 1]) },
+      removed: false,
+      outDims: [2, 2, 3],
+    },
     { name: 'Mul(x, [1,1,2]) is not neutral', op: 'Mul', inputs: ['p', 'c'], consts: { c: T('float32', [3], [1, 1, 2]) }, removed: false },
     { name: 'Add(x, 0)', op: 'Add', inputs: ['p', 'c'], consts: { c: z([3]) }, removed: true },
     { name: 'Add(0, x)', op: 'Add', inputs: ['c', 'p'], consts: { c: z([1, 1]) }, removed: true },
@@ -183,7 +197,11 @@ describe('removeIdentities', () => {
       node('target', c.op, c.inputs, outs, c.attrs ?? {}),
       ...(asOutput ? [] : [node('double', 'Mul', ['m', 'two'], ['y'])]),
     ];
-    return model(c.opset ?? 13, nodes, [f32('x', [2, 3])], [f32('y', [...(c.outDims ?? [2, 3])])], { half: T('float32', [], [0.5]), two: T('float32', [], [2]), ...c.consts });
+    return model(c.opset ?? 13, nodes, [f32('x', [2, 3])], [f32('y', [...(c.outDims ?? [2, 3])])], {
+      half: T('float32', [], [0.5]),
+      two: T('float32', [], [2]),
+      ...c.consts,
+    });
   }
 
   for (const asOutput of [false, true]) {
@@ -193,10 +211,16 @@ describe('removeIdentities', () => {
         const res = await checkAllPasses(m, { x: randomTensor([2, 3], 7) });
         for (const name of ['removeIdentities', 'canonicalize']) {
           const after = res[name]!;
-          expect(after.graph.nodes.some((n) => n.name === 'target'), `${name}: node under test ${c.removed ? 'removed' : 'kept'}`).toBe(!c.removed);
+          expect(
+            after.graph.nodes.some((n) => n.name === 'target'),
+            `${name}: node under test ${c.removed ? 'removed' : 'kept'}`,
+          ).toBe(!c.removed);
           expect(after.graph.nodes.length, name).toBe(m.graph.nodes.length - (c.removed ? 1 : 0));
           // y is still produced by some node
-          expect(after.graph.nodes.some((n) => n.outputs.includes('y')), `${name}: y is produced`).toBe(true);
+          expect(
+            after.graph.nodes.some((n) => n.outputs.includes('y')),
+            `${name}: y is produced`,
+          ).toBe(true);
         }
       });
     }
@@ -459,7 +483,12 @@ describe('generaliseBatch', () => {
       node('relu', 'Relu', ['c'], ['r']),
       node('pool', 'MaxPool', ['r'], ['p'], { kernel_shape: A.ints([2, 2]), strides: A.ints([2, 2]) }),
     ];
-    const inits: Record<string, Tensor> = { W: randomTensor([16, 1, 3, 3], 1), B: randomTensor([16], 2), FW: randomTensor([10, 256], 3, { min: -0.2, max: 0.2 }), FC: randomTensor([10], 4) };
+    const inits: Record<string, Tensor> = {
+      W: randomTensor([16, 1, 3, 3], 1),
+      B: randomTensor([16], 2),
+      FW: randomTensor([10, 256], 3, { min: -0.2, max: 0.2 }),
+      FC: randomTensor([10], 4),
+    };
     let flat: Node[];
     if (kind === '[1,256]' || kind === '[1,-1]') {
       inits['shape'] = i64(kind === '[1,256]' ? [1, 256] : [1, -1]);
@@ -478,7 +507,13 @@ describe('generaliseBatch', () => {
         node('reshape', 'Reshape', ['p', 'shp'], ['f']),
       ];
     }
-    return model(13, [...head, ...flat, node('fc', 'Gemm', ['f', 'FW', 'FC'], ['y'], { transB: A.int(1) })], [f32('x', [batch, 1, 8, 8])], [f32('y', [batch, 10])], inits);
+    return model(
+      13,
+      [...head, ...flat, node('fc', 'Gemm', ['f', 'FW', 'FC'], ['y'], { transB: A.int(1) })],
+      [f32('x', [batch, 1, 8, 8])],
+      [f32('y', [batch, 10])],
+      inits,
+    );
   }
 
   const cases: [string, Parameters<typeof batchOneModel>[0], Pass][] = [
@@ -523,13 +558,7 @@ describe('generaliseBatch', () => {
 
   it('a Reshape that does not start with the batch is left alone', () => {
     // [1,16,4,4] → [16,16]: the first entry is not the declared batch 1
-    const m = model(
-      13,
-      [node('reshape', 'Reshape', ['x', 'shape'], ['y'])],
-      [f32('x', [1, 16, 4, 4])],
-      [f32('y', [16, 16])],
-      { shape: i64([16, 16]) },
-    );
+    const m = model(13, [node('reshape', 'Reshape', ['x', 'shape'], ['y'])], [f32('x', [1, 16, 4, 4])], [f32('y', [16, 16])], { shape: i64([16, 16]) });
     const g = generaliseBatch(m);
     expect(g.graph.nodes[0]!.inputs[1]).toBe('shape');
     expect(Array.from(g.graph.initializers.get('shape')!.data)).toEqual([16, 16]);

@@ -29,10 +29,34 @@ const T = onnx.AttributeProto.AttributeType;
 const CASES: readonly [string, (m: Msg, nodes: Msg[]) => void, string, ...string[]][] = [
   ['a graph with no outputs', (m) => ((m['graph'] as Msg)['output'] = []), 'E_GRAPH', 'no output'],
   ['a Relu with no inputs', (_, n) => (nodeOf(n, 'Relu')['input'] = []), 'E_GRAPH', 'ReLU32', '0 inputs, expected 1'],
-  ['a Relu with an extra input', (_, n) => (nodeOf(n, 'Relu')['input'] = [...(nodeOf(n, 'Relu')['input'] as string[]), 'Parameter5']), 'E_GRAPH', 'ReLU32', '2 inputs'],
-  ['a Relu with an unknown attribute', (_, n) => (nodeOf(n, 'Relu')['attribute'] = [onnx.AttributeProto.create({ name: 'gain', type: T.FLOAT, f: 2 })]), 'E_ATTRIBUTE', 'ReLU32', 'unknown attribute gain'],
-  ['an attribute typed GRAPH without a graph', (_, n) => ((nodeOf(n, 'Conv')['attribute'] as Msg[])[0]!['type'] = T.GRAPH), 'E_ATTRIBUTE', 'Convolution28', 'carries no graph'],
-  ['an attribute typed TENSOR without a tensor', (_, n) => ((nodeOf(n, 'Conv')['attribute'] as Msg[])[0]!['type'] = T.TENSOR), 'E_ATTRIBUTE', 'Convolution28', 'carries no tensor'],
+  [
+    'a Relu with an extra input',
+    (_, n) => (nodeOf(n, 'Relu')['input'] = [...(nodeOf(n, 'Relu')['input'] as string[]), 'Parameter5']),
+    'E_GRAPH',
+    'ReLU32',
+    '2 inputs',
+  ],
+  [
+    'a Relu with an unknown attribute',
+    (_, n) => (nodeOf(n, 'Relu')['attribute'] = [onnx.AttributeProto.create({ name: 'gain', type: T.FLOAT, f: 2 })]),
+    'E_ATTRIBUTE',
+    'ReLU32',
+    'unknown attribute gain',
+  ],
+  [
+    'an attribute typed GRAPH without a graph',
+    (_, n) => ((nodeOf(n, 'Conv')['attribute'] as Msg[])[0]!['type'] = T.GRAPH),
+    'E_ATTRIBUTE',
+    'Convolution28',
+    'carries no graph',
+  ],
+  [
+    'an attribute typed TENSOR without a tensor',
+    (_, n) => ((nodeOf(n, 'Conv')['attribute'] as Msg[])[0]!['type'] = T.TENSOR),
+    'E_ATTRIBUTE',
+    'Convolution28',
+    'carries no tensor',
+  ],
   ['two nodes of one name', (_, n) => (n[1]!['name'] = n[0]!['name']), 'E_GRAPH', 'two nodes are named'],
   ['a node writing a tensor another node writes', (_, n) => (n[1]!['output'] = n[0]!['output']), 'E_GRAPH', 'also writes'],
   ['an output naming an initializer', (m) => (((m['graph'] as Msg)['output'] as Msg[])[0]!['name'] = 'Parameter5'), 'E_GRAPH', '"Parameter5" is a initializer'],
@@ -81,7 +105,14 @@ describe('what onnxruntime refuses only at run time, found by shape inference', 
 
 describe('normalised instead of refused', () => {
   it('an integral float attribute written as an int (Gemm alpha = 1) is read as a float that onnxruntime accepts', async () => {
-    const bytes = edited(FC, (_, n) => (nodeOf(n, 'Gemm')['attribute'] = [...((nodeOf(n, 'Gemm')['attribute'] as Msg[]) ?? []), onnx.AttributeProto.create({ name: 'alpha', type: T.INT, i: 1 })]));
+    const bytes = edited(
+      FC,
+      (_, n) =>
+        (nodeOf(n, 'Gemm')['attribute'] = [
+          ...((nodeOf(n, 'Gemm')['attribute'] as Msg[]) ?? []),
+          onnx.AttributeProto.create({ name: 'alpha', type: T.INT, i: 1 }),
+        ]),
+    );
     const m = canonicalize(readOnnx(bytes, 'fc.onnx'));
     const gemm = m.graph.nodes.find((n) => n.opType === 'Gemm')!;
     expect(gemm.attrs['alpha']).toEqual({ kind: 'float', value: 1 });

@@ -81,17 +81,28 @@ function toOrt(t: Tensor): ort.Tensor {
   const dims = [...t.dims];
   const d = t.data;
   switch (t.dtype) {
-    case 'float32': return new ort.Tensor('float32', Float32Array.from(d), dims);
-    case 'float64': return new ort.Tensor('float64', Float64Array.from(d), dims);
-    case 'int64': return new ort.Tensor('int64', BigInt64Array.from(Array.from(d, (v) => BigInt(v))), dims);
-    case 'uint64': return new ort.Tensor('uint64', BigUint64Array.from(Array.from(d, (v) => BigInt(v))), dims);
-    case 'int32': return new ort.Tensor('int32', Int32Array.from(d), dims);
-    case 'uint32': return new ort.Tensor('uint32', Uint32Array.from(d), dims);
-    case 'int16': return new ort.Tensor('int16', Int16Array.from(d), dims);
-    case 'uint16': return new ort.Tensor('uint16', Uint16Array.from(d), dims);
-    case 'int8': return new ort.Tensor('int8', Int8Array.from(d), dims);
-    case 'uint8': return new ort.Tensor('uint8', Uint8Array.from(d), dims);
-    case 'bool': return new ort.Tensor('bool', Uint8Array.from(d), dims);
+    case 'float32':
+      return new ort.Tensor('float32', Float32Array.from(d), dims);
+    case 'float64':
+      return new ort.Tensor('float64', Float64Array.from(d), dims);
+    case 'int64':
+      return new ort.Tensor('int64', BigInt64Array.from(Array.from(d, (v) => BigInt(v))), dims);
+    case 'uint64':
+      return new ort.Tensor('uint64', BigUint64Array.from(Array.from(d, (v) => BigInt(v))), dims);
+    case 'int32':
+      return new ort.Tensor('int32', Int32Array.from(d), dims);
+    case 'uint32':
+      return new ort.Tensor('uint32', Uint32Array.from(d), dims);
+    case 'int16':
+      return new ort.Tensor('int16', Int16Array.from(d), dims);
+    case 'uint16':
+      return new ort.Tensor('uint16', Uint16Array.from(d), dims);
+    case 'int8':
+      return new ort.Tensor('int8', Int8Array.from(d), dims);
+    case 'uint8':
+      return new ort.Tensor('uint8', Uint8Array.from(d), dims);
+    case 'bool':
+      return new ort.Tensor('bool', Uint8Array.from(d), dims);
   }
 }
 
@@ -183,7 +194,11 @@ export function runRule(c: OpCase): { node: Node; shapes: { dtype: DType; dims: 
   const shaped: (ShapedValue | undefined)[] = ins.map((x) => (x ? { dtype: x.t.dtype, dims: x.t.dims, ...(x.constant ? { value: x.t } : {}) } : undefined));
   const ctx = { opset: c.opset };
   const shapes = rule.inferShapes(node, shaped, ctx);
-  const values = rule.evaluate(node, ins.map((x) => x?.t), ctx);
+  const values = rule.evaluate(
+    node,
+    ins.map((x) => x?.t),
+    ctx,
+  );
   return { node, shapes, values };
 }
 

@@ -79,7 +79,11 @@ const edgesOf = (f: Group): [string, string][] => {
   const flat = d.value as string[];
   return Array.from({ length: d.shape![0]! }, (_, i) => [flat[2 * i]!, flat[2 * i + 1]!]);
 };
-const sources = (edges: [string, string][], node: string): string[] => edges.filter(([, b]) => b === node).map(([a]) => a).sort();
+const sources = (edges: [string, string][], node: string): string[] =>
+  edges
+    .filter(([, b]) => b === node)
+    .map(([a]) => a)
+    .sort();
 
 describe('NIR file of vnncomp21-mnistfc-256x2 (Affine / IF)', () => {
   it('has the nir.write layout, node types, shapes and the Gemm weights and calibrated thresholds', async () => {
@@ -113,7 +117,11 @@ describe('NIR file of vnncomp21-mnistfc-256x2 (Affine / IF)', () => {
       expect(ints(f, 'node/nodes/Flatten_0/end_dim')).toEqual({ shape: [], data: [-1] });
       // Gemm with transB = 1: B is already [out, in]
       const init = model.graph.initializers;
-      for (const [node, w, b] of [['Gemm_1', 'layers.0.weight', 'layers.0.bias'], ['Gemm_3', 'layers.2.weight', 'layers.2.bias'], ['Gemm_5', 'layers.4.weight', 'layers.4.bias']] as const) {
+      for (const [node, w, b] of [
+        ['Gemm_1', 'layers.0.weight', 'layers.0.bias'],
+        ['Gemm_3', 'layers.2.weight', 'layers.2.bias'],
+        ['Gemm_5', 'layers.4.weight', 'layers.4.bias'],
+      ] as const) {
         const weight = floats(f, `node/nodes/${node}/weight`);
         expect(weight.shape).toEqual([...init.get(w)!.dims]);
         expect(Array.from(weight.data)).toEqual(Array.from(init.get(w)!.data));
@@ -250,7 +258,11 @@ describe('the exported graph simulated by a NIR interpreter vs the reference sim
     const ref = simulateReference(snn, x, n, { timesteps: T });
     const sim = simulateNir(g, x, n, { timesteps: T, ...(semantics ? { semantics } : {}) });
     const origin = JSON.parse(String(g.metadata[NIR_NODE_ORIGIN_KEY])) as Record<string, string>;
-    const nirName = new Map(Object.entries(origin).filter(([k]) => sim.spikes.has(k)).map(([k, v]) => [v, k]));
+    const nirName = new Map(
+      Object.entries(origin)
+        .filter(([k]) => sim.spikes.has(k))
+        .map(([k, v]) => [v, k]),
+    );
     const counts = snn.layers.map((l) => sim.spikes.get(nirName.get(l.name)!)!);
     return { ref, sim, counts };
   }

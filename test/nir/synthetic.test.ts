@@ -52,7 +52,11 @@ function run(snn: SnnModel, g: NirGraph, n: number, T: number, seed = 3) {
   const ref = simulateReference(snn, x, n, { timesteps: T });
   const sim = simulateNir(g, x, n, { timesteps: T });
   const origin = JSON.parse(String(g.metadata[NIR_NODE_ORIGIN_KEY])) as Record<string, string>;
-  const byOnnx = new Map(Object.entries(origin).filter(([k]) => sim.spikes.has(k)).map(([k, v]) => [v, k]));
+  const byOnnx = new Map(
+    Object.entries(origin)
+      .filter(([k]) => sim.spikes.has(k))
+      .map(([k, v]) => [v, k]),
+  );
   let diff = 0;
   let total = 0;
   snn.layers.forEach((l, i) => {
@@ -107,7 +111,13 @@ describe('pooling, constant biases, Mul/Sub and per-channel thresholds', () => {
 
   it('maps to Conv2d (+ folded Add bias), AvgPool2d, Scale and Affine with the expected parameters', () => {
     const { model, c1, w2 } = poolModel();
-    const snn = buildSnn(model, new Map<string, number | number[]>([['r1', 1.5], ['r2', theta2]]));
+    const snn = buildSnn(
+      model,
+      new Map<string, number | number[]>([
+        ['r1', 1.5],
+        ['r2', theta2],
+      ]),
+    );
     const g = toNir(snn, { foldScales: false });
     expect(types(g)).toEqual({
       input: 'Input',
@@ -144,7 +154,13 @@ describe('pooling, constant biases, Mul/Sub and per-channel thresholds', () => {
 
   it('folds per-channel θ through GlobalAveragePool and Flatten into the Affine columns', () => {
     const { model, wg } = poolModel();
-    const snn = buildSnn(model, new Map<string, number | number[]>([['r1', 1.5], ['r2', theta2]]));
+    const snn = buildSnn(
+      model,
+      new Map<string, number | number[]>([
+        ['r1', 1.5],
+        ['r2', theta2],
+      ]),
+    );
     const g = toNir(snn);
     expect(g.nodes.has('relu2_scale')).toBe(false);
     // relu1's scale feeds the pool, whose output also reaches a Scale (the Sub): it stays
@@ -157,7 +173,13 @@ describe('pooling, constant biases, Mul/Sub and per-channel thresholds', () => {
 
   it('simulates like the reference simulator (Scale nodes: equal spikes up to the bias rounding; folded: close)', () => {
     const { model } = poolModel();
-    const snn = buildSnn(model, new Map<string, number | number[]>([['r1', 1.5], ['r2', theta2]]));
+    const snn = buildSnn(
+      model,
+      new Map<string, number | number[]>([
+        ['r1', 1.5],
+        ['r2', theta2],
+      ]),
+    );
     for (const foldScales of [false, true]) {
       const { diff, total, ref, sim } = run(snn, toNir(snn, { foldScales }), 4, 32);
       expect(total).toBeGreaterThan(100);
@@ -173,10 +195,17 @@ describe('calibrated bias currents and neuron kinds', () => {
   it('a layer bias goes into the bias of the Affine feeding the layer', () => {
     const w = randomTensor([4, 4], 5);
     const model = makeModel(13, {
-      nodes: [node('Gemm', ['x', 'w', 'b'], ['h'], { transB: A.int(1) }, 'fc1'), node('Relu', ['h'], ['r'], {}, 'relu'), node('Gemm', ['r', 'w'], ['y'], { transB: A.int(1) }, 'fc2')],
+      nodes: [
+        node('Gemm', ['x', 'w', 'b'], ['h'], { transB: A.int(1) }, 'fc1'),
+        node('Relu', ['h'], ['r'], {}, 'relu'),
+        node('Gemm', ['r', 'w'], ['y'], { transB: A.int(1) }, 'fc2'),
+      ],
       inputs: [{ name: 'x', dtype: 'float32', shape: ['N', 4] }],
       outputs: [{ name: 'y', dtype: 'float32', shape: ['N', 4] }],
-      initializers: new Map<string, Tensor>([['w', w], ['b', float32([4], [0.1, 0.2, 0.3, 0.4])]]),
+      initializers: new Map<string, Tensor>([
+        ['w', w],
+        ['b', float32([4], [0.1, 0.2, 0.3, 0.4])],
+      ]),
     });
     const bias = [0.05, -0.05, 0.1, 0];
     const snn = buildSnn(model, new Map([['r', 0.8]]), { biases: new Map([['r', bias]]) });
@@ -231,7 +260,13 @@ describe('everything NIR cannot express, in one error', () => {
         ['wm', randomTensor([72, 3], 8)],
       ]),
     });
-    const snn = buildSnn(model, new Map([['r1', 1], ['r2', 1]]));
+    const snn = buildSnn(
+      model,
+      new Map([
+        ['r1', 1],
+        ['r2', 1],
+      ]),
+    );
     const err = convertError(() => toNir(snn));
     for (const s of ['MaxPool "maxpool"', 'Pad "pad"', 'Conv "conv_asym"', 'Transpose "tr"', 'Concat "cat"']) expect(err.message).toContain(s);
     expect(err.details.layers).toHaveLength(5);

@@ -144,7 +144,9 @@ describe('reading the bundled models', () => {
     p.opsetImport = [onnx.OperatorSetIdProto.create({ domain: '', version: 8 })];
     const g = graphOf(p);
     for (const t of g.initializer as TensorProto[]) {
-      g.input.push(onnx.ValueInfoProto.create({ name: t.name, type: { tensorType: { elemType: t.dataType, shape: { dim: t.dims.map((d) => ({ dimValue: d })) } } } }));
+      g.input.push(
+        onnx.ValueInfoProto.create({ name: t.name, type: { tensorType: { elemType: t.dataType, shape: { dim: t.dims.map((d) => ({ dimValue: d })) } } } }),
+      );
     }
     expect(g.input.length).toBe(1 + g.initializer.length);
     const m = readOnnx(onnx.ModelProto.encode(p).finish(), 'ir3.onnx');
@@ -309,7 +311,10 @@ describe('bad input gives Onnx2SnnError with a stable code naming the file', () 
     const t = graphOf(p).initializer[0] as TensorProto;
     t.rawData = new Uint8Array(0);
     t.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
-    t.externalData = [onnx.StringStringEntryProto.create({ key: 'location', value: 'weights.bin' }), onnx.StringStringEntryProto.create({ key: 'length', value: '16' })];
+    t.externalData = [
+      onnx.StringStringEntryProto.create({ key: 'location', value: 'weights.bin' }),
+      onnx.StringStringEntryProto.create({ key: 'length', value: '16' }),
+    ];
     expectFileError(write('external.onnx', encode(p)), 'E_ONNX_EXTERNAL_DATA', '"b"');
   });
 
@@ -355,14 +360,22 @@ describe('bad input gives Onnx2SnnError with a stable code naming the file', () 
     ['opset 21', (p) => void (p.opsetImport = [onnx.OperatorSetIdProto.create({ domain: '', version: 21 })]), 'E_ONNX_VERSION'],
     ['opset 21 as domain "ai.onnx"', (p) => void (p.opsetImport = [onnx.OperatorSetIdProto.create({ domain: 'ai.onnx', version: 21 })]), 'E_ONNX_VERSION'],
     ['no default-domain opset', (p) => void (p.opsetImport = [onnx.OperatorSetIdProto.create({ domain: 'com.microsoft', version: 1 })]), 'E_ONNX_PARSE'],
-    ['IR 10 with opset 20 (the upper bounds)', (p) => {
-      p.irVersion = 10;
-      p.opsetImport = [onnx.OperatorSetIdProto.create({ domain: '', version: 20 })];
-    }, undefined],
-    ['IR 3 with opset 7 (the lower bounds)', (p) => {
-      p.irVersion = 3;
-      p.opsetImport = [onnx.OperatorSetIdProto.create({ domain: '', version: 7 })];
-    }, undefined],
+    [
+      'IR 10 with opset 20 (the upper bounds)',
+      (p) => {
+        p.irVersion = 10;
+        p.opsetImport = [onnx.OperatorSetIdProto.create({ domain: '', version: 20 })];
+      },
+      undefined,
+    ],
+    [
+      'IR 3 with opset 7 (the lower bounds)',
+      (p) => {
+        p.irVersion = 3;
+        p.opsetImport = [onnx.OperatorSetIdProto.create({ domain: '', version: 7 })];
+      },
+      undefined,
+    ],
   ];
   for (const [what, edit, code] of versions) {
     it(`${what} → ${code ?? 'accepted'}`, () => {

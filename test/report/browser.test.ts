@@ -32,70 +32,103 @@ describe(`the report in chromium${reason}`, () => {
     const { cli } = await builtPackage();
     dir = mkdtempSync(join(tmpdir(), 'onnx2snn-browser-'));
     html = join(dir, 'report.html');
-    const r = runCli(cli, ['eval', MNIST12, '--data', EVERY5, '--limit', '200', '--scale', '1/255', '--calib', TRAIN, '--calib-limit', '300', '--timesteps', '8,16,32,64,128', '--report', html, '-q']);
+    const r = runCli(cli, [
+      'eval',
+      MNIST12,
+      '--data',
+      EVERY5,
+      '--limit',
+      '200',
+      '--scale',
+      '1/255',
+      '--calib',
+      TRAIN,
+      '--calib-limit',
+      '300',
+      '--timesteps',
+      '8,16,32,64,128',
+      '--report',
+      html,
+      '-q',
+    ]);
     expect(r.status, show(r)).toBe(0);
   }, 600_000);
 
-  it.skipIf(!have)('shows every chart, embeds the data, no console errors, no network requests; screenshot saved', async () => {
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
-    });
-    try {
-      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-      const errors: string[] = [];
-      const requests: string[] = [];
-      const url = pathToFileURL(html).href;
-      page.on('console', (m) => {
-        if (m.type() === 'error') errors.push(m.text());
+  it.skipIf(!have)(
+    'shows every chart, embeds the data, no console errors, no network requests; screenshot saved',
+    async () => {
+      const { chromium } = await import('playwright-core');
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        headless: true,
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          '--no-first-run',
+          '--disable-dev-shm-usage',
+        ],
       });
-      page.on('pageerror', (e) => errors.push(String(e)));
-      page.on('request', (r) => {
-        if (r.url() !== url) requests.push(r.url());
-      });
-      await page.goto(url, { waitUntil: 'load' });
+      try {
+        const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+        const errors: string[] = [];
+        const requests: string[] = [];
+        const url = pathToFileURL(html).href;
+        page.on('console', (m) => {
+          if (m.type() === 'error') errors.push(m.text());
+        });
+        page.on('pageerror', (e) => errors.push(String(e)));
+        page.on('request', (r) => {
+          if (r.url() !== url) requests.push(r.url());
+        });
+        await page.goto(url, { waitUntil: 'load' });
 
-      const data = JSON.parse((await page.locator('#onnx2snn-data').textContent()) ?? 'null') as EvalRecord;
-      expect(data.samples).toBe(200);
-      expect(data.snn.map((s) => s.timesteps)).toEqual([8, 16, 32, 64, 128]);
-      expect(data.layers.map((l) => l.name)).toEqual(['ReLU32', 'ReLU114']);
+        const data = JSON.parse((await page.locator('#onnx2snn-data').textContent()) ?? 'null') as EvalRecord;
+        expect(data.samples).toBe(200);
+        expect(data.snn.map((s) => s.timesteps)).toEqual([8, 16, 32, 64, 128]);
+        expect(data.layers.map((l) => l.name)).toEqual(['ReLU32', 'ReLU114']);
 
-      const ids = await page.$$eval('figure.chart svg[data-chart]', (els) => els.map((e) => e.getAttribute('data-chart')));
-      expect(ids).toEqual(['accuracy', 'agreement', 'spike-rate', 'correlation', 'scatter-1-ReLU32', 'scatter-2-ReLU114', 'raster', 'ops']);
-      // every chart is laid out with a real size (the hidden scatter aside)
-      const visible = await page.$$eval('figure.chart:not([hidden]) svg[data-chart]', (els) => els.map((e) => [e.getAttribute('data-chart'), e.getBoundingClientRect().width, e.getBoundingClientRect().height] as const));
-      expect(visible).toHaveLength(7);
-      for (const [id, w, h] of visible) {
-        expect(w, `${id} width`).toBeGreaterThan(300);
-        expect(h, `${id} height`).toBeGreaterThan(200);
+        const ids = await page.$$eval('figure.chart svg[data-chart]', (els) => els.map((e) => e.getAttribute('data-chart')));
+        expect(ids).toEqual(['accuracy', 'agreement', 'spike-rate', 'correlation', 'scatter-1-ReLU32', 'scatter-2-ReLU114', 'raster', 'ops']);
+        // every chart is laid out with a real size (the hidden scatter aside)
+        const visible = await page.$$eval('figure.chart:not([hidden]) svg[data-chart]', (els) =>
+          els.map((e) => [e.getAttribute('data-chart'), e.getBoundingClientRect().width, e.getBoundingClientRect().height] as const),
+        );
+        expect(visible).toHaveLength(7);
+        for (const [id, w, h] of visible) {
+          expect(w, `${id} width`).toBeGreaterThan(300);
+          expect(h, `${id} height`).toBeGreaterThan(200);
+        }
+        // the accuracy chart draws one point per T, and the ANN line
+        expect(await page.locator('svg[data-chart="accuracy"] circle').count()).toBe(data.snn.length);
+        expect(await page.locator('svg[data-chart="accuracy"] [data-series="ANN"]').count()).toBe(1);
+        // the raster has one panel per recorded layer
+        expect(await page.locator('svg[data-chart="raster"] [data-panel]').count()).toBe(data.raster!.layers.length);
+        // the scatter selector switches layers
+        const shown = async () => page.$$eval('figure[data-scatter]:not([hidden])', (els) => els.map((e) => e.getAttribute('data-scatter')));
+        const first = await shown();
+        expect(first).toHaveLength(1);
+        const other = first[0] === 'ReLU32' ? 'ReLU114' : 'ReLU32';
+        await page.selectOption('#scatter-layer', other);
+        expect(await shown()).toEqual([other]);
+        expect(await page.locator(`figure[data-scatter="${other}"] circle`).count()).toBe(400);
+        // the diagnosis is stated in words
+        expect(await page.locator('#diagnosis p').first().textContent()).toMatch(/correlation|follows the ANN/);
+
+        mkdirSync('test-output', { recursive: true });
+        const png = resolve('test-output/report.png');
+        await page.screenshot({ path: png, fullPage: true });
+        expect(readFileSync(png).subarray(1, 4).toString()).toBe('PNG');
+
+        expect(errors, 'console errors').toEqual([]);
+        expect(requests, 'network requests').toEqual([]);
+      } finally {
+        await browser.close();
       }
-      // the accuracy chart draws one point per T, and the ANN line
-      expect(await page.locator('svg[data-chart="accuracy"] circle').count()).toBe(data.snn.length);
-      expect(await page.locator('svg[data-chart="accuracy"] [data-series="ANN"]').count()).toBe(1);
-      // the raster has one panel per recorded layer
-      expect(await page.locator('svg[data-chart="raster"] [data-panel]').count()).toBe(data.raster!.layers.length);
-      // the scatter selector switches layers
-      const shown = async () => page.$$eval('figure[data-scatter]:not([hidden])', (els) => els.map((e) => e.getAttribute('data-scatter')));
-      const first = await shown();
-      expect(first).toHaveLength(1);
-      const other = first[0] === 'ReLU32' ? 'ReLU114' : 'ReLU32';
-      await page.selectOption('#scatter-layer', other);
-      expect(await shown()).toEqual([other]);
-      expect(await page.locator(`figure[data-scatter="${other}"] circle`).count()).toBe(400);
-      // the diagnosis is stated in words
-      expect(await page.locator('#diagnosis p').first().textContent()).toMatch(/correlation|follows the ANN/);
-
-      mkdirSync('test-output', { recursive: true });
-      const png = resolve('test-output/report.png');
-      await page.screenshot({ path: png, fullPage: true });
-      expect(readFileSync(png).subarray(1, 4).toString()).toBe('PNG');
-
-      expect(errors, 'console errors').toEqual([]);
-      expect(requests, 'network requests').toEqual([]);
-    } finally {
-      await browser.close();
-    }
-  }, 120_000);
+    },
+    120_000,
+  );
 });

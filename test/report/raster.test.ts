@@ -24,7 +24,11 @@ describe('spike raster', () => {
       const T = 24;
       const sample = 2;
       let counts: Float32Array[] = [];
-      await simulateDataset(onnx, ds, { timesteps: [T], batchSize: 4, onCounts: (_s, n, c) => void (counts = c.map((x) => x.slice((x.length / n) * sample, (x.length / n) * (sample + 1)))) });
+      await simulateDataset(onnx, ds, {
+        timesteps: [T],
+        batchSize: 4,
+        onCounts: (_s, n, c) => void (counts = c.map((x) => x.slice((x.length / n) * sample, (x.length / n) * (sample + 1)))),
+      });
       const r = await spikeRaster(snn, ds, T, { sample, neurons: 100_000, layers: 2 });
       expect(r.sample).toBe(sample);
       expect(r.label).toBe(ds.labels[sample]);

@@ -20,8 +20,29 @@ beforeAll(async () => {
   cli = (await builtPackage()).cli;
   dir = mkdtempSync(join(tmpdir(), 'onnx2snn-report-'));
   evalRun = runCli(cli, [
-    'eval', MNIST12, '--data', EVERY5, '--limit', '200', '--scale', '1/255', '--calib', TRAIN, '--calib-limit', '300', '--timesteps', '8,16,32,64',
-    '--json', join(dir, 'run.json'), '--report', join(dir, 'report.html'), '--plots', join(dir, 'plots'), '--save-config', join(dir, 'run.yaml.json'), '-q',
+    'eval',
+    MNIST12,
+    '--data',
+    EVERY5,
+    '--limit',
+    '200',
+    '--scale',
+    '1/255',
+    '--calib',
+    TRAIN,
+    '--calib-limit',
+    '300',
+    '--timesteps',
+    '8,16,32,64',
+    '--json',
+    join(dir, 'run.json'),
+    '--report',
+    join(dir, 'report.html'),
+    '--plots',
+    join(dir, 'plots'),
+    '--save-config',
+    join(dir, 'run.yaml.json'),
+    '-q',
   ]);
 }, 600_000);
 afterAll(() => {
@@ -166,7 +187,23 @@ describe('the eval table names a broken layer', () => {
     const t = JSON.parse(readFileSync(th, 'utf8')) as { layers: { node: string; scale: number }[] };
     for (const l of t.layers) if (l.node === 'ReLU114') l.scale *= 50;
     writeFileSync(join(dir, 'th50.json'), JSON.stringify(t));
-    const r = runCli(cli, ['eval', MNIST12, '--data', EVERY5, '--limit', '200', '--scale', '1/255', '--thresholds', join(dir, 'th50.json'), '--timesteps', '16,64', '-q', '--json', join(dir, 'broken.json')]);
+    const r = runCli(cli, [
+      'eval',
+      MNIST12,
+      '--data',
+      EVERY5,
+      '--limit',
+      '200',
+      '--scale',
+      '1/255',
+      '--thresholds',
+      join(dir, 'th50.json'),
+      '--timesteps',
+      '16,64',
+      '-q',
+      '--json',
+      join(dir, 'broken.json'),
+    ]);
     expect(r.status, show(r)).toBe(0);
     expect(r.stdout).toMatch(/ReLU114 .*← first below 0\.95/);
     expect(r.stdout).not.toMatch(/ReLU32 .*← first below/);

@@ -9,7 +9,13 @@ import { barChart, decimalsFor, lineChart, tickLabeller } from '../../src/report
 const yLabels = (svg: string): string[] => [...svg.matchAll(/<text x="58" y="[\d.]+" text-anchor="end">([^<]*)<\/text>/g)].map((m) => m[1]!);
 
 describe('axes', () => {
-  for (const [step, d] of [[5, 0], [2.5, 1], [0.25, 2], [0.002, 3], [20, 0]] as const) {
+  for (const [step, d] of [
+    [5, 0],
+    [2.5, 1],
+    [0.25, 2],
+    [0.002, 3],
+    [20, 0],
+  ] as const) {
     it(`a tick step of ${step} takes ${d} decimals`, () => expect(decimalsFor(step)).toBe(d));
   }
 
@@ -22,14 +28,44 @@ describe('axes', () => {
   });
 
   it('an accuracy axis spans at least 5 points: one sample of 500 is not a cliff', () => {
-    const svg = lineChart({ id: 'acc', title: 'accuracy', yLabel: 'accuracy', yPercent: true, xLog2: true, series: [{ name: 'SNN', points: [[8, 0.982], [16, 0.984], [32, 0.984]] }] });
+    const svg = lineChart({
+      id: 'acc',
+      title: 'accuracy',
+      yLabel: 'accuracy',
+      yPercent: true,
+      xLog2: true,
+      series: [
+        {
+          name: 'SNN',
+          points: [
+            [8, 0.982],
+            [16, 0.984],
+            [32, 0.984],
+          ],
+        },
+      ],
+    });
     const values = yLabels(svg).map((l) => Number(l.replace('%', '')));
     expect(Math.max(...values) - Math.min(...values)).toBeGreaterThanOrEqual(4);
     expect(new Set(yLabels(svg).map((l) => l.split('.')[1]?.length ?? 0)).size).toBe(1);
   });
 
   it('the rotated y title sits left of the widest tick label', () => {
-    const svg = lineChart({ id: 'acc', title: 'accuracy', yLabel: 'accuracy', yPercent: true, series: [{ name: 'SNN', points: [[8, 0.9825], [16, 0.9843]] }] });
+    const svg = lineChart({
+      id: 'acc',
+      title: 'accuracy',
+      yLabel: 'accuracy',
+      yPercent: true,
+      series: [
+        {
+          name: 'SNN',
+          points: [
+            [8, 0.9825],
+            [16, 0.9843],
+          ],
+        },
+      ],
+    });
     const widest = Math.max(...yLabels(svg).map((l) => l.length));
     const x = Number(/<text transform="translate\(([\d.]+) [\d.]+\) rotate\(-90\)"[^>]*>accuracy<\/text>/.exec(svg)![1]);
     // labels end at x = 58 and are about 6.8 px per character at 12 px; the title's glyphs reach ~6 px right of x

@@ -18,7 +18,9 @@ describe('why this setting', () => {
     };
     expect(autoSummary(a)).toContain('channel-percentile:99.9+potential@16, agreement 94.0 % vs 88.4 % for percentile:99.9; at T = 64 96.8 % vs 94.4 %');
     const html = autoSection(a);
-    expect(html).toContain('<td>channel-percentile:99.9+potential@16</td><td>94.0 %</td><td>74.8 %</td><td>96.8 %</td><td>4.0</td><td style="text-align:left">chosen</td>');
+    expect(html).toContain(
+      '<td>channel-percentile:99.9+potential@16</td><td>94.0 %</td><td>74.8 %</td><td>96.8 %</td><td>4.0</td><td style="text-align:left">chosen</td>',
+    );
     expect(html).toContain('loses at T = 64');
   });
 

@@ -18,38 +18,62 @@ const engines = [
   { engine: 'tfjs', device: 'cpu' },
 ];
 
-it.each(engines)('$engine: writes { machine, results[] } with every field, one row per model and T, and prints the table', async ({ engine, device }) => {
-  await builtPackage();
-  const out = join(dir, `bench-${engine}.json`);
-  const args = ['--out', out, '--timesteps', '2,4', '--samples', '16', '--batch', '8', '--threads', '1', '--engine', engine, '--models', 'vnncomp21-mnistfc-256x2'];
-  const r = spawnSync(process.execPath, [join(OUT, 'scripts/bench.js'), ...args], {
-    encoding: 'utf8',
-    timeout: 300_000,
-  });
-  expect(r.status, r.stderr).toBe(0);
-  const j = JSON.parse(readFileSync(out, 'utf8')) as { machine: Record<string, unknown>; results: Record<string, unknown>[] };
-  expect(j.machine['cpus']).toBeGreaterThan(0);
-  expect(j.results.map((x) => [x['model'], x['timesteps']])).toEqual([
-    ['vnncomp21-mnistfc-256x2', 2],
-    ['vnncomp21-mnistfc-256x2', 4],
-  ]);
-  for (const row of j.results) {
-    expect(row).toMatchObject({ engine, device, batch: 8, threads: 1 });
-    for (const k of ['snnSamplesPerSec', 'snnSampleStepsPerSec', 'annSamplesPerSec', 'ratio', 'peakRssMB']) {
-      expect(Number.isFinite(row[k]) && (row[k] as number) > 0, k).toBe(true);
+it.each(engines)(
+  '$engine: writes { machine, results[] } with every field, one row per model and T, and prints the table',
+  async ({ engine, device }) => {
+    await builtPackage();
+    const out = join(dir, `bench-${engine}.json`);
+    const args = [
+      '--out',
+      out,
+      '--timesteps',
+      '2,4',
+      '--samples',
+      '16',
+      '--batch',
+      '8',
+      '--threads',
+      '1',
+      '--engine',
+      engine,
+      '--models',
+      'vnncomp21-mnistfc-256x2',
+    ];
+    const r = spawnSync(process.execPath, [join(OUT, 'scripts/bench.js'), ...args], {
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const j = JSON.parse(readFileSync(out, 'utf8')) as { machine: Record<string, unknown>; results: Record<string, unknown>[] };
+    expect(j.machine['cpus']).toBeGreaterThan(0);
+    expect(j.results.map((x) => [x['model'], x['timesteps']])).toEqual([
+      ['vnncomp21-mnistfc-256x2', 2],
+      ['vnncomp21-mnistfc-256x2', 4],
+    ]);
+    for (const row of j.results) {
+      expect(row).toMatchObject({ engine, device, batch: 8, threads: 1 });
+      for (const k of ['snnSamplesPerSec', 'snnSampleStepsPerSec', 'annSamplesPerSec', 'ratio', 'peakRssMB']) {
+        expect(Number.isFinite(row[k]) && (row[k] as number) > 0, k).toBe(true);
+      }
+      // sample·steps/s is T × samples/s; the ratio is the median of the paired rounds
+      expect(row['snnSampleStepsPerSec'] as number).toBeCloseTo((row['snnSamplesPerSec'] as number) * (row['timesteps'] as number), 6);
+      const rounds = [...(row['ratioRounds'] as number[])].sort((a, b) => a - b);
+      expect(row['ratio']).toBe(rounds[rounds.length >> 1]);
     }
-    // sample·steps/s is T × samples/s; the ratio is the median of the paired rounds
-    expect(row['snnSampleStepsPerSec'] as number).toBeCloseTo((row['snnSamplesPerSec'] as number) * (row['timesteps'] as number), 6);
-    const rounds = [...(row['ratioRounds'] as number[])].sort((a, b) => a - b);
-    expect(row['ratio']).toBe(rounds[rounds.length >> 1]);
-  }
-  expect(r.stdout).toContain(`| vnncomp21-mnistfc-256x2 | 4 | ${engine} | ${engine === 'onnxruntime' ? `recovered | ${AUTO_STEPS_PER_ITERATION}` : 'n/a | 1'} | ${device} | 8 | 1 |`);
-}, 600_000);
+    expect(r.stdout).toContain(
+      `| vnncomp21-mnistfc-256x2 | 4 | ${engine} | ${engine === 'onnxruntime' ? `recovered | ${AUTO_STEPS_PER_ITERATION}` : 'n/a | 1'} | ${device} | 8 | 1 |`,
+    );
+  },
+  600_000,
+);
 
 it('images: decoding and preprocessing of the bundled ImageNet sample, as its own JSON entry and table', async () => {
   await builtPackage();
   const out = join(dir, 'bench-images.json');
-  const r = spawnSync(process.execPath, [join(OUT, 'scripts/bench.js'), '--out', out, '--models', 'images', '--image-rounds', '1', '--batch', '16'], { encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(process.execPath, [join(OUT, 'scripts/bench.js'), '--out', out, '--models', 'images', '--image-rounds', '1', '--batch', '16'], {
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
   expect(r.status, r.stderr).toBe(0);
   const j = JSON.parse(readFileSync(out, 'utf8')) as { results: unknown[]; images: Record<string, unknown> };
   expect(j.results).toEqual([]);

@@ -16,7 +16,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 it('a missing CUDA provider: exit 2, the reason in the JSON and on stderr, no rows for it', async () => {
   await builtPackage();
   const out = join(dir, 'gpu.json');
-  const r = spawnSync(process.execPath, [join(OUT, 'scripts/gpu-bench.js'), '--out', out, '--devices', 'cuda', '--models', 'vnncomp21-mnistfc-256x2'], { encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [join(OUT, 'scripts/gpu-bench.js'), '--out', out, '--devices', 'cuda', '--models', 'vnncomp21-mnistfc-256x2'], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   const j = JSON.parse(readFileSync(out, 'utf8')) as { providers: { device: string; available: boolean; reason?: string }[]; results: unknown[] };
   if (j.providers[0]!.available) return; // a machine with onnxruntime's CUDA build: nothing to check here
   expect(r.status).toBe(2);

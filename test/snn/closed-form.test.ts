@@ -16,7 +16,8 @@ import { poolProbe, reluProbe } from './helpers.js';
 const T = 256;
 
 function counts(x: Float32Array, theta: number, opts: Partial<SnnOptions>): { closed: Float32Array; step: Float32Array } {
-  const run = (solve: 'closed-form' | 'step') => simulateReference(buildSnn(reluProbe(x.length), new Map([['r', theta]]), { ...opts, solve }), x, 1, { timesteps: T }).counts[0]!;
+  const run = (solve: 'closed-form' | 'step') =>
+    simulateReference(buildSnn(reluProbe(x.length), new Map([['r', theta]]), { ...opts, solve }), x, 1, { timesteps: T }).counts[0]!;
   return { closed: run('closed-form'), step: run('step') };
 }
 

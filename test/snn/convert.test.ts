@@ -74,7 +74,13 @@ describe('conversion errors', () => {
     });
     let err: unknown;
     try {
-      buildSnn(m, new Map([['r1', 1], ['r2', 1]]));
+      buildSnn(
+        m,
+        new Map([
+          ['r1', 1],
+          ['r2', 1],
+        ]),
+      );
     } catch (e) {
       err = e;
     }
@@ -112,7 +118,12 @@ describe('conversion errors', () => {
       ]),
     });
     const prepared = prepareForConversion(m);
-    expect(prepared.graph.nodes.map((n) => [n.opType, ...n.inputs])).toEqual([['Clip', 'x', 'lo', 'hi'], ['MaxPool', 'p'], ['Flatten', 'r'], ['MatMul', 'f', 'w']]);
+    expect(prepared.graph.nodes.map((n) => [n.opType, ...n.inputs])).toEqual([
+      ['Clip', 'x', 'lo', 'hi'],
+      ['MaxPool', 'p'],
+      ['Flatten', 'r'],
+      ['MatMul', 'f', 'w'],
+    ]);
     const x = randomTensor([3, 1, 3, 3], 5, { min: -1, max: 1 });
     expect(Array.from((await runOrt(prepared, { x }))[0]!.data)).toEqual(Array.from((await runOrt(m, { x }))[0]!.data));
     expect(buildSnn(prepared, new Map([['p', 1]])).layers.map((l) => [l.name, l.threshold])).toEqual([['relu6', 0.5]]);

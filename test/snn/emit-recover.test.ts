@@ -48,7 +48,8 @@ describe('spike counts recovered after the Loop = counted every step', () => {
       const [a, b] = [await run(onnx, snn.inputName, ds.x, dims, c.T), await run(stepped, snn.inputName, ds.x, dims, c.T)];
       let spikes = 0;
       snn.layers.forEach((l, i) => {
-        const ra = a[layerOutputName(i)]!, rb = b[layerOutputName(i)]!;
+        const ra = a[layerOutputName(i)]!,
+          rb = b[layerOutputName(i)]!;
         let differ = 0;
         for (let j = 0; j < ra.length; j++) {
           if (ra[j] !== rb[j]) differ++;

@@ -64,7 +64,10 @@ describe('polynomial (LNM) neurons', () => {
     const { snn } = convert(model, th, { neuron: 'poly', poly: qifPolynomial(0.25, 0, 0.5) });
     const ref = simulateReference(snn, ds.x, ds.count, { timesteps: 24 });
     const session = await OrtSession.create(emitOnnx(snn));
-    const out = await session.run({ [snn.inputName]: { data: ds.x, dims: [ds.count, 784, 1] }, timesteps: { dtype: 'int64', dims: [], data: new Float64Array([24]) } });
+    const out = await session.run({
+      [snn.inputName]: { data: ds.x, dims: [ds.count, 784, 1] },
+      timesteps: { dtype: 'int64', dims: [], data: new Float64Array([24]) },
+    });
     await session.release();
     let spikes = 0;
     snn.layers.forEach((_, i) => {

@@ -32,7 +32,14 @@ const F = 6;
  */
 function bottleneck(seed: number): Model {
   const r = mulberry32(seed);
-  const w = (name: string) => [name, float32([F, F], Float32Array.from({ length: F * F }, () => (r() - 0.5) * 1.2))] as const;
+  const w = (name: string) =>
+    [
+      name,
+      float32(
+        [F, F],
+        Float32Array.from({ length: F * F }, () => (r() - 0.5) * 1.2),
+      ),
+    ] as const;
   return makeModel(13, {
     nodes: [
       node('MatMul', ['x', 'A'], ['h'], {}, 'expand'),
@@ -50,10 +57,24 @@ function bottleneck(seed: number): Model {
 
 function dataset(n: number, seed: number): InMemoryDataset {
   const r = mulberry32(seed);
-  return { source: 'random', format: 'memory', count: n, sampleShape: [F], x: Float32Array.from({ length: n * F }, () => (r() - 0.5) * 4), labels: new Int32Array(n) };
+  return {
+    source: 'random',
+    format: 'memory',
+    count: n,
+    sampleShape: [F],
+    x: Float32Array.from({ length: n * F }, () => (r() - 0.5) * 4),
+    labels: new Int32Array(n),
+  };
 }
 
-async function emittedCounts(onnx: Model, x: Float32Array, n: number, T: number, poisson: boolean, rng?: Float64Array): Promise<Record<string, { data: ArrayLike<number> }>> {
+async function emittedCounts(
+  onnx: Model,
+  x: Float32Array,
+  n: number,
+  T: number,
+  poisson: boolean,
+  rng?: Float64Array,
+): Promise<Record<string, { data: ArrayLike<number> }>> {
   const session = await OrtSession.create(onnx);
   try {
     return await session.run({
@@ -70,7 +91,12 @@ describe('linear sites', () => {
   it('are the residual sum and the projection that feed a weighted layer, not the projection into the Add nor the output', () => {
     const m = bottleneck(1);
     expect(linearSites(m.graph, m.opset)).toEqual(['s', 'q']);
-    expect(calibrationSites(m).map((s) => [s.site, s.linear ?? false])).toEqual([['a', false], ['s', true], ['q', true], ['y', false]]);
+    expect(calibrationSites(m).map((s) => [s.site, s.linear ?? false])).toEqual([
+      ['a', false],
+      ['s', true],
+      ['q', true],
+      ['y', false],
+    ]);
   });
 
   it('--linear analog leaves them analog; bipolar makes them neuron layers with the |a| statistics as θ', async () => {
@@ -82,7 +108,11 @@ describe('linear sites', () => {
     expect(th.layers.find((l) => l.site === 's')!.stats.zeros).toBe(0);
     expect(convert(m, th, { linear: 'analog' }).snn.layers.map((l) => l.output)).toEqual(['a']);
     const bip = convert(m, th, { linear: 'bipolar' }).snn;
-    expect(bip.layers.map((l) => [l.output, l.linear ?? false])).toEqual([['a', false], ['s', true], ['q', true]]);
+    expect(bip.layers.map((l) => [l.output, l.linear ?? false])).toEqual([
+      ['a', false],
+      ['s', true],
+      ['q', true],
+    ]);
     expect(bip.nodes.filter((n) => n.opType === 'BipolarIF').length).toBe(2);
   });
 
@@ -137,7 +167,7 @@ describe('emitted file = reference simulator with signed spikes', () => {
 });
 
 describe('tfjs engine with signed spikes', () => {
-  it('gives the reference simulator\'s counts (--neuron signed, --linear bipolar, Poisson input)', async () => {
+  it("gives the reference simulator's counts (--neuron signed, --linear bipolar, Poisson input)", async () => {
     const { simulateTfjs } = await import('../../src/engine/tfjs.js');
     const m = bottleneck(5);
     const ds = dataset(10, 6);
@@ -165,7 +195,8 @@ describe('synaptic operations of signed spikes', () => {
     const sum = (a: Float32Array, f: (v: number) => number) => a.reduce((t, v) => t + f(v), 0);
     // every MatMul here drives F outputs per input event; layer i feeds MatMul i+1 (a → project, s → project2, q → head)
     const byName = (r: ReturnType<typeof withEvents.result>, name: string) => r.layers.find((l) => l.name === name)!;
-    const ev = withEvents.result(), net = netOnly.result();
+    const ev = withEvents.result(),
+      net = netOnly.result();
     const at = snn.layers.findIndex((l) => l.output === 's');
     expect(byName(ev, 'project2').synops).toBeCloseTo((sum(ref.events[at]!, (v) => v) * F) / ds.count, 6);
     expect(byName(ev, 'project2').approximate).toBe(false);
@@ -187,7 +218,11 @@ describe('signed spikes into a spiking max pool', () => {
     const T = 50;
     const ref = simulateReference(snn, x, n, { timesteps: T });
     const session = await OrtSession.create(emitOnnx(snn));
-    const out = await session.run({ x: { data: x, dims: [n, 1, 2, 2] }, timesteps: { dtype: 'int64', dims: [], data: new Float64Array([T]) }, rng_state: { dtype: 'float64', dims: [n, 4], data: poissonStates(4, 0, n, 4) } });
+    const out = await session.run({
+      x: { data: x, dims: [n, 1, 2, 2] },
+      timesteps: { dtype: 'int64', dims: [], data: new Float64Array([T]) },
+      rng_state: { dtype: 'float64', dims: [n, 4], data: poissonStates(4, 0, n, 4) },
+    });
     await session.release();
     expect(Array.from(out[layerOutputName(0)]!.data)).toEqual(Array.from(ref.counts[0]!));
     expect(Array.from(out['readout']!.data)).toEqual(Array.from(ref.readouts.get(T)!));
@@ -198,7 +233,11 @@ describe('signed and bipolar firing', () => {
   const opts = { ...DEFAULT_SNN_OPTIONS };
   /** Steps one neuron (θ = 1, v0 = ½) through the currents; returns the spikes. */
   function run(kind: typeof signedNeuron | typeof bipolarNeuron, currents: readonly number[]): number[] {
-    const v = new Float32Array([0.5]), counts = new Float32Array(1), theta = new Float32Array([1]), x = new Float32Array(1), out = new Float32Array(1);
+    const v = new Float32Array([0.5]),
+      counts = new Float32Array(1),
+      theta = new Float32Array([1]),
+      x = new Float32Array(1),
+      out = new Float32Array(1);
     return currents.map((i) => {
       x[0] = Math.fround(v[0]! + i);
       kind.fire!.reference(x, v, counts, theta, out, opts);
@@ -215,7 +254,8 @@ describe('signed and bipolar firing', () => {
     const r = mulberry32(11);
     const I = Array.from({ length: 300 }, () => Math.fround(-0.2 + 0.6 * (r() - 0.5)));
     const spikes = run(bipolarNeuron, I);
-    let net = 0, sum = 0.5;
+    let net = 0,
+      sum = 0.5;
     for (let t = 0; t < I.length; t++) {
       net += spikes[t]!;
       sum += I[t]!;
@@ -249,12 +289,16 @@ describe('defaults from structure, on the own MobileNetV2', () => {
     expect(snn.layers.filter((l) => l.linear).length).toBe(7);
     const T = 12;
     const session = await OrtSession.create(onnx);
-    const out = await session.run({ [snn.inputName]: { data: ds.x, dims: [3, 1, 28, 28] }, timesteps: { dtype: 'int64', dims: [], data: new Float64Array([T]) } });
+    const out = await session.run({
+      [snn.inputName]: { data: ds.x, dims: [3, 1, 28, 28] },
+      timesteps: { dtype: 'int64', dims: [], data: new Float64Array([T]) },
+    });
     await session.release();
     const ref = simulateReference(snn, ds.x, 3, { timesteps: T });
     let negative = 0;
     snn.layers.forEach((l, i) => {
-      const a = out[layerOutputName(i)]!.data, b = ref.counts[i]!;
+      const a = out[layerOutputName(i)]!.data,
+        b = ref.counts[i]!;
       let differ = 0;
       for (let j = 0; j < b.length; j++) if (a[j] !== b[j]) differ++;
       expect(differ, `${l.name}: neurons with different counts`).toBe(0);

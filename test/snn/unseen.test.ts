@@ -94,7 +94,10 @@ describe('a network the converter has not seen', () => {
     const n = 6;
     const ref = simulateReference(snn, test.x.subarray(0, n * 768), n, { timesteps: 24 });
     const session = await OrtSession.create(emitOnnx(snn));
-    const out = await session.run({ x: { data: test.x.subarray(0, n * 768), dims: [n, 3, 16, 16] }, timesteps: { dtype: 'int64', dims: [], data: new Float64Array([24]) } });
+    const out = await session.run({
+      x: { data: test.x.subarray(0, n * 768), dims: [n, 3, 16, 16] },
+      timesteps: { dtype: 'int64', dims: [], data: new Float64Array([24]) },
+    });
     await session.release();
     snn.layers.forEach((l, i) => expect(Array.from(out[layerOutputName(i)]!.data), l.name).toEqual(Array.from(ref.counts[i]!)));
   });

@@ -1,5 +1,26 @@
 import type { Command } from 'commander';
-import { calibPreprocessOf, calibrate, checkThresholdsFor, type Config, convert, formatThresholds, loadModel, type Model, openDataset, readThresholds, refineOf, refineThresholds, resolveOf, resolveThresholds, autoSummary, snnOptionsOf, type ThresholdsFile, toNir, writeNir, writeOnnx } from '../../index.js';
+import {
+  calibPreprocessOf,
+  calibrate,
+  checkThresholdsFor,
+  type Config,
+  convert,
+  formatThresholds,
+  loadModel,
+  type Model,
+  openDataset,
+  readThresholds,
+  refineOf,
+  refineThresholds,
+  resolveOf,
+  resolveThresholds,
+  autoSummary,
+  snnOptionsOf,
+  type ThresholdsFile,
+  toNir,
+  writeNir,
+  writeOnnx,
+} from '../../index.js';
 import { addConfigOptions, configFromCommand } from '../config-flags.js';
 import { checkOutputs } from '../io.js';
 import { optionError } from '../options.js';
@@ -104,6 +125,11 @@ export function registerConvert(program: Command): void {
     process.stdout.write(
       `${c.bold('SNN')} ${output} (${(bytes.length / 1024).toFixed(0)} KiB): ${snn.layers.length} neuron layers (${snn.options.neuron.toUpperCase()}, reset ${snn.options.reset}, v0 = ${snn.options.vInit}·θ), ${snn.options.encoding} input, ${snn.options.readout} readout, thresholds ${t.method}\n`,
     );
-    process.stdout.write(`${table(['layer', 'neurons', 'threshold'], snn.layers.map((l) => [l.name, String(l.dims.reduce((a, b) => a * b, 1)), fmtThreshold(l.threshold)]))}\n`);
+    process.stdout.write(
+      `${table(
+        ['layer', 'neurons', 'threshold'],
+        snn.layers.map((l) => [l.name, String(l.dims.reduce((a, b) => a * b, 1)), fmtThreshold(l.threshold)]),
+      )}\n`,
+    );
   });
 }

@@ -3,7 +3,31 @@
  * `eval --queue redis://…` (the run split into shard jobs for `onnx2snn worker`s, merged here).
  */
 import { resolve } from 'node:path';
-import { calibPreprocessOf, calibrate, checkThresholdsFor, type Config, dataIdentity, DEFAULT_METHOD, type EvalRecord, evaluateShard, loadModel, modelHash, openDataset, preprocessOf, readThresholds, redactUrl, refineOf, refineThresholds, resolveOf, resolveThresholds, selectionSize, type ShardInfo, type ShardRecord, snnOptionsOf, type ThresholdsFile } from '../../index.js';
+import {
+  calibPreprocessOf,
+  calibrate,
+  checkThresholdsFor,
+  type Config,
+  dataIdentity,
+  DEFAULT_METHOD,
+  type EvalRecord,
+  evaluateShard,
+  loadModel,
+  modelHash,
+  openDataset,
+  preprocessOf,
+  readThresholds,
+  redactUrl,
+  refineOf,
+  refineThresholds,
+  resolveOf,
+  resolveThresholds,
+  selectionSize,
+  type ShardInfo,
+  type ShardRecord,
+  snnOptionsOf,
+  type ThresholdsFile,
+} from '../../index.js';
 import { optionError } from '../options.js';
 import { c, pct, progressReporter, withoutRepeats } from '../render.js';
 import { renderComparison, reportOutputs, writeOutputs } from '../outputs.js';
@@ -15,8 +39,20 @@ export function redactedConfig(cfg: Config): Config {
 
 function refusals(cfg: Config, flag: string): void {
   const refine = refineOf(cfg);
-  const which = refine.biasCalibration ? '--bias-calibration' : refine.potentialCalibration ? '--potential-calibration' : refine.finetune ? '--finetune' : undefined;
-  if (which && flag === '--shard') throw optionError(which, 'the shards of a run share one thresholds file: run it once with `onnx2snn calibrate … ' + which + ' T -o thresholds.json` and give each shard --thresholds');
+  const which = refine.biasCalibration
+    ? '--bias-calibration'
+    : refine.potentialCalibration
+      ? '--potential-calibration'
+      : refine.finetune
+        ? '--finetune'
+        : undefined;
+  if (which && flag === '--shard')
+    throw optionError(
+      which,
+      'the shards of a run share one thresholds file: run it once with `onnx2snn calibrate … ' +
+        which +
+        ' T -o thresholds.json` and give each shard --thresholds',
+    );
   if (cfg.run.engine === 'tfjs' && flag === '--queue') throw optionError('--engine', '--queue runs on onnxruntime only');
 }
 
@@ -32,7 +68,11 @@ function writeRecord(r: Record<string, unknown>, cfg: Config): void {
   const files: { path: string; data: string | Uint8Array }[] = [];
   if (out.json) files.push({ path: out.json, data: `${JSON.stringify(r, null, 2)}\n` });
   const rep = Array.isArray(r['snn'])
-    ? reportOutputs(r as unknown as EvalRecord, { ...(out.report ? { html: out.report } : {}), ...(out.plots ? { plots: out.plots } : {}), ...(cfg.report.scatterLayer ? { scatterLayer: cfg.report.scatterLayer } : {}) })
+    ? reportOutputs(r as unknown as EvalRecord, {
+        ...(out.report ? { html: out.report } : {}),
+        ...(out.plots ? { plots: out.plots } : {}),
+        ...(cfg.report.scatterLayer ? { scatterLayer: cfg.report.scatterLayer } : {}),
+      })
     : { files: [], summary: [] };
   files.push(...rep.files);
   writeOutputs(files, redactedConfig(cfg));
@@ -42,14 +82,25 @@ function writeRecord(r: Record<string, unknown>, cfg: Config): void {
 async function evalShard(cfg: Config): Promise<void> {
   const out = cfg.output;
   if (!out.json) throw optionError('--json', '--shard writes its part of the run with --json FILE; then `onnx2snn merge PART.json… -o run.json`');
-  if (out.report || out.plots) throw optionError(out.report ? '--report' : '--plots', 'a shard holds part of the run: write the report of the merged run (`onnx2snn merge PART.json… -o run.json --report run.html`)');
+  if (out.report || out.plots)
+    throw optionError(
+      out.report ? '--report' : '--plots',
+      'a shard holds part of the run: write the report of the merged run (`onnx2snn merge PART.json… -o run.json --report run.html`)',
+    );
   refusals(cfg, '--shard');
   const annOnly = cfg.evaluation.annOnly;
   const thresholdsPath = cfg.calibration.thresholds;
-  if (!annOnly && !thresholdsPath) throw optionError('--thresholds', 'the shards of a run share one thresholds file: calibrate once with `onnx2snn calibrate … -o thresholds.json`, then give every shard --thresholds thresholds.json');
+  if (!annOnly && !thresholdsPath)
+    throw optionError(
+      '--thresholds',
+      'the shards of a run share one thresholds file: calibrate once with `onnx2snn calibrate … -o thresholds.json`, then give every shard --thresholds thresholds.json',
+    );
   const model = loadModel(cfg.model!);
   const thresholds = !annOnly && thresholdsPath ? readThresholds(thresholdsPath) : undefined;
-  const rec: ShardRecord = await evaluateShard(cfg, model, { ...(thresholds ? { thresholds, thresholdsPath: thresholdsPath! } : {}), onProgress: progressReporter(cfg.run.quiet) });
+  const rec: ShardRecord = await evaluateShard(cfg, model, {
+    ...(thresholds ? { thresholds, thresholdsPath: thresholdsPath! } : {}),
+    onProgress: progressReporter(cfg.run.quiet),
+  });
   const s: ShardInfo = rec.shard;
   process.stdout.write(`${summary(rec, `on ${cfg.data.file}: shard ${s.index}/${s.count}, samples ${s.start}…${s.start + s.samples - 1} of ${s.total}`)}\n`);
   writeRecord(rec, cfg);
@@ -94,9 +145,13 @@ async function evalQueued(cfg: Config, t0: number): Promise<void> {
   // BullMQ and ioredis take a second to load: only for --queue
   const { defaultJobs, runQueued } = await import('../../queue.js');
   const jobs = cfg.run.queueJobs ?? defaultJobs(total);
-  if (!cfg.evaluation.annOnly && cfg.report.sample >= total) throw optionError('--raster-sample', `sample ${cfg.report.sample} is not one of the ${total} evaluated samples`, cfg.report.sample, `< ${total}`);
+  if (!cfg.evaluation.annOnly && cfg.report.sample >= total)
+    throw optionError('--raster-sample', `sample ${cfg.report.sample} is not one of the ${total} evaluated samples`, cfg.report.sample, `< ${total}`);
   const { thresholds, thresholdsPath } = await coordinatorThresholds(cfg, model);
-  const expect = { model: modelHash(model), data: dataIdentity(dataPath, { ...pre, ...(pre.labels ? { labels: resolve(pre.labels) } : {}) }, { offset: pre.offset ?? 0, count: total }) };
+  const expect = {
+    model: modelHash(model),
+    data: dataIdentity(dataPath, { ...pre, ...(pre.labels ? { labels: resolve(pre.labels) } : {}) }, { offset: pre.offset ?? 0, count: total }),
+  };
   const jobCfg: Config = {
     ...cfg,
     model: resolve(cfg.model!),
@@ -128,7 +183,13 @@ async function evalQueued(cfg: Config, t0: number): Promise<void> {
   } finally {
     process.off('SIGINT', onSigint);
   }
-  const record = { ...merged, model: cfg.model, dataset: cfg.data.file, ...('config' in merged ? { config: redactedConfig(cfg) } : {}), seconds: { ...(merged['seconds'] as object), total: (performance.now() - t0) / 1000 } };
+  const record = {
+    ...merged,
+    model: cfg.model,
+    dataset: cfg.data.file,
+    ...('config' in merged ? { config: redactedConfig(cfg) } : {}),
+    seconds: { ...(merged['seconds'] as object), total: (performance.now() - t0) / 1000 },
+  };
   process.stdout.write(`${summary(record, `on ${cfg.data.file} (${total} samples, ${jobs} shard jobs merged)`)}\n`);
   writeRecord(record, cfg);
 }

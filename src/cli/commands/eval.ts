@@ -1,5 +1,20 @@
 import type { Command } from 'commander';
-import { calibPreprocessOf, checkThresholdsFor, type Dataset, type EvalRecord, evaluate, evaluateAnn, evaluateOptionsOf, loadModel, openDataset, preprocessOf, readThresholds, refineOf, snnOptionsOf, autoSummary } from '../../index.js';
+import {
+  calibPreprocessOf,
+  checkThresholdsFor,
+  type Dataset,
+  type EvalRecord,
+  evaluate,
+  evaluateAnn,
+  evaluateOptionsOf,
+  loadModel,
+  openDataset,
+  preprocessOf,
+  readThresholds,
+  refineOf,
+  snnOptionsOf,
+  autoSummary,
+} from '../../index.js';
 import { addConfigOptions, configFromCommand } from '../config-flags.js';
 import { checkOutputs } from '../io.js';
 import { optionError } from '../options.js';
@@ -37,7 +52,8 @@ export function registerEval(program: Command): void {
     if (annOnly && (out.report || out.plots)) throw optionError(out.report ? '--report' : '--plots', 'the report needs the SNN comparison: drop --ann-only');
     const calibPath = cfg.calibration.file;
     const thresholdsPath = cfg.calibration.thresholds;
-    if (!annOnly && !calibPath && !thresholdsPath) throw optionError('--calib', 'SNN evaluation needs calibration data (--calib FILE) or a thresholds file (--thresholds FILE); or pass --ann-only');
+    if (!annOnly && !calibPath && !thresholdsPath)
+      throw optionError('--calib', 'SNN evaluation needs calibration data (--calib FILE) or a thresholds file (--thresholds FILE); or pass --ann-only');
     if (thresholdsPath && cfg.calibration.method) throw optionError('--method', '--method applies to calibration and cannot be combined with --thresholds');
     const keep = cfg.evaluation.activationQuant === 'keep';
     if (keep && (cfg.data.shard || cfg.run.queue)) throw optionError('--activation-quant', "'keep' is not supported with --shard or --queue", 'keep', 'drop');
@@ -46,10 +62,12 @@ export function registerEval(program: Command): void {
     // the int8 network's own predictions for the ANN column; the SNN is converted from `model`
     const annModel = keep ? loadModel(modelPath, { activationQuant: 'keep' }) : model;
     const ds = openDataset(dataPath, pre);
-    if (!annOnly && cfg.report.sample >= ds.count) throw optionError('--raster-sample', `sample ${cfg.report.sample} is not one of the ${ds.count} evaluated samples`, cfg.report.sample, `< ${ds.count}`);
+    if (!annOnly && cfg.report.sample >= ds.count)
+      throw optionError('--raster-sample', `sample ${cfg.report.sample} is not one of the ${ds.count} evaluated samples`, cfg.report.sample, `< ${ds.count}`);
     const refine = refineOf(cfg);
     const refining = Boolean(refine.biasCalibration || refine.potentialCalibration || refine.finetune);
-    if (!annOnly && refining && !calibPath) throw optionError('--calib', '--bias-calibration, --potential-calibration and --finetune run on calibration data: give --calib FILE');
+    if (!annOnly && refining && !calibPath)
+      throw optionError('--calib', '--bias-calibration, --potential-calibration and --finetune run on calibration data: give --calib FILE');
     const calibDs = !annOnly && (!thresholdsPath || refining) ? openDataset(calibPath!, calibPreprocessOf(cfg)) : undefined;
     const t1 = performance.now();
     const skipped = ds.skipped ? { skipped: { count: ds.skipped.length, files: ds.skipped } } : {};
@@ -57,7 +75,9 @@ export function registerEval(program: Command): void {
     if (annOnly) {
       const ann = await evaluateAnn(annModel, ds, { ...run, onProgress: progress });
       const t2 = performance.now();
-      process.stdout.write(`${c.bold('ANN')} ${modelPath} on ${dataPath} (${ds.count} samples${skippedText(ds)}): accuracy ${c.green(pct(ann.accuracy))}, top-5 ${pct(ann.top5)}\n`);
+      process.stdout.write(
+        `${c.bold('ANN')} ${modelPath} on ${dataPath} (${ds.count} samples${skippedText(ds)}): accuracy ${c.green(pct(ann.accuracy))}, top-5 ${pct(ann.top5)}\n`,
+      );
       if (out.json) {
         const rec = {
           ...base,
@@ -83,7 +103,12 @@ export function registerEval(program: Command): void {
       config: cfg,
       onProgress: progress,
     });
-    const record: EvalRecord = { ...rec, dataset: dataPath, ...skipped, seconds: { load: (t1 - t0) / 1000, ...rec.seconds, total: (performance.now() - t0) / 1000 } };
+    const record: EvalRecord = {
+      ...rec,
+      dataset: dataPath,
+      ...skipped,
+      seconds: { load: (t1 - t0) / 1000, ...rec.seconds, total: (performance.now() - t0) / 1000 },
+    };
     process.stdout.write(
       `${c.bold(modelPath)} on ${dataPath} (${ds.count} samples${skippedText(ds)}), thresholds ${record.conversion.method} from ${thresholdsPath ?? `${record.conversion.calibration.data} (${record.conversion.calibration.samples} samples)`}\n`,
     );
@@ -91,7 +116,11 @@ export function registerEval(program: Command): void {
     process.stdout.write(`${renderComparison(record)}\n`);
     const files: { path: string; data: string | Uint8Array }[] = [];
     if (out.json) files.push({ path: out.json, data: `${JSON.stringify(record, null, 2)}\n` });
-    const rep = reportOutputs(record, { ...(out.report ? { html: out.report } : {}), ...(out.plots ? { plots: out.plots } : {}), ...(cfg.report.scatterLayer ? { scatterLayer: cfg.report.scatterLayer } : {}) });
+    const rep = reportOutputs(record, {
+      ...(out.report ? { html: out.report } : {}),
+      ...(out.plots ? { plots: out.plots } : {}),
+      ...(cfg.report.scatterLayer ? { scatterLayer: cfg.report.scatterLayer } : {}),
+    });
     files.push(...rep.files);
     writeOutputs(files, cfg);
     for (const line of rep.summary) process.stdout.write(`${line}\n`);

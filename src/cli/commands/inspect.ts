@@ -19,20 +19,44 @@ export function renderInspect(r: InspectReport): string {
   lines.push(`${c.bold(r.file)}  IR ${r.irVersion}, opset ${r.opset}${r.producer ? `, from ${r.producer}` : ''}`);
   for (const i of r.inputs) lines.push(`  input  ${c.cyan(i.name)} ${i.dtype} ${fmtShape(i.shape)}`);
   for (const o of r.outputs) lines.push(`  output ${c.cyan(o.name)} ${o.dtype} ${fmtShape(o.shape)}`);
-  lines.push(`  ops: ${Object.entries(r.ops).map(([k, v]) => `${k}×${v}`).join(', ')}`);
-  if (Object.keys(r.canonicalOps).length) lines.push(`  after import passes: ${Object.entries(r.canonicalOps).map(([k, v]) => `${k}×${v}`).join(', ')}`);
+  lines.push(
+    `  ops: ${Object.entries(r.ops)
+      .map(([k, v]) => `${k}×${v}`)
+      .join(', ')}`,
+  );
+  if (Object.keys(r.canonicalOps).length)
+    lines.push(
+      `  after import passes: ${Object.entries(r.canonicalOps)
+        .map(([k, v]) => `${k}×${v}`)
+        .join(', ')}`,
+    );
   if (r.unsupported.length) {
     lines.push(c.red(`  ${r.unsupported.length} unsupported op(s):`));
     for (const u of r.unsupported) lines.push(c.red(`    ${u.opType}${u.domain ? ` (${u.domain})` : ''} at node "${u.node}"`));
     return lines.join('\n');
   }
-  if (r.quantization) lines.push(`  quantized (${r.quantization.format}), imported as float: ${r.quantization.rangedSites} of ${r.reluSites.length} ReLU sites take their threshold from their quantization range`);
+  if (r.quantization)
+    lines.push(
+      `  quantized (${r.quantization.format}), imported as float: ${r.quantization.rangedSites} of ${r.reluSites.length} ReLU sites take their threshold from their quantization range`,
+    );
   lines.push(`  parameters: ${r.params.toLocaleString('en-US')}   MACs/sample: ${r.macs.toLocaleString('en-US')} (${fmtCount(r.macs)})`);
   lines.push('');
-  lines.push(table(['layer', 'op', 'output', 'params', 'MACs'], r.layers.map((l) => [l.name, l.opType, fmtShape(l.outputShape), l.params.toLocaleString('en-US'), l.macs.toLocaleString('en-US')])));
+  lines.push(
+    table(
+      ['layer', 'op', 'output', 'params', 'MACs'],
+      r.layers.map((l) => [l.name, l.opType, fmtShape(l.outputShape), l.params.toLocaleString('en-US'), l.macs.toLocaleString('en-US')]),
+    ),
+  );
   lines.push('');
-  lines.push(`${c.bold('ReLU sites → spiking neurons')} (${r.reluSites.length}, ${r.reluSites.reduce((a, s) => a + s.neurons, 0).toLocaleString('en-US')} neurons/sample)`);
-  lines.push(table(['node', 'tensor', 'shape', 'neurons'], r.reluSites.map((s) => [s.node, s.tensor, fmtShape(s.shape), s.neurons.toLocaleString('en-US')])));
+  lines.push(
+    `${c.bold('ReLU sites → spiking neurons')} (${r.reluSites.length}, ${r.reluSites.reduce((a, s) => a + s.neurons, 0).toLocaleString('en-US')} neurons/sample)`,
+  );
+  lines.push(
+    table(
+      ['node', 'tensor', 'shape', 'neurons'],
+      r.reluSites.map((s) => [s.node, s.tensor, fmtShape(s.shape), s.neurons.toLocaleString('en-US')]),
+    ),
+  );
   return lines.join('\n');
 }
 

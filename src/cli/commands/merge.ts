@@ -44,9 +44,20 @@ export function registerMerge(program: Command): void {
       checkOutputs({ json: o.output, report: o.report, plots: o.plots, config: o.saveConfig }, 'merge');
       const merged = mergeShards(paths.map(readPart), { output: o.output });
       const kind = (merged['shards'] as { kind: string }).kind;
-      if ((o.report || o.plots) && kind !== 'eval') throw optionError(o.report ? '--report' : '--plots', `the report needs an SNN evaluation; these are shards of \`${kind === 'ann' ? 'eval --ann-only' : 'simulate'}\``);
+      if ((o.report || o.plots) && kind !== 'eval')
+        throw optionError(
+          o.report ? '--report' : '--plots',
+          `the report needs an SNN evaluation; these are shards of \`${kind === 'ann' ? 'eval --ann-only' : 'simulate'}\``,
+        );
       const files: { path: string; data: string | Uint8Array }[] = [{ path: o.output, data: `${JSON.stringify(merged, null, 2)}\n` }];
-      const rep = kind === 'eval' ? reportOutputs(merged as unknown as EvalRecord, { ...(o.report ? { html: o.report } : {}), ...(o.plots ? { plots: o.plots } : {}), ...(o.scatterLayer ? { scatterLayer: o.scatterLayer } : {}) }) : { files: [], summary: [] };
+      const rep =
+        kind === 'eval'
+          ? reportOutputs(merged as unknown as EvalRecord, {
+              ...(o.report ? { html: o.report } : {}),
+              ...(o.plots ? { plots: o.plots } : {}),
+              ...(o.scatterLayer ? { scatterLayer: o.scatterLayer } : {}),
+            })
+          : { files: [], summary: [] };
       files.push(...rep.files);
       if (o.saveConfig && merged['config'] !== undefined) files.push({ path: o.saveConfig, data: `${JSON.stringify(merged['config'], null, 2)}\n` });
       for (const f of files) writeFileAtomic(f.path, f.data);

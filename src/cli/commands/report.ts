@@ -25,12 +25,18 @@ export function readRecord(path: string): EvalRecord {
   else {
     if (!r.ann || typeof r.ann.accuracy !== 'number') problems.push('no "ann.accuracy"');
     if (!Array.isArray(r.snn) || r.snn.length === 0) problems.push('no "snn" results (an --ann-only run has none)');
-    else if (r.snn.some((s) => typeof s?.timesteps !== 'number' || typeof s.accuracy !== 'number' || typeof s.agreement !== 'number')) problems.push('"snn" entries need timesteps, accuracy and agreement');
+    else if (r.snn.some((s) => typeof s?.timesteps !== 'number' || typeof s.accuracy !== 'number' || typeof s.agreement !== 'number'))
+      problems.push('"snn" entries need timesteps, accuracy and agreement');
     if (!Array.isArray(r.layers)) problems.push('no "layers"');
-    else if (r.layers.some((l) => typeof l?.name !== 'string' || typeof l.correlation !== 'number' || typeof l.spikeRate !== 'number')) problems.push('"layers" entries need name, spikeRate and correlation');
+    else if (r.layers.some((l) => typeof l?.name !== 'string' || typeof l.correlation !== 'number' || typeof l.spikeRate !== 'number'))
+      problems.push('"layers" entries need name, spikeRate and correlation');
     if (!r.conversion || typeof r.conversion.method !== 'string') problems.push('no "conversion"');
   }
-  if (problems.length) throw new Onnx2SnnError(ErrorCodes.OPTION, `${path}: not an SNN evaluation written by \`onnx2snn eval --json\`: ${problems.join('; ')}`, { file: path, problems });
+  if (problems.length)
+    throw new Onnx2SnnError(ErrorCodes.OPTION, `${path}: not an SNN evaluation written by \`onnx2snn eval --json\`: ${problems.join('; ')}`, {
+      file: path,
+      problems,
+    });
   return r as EvalRecord;
 }
 
@@ -46,7 +52,11 @@ export function registerReport(program: Command): void {
       if (!o.output && !o.plots) throw optionError('--output', 'nothing to write: give -o FILE.html and/or --plots DIR');
       checkOutputs({ report: o.output, plots: o.plots }, 'report');
       const r = readRecord(runPath);
-      const rep = reportOutputs(r, { ...(o.output ? { html: o.output } : {}), ...(o.plots ? { plots: o.plots } : {}), ...(o.scatterLayer ? { scatterLayer: o.scatterLayer } : {}) });
+      const rep = reportOutputs(r, {
+        ...(o.output ? { html: o.output } : {}),
+        ...(o.plots ? { plots: o.plots } : {}),
+        ...(o.scatterLayer ? { scatterLayer: o.scatterLayer } : {}),
+      });
       for (const f of rep.files) writeFileAtomic(f.path, f.data);
       for (const line of rep.summary) process.stdout.write(`${line}\n`);
     });

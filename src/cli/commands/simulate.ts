@@ -32,8 +32,18 @@ export function registerSimulate(program: Command): void {
     const rows = [...r.predictions].map(([t, p]) => ({ timesteps: t, accuracy: accuracyOf(p, ds.labels), predictions: p }));
     const layers = info.layers.map((l, i) => ({ name: l.name, threshold: l.threshold, spikeRate: r.layerSpikes[i]! / (r.layerNeurons[i]! * ds.count * T) }));
     process.stdout.write(`${c.bold('SNN')} ${snnPath} on ${dataPath} (${ds.count} samples)\n`);
-    process.stdout.write(`${table(['T', 'accuracy'], rows.map((x) => [String(x.timesteps), pct(x.accuracy)]))}\n\n`);
-    process.stdout.write(`${table(['layer', 'threshold', 'spike rate'], layers.map((l) => [l.name, fmtThreshold(l.threshold), l.spikeRate.toFixed(4)]))}\n`);
+    process.stdout.write(
+      `${table(
+        ['T', 'accuracy'],
+        rows.map((x) => [String(x.timesteps), pct(x.accuracy)]),
+      )}\n\n`,
+    );
+    process.stdout.write(
+      `${table(
+        ['layer', 'threshold', 'spike rate'],
+        layers.map((l) => [l.name, fmtThreshold(l.threshold), l.spikeRate.toFixed(4)]),
+      )}\n`,
+    );
     if (json) {
       const out = {
         model: snnPath,

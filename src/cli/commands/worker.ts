@@ -61,7 +61,16 @@ export function registerWorker(program: Command): void {
       process.on('SIGINT', () => onSignal());
       process.on('SIGTERM', () => onSignal());
       const { startWorker } = await import('../../queue.js');
-      const w = await startWorker({ queue: o.queue, queueName: o.queueName, concurrency, ...(threads ? { threads } : {}), lockMs, stalledMs, ...(o.name ? { name: o.name } : {}), onEvent: say });
+      const w = await startWorker({
+        queue: o.queue,
+        queueName: o.queueName,
+        concurrency,
+        ...(threads ? { threads } : {}),
+        lockMs,
+        stalledMs,
+        ...(o.name ? { name: o.name } : {}),
+        onEvent: say,
+      });
       await new Promise<void>((resolve) => {
         let stopping = false;
         onSignal = () => {

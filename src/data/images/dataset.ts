@@ -22,7 +22,11 @@ function checkSizes(name: string, v: readonly number[] | undefined): void {
 }
 
 /** Good files and the ones left out (with --skip-bad: by a look at each header and tail). */
-function screen(files: readonly string[], labels: Int32Array, skipBad: boolean): { files: string[]; labels: Int32Array; skipped: { file: string; reason: string }[] } {
+function screen(
+  files: readonly string[],
+  labels: Int32Array,
+  skipBad: boolean,
+): { files: string[]; labels: Int32Array; skipped: { file: string; reason: string }[] } {
   if (!skipBad) return { files: [...files], labels, skipped: [] };
   const keep: number[] = [];
   const skipped: { file: string; reason: string }[] = [];
@@ -55,7 +59,11 @@ function normaliser(scale: number, mean: Float64Array, std: Float64Array, nhwc: 
   lut.forEach((t, c) => {
     const bad = t.findIndex((x) => x - x !== 0);
     if (bad >= 0) {
-      throw new Onnx2SnnError(ErrorCodes.DATA_NAN, `${root}: pixel value ${bad} of channel ${c} becomes ${t[bad]} after preprocessing (--scale, --mean, --std); every input value must be finite`, { file: root, channel: c, value: String(t[bad]) });
+      throw new Onnx2SnnError(
+        ErrorCodes.DATA_NAN,
+        `${root}: pixel value ${bad} of channel ${c} becomes ${t[bad]} after preprocessing (--scale, --mean, --std); every input value must be finite`,
+        { file: root, channel: c, value: String(t[bad]) },
+      );
     }
   });
   return { lut, nhwc };
@@ -96,11 +104,15 @@ export function imageFolder(root: string, pre: Preprocess = {}): { dataset: Data
     const file = files[i]!;
     const img = resizeCrop(await decodeImage(file), geo);
     if (img.width !== W || img.height !== H) {
-      throw new Onnx2SnnError(ErrorCodes.DATA_SHAPE, `${file}: ${img.width}×${img.height} after preprocessing, but the samples are ${W}×${H}; give --center-crop (or --resize h,w) so that every image has the same size`, {
-        file,
-        expected: [H, W],
-        actual: [img.height, img.width],
-      });
+      throw new Onnx2SnnError(
+        ErrorCodes.DATA_SHAPE,
+        `${file}: ${img.width}×${img.height} after preprocessing, but the samples are ${W}×${H}; give --center-crop (or --resize h,w) so that every image has the same size`,
+        {
+          file,
+          expected: [H, W],
+          actual: [img.height, img.width],
+        },
+      );
     }
     return toFloat(img, norm);
   };

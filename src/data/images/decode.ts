@@ -30,10 +30,14 @@ export function loadSharp(): Promise<SharpModule['default']> {
     },
     (e: unknown) => {
       sharpModule = undefined;
-      throw new Onnx2SnnError(ErrorCodes.OPTION, `image folders need the npm package sharp, which failed to load: ${(e as Error).message.split('\n')[0]}. Reinstall with \`npm install sharp\``, {
-        option: '--data',
-        package: 'sharp',
-      });
+      throw new Onnx2SnnError(
+        ErrorCodes.OPTION,
+        `image folders need the npm package sharp, which failed to load: ${(e as Error).message.split('\n')[0]}. Reinstall with \`npm install sharp\``,
+        {
+          option: '--data',
+          package: 'sharp',
+        },
+      );
     },
   );
   return sharpModule;
@@ -76,7 +80,11 @@ export async function decodeImage(file: string): Promise<Rgb8> {
   } catch (e) {
     if (e instanceof Onnx2SnnError) throw e;
     const msg = (e as Error).message.split('\n')[0] ?? '';
-    const what = /unsupported image format/i.test(msg) ? 'not a JPEG or PNG image' : /premature end|truncated|end of file/i.test(msg) ? 'truncated image' : 'corrupt image';
+    const what = /unsupported image format/i.test(msg)
+      ? 'not a JPEG or PNG image'
+      : /premature end|truncated|end of file/i.test(msg)
+        ? 'truncated image'
+        : 'corrupt image';
     throw badImage(file, `${what} (${msg})`);
   }
 }

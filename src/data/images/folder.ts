@@ -59,12 +59,19 @@ export function readClassList(path: string): string[] {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new Onnx2SnnError(ErrorCodes.FILE, `${path}: cannot read the class list (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { file: path, option: '--classes' });
+    throw new Onnx2SnnError(ErrorCodes.FILE, `${path}: cannot read the class list (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, {
+      file: path,
+      option: '--classes',
+    });
   }
   const lines = text.replace(/\s+$/, '').split(/\r?\n/);
   const ids = lines.map((l) => l.trim().split(/\s+/)[0] ?? '');
   const empty = ids.findIndex((id) => id === '');
-  if (empty >= 0) throw new Onnx2SnnError(ErrorCodes.DATA_LABELS, `${path}: line ${empty + 1} is empty; every line up to the last names a class`, { file: path, line: empty + 1 });
+  if (empty >= 0)
+    throw new Onnx2SnnError(ErrorCodes.DATA_LABELS, `${path}: line ${empty + 1} is empty; every line up to the last names a class`, {
+      file: path,
+      line: empty + 1,
+    });
   return ids;
 }
 

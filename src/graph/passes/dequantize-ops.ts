@@ -20,7 +20,8 @@ function unsupported(n: Node, why: string): never {
   throw new Onnx2SnnError(ErrorCodes.UNSUPPORTED_OP, `node "${n.name}" (${n.opType}): ${why}`, { node: n.name, opType: n.opType, domain: n.domain });
 }
 
-const params = (ctx: DequantContext, n: Node, at: number, what: string): QParams => qparams(n, ctx.constant(n.inputs[at]), ctx.constant(n.inputs[at + 1]), what);
+const params = (ctx: DequantContext, n: Node, at: number, what: string): QParams =>
+  qparams(n, ctx.constant(n.inputs[at]), ctx.constant(n.inputs[at + 1]), what);
 
 /** Attributes other than the listed ones, unchanged. */
 function without(n: Node, ...drop: string[]): Node['attrs'] {
@@ -91,7 +92,7 @@ function unary(op: 'GlobalAveragePool' | 'AveragePool' | 'Softmax'): Handler {
     params(ctx, n, 1, 'input');
     const y = params(ctx, n, 3, 'output');
     if (attrInt(n, 'channels_last', 0) !== 0) unsupported(n, 'channels_last = 1 (NHWC) is not supported');
-    if (op === 'Softmax' && (attrInt(n, 'opset', 13) >= 13) !== (ctx.model.opset >= 13)) {
+    if (op === 'Softmax' && attrInt(n, 'opset', 13) >= 13 !== ctx.model.opset >= 13) {
       unsupported(n, `its Softmax semantics (opset attribute ${attrInt(n, 'opset', 13)}) differ from the model's opset ${ctx.model.opset}`);
     }
     ctx.emit(n, op, [n.inputs[0]!], n.outputs[0]!, y, without(n, 'channels_last', 'opset'));

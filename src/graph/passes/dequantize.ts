@@ -239,7 +239,12 @@ function mergeClips(ctx: DequantContext, nodes: readonly Node[], outputs: Readon
     ctx.ranges[y] = [0, cap];
     drop.add(inner);
     const merged: Node = { ...clip, inputs: [inner.inputs[0]!, ...clip.inputs.slice(1)] };
-    replace.set(clip, ctx.model.opset >= 11 ? { ...merged, inputs: [merged.inputs[0]!, merged.inputs[1]!, ctx.addConst(`${y}_max`, scalarF32(cap))] } : { ...merged, attrs: { min: A.float(0), max: A.float(cap) } });
+    replace.set(
+      clip,
+      ctx.model.opset >= 11
+        ? { ...merged, inputs: [merged.inputs[0]!, merged.inputs[1]!, ctx.addConst(`${y}_max`, scalarF32(cap))] }
+        : { ...merged, attrs: { min: A.float(0), max: A.float(cap) } },
+    );
   }
   return nodes.filter((n) => !drop.has(n)).map((n) => replace.get(n) ?? n);
 }
@@ -261,7 +266,11 @@ function clipCap(ctx: DequantContext, n: Node): number | undefined {
 export function dequantizeModel(m: Model, opts: DequantizeOptions = {}): Model {
   const mode = opts.activationQuant ?? 'drop';
   if (!ACTIVATION_QUANT_MODES.includes(mode)) {
-    throw new Onnx2SnnError(ErrorCodes.OPTION, `activationQuant must be one of ${ACTIVATION_QUANT_MODES.join(', ')}, not "${String(mode)}"`, { option: 'activationQuant', expected: ACTIVATION_QUANT_MODES, actual: mode });
+    throw new Onnx2SnnError(ErrorCodes.OPTION, `activationQuant must be one of ${ACTIVATION_QUANT_MODES.join(', ')}, not "${String(mode)}"`, {
+      option: 'activationQuant',
+      expected: ACTIVATION_QUANT_MODES,
+      actual: mode,
+    });
   }
   if (!isQuantized(m)) return m;
   const ctx = makeContext(m, mode === 'keep');

@@ -13,7 +13,9 @@ import { inferShapes } from '../infer.js';
 function needsPads(n: Node): boolean {
   const pad = n.attrs['auto_pad'];
   const dil = n.attrs['dilations'];
-  return n.opType === 'Conv' && n.domain === '' && pad?.kind === 'string' && pad.value.startsWith('SAME') && dil?.kind === 'ints' && dil.value.some((d) => d !== 1);
+  return (
+    n.opType === 'Conv' && n.domain === '' && pad?.kind === 'string' && pad.value.startsWith('SAME') && dil?.kind === 'ints' && dil.value.some((d) => d !== 1)
+  );
 }
 
 export function explicitPads(m: Model): Model {

@@ -38,13 +38,22 @@ function push(ctx: DequantContext, from: Node, op: string, inputs: readonly stri
 
 function requireOpset11(ctx: DequantContext, from: Node): void {
   if (ctx.model.opset < 11) {
-    throw new Onnx2SnnError(ErrorCodes.OPTION, `activationQuant 'keep' needs opset ≥ 11 (Round); the model has opset ${ctx.model.opset} (node "${from.name}")`, { option: 'activationQuant', expected: 'opset >= 11', actual: ctx.model.opset });
+    throw new Onnx2SnnError(
+      ErrorCodes.OPTION,
+      `activationQuant 'keep' needs opset ≥ 11 (Round); the model has opset ${ctx.model.opset} (node "${from.name}")`,
+      { option: 'activationQuant', expected: 'opset >= 11', actual: ctx.model.opset },
+    );
   }
 }
 
 /** Per-tensor parameters of an activation (a per-channel activation scale has no QLinear kernel). */
 function perTensor(from: Node, p: QParams): { s: number; zp: number; lo: number; hi: number } {
-  if (p.scale.length !== 1) throw new Onnx2SnnError(ErrorCodes.GRAPH, `node "${from.name}" (${from.opType}): activation quantization per channel is not supported with activationQuant 'keep'`, { node: from.name });
+  if (p.scale.length !== 1)
+    throw new Onnx2SnnError(
+      ErrorCodes.GRAPH,
+      `node "${from.name}" (${from.opType}): activation quantization per channel is not supported with activationQuant 'keep'`,
+      { node: from.name },
+    );
   const [qmin, qmax] = Q_RANGE[p.dtype]!;
   const zp = Number(p.zeroPoint[0]);
   return { s: p.scale[0]!, zp, lo: qmin - zp, hi: qmax - zp };
@@ -119,7 +128,8 @@ function noteBound(ctx: DequantContext, n: Node, bound: number): void {
   ctx.accBounds[n.name] = bound;
 }
 
-const params = (ctx: DequantContext, n: Node, at: number, what: string): QParams => qparams(n, ctx.constant(n.inputs[at]), ctx.constant(n.inputs[at + 1]), what);
+const params = (ctx: DequantContext, n: Node, at: number, what: string): QParams =>
+  qparams(n, ctx.constant(n.inputs[at]), ctx.constant(n.inputs[at + 1]), what);
 
 const kMaxOf = (p: QParams): number => {
   const [qmin, qmax] = Q_RANGE[p.dtype]!;
@@ -152,7 +162,12 @@ const qlinearMatMul: Handler = (ctx, n) => {
   const a = params(ctx, n, 1, 'A');
   const b = params(ctx, n, 4, 'B');
   const y = params(ctx, n, 6, 'output');
-  if (ctx.constant(n.inputs[0]) || a.scale.length !== 1) throw new Onnx2SnnError(ErrorCodes.UNSUPPORTED_OP, `node "${n.name}" (QLinearMatMul): activationQuant 'keep' needs a tensor A with one scale and constant B`, { node: n.name });
+  if (ctx.constant(n.inputs[0]) || a.scale.length !== 1)
+    throw new Onnx2SnnError(
+      ErrorCodes.UNSUPPORTED_OP,
+      `node "${n.name}" (QLinearMatMul): activationQuant 'keep' needs a tensor A with one scale and constant B`,
+      { node: n.name },
+    );
   const rankB = ctx.constant(n.inputs[3])?.dims.length ?? 2;
   const bi = integerWeights(ctx, n, 3, b, rankB - 1);
   noteBound(ctx, n, accumulatorBound(bi.t, rankB - 1, kMaxOf(a)));
@@ -172,11 +187,17 @@ const qlinearAdd: Handler = (ctx, n) => {
 
 const qlinearGlobalAveragePool: Handler = (ctx, n) => {
   requireOpset11(ctx, n);
-  if (attrInt(n, 'channels_last', 0) !== 0) throw new Onnx2SnnError(ErrorCodes.UNSUPPORTED_OP, `node "${n.name}": channels_last = 1 (NHWC) is not supported`, { node: n.name });
+  if (attrInt(n, 'channels_last', 0) !== 0)
+    throw new Onnx2SnnError(ErrorCodes.UNSUPPORTED_OP, `node "${n.name}": channels_last = 1 (NHWC) is not supported`, { node: n.name });
   const x = params(ctx, n, 1, 'input');
   const y = params(ctx, n, 3, 'output');
   const dims = ctx.dimsOf(n.inputs[0]!);
-  if (!dims || dims.slice(2).some((d) => !(d > 0))) throw new Onnx2SnnError(ErrorCodes.UNSUPPORTED_OP, `node "${n.name}" (QLinearGlobalAveragePool): activationQuant 'keep' needs the spatial size of its input`, { node: n.name });
+  if (!dims || dims.slice(2).some((d) => !(d > 0)))
+    throw new Onnx2SnnError(
+      ErrorCodes.UNSUPPORTED_OP,
+      `node "${n.name}" (QLinearGlobalAveragePool): activationQuant 'keep' needs the spatial size of its input`,
+      { node: n.name },
+    );
   const size = dims.slice(2).reduce((p, d) => p * d, 1);
   const mean = push(ctx, n, 'GlobalAveragePool', [integers(ctx, n, n.inputs[0]!, x)]);
   const sum = push(ctx, n, 'Round', [push(ctx, n, 'Mul', [mean, ctx.addConst(`${n.outputs[0]}_size`, f32(size))])]);

@@ -19,11 +19,15 @@ interface Affine {
 function bnAffine(m: Model, bn: Node): Affine | undefined {
   const [, gName, bName, meanName, varName] = bn.inputs;
   const get = (x: string | undefined) => (x ? m.graph.initializers.get(x) : undefined);
-  const gamma = get(gName), beta = get(bName), mean = get(meanName), variance = get(varName);
+  const gamma = get(gName),
+    beta = get(bName),
+    mean = get(meanName),
+    variance = get(varName);
   if (!gamma || !beta || !mean || !variance) return undefined;
   const eps = attrFloat(bn, 'epsilon', 1e-5);
   const c = gamma.data.length;
-  const scale = new Float64Array(c), shift = new Float64Array(c);
+  const scale = new Float64Array(c),
+    shift = new Float64Array(c);
   for (let i = 0; i < c; i++) {
     // float32 as onnxruntime computes it
     const s = Math.fround(gamma.data[i]! / Math.fround(Math.sqrt(Math.fround(variance.data[i]! + eps))));
@@ -75,7 +79,8 @@ export function foldBatchNorm(m: Model): Model {
         const b = p.inputs[2] ? inits.get(p.inputs[2]) : undefined;
         if (!p.inputs[2] || b) {
           const [nw, nb] = foldIntoConv(w, b, a);
-          const wn = fresh(`${p.name}_W_bn`), bname = fresh(`${p.name}_B_bn`);
+          const wn = fresh(`${p.name}_W_bn`),
+            bname = fresh(`${p.name}_B_bn`);
           inits.set(wn, nw);
           inits.set(bname, nb);
           replaced.set(p, [{ ...p, inputs: [p.inputs[0]!, wn, bname], outputs: [y] }]);
@@ -86,7 +91,8 @@ export function foldBatchNorm(m: Model): Model {
       if (p.opType === 'Gemm' && w.dims.length === 2 && attrInt(p, 'transA', 0) === 0) {
         const transB = attrInt(p, 'transB', 0) === 1;
         const n = transB ? w.dims[0]! : w.dims[1]!;
-        const alpha = attrFloat(p, 'alpha', 1), beta = attrFloat(p, 'beta', 1);
+        const alpha = attrFloat(p, 'alpha', 1),
+          beta = attrFloat(p, 'beta', 1);
         const c = p.inputs[2] ? inits.get(p.inputs[2]) : undefined;
         const cOk = !p.inputs[2] || (c && (c.data.length === 1 || (c.data.length === n && c.dims[c.dims.length - 1] === n)));
         if (n === a.scale.length && cOk) {
@@ -97,7 +103,8 @@ export function foldBatchNorm(m: Model): Model {
             // y = s·(α·xW + β·c) + shift  → α·x(sW) + β·(s·c + shift/β)
             nb[j] = (a.scale[j]! * beta * cj + a.shift[j]!) / (beta === 0 ? 1 : beta);
           }
-          const wn = fresh(`${p.name}_W_bn`), cn = fresh(`${p.name}_C_bn`);
+          const wn = fresh(`${p.name}_W_bn`),
+            cn = fresh(`${p.name}_C_bn`);
           inits.set(wn, nw);
           inits.set(cn, float32([n], nb));
           const attrs = beta === 0 ? { ...p.attrs, beta: { kind: 'float' as const, value: 1 } } : p.attrs;
@@ -108,7 +115,9 @@ export function foldBatchNorm(m: Model): Model {
       }
       if (p.opType === 'MatMul' && w.dims.length === 2 && w.dims[1] === a.scale.length && shapes.get(x)?.dims.length === 2) {
         const nw = scaleColumns(w, a, false);
-        const wn = fresh(`${p.name}_W_bn`), bname = fresh(`${p.name}_B_bn`), mid = fresh(`${p.name}_out`);
+        const wn = fresh(`${p.name}_W_bn`),
+          bname = fresh(`${p.name}_B_bn`),
+          mid = fresh(`${p.name}_out`);
         inits.set(wn, nw);
         inits.set(bname, float32([a.shift.length], a.shift));
         replaced.set(p, [
@@ -125,7 +134,9 @@ export function foldBatchNorm(m: Model): Model {
     const rank = xDims?.length ?? 4;
     const perElement = m.opset < 9 && attrInt(bn, 'spatial', 1) === 0 && xDims !== undefined && xDims.length > 2;
     const cdims = perElement ? xDims.slice(1) : [a.scale.length, ...new Array<number>(Math.max(rank - 2, 0)).fill(1)];
-    const sn = fresh(`${bn.name}_scale`), tn = fresh(`${bn.name}_shift`), mid = fresh(`${bn.name}_scaled`);
+    const sn = fresh(`${bn.name}_scale`),
+      tn = fresh(`${bn.name}_shift`),
+      mid = fresh(`${bn.name}_scaled`);
     inits.set(sn, float32(cdims, a.scale));
     inits.set(tn, float32(cdims, a.shift));
     replaced.set(bn, [

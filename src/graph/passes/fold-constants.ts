@@ -40,7 +40,7 @@ export function foldConstants(m: Model): Model {
     }
     const ins = n.inputs.map((x) => (x ? consts.get(x) : undefined));
     const allConst = n.inputs.every((x, i) => !x || ins[i] !== undefined);
-    if (!allConst || n.inputs.length === 0 && n.opType !== 'Constant') {
+    if (!allConst || (n.inputs.length === 0 && n.opType !== 'Constant')) {
       kept.push(n);
       continue;
     }
@@ -57,4 +57,3 @@ export function foldConstants(m: Model): Model {
   for (const [k, t] of consts) if (used.has(k)) initializers.set(k, t);
   return { ...m, graph: pruneDeadNodes({ ...g, nodes: kept, initializers }) };
 }
-

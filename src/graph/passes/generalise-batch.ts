@@ -38,9 +38,7 @@ export function generaliseBatch(m: Model): Model {
     return { ...n, inputs: [n.inputs[0]!, name] };
   });
   const batchify = (v: ValueInfo): ValueInfo =>
-    v.shape && v.shape.length > 0 && (v.shape[0] === declared || typeof v.shape[0] !== 'number')
-      ? { ...v, shape: [BATCH_DIM as Dim, ...v.shape.slice(1)] }
-      : v;
+    v.shape && v.shape.length > 0 && (v.shape[0] === declared || typeof v.shape[0] !== 'number') ? { ...v, shape: [BATCH_DIM as Dim, ...v.shape.slice(1)] } : v;
   return {
     ...m,
     graph: {

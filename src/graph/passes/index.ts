@@ -53,10 +53,14 @@ export function canonicalize(m: Model, opts: ImportOptions = {}): Model {
   const produced = new Set(g.nodes.flatMap((n) => n.outputs));
   const constant = g.outputs.filter((o) => !produced.has(o.name)).map((o) => o.name);
   if (constant.length) {
-    throw new Onnx2SnnError(ErrorCodes.GRAPH, `${m.source ?? 'model'}: graph output ${constant.map((c) => `"${c}"`).join(', ')} does not depend on the graph input (it folds to a constant)`, {
-      file: m.source,
-      outputs: constant,
-    });
+    throw new Onnx2SnnError(
+      ErrorCodes.GRAPH,
+      `${m.source ?? 'model'}: graph output ${constant.map((c) => `"${c}"`).join(', ')} does not depend on the graph input (it folds to a constant)`,
+      {
+        file: m.source,
+        outputs: constant,
+      },
+    );
   }
   return { ...out, graph: g };
 }
