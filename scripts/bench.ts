@@ -20,7 +20,8 @@
  * Resize 256, CenterCrop 224, normalisation) in batches of --batch, --image-rounds times over.
  */
 import { execFileSync } from 'node:child_process';
-import { cpus, totalmem } from 'node:os';
+import { cpus } from 'node:os';
+import { machineInfo } from './machine.js';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -230,13 +231,7 @@ if (values.one === 'images') {
     images = JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 })) as ImagesRow;
     process.stderr.write(`images: ${images.imagesPerSec.toFixed(1)} images/s\n`);
   }
-  const machine = {
-    cpus: cpus().length,
-    cpuModel: cpus()[0]?.model ?? '',
-    memoryGB: totalmem() / 2 ** 30,
-    node: process.version,
-    platform: `${process.platform}-${process.arch}`,
-  };
+  const machine = machineInfo();
   writeFileSync(values.out!, `${JSON.stringify({ machine, results: rows, ...(images ? { images } : {}) }, null, 2)}\n`);
   const head = [
     'model',

@@ -15,7 +15,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { machineInfo } from './machine.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -102,13 +102,7 @@ for (const bm of selectModels(values.models)) {
         }
       }
 }
-const machine = {
-  cpus: cpus().length,
-  cpuModel: cpus()[0]?.model ?? '',
-  memoryGB: totalmem() / 2 ** 30,
-  node: process.version,
-  platform: `${process.platform}-${process.arch}`,
-};
+const machine = machineInfo();
 writeFileSync(values.out!, `${JSON.stringify({ machine, providers, results, failures }, null, 2)}\n`);
 const gpuMeasured = providers.some((p) => p.device !== 'cpu' && p.available && !failures.some((f) => f.device === p.device));
 if (!gpuMeasured) {
