@@ -50,10 +50,10 @@ export interface SimResult {
 
 const f32 = (dims: readonly number[], data: Float32Array): Tensor => ({ dtype: 'float32', dims: [...dims], data });
 
-type Encoder = ((values: Map<string, Tensor>) => void) | undefined;
+export type Encoder = ((values: Map<string, Tensor>) => void) | undefined;
 
 /** Poisson coding: each step's input sign(x)·xmax·[u < |x|/xmax]; constant current: the input once. */
-function encoder(snn: SnnModel, x: Float32Array, n: number, firstSample: number, values: Map<string, Tensor>): Encoder {
+export function encoder(snn: SnnModel, x: Float32Array, n: number, firstSample: number, values: Map<string, Tensor>): Encoder {
   const inDims = [n, ...snn.inputDims];
   if (snn.options.encoding !== 'poisson') {
     values.set(snn.inputName, f32(inDims, x));

@@ -1,0 +1,56 @@
+/**
+ * The event-driven WebAssembly engine against the reference simulator: identical spike counts per
+ * neuron and identical readouts (bit for bit) on the bundled models, stepped and closed-form, with
+ * constant-current and Poisson input; synops counted by the kernels equal to the structural count.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadDataset } from '../../src/data/index.js';
+import { simulateEventsBatch } from '../../src/engine/events/batch.js';
+import { KERNELS_SOURCE_SHA256 } from '../../src/engine/events/kernels-wasm.js';
+import { calibrate, convert, loadModel } from '../../src/pipeline.js';
+import { simulateReference } from '../../src/snn/reference.js';
+import { BUNDLED_MODELS } from '../../scripts/models.js';
+
+const cases = [
+  { id: 'vnncomp21-mnistfc-256x2', n: 6, T: 64, solve: 'step', encoding: 'current', kernels: ['gemm', 'if'] },
+  { id: 'onnx-zoo-mnist-12', n: 3, T: 32, solve: 'closed-form', encoding: 'current', kernels: ['conv', 'gemm', 'if'] },
+  { id: 'vnncomp21-verivital-convnet_maxpool', n: 3, T: 32, solve: 'step', encoding: 'poisson', kernels: ['conv', 'gemm', 'if'] },
+  { id: 'vnncomp21-cifar10-resnet_2b', n: 2, T: 24, solve: 'closed-form', encoding: 'current', kernels: ['conv', 'gemm', 'if'] },
+] as const;
+
+describe('events engine = reference simulator', () => {
+  it('the embedded WebAssembly is built from the current assembly/events.ts', () => {
+    const sha = createHash('sha256').update(readFileSync('assembly/events.ts', 'utf8')).digest('hex');
+    expect(KERNELS_SOURCE_SHA256, 'run `npm run build` (scripts/build-wasm.mjs) after editing assembly/events.ts').toBe(sha);
+  });
+
+  for (const c of cases)
+    it(`${c.id}, --solve ${c.solve}, ${c.encoding}, T = ${c.T}: same counts and readouts`, async () => {
+      const bm = BUNDLED_MODELS.find((m) => m.id === c.id)!;
+      const model = loadModel(bm.file);
+      const th = await calibrate(model, loadDataset(bm.calib, { ...bm.pre, limit: 50 }));
+      const ds = loadDataset(bm.test, { ...bm.pre, limit: c.n });
+      const { snn } = convert(model, th, { solve: c.solve, encoding: c.encoding });
+      const opts = { timesteps: c.T, checkpoints: [1, c.T >> 1, c.T], firstSample: 7 };
+      const ref = simulateReference(snn, ds.x, c.n, opts);
+      const ev = simulateEventsBatch(snn, ds.x, c.n, opts);
+      expect(new Set(ev.nodes.map((s) => s.kind))).toEqual(new Set(c.kernels));
+      let spikes = 0;
+      snn.layers.forEach((l, i) => {
+        const a = ev.counts[i]!,
+          b = ref.counts[i]!;
+        let differ = 0;
+        for (let j = 0; j < a.length; j++) {
+          if (a[j] !== b[j]) differ++;
+          spikes += b[j]!;
+        }
+        expect(differ, `layer ${l.name}: neurons with a different count`).toBe(0);
+      });
+      expect(spikes).toBeGreaterThan(0);
+      for (const t of opts.checkpoints) expect(Array.from(ev.readouts.get(t)!)).toEqual(Array.from(ref.readouts.get(t)!));
+      // every event of a Gemm reaches all J outputs: synops of the Gemm kernels = events × J
+      expect(ev.synops).toBeGreaterThan(0);
+    });
+});
