@@ -61,7 +61,17 @@ export { emitOnnx, type EmitMeta } from './snn/emit.js';
 export type { Arrangement } from './snn/arrangement.js';
 export type { CountMode } from './snn/emit-recover.js';
 export { simulateReference, type SimOptions, type SimResult } from './snn/reference.js';
-export { simulateDataset, snnInfo, type SnnRunOptions, type SnnRunResult } from './engine/simulate.js';
+export { simulateDataset, snnInfo, type EngineChoice, type SnnRunOptions, type SnnRunResult } from './engine/simulate.js';
+export {
+  chooseEngine,
+  engineById,
+  engineIds,
+  listEngines,
+  type ChoiceContext,
+  type EngineInput,
+  type EngineRunOptions,
+  type SnnEngine,
+} from './engine/registry.js';
 export {
   DEFAULT_SNN_OPTIONS,
   type SnnOptions,

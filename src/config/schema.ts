@@ -10,6 +10,7 @@
 import * as z from 'zod';
 import { NEURON_KIND_NAMES } from '../../converters/neurons/index.js';
 import { DEFAULT_SNN_OPTIONS } from '../snn/types.js';
+import { engineIds } from '../engine/registry.js';
 
 export type CommandName = 'eval' | 'convert' | 'calibrate' | 'simulate';
 
@@ -332,10 +333,12 @@ const runSchema = z
       .describe('execution device (onnxruntime execution provider)')
       .register(cli, { flag: '--device <cpu|webgpu|cuda>', commands: WITH_SIM }),
     engine: z
-      .enum(['onnxruntime', 'tfjs'])
-      .default('onnxruntime')
-      .describe('engine that simulates the SNN: onnxruntime running the emitted file, or TensorFlow.js')
-      .register(cli, { flag: '--engine <onnxruntime|tfjs>', commands: EVAL }),
+      .enum(engineIds())
+      .default('auto')
+      .describe(
+        'engine that simulates the SNN: auto (the fastest estimate for the model), onnxruntime running the emitted file, or TensorFlow.js; spike counts are the same',
+      )
+      .register(cli, { flag: `--engine <${engineIds().join('|')}>`, commands: EVAL }),
     tfjsBackend: z
       .enum(['cpu', 'wasm', 'webgpu', 'tensorflow'])
       .default('cpu')

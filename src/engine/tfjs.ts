@@ -21,7 +21,7 @@ import type { SnnModel } from '../snn/build.js';
 import { closedFormLayers } from '../snn/closed-form.js';
 import { snnContext } from '../snn/context.js';
 import { poissonStates, poissonUniforms } from '../snn/poisson.js';
-import type { SnnRunResult } from './simulate.js';
+import type { SnnRunResult } from './snn-file.js';
 import { evalNode, tfjsReady, type TfjsBackend } from './tfjs-ops.js';
 
 export interface TfjsRunOptions {

@@ -8,7 +8,8 @@ import type { Dataset } from '../data/types.js';
 import { OrtSession, type Device } from '../engine/ort.js';
 import type { Model } from '../graph/types.js';
 import { buildSnn, type SnnModel } from '../snn/build.js';
-import { simulateDataset, snnInfo, type SnnFileInfo } from '../engine/simulate.js';
+import { simulateDataset, snnInfo, type EngineChoice, type SnnFileInfo } from '../engine/simulate.js';
+import type { Arrangement } from '../snn/arrangement.js';
 import type { TfjsBackend } from '../engine/tfjs-ops.js';
 import { inputSpec } from '../engine/input.js';
 import { argmaxRows, inTopK } from '../util/metrics.js';
@@ -34,13 +35,14 @@ export interface CompareOptions {
   readonly ops?: boolean;
   /** (ANN activation, SNN rate·θ) pairs kept per layer for a scatter plot (default 400; 0: none). */
   readonly scatterPoints?: number;
-  /** Engine that simulates the SNN: onnxruntime running the emitted file (default), or TensorFlow.js on `snn`. */
+  /** Engine that simulates the SNN: 'auto' (default: the fastest estimate, src/engine/registry.ts) or an engine id. */
   readonly engine?: Engine;
   /** TensorFlow.js backend for engine 'tfjs' (default 'cpu'). */
   readonly tfjsBackend?: TfjsBackend;
 }
 
-export type Engine = 'onnxruntime' | 'tfjs';
+/** 'auto' or a registered engine id (src/engine/registry.ts: engineIds()). */
+export type Engine = string;
 
 export interface SnnAtT {
   readonly timesteps: number;
@@ -79,6 +81,10 @@ export interface CompareResult {
   readonly ops?: OpsReport;
   /** The counts and exact sums the figures above are computed from (what shards merge). */
   readonly parts: CompareParts;
+  /** The engine that simulated and why. */
+  readonly engine?: EngineChoice;
+  /** The emitted file's arrangement, when the engine that ran is onnxruntime on a file that records it. */
+  readonly arrangement?: Arrangement;
 }
 
 const countEqual = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
@@ -120,23 +126,18 @@ export async function compareAnnSnn(ann: Model, snnModel: Model, ds: Dataset, op
       counter?.addBatch(n, counts, x, events);
       info.layers.forEach((l, i) => acc[i]!.add((ds.offset ?? 0) + s, n, counts[i]!, r[l.site]?.data as ArrayLike<number> | undefined));
     };
-    const common = {
+    let described: SnnModel | undefined;
+    const res = await simulateDataset(snnModel, ds, {
       timesteps: opts.timesteps,
+      engine: opts.engine ?? 'auto',
+      snn: () => (described ??= opts.snn ?? snnFromInfo(ann, info)),
       ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      ...(opts.device ? { device: opts.device } : {}),
+      ...(opts.threads ? { threads: opts.threads } : {}),
+      ...(opts.tfjsBackend ? { tfjsBackend: opts.tfjsBackend } : {}),
       onCounts,
-    };
-    const res =
-      opts.engine === 'tfjs'
-        ? await (await import('../engine/tfjs.js')).simulateTfjs(opts.snn ?? snnFromInfo(ann, info), ds, {
-            ...common,
-            ...(opts.tfjsBackend ? { backend: opts.tfjsBackend } : {}),
-          })
-        : await simulateDataset(snnModel, ds, {
-            ...common,
-            ...(opts.device ? { device: opts.device } : {}),
-            ...(opts.threads ? { threads: opts.threads } : {}),
-          });
+    });
     const N = ds.count;
     const annPred = argmaxRows(logits!, N, K);
     const annCorrect = countEqual(annPred, ds.labels);
@@ -163,6 +164,8 @@ export async function compareAnnSnn(ann: Model, snnModel: Model, ds: Dataset, op
         layers: layers.map((l) => l.parts),
         ...(counter ? { ops: counter.parts() } : {}),
       },
+      ...(res.engine ? { engine: res.engine } : {}),
+      ...(res.arrangement && res.engine?.engine === 'onnxruntime' ? { arrangement: res.arrangement } : {}),
     };
   } finally {
     await annSession.release();

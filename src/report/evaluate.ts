@@ -19,7 +19,9 @@ import type { SnnModel } from '../snn/build.js';
 import type { SnnOptions } from '../snn/types.js';
 import type { RasterOptions } from './raster.js';
 import { rasterTask, type RasterTask } from './raster-task.js';
-import type { EvalLayer, EvalRecord } from './types.js';
+import type { EngineChoiceRecord, EvalLayer, EvalRecord } from './types.js';
+import type { EngineChoice } from '../engine/simulate.js';
+import type { Arrangement } from '../snn/arrangement.js';
 
 export const DEFAULT_TIMESTEPS: readonly number[] = [8, 16, 32, 64, 128, 256];
 
@@ -45,7 +47,7 @@ export interface EvaluateOptions {
   readonly calibBatchSize?: number;
   readonly device?: Device;
   readonly threads?: number;
-  /** SNN simulation engine (default onnxruntime) and, for tfjs, its backend. */
+  /** SNN simulation engine: 'auto' (default, src/engine/registry.ts) or an engine id; for tfjs, its backend. */
   readonly engine?: Engine;
   readonly tfjsBackend?: TfjsBackend;
   /** Include per-sample predictions. */
@@ -82,6 +84,20 @@ function layerContext(snn: SnnModel): { from?: string; residual: boolean; feeds:
     const residual = Boolean(prod && (prod.opType === 'Add' || prod.opType === 'Sum') && prod.inputs.filter((i) => snn.dynamic.has(i)).length >= 2);
     return { ...(prod ? { from: plain(prod.opType) } : {}), residual, feeds: [...new Set(feeds)] };
   });
+}
+
+/** The record's `engine`: the engine that ran (tfjs with its backend, as before engines were registered). */
+function ranEngine(id: string, tfjsBackend?: string): string {
+  return id === 'tfjs' ? `tfjs (${tfjsBackend ?? 'cpu'})` : id;
+}
+
+function engineChoiceRecord(c: EngineChoice, arrangement?: Arrangement): EngineChoiceRecord {
+  return {
+    requested: c.requested,
+    reason: c.reason,
+    ...(c.estimates ? { estimates: { ...c.estimates } } : {}),
+    ...(arrangement ? { arrangement: { layerCounts: [...arrangement.layerCounts], stepsPerIteration: arrangement.stepsPerIteration } } : {}),
+  };
 }
 
 export async function evaluate(model: Model, test: Dataset, opts: EvaluateOptions = {}): Promise<EvalRecord> {
@@ -181,7 +197,8 @@ export async function evaluate(model: Model, test: Dataset, opts: EvaluateOption
     model: opts.modelPath ?? model.source ?? '',
     dataset: test.source,
     samples: test.count,
-    engine: opts.engine === 'tfjs' ? `tfjs (${opts.tfjsBackend ?? 'cpu'})` : 'onnxruntime',
+    engine: ranEngine(r.engine?.engine ?? opts.engine ?? 'onnxruntime', opts.tfjsBackend),
+    ...(r.engine ? { engineChoice: engineChoiceRecord(r.engine, r.arrangement) } : {}),
     device: opts.device ?? 'cpu',
     ann: { accuracy: r.ann.accuracy, top5: r.ann.top5, ...(opts.predictions ? { predictions: Array.from(r.ann.predictions) } : {}) },
     snn: r.snn.map((s) => ({

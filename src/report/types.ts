@@ -61,6 +61,16 @@ export interface Raster {
   readonly layers: RasterLayer[];
 }
 
+export interface EngineChoiceRecord {
+  /** 'auto' or the engine id given. */
+  readonly requested: string;
+  readonly reason: string;
+  /** --engine auto: each candidate's estimated time relative to onnxruntime running the file (1). */
+  readonly estimates?: Record<string, number>;
+  /** onnxruntime: per layer where its count comes from, and the time steps per Loop iteration (src/snn/arrangement.ts). */
+  readonly arrangement?: { readonly layerCounts: string[]; readonly stepsPerIteration: number };
+}
+
 export interface EvalRecord {
   readonly model: string;
   readonly dataset: string;
@@ -68,6 +78,8 @@ export interface EvalRecord {
   /** Image folders with --skip-bad: the files left out and why (not counted in `samples`). */
   readonly skipped?: { readonly count: number; readonly files: readonly { readonly file: string; readonly reason: string }[] };
   readonly engine: string;
+  /** How `engine` was chosen (--engine auto: the estimates compared) and, for onnxruntime, the emitted file's arrangement. */
+  readonly engineChoice?: EngineChoiceRecord;
   readonly device: string;
   readonly ann: { readonly accuracy: number; readonly top5: number; readonly predictions?: number[] };
   readonly snn: { readonly timesteps: number; readonly accuracy: number; readonly agreement: number; readonly predictions?: number[] }[];

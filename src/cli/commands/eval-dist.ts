@@ -53,7 +53,7 @@ function refusals(cfg: Config, flag: string): void {
         which +
         ' T -o thresholds.json` and give each shard --thresholds',
     );
-  if (cfg.run.engine === 'tfjs' && flag === '--queue') throw optionError('--engine', '--queue runs on onnxruntime only');
+  if (cfg.run.engine !== 'auto' && cfg.run.engine !== 'onnxruntime' && flag === '--queue') throw optionError('--engine', '--queue runs on onnxruntime only');
 }
 
 /** What the run prints: the tables of an SNN evaluation, or the ANN line. */
