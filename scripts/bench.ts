@@ -34,6 +34,8 @@ import { emitOnnx } from '../src/snn/emit.js';
 import type { CountMode } from '../src/snn/emit-recover.js';
 import type { Arrangement } from '../src/snn/arrangement.js';
 import { simulateTfjs, tfjsAnn } from '../src/engine/tfjs.js';
+import { simulateEvents, type EventsRunResult } from '../src/engine/events/dataset.js';
+import { benchBreakEven, type BreakEvenLayer } from './bench-events.js';
 import type { TfjsBackend } from '../src/engine/tfjs-ops.js';
 import { benchImages, type ImagesRow } from './bench-images.js';
 import { ALL_MODELS, selectModels } from './models.js';
@@ -82,6 +84,10 @@ interface Row {
   /** The ratio of each paired round (spread = this machine's drift). */
   ratioRounds: number[];
   peakRssMB: number;
+  /** events: synaptic operations per sample counted by the kernels (at T). */
+  synopsPerSample?: number;
+  /** events: each kernel-run node's events per input element and step. */
+  eventRates?: EventsRunResult['rates'];
 }
 
 /** One engine's two timed callables: a pass of the ANN over the samples, a run of the SNN. */
@@ -109,6 +115,7 @@ async function one(id: string, T: number, counts: CountMode, k: number | 'auto')
     for (let s = 0; s < ds.count; s += batch) await f(s, Math.min(ds.count, s + batch));
   };
   let engine: Engine;
+  let eventsRun: EventsRunResult | undefined;
   if (values.engine === 'tfjs') {
     // TensorFlow.js: the SNN description stepped with tfjs ops, the ANN with the same ops
     const backend = values['tfjs-backend'] as TfjsBackend;
@@ -133,7 +140,17 @@ async function one(id: string, T: number, counts: CountMode, k: number | 'auto')
         await session.release();
       },
     };
-  } else throw new Error(`--engine must be onnxruntime or tfjs, not ${values.engine}`);
+  } else if (values.engine === 'events') {
+    // the event-driven WebAssembly engine on worker threads; the ANN on onnxruntime (the same ratio as onnxruntime's rows)
+    const threads = values.threads ? Number(values.threads) : cpus().length;
+    const ann = await OrtSession.create(model, { device: 'cpu', threads });
+    engine = {
+      threads,
+      annPass: batches((s, e) => ann.run({ [name]: { data: ds.x.subarray(s * per, e * per), dims: [e - s, ...sampleDims] } })),
+      snnRun: async () => (eventsRun = await simulateEvents(snn, ds, { timesteps: [T], batchSize: batch, threads })),
+      release: () => ann.release(),
+    };
+  } else throw new Error(`--engine must be onnxruntime, tfjs or events, not ${values.engine}`);
   // Paired rounds of equal work: T ANN passes over the samples, then one SNN run of T steps
   // (each repeated until a side takes ≥ 0.5 s). This VM's speed drifts by ±50 % over seconds;
   // timing both sides back to back over the same duration keeps the drift out of the ratio
@@ -181,10 +198,14 @@ async function one(id: string, T: number, counts: CountMode, k: number | 'auto')
     ratio: median(paired),
     ratioRounds: paired,
     peakRssMB: process.resourceUsage().maxRSS / 1024,
+    // events: synaptic operations per sample counted by the kernels, and each kernel node's input event rate
+    ...(eventsRun ? { synopsPerSample: eventsRun.synops / ds.count, eventRates: eventsRun.rates } : {}),
   };
 }
 
-if (values.one === 'images') {
+if (values.one === 'breakeven') {
+  process.stdout.write(JSON.stringify(await benchBreakEven(Number(values.batch))));
+} else if (values.one === 'images') {
   process.stdout.write(JSON.stringify(await benchImages(Number(values.batch), Number(values['image-rounds']))));
 } else if (values.one) {
   const [id, t, counts, k] = values.one.split(':');
@@ -197,33 +218,34 @@ if (values.one === 'images') {
   const models = modelIds === undefined ? selectModels() : modelIds.length ? selectModels(modelIds.join(',')) : [];
   for (const bm of models) {
     for (const T of values.timesteps!.split(',').map(Number))
-      for (const counts of values.counts!.split(','))
-        for (const k of values.unroll!.split(',')) {
-          if (counts !== 'recovered' && counts !== 'stepped') throw new Error(`--counts takes recovered and/or stepped, not ${counts}`);
-          const args = [
-            self,
-            '--one',
-            `${bm.id}:${T}:${counts}:${k}`,
-            '--rounds',
-            values.rounds!,
-            '--samples',
-            values.samples!,
-            '--batch',
-            values.batch!,
-            '--device',
-            values.device!,
-            '--solve',
-            values.solve!,
-            '--engine',
-            values.engine!,
-            '--tfjs-backend',
-            values['tfjs-backend']!,
-            ...(values.threads ? ['--threads', values.threads] : []),
-          ];
-          const row = JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 })) as Row;
-          rows.push(row);
-          process.stderr.write(`${bm.id} T=${T} counts ${counts} k=${k}: ratio ${row.ratio.toFixed(3)}\n`);
-        }
+      for (const eng of values.engine!.split(','))
+        for (const counts of values.counts!.split(','))
+          for (const k of values.unroll!.split(',')) {
+            if (counts !== 'recovered' && counts !== 'stepped') throw new Error(`--counts takes recovered and/or stepped, not ${counts}`);
+            const args = [
+              self,
+              '--one',
+              `${bm.id}:${T}:${counts}:${k}`,
+              '--rounds',
+              values.rounds!,
+              '--samples',
+              values.samples!,
+              '--batch',
+              values.batch!,
+              '--device',
+              values.device!,
+              '--solve',
+              values.solve!,
+              '--engine',
+              eng,
+              '--tfjs-backend',
+              values['tfjs-backend']!,
+              ...(values.threads ? ['--threads', values.threads] : []),
+            ];
+            const row = JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 })) as Row;
+            rows.push(row);
+            process.stderr.write(`${bm.id} T=${T} ${eng} counts ${counts} k=${k}: ratio ${row.ratio.toFixed(3)}\n`);
+          }
   }
   let images: ImagesRow | undefined;
   if (!values.models || values.models.split(',').includes('images')) {
@@ -231,8 +253,15 @@ if (values.one === 'images') {
     images = JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 })) as ImagesRow;
     process.stderr.write(`images: ${images.imagesPerSec.toFixed(1)} images/s\n`);
   }
+  // the event-driven kernels' break-even spike rate against onnxruntime's dense layers (with --engine events)
+  let breakEven: BreakEvenLayer[] | undefined;
+  if (values.engine!.split(',').includes('events')) {
+    const args = [self, '--one', 'breakeven', '--batch', values.batch!];
+    breakEven = JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 })) as BreakEvenLayer[];
+    for (const l of breakEven) process.stderr.write(`break-even ${l.layer}: ${(100 * l.breakEven).toFixed(1)} % spike rate\n`);
+  }
   const machine = machineInfo();
-  writeFileSync(values.out!, `${JSON.stringify({ machine, results: rows, ...(images ? { images } : {}) }, null, 2)}\n`);
+  writeFileSync(values.out!, `${JSON.stringify({ machine, results: rows, ...(breakEven ? { breakEven } : {}), ...(images ? { images } : {}) }, null, 2)}\n`);
   const head = [
     'model',
     'T',
