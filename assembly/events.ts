@@ -178,3 +178,24 @@ export function ifStep(v: usize, current: usize, theta: usize, extra: usize, out
   }
   return spikes;
 }
+
+/**
+ * Closed-form constant-current IF step t for `len` neurons (converters/neurons/closed-form.ts):
+ * n_t = ⌊fl(b + fl(t·a))⌋ in float32, out = fl((n_t − n_{t−1})·θ), count = n_t. a: f32 rates
+ * [len]; b, theta: f32 [per]. Returns the number of spikes.
+ */
+export function closedFormStep(a: usize, b: usize, theta: usize, out: usize, counts: usize, len: i32, per: i32, t: f32): i32 {
+  let spikes = 0;
+  let e = 0;
+  for (let j = 0; j < len; j++) {
+    const o = <usize>j << 2;
+    const eo = <usize>e << 2;
+    const nt = Mathf.floor(load<f32>(b + eo) + t * load<f32>(a + o));
+    const prev = load<f32>(counts + o);
+    if (nt != prev) spikes++;
+    store<f32>(out + o, (nt - prev) * load<f32>(theta + eo));
+    store<f32>(counts + o, nt);
+    if (++e == per) e = 0;
+  }
+  return spikes;
+}

@@ -52,7 +52,7 @@ export function simulateEventsBatch(snn: SnnModel, x: Float32Array, n: number, o
   const closed = closedFormLayers(snn);
   const dynamicNodes = snn.nodes.filter((node) => node.outputs.some((t) => snn.dynamic.has(t)));
   const kernels = new Kernels();
-  const plan = planKernels(kernels, snn, dynamicNodes, n, closed);
+  const plan = planKernels(kernels, snn, snn.nodes, n, closed);
   const counts = snn.layers.map((l, i) => plan.counts.get(i) ?? new Float32Array(n * size(l.dims)));
   const events = snn.layers.map((l, i) => (hasEvents(snn, l) ? new Float32Array(counts[i]!.length) : undefined));
   let step = 0;
@@ -85,7 +85,10 @@ export function simulateEventsBatch(snn: SnnModel, x: Float32Array, n: number, o
     for (let i = 0; i < readout.length; i++) readout[i] = Math.fround(readout[i]! + y[i]!);
     if (checkpoints.has(t)) readouts.set(t, readout.slice());
   }
-  const nodes = [...plan.steps.values()].map((s) => ({ node: s.node.name, kind: s.kind, events: s.events, perSample: s.perSample }));
+  // the static part ran once: its kernels are not per-step event work
+  const nodes = [...plan.steps.values()]
+    .filter((s) => dynamicNodes.includes(s.node))
+    .map((s) => ({ node: s.node.name, kind: s.kind, events: s.events, perSample: s.perSample }));
   // counts live in kernel memory, dropped with the instance: copy them out
   return { readouts, counts: counts.map((c) => c.slice()), events, synops: kernels.k.synopsDone(), nodes };
 }

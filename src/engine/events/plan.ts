@@ -2,7 +2,7 @@
  * Which nodes of a converted network run in the event-driven kernels, with their buffers laid out
  * in the kernels' memory. Per step, in the reference simulator's node order:
  *   - Conv (2-D, group 1, constant weights) and Gemm / MatMul (2-D input, constant weights, bias
- *     broadcast over rows) with a time-varying input: event-driven, one event per non-zero input
+ *     broadcast over rows): event-driven, one event per non-zero input
  *     (a spike of any producer: neuron, spiking max pool, residual sum, Poisson input);
  *   - IF neuron layers stepped in float32 (not closed-form, gain 1, one spike per step): the fused
  *     step (integrate, fire, reset, count) in one pass;
@@ -12,6 +12,7 @@
  */
 import { opFor } from '../../../converters/registry.js';
 import { windowGeometry, type WindowAttrs } from '../../../converters/spatial.js';
+import { closedFormConstants, closedFormRate } from '../../../converters/neurons/closed-form.js';
 import { expandThreshold, extraCurrent, initialPotential } from '../../../converters/neurons/dynamics.js';
 import { ifNeuron } from '../../../converters/neurons/if.js';
 import { SNN_DOMAIN } from '../../../converters/types.js';
@@ -78,8 +79,12 @@ class Layout {
   feed(values: Map<string, Tensor>, name: string, inp: { buf: Buf; copy: boolean }): void {
     if (inp.copy) this.k.f32(inp.buf.ptr, inp.buf.len).set(values.get(name)!.data as Float32Array);
   }
+  private readonly tensors = new Map<string, Tensor>();
+  /** Sets the output tensor, a view of the kernel's buffer (made once: the memory never grows after seal). */
   emit(values: Map<string, Tensor>, name: string, b: Buf): void {
-    values.set(name, { dtype: 'float32', dims: [this.n, ...(this.snn.dims.get(name) ?? [])], data: this.k.f32(b.ptr, b.len) });
+    let t = this.tensors.get(name);
+    if (!t) this.tensors.set(name, (t = { dtype: 'float32', dims: [this.n, ...(this.snn.dims.get(name) ?? [])], data: this.k.f32(b.ptr, b.len) }));
+    values.set(name, t);
   }
 }
 
@@ -162,7 +167,8 @@ function planIf(L: Layout, node: Node, closed: ReadonlySet<number>, counts: Map<
   if (node.domain !== SNN_DOMAIN || node.opType !== ifNeuron.opType) return undefined;
   const index = snn.layers.findIndex((l) => l.name === node.name);
   const l = snn.layers[index];
-  if (!l || closed.has(index) || (l.gain ?? 1) !== 1) return undefined;
+  if (!l || (l.gain ?? 1) !== 1) return undefined;
+  if (closed.has(index)) return planClosedForm(L, node, index, counts);
   const o = snn.options;
   const theta = expandThreshold(l.threshold, l.dims);
   const per = theta.length;
@@ -194,16 +200,48 @@ function planIf(L: Layout, node: Node, closed: ReadonlySet<number>, counts: Map<
   return step;
 }
 
-/** Lays out the kernel-run nodes among `dynamicNodes` for a batch of n, seals the memory and fills the constants. */
-export function planKernels(k: Kernels, snn: SnnModel, dynamicNodes: readonly Node[], n: number, closed: ReadonlySet<number>): KernelPlan {
+/** A closed-form IF layer (constant current): the rates once, at the first step as the reference does, then n_t per step. */
+function planClosedForm(L: Layout, node: Node, index: number, counts: Map<number, Float32Array>): KernelStep {
+  const { snn, k, n } = L;
+  const l = snn.layers[index]!;
+  const theta = expandThreshold(l.threshold, l.dims);
+  const per = theta.length;
+  const cf = closedFormConstants(l, snn.options);
+  const extra = extraCurrent(ifNeuron, theta, l, snn.options);
+  const th = L.f32(theta);
+  const b = L.f32(cf.b);
+  const a = { ptr: k.alloc(n * per * 4), len: n * per };
+  const cnt = { ptr: k.alloc(n * per * 4), len: n * per };
+  L.inits.push(() => counts.set(index, k.f32(cnt.ptr, cnt.len)));
+  const out = L.output(node.outputs[0]!);
+  let t = 0;
+  const step: KernelStep = {
+    node,
+    kind: 'if',
+    events: 0,
+    perSample: per,
+    run(values) {
+      if (t++ === 0) k.f32(a.ptr, a.len).set(closedFormRate(values.get(node.inputs[0]!)!.data as Float32Array, extra, cf));
+      step.events += k.k.closedFormStep(a.ptr, b.ptr, th.ptr, out.ptr, cnt.ptr, n * per, per, t);
+      L.emit(values, node.outputs[0]!, out);
+    },
+  };
+  return step;
+}
+
+/**
+ * Lays out the kernel-run nodes among `nodes` for a batch of n, seals the memory and fills the
+ * constants. Conv/Gemm of the static part (computed once) run in the kernels too: exact as well,
+ * and far faster than the reference's JavaScript loops.
+ */
+export function planKernels(k: Kernels, snn: SnnModel, nodes: readonly Node[], n: number, closed: ReadonlySet<number>): KernelPlan {
   const L = new Layout(k, snn, n);
   const steps = new Map<Node, KernelStep>();
   const counts = new Map<number, Float32Array>();
-  for (const node of dynamicNodes) {
-    const dynamicIn = node.inputs[0] !== undefined && snn.dynamic.has(node.inputs[0]);
+  for (const node of nodes) {
     let s: KernelStep | undefined;
-    if (node.domain === '' && node.opType === 'Conv' && dynamicIn) s = planConv(L, node);
-    else if (node.domain === '' && (node.opType === 'Gemm' || node.opType === 'MatMul') && dynamicIn) s = planGemm(L, node);
+    if (node.domain === '' && node.opType === 'Conv') s = planConv(L, node);
+    else if (node.domain === '' && (node.opType === 'Gemm' || node.opType === 'MatMul')) s = planGemm(L, node);
     else s = planIf(L, node, closed, counts);
     if (s) steps.set(node, s);
   }
