@@ -155,7 +155,14 @@ export async function compareAnnSnn(ann: Model, snnModel: Model, ds: Dataset, op
       ann: { accuracy: fraction(annCorrect, N), top5: fraction(top5, N), predictions: annPred },
       snn,
       layers: layers.map((l) => l.report),
-      ...(counter ? { ops: counter.result() } : {}),
+      ...(counter
+        ? {
+            ops: {
+              ...counter.result(),
+              ...('synops' in res && typeof res.synops === 'number' ? { counted: { engine: res.engine?.engine ?? 'events', synops: res.synops / N } } : {}),
+            },
+          }
+        : {}),
       parts: {
         samples: N,
         scatterPoints: opts.scatterPoints ?? 400,

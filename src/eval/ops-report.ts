@@ -37,6 +37,12 @@ export interface OpsReport {
   readonly layers: LayerOps[];
   readonly totals: { readonly macs: number; readonly synops: number; readonly snnMacs: number };
   readonly energy: EnergyEstimate;
+  /**
+   * Synaptic operations per sample counted while simulating, by an engine that does them one by
+   * one (`--engine events`: every accumulation of its event-driven Conv/Gemm kernels), next to the
+   * structural count `totals.synops` (equal on the bundled models, tested).
+   */
+  readonly counted?: { readonly engine: string; readonly synops: number };
 }
 
 export interface EnergyEstimate {
