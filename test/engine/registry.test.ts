@@ -26,11 +26,11 @@ describe('engine registry', () => {
     expect(ids).toContain('onnxruntime');
   });
 
-  it('auto, onnxruntime and tfjs give the same counts and predictions; the result says what ran', async () => {
+  it('auto, onnxruntime, tfjs and events give the same counts and predictions; the result says what ran', async () => {
     const { snn, onnx, ds } = await setup;
     const counts = new Map<string, number[][]>();
     const runs = [];
-    for (const engine of ['auto', 'onnxruntime', 'tfjs']) {
+    for (const engine of ['auto', 'onnxruntime', 'tfjs', 'events']) {
       const c: number[][] = [];
       counts.set(engine, c);
       runs.push(
@@ -43,12 +43,15 @@ describe('engine registry', () => {
         }),
       );
     }
-    expect(runs.map((r) => r.engine?.engine)).toEqual(['onnxruntime', 'onnxruntime', 'tfjs']);
+    expect(runs.map((r) => r.engine?.engine)).toEqual(['onnxruntime', 'onnxruntime', 'tfjs', 'events']);
     expect(runs[0]!.engine).toMatchObject({ requested: 'auto', estimates: { onnxruntime: 1 } });
     expect(runs[0]!.engine!.estimates).not.toHaveProperty('tfjs');
     expect(runs[1]!.engine).toMatchObject({ requested: 'onnxruntime', reason: 'given' });
     expect(counts.get('tfjs')).toEqual(counts.get('auto'));
     expect(counts.get('onnxruntime')).toEqual(counts.get('auto'));
+    expect(counts.get('events')).toEqual(counts.get('auto'));
+    // the events engine estimates itself slower than onnxruntime (its measured floor, README "Speed")
+    expect(runs[0]!.engine!.estimates!['events']).toBeGreaterThan(1);
     for (const r of runs.slice(1)) for (const t of [4, 12]) expect(Array.from(r.predictions.get(t)!)).toEqual(Array.from(runs[0]!.predictions.get(t)!));
     expect(runs[0]!.arrangement?.stepsPerIteration).toBeGreaterThan(0);
   });
