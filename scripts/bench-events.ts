@@ -2,8 +2,9 @@
  * Break-even spike rate of the event-driven kernels on the machine at hand (`npm run bench`, entry
  * `--one breakeven`): one thread each, the event-driven Conv (assembly/events.ts) against
  * onnxruntime's dense Conv of the same layer on the same input, for input spike rates from 0.5 %
- * to 40 %; likewise a Gemm. The event time is fitted as a + b·rate (least squares) and the break-
- * even is the rate where it meets the dense time. Inputs are seeded Bernoulli spikes of value 1.
+ * to 40 %; likewise a Gemm. Both sides alternate in short paired rounds (median ratio per rate);
+ * the break-even is the rate where the ratio events / dense crosses 1, interpolated between the
+ * measured rates. Inputs are seeded Bernoulli spikes of value 1.
  */
 import { A } from '../src/graph/attrs.js';
 import { Kernels } from '../src/engine/events/kernels.js';
@@ -16,6 +17,8 @@ export interface RatePoint {
   /** Microseconds per sample and time step, one thread. */
   readonly eventsUs: number;
   readonly denseUs: number;
+  /** Median over paired rounds of events time / dense time. */
+  readonly ratio: number;
 }
 
 export interface BreakEvenLayer {
@@ -23,11 +26,12 @@ export interface BreakEvenLayer {
   readonly points: RatePoint[];
   /** Dense (onnxruntime, one thread) µs per sample-step. */
   readonly denseUs: number;
-  /** Spike rate where the fitted event time equals the dense time. */
+  /** Spike rate where the measured ratio events / dense crosses 1 (interpolated). */
   readonly breakEven: number;
 }
 
 const RATES = [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4];
+const ROUNDS = 7;
 const f32 = (dims: number[], data: Float32Array): Tensor => ({ dtype: 'float32', dims, data });
 
 function oneNode(node: Node, inDims: number[], outDims: number[], inits: [string, Tensor][]): Model {
@@ -50,8 +54,7 @@ function oneNode(node: Node, inDims: number[], outDims: number[], inits: [string
 }
 
 /** Milliseconds per call of f, repeated to at least `ms`. */
-async function timeIt(f: () => unknown, ms = 300): Promise<number> {
-  await f();
+async function timeIt(f: () => unknown, ms: number): Promise<number> {
   let reps = 0;
   const t0 = performance.now();
   while (performance.now() - t0 < ms) {
@@ -61,6 +64,24 @@ async function timeIt(f: () => unknown, ms = 300): Promise<number> {
   return (performance.now() - t0) / reps;
 }
 
+const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+/**
+ * Both sides in alternating short rounds (this machine's speed drifts within seconds): per round
+ * the events time over the dense time; the medians of the times and of the per-round ratios.
+ */
+async function paired(rate: number, ev: () => unknown, de: () => unknown, batch: number): Promise<RatePoint> {
+  await ev();
+  await de();
+  const e: number[] = [];
+  const d: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    e.push(await timeIt(ev, 60));
+    d.push(await timeIt(de, 60));
+  }
+  return { rate, eventsUs: (median(e) * 1000) / batch, denseUs: (median(d) * 1000) / batch, ratio: median(e.map((x, i) => x / d[i]!)) };
+}
+
 function spikes(len: number, rate: number, seed: number): Float32Array {
   const r = mulberry32(seed);
   const x = new Float32Array(len);
@@ -68,12 +89,14 @@ function spikes(len: number, rate: number, seed: number): Float32Array {
   return x;
 }
 
-function fit(points: readonly RatePoint[], denseUs: number): number {
-  const n = points.length;
-  const mx = points.reduce((s, p) => s + p.rate, 0) / n;
-  const my = points.reduce((s, p) => s + p.eventsUs, 0) / n;
-  const b = points.reduce((s, p) => s + (p.rate - mx) * (p.eventsUs - my), 0) / points.reduce((s, p) => s + (p.rate - mx) ** 2, 0);
-  return (denseUs - (my - b * mx)) / b;
+/** The rate where the ratio events / dense crosses 1, interpolated between the two measured rates around it (0: above 1 everywhere; the top rate: below everywhere). */
+function crossing(points: readonly RatePoint[]): number {
+  if (points[0]!.ratio >= 1) return 0;
+  for (let i = 1; i < points.length; i++) {
+    const [p, q] = [points[i - 1]!, points[i]!];
+    if (q.ratio >= 1) return p.rate + ((1 - p.ratio) * (q.rate - p.rate)) / (q.ratio - p.ratio);
+  }
+  return points[points.length - 1]!.rate;
 }
 
 /** 3×3 Conv, C → M channels, H×W, pad 1 (the issue's prototype layer: 16 → 16 on 28×28). */
@@ -96,13 +119,18 @@ async function convLayer(C: number, M: number, H: number, batch: number): Promis
   for (const [i, rate] of RATES.entries()) {
     const xs = spikes(batch * C * H * H, rate, 100 + i);
     k.f32(x, xs.length).set(xs);
-    const ev = await timeIt(() => k.k.convEvents(x, wp, 0, acc, out, geom));
-    const de = await timeIt(() => ort.run({ x: { data: xs, dims: [batch, C, H, H] } }));
-    points.push({ rate, eventsUs: (ev * 1000) / batch, denseUs: (de * 1000) / batch });
+    points.push(
+      await paired(
+        rate,
+        () => k.k.convEvents(x, wp, 0, acc, out, geom),
+        () => ort.run({ x: { data: xs, dims: [batch, C, H, H] } }),
+        batch,
+      ),
+    );
   }
   await ort.release();
   const denseUs = points.reduce((s, p) => s + p.denseUs, 0) / points.length;
-  return { layer: `Conv 3×3 ${C}→${M} on ${H}×${H}, pad 1`, points, denseUs, breakEven: fit(points, denseUs) };
+  return { layer: `Conv 3×3 ${C}→${M} on ${H}×${H}, pad 1`, points, denseUs, breakEven: crossing(points) };
 }
 
 /** Gemm K → J (the MLP's 256 → 256 hidden layer). */
@@ -122,13 +150,18 @@ async function gemmLayer(K: number, J: number, batch: number): Promise<BreakEven
   for (const [i, rate] of RATES.entries()) {
     const xs = spikes(batch * K, rate, 200 + i);
     k.f32(x, xs.length).set(xs);
-    const ev = await timeIt(() => k.k.gemmEvents(x, wp, 0, acc, out, batch, K, J, 1, 1));
-    const de = await timeIt(() => ort.run({ x: { data: xs, dims: [batch, K] } }));
-    points.push({ rate, eventsUs: (ev * 1000) / batch, denseUs: (de * 1000) / batch });
+    points.push(
+      await paired(
+        rate,
+        () => k.k.gemmEvents(x, wp, 0, acc, out, batch, K, J, 1, 1),
+        () => ort.run({ x: { data: xs, dims: [batch, K] } }),
+        batch,
+      ),
+    );
   }
   await ort.release();
   const denseUs = points.reduce((s, p) => s + p.denseUs, 0) / points.length;
-  return { layer: `Gemm ${K}→${J}`, points, denseUs, breakEven: fit(points, denseUs) };
+  return { layer: `Gemm ${K}→${J}`, points, denseUs, breakEven: crossing(points) };
 }
 
 export async function benchBreakEven(batch: number): Promise<BreakEvenLayer[]> {
