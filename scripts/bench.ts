@@ -3,7 +3,7 @@
  * Each configuration runs in its own child process so that peak resident memory is its own.
  *
  *   npm run bench -- [--out bench.json] [--timesteps 32,128] [--samples 256] [--batch 64] [--threads N] [--device cpu]
- *                    [--solve closed-form|step] [--engine onnxruntime|tfjs] [--tfjs-backend cpu|wasm|webgpu|tensorflow] [--models id,...]
+ *                    [--solve closed-form|step] [--engine auto|onnxruntime|tfjs|events|…, a comma list] [--tfjs-backend cpu|wasm|webgpu|tensorflow] [--models id,...]
  *                    [--counts recovered,stepped] [--unroll auto,1,2,4] [--rounds 5]
  *
  * --counts lists the emitted arrangements to measure one after the other in the same run: 'recovered'
@@ -29,12 +29,16 @@ import { loadDataset } from '../src/data/index.js';
 import { OrtSession, type Device } from '../src/engine/ort.js';
 import { inputSpec } from '../src/engine/input.js';
 import { calibrate, convert, loadModel } from '../src/pipeline.js';
-import { simulateDataset } from '../src/engine/simulate.js';
+import { snnInfo, type EngineChoice } from '../src/engine/simulate.js';
+import { chooseEngine } from '../src/engine/registry.js';
+import type { InMemoryDataset } from '../src/data/types.js';
+import type { Model } from '../src/graph/types.js';
+import type { SnnModel } from '../src/snn/build.js';
 import { emitOnnx } from '../src/snn/emit.js';
 import type { CountMode } from '../src/snn/emit-recover.js';
 import type { Arrangement } from '../src/snn/arrangement.js';
 import { simulateTfjs, tfjsAnn } from '../src/engine/tfjs.js';
-import { simulateEvents, type EventsRunResult } from '../src/engine/events/dataset.js';
+import type { EventsRunResult } from '../src/engine/events/dataset.js';
 import { benchBreakEven, type BreakEvenLayer } from './bench-events.js';
 import type { TfjsBackend } from '../src/engine/tfjs-ops.js';
 import { benchImages, type ImagesRow } from './bench-images.js';
@@ -49,7 +53,7 @@ const { values } = parseArgs({
     threads: { type: 'string' },
     device: { type: 'string', default: 'cpu' },
     solve: { type: 'string', default: 'closed-form' },
-    engine: { type: 'string', default: 'onnxruntime' },
+    engine: { type: 'string', default: 'auto' },
     'tfjs-backend': { type: 'string', default: 'cpu' },
     models: { type: 'string' },
     'image-rounds': { type: 'string', default: '5' },
@@ -67,6 +71,8 @@ interface Row {
   model: string;
   timesteps: number;
   engine: string;
+  /** --engine auto (or a given engine): which ran and why. */
+  engineChoice?: EngineChoice;
   /** The emitted arrangement (onnxruntime): where the spike counts come from. */
   counts: string;
   /** Time steps per Loop iteration of the emitted file. */
@@ -92,78 +98,94 @@ interface Row {
 
 /** One engine's two timed callables: a pass of the ANN over the samples, a run of the SNN. */
 interface Engine {
+  /** The engine that runs the SNN (--engine auto resolved). */
+  readonly id: string;
+  readonly choice?: EngineChoice;
   readonly threads: number;
   annPass(): Promise<void>;
   snnRun(): Promise<unknown>;
+  /** The last SNN run's result (engines that report more, such as events' counted synops). */
+  last?: unknown;
   release(): Promise<void>;
 }
 
-async function one(id: string, T: number, counts: CountMode, k: number | 'auto'): Promise<Row> {
+interface Converted {
+  readonly model: ReturnType<typeof loadModel>;
+  readonly snn: SnnModel;
+  readonly onnx: Model;
+  readonly ds: InMemoryDataset;
+}
+
+/** The model calibrated on 200 samples, converted, and emitted with the arrangement asked for. */
+async function prepare(id: string, counts: CountMode, k: number | 'auto'): Promise<Converted> {
   const bm = ALL_MODELS.find((m) => m.id === id)!;
-  const device = values.device as Device;
-  const batch = Number(values.batch);
   const model = loadModel(bm.file);
   const th = await calibrate(model, loadDataset(bm.calib, { ...bm.pre, limit: 200 }));
   if (values.solve !== 'closed-form' && values.solve !== 'step') throw new Error(`--solve must be closed-form or step, not ${values.solve}`);
-  const converted = convert(model, th, { solve: values.solve });
-  const snn = converted.snn;
+  const { snn } = convert(model, th, { solve: values.solve });
   const onnx = emitOnnx(snn, { counts, stepsPerIteration: k, extra: { 'onnx2snn.bench': 'arrangement given by --counts/--unroll' } });
-  const ds = loadDataset(bm.test, { ...bm.pre, limit: Number(values.samples) });
+  return { model, snn, onnx, ds: loadDataset(bm.test, { ...bm.pre, limit: Number(values.samples) }) };
+}
+
+/**
+ * The timed callables of --engine: tfjs times its own ANN forward; every other engine (auto
+ * resolved by the registry, src/engine/registry.ts) is timed against the ANN on onnxruntime.
+ */
+async function makeEngine(c: Converted, T: number): Promise<Engine> {
+  const { model, snn, onnx, ds } = c;
+  const device = values.device as Device;
+  const batch = Number(values.batch);
   const { name, sampleDims } = inputSpec(model, ds);
   const per = sampleDims.reduce((a, b) => a * b, 1);
   const batches = (f: (s: number, e: number) => Promise<unknown> | unknown) => async (): Promise<void> => {
     for (let s = 0; s < ds.count; s += batch) await f(s, Math.min(ds.count, s + batch));
   };
-  let engine: Engine;
-  let eventsRun: EventsRunResult | undefined;
   if (values.engine === 'tfjs') {
     // TensorFlow.js: the SNN description stepped with tfjs ops, the ANN with the same ops
     const backend = values['tfjs-backend'] as TfjsBackend;
     const ann = await tfjsAnn(snn, backend);
-    engine = {
+    return {
+      id: 'tfjs',
       threads: backend === 'cpu' ? 1 : values.threads ? Number(values.threads) : cpus().length,
       annPass: batches((s, e) => ann.run(ds.x.subarray(s * per, e * per), e - s)),
       snnRun: () => simulateTfjs(snn, ds, { timesteps: [T], batchSize: batch, backend }),
       release: async () => ann.dispose(),
     };
-  } else if (values.engine === 'onnxruntime') {
-    // onnxruntime: the original ANN file and the emitted SNN file, both sessions created once
-    const threads = values.threads ? Number(values.threads) : cpus().length;
-    const ann = await OrtSession.create(model, { device, threads });
-    const session = await OrtSession.create(onnx, { device, threads });
-    engine = {
-      threads,
-      annPass: batches((s, e) => ann.run({ [name]: { data: ds.x.subarray(s * per, e * per), dims: [e - s, ...sampleDims] } })),
-      snnRun: () => simulateDataset(onnx, ds, { timesteps: [T], batchSize: batch, session }),
-      release: async () => {
-        await ann.release();
-        await session.release();
-      },
-    };
-  } else if (values.engine === 'events') {
-    // the event-driven WebAssembly engine on worker threads; the ANN on onnxruntime (the same ratio as onnxruntime's rows)
-    const threads = values.threads ? Number(values.threads) : cpus().length;
-    const ann = await OrtSession.create(model, { device: 'cpu', threads });
-    engine = {
-      threads,
-      annPass: batches((s, e) => ann.run({ [name]: { data: ds.x.subarray(s * per, e * per), dims: [e - s, ...sampleDims] } })),
-      snnRun: async () => (eventsRun = await simulateEvents(snn, ds, { timesteps: [T], batchSize: batch, threads })),
-      release: () => ann.release(),
-    };
-  } else throw new Error(`--engine must be onnxruntime, tfjs or events, not ${values.engine}`);
-  // Paired rounds of equal work: T ANN passes over the samples, then one SNN run of T steps
-  // (each repeated until a side takes ≥ 0.5 s). This VM's speed drifts by ±50 % over seconds;
-  // timing both sides back to back over the same duration keeps the drift out of the ratio
-  // (a best-of-k of short ANN runs would catch a fast spell the long SNN run cannot). The
-  // ratio is the median over the rounds.
+  }
+  const threads = values.threads ? Number(values.threads) : cpus().length;
+  const input = { file: onnx, info: snnInfo(onnx), snn: () => snn };
+  const run = { timesteps: [T], batchSize: batch, device, threads };
+  const { engine, choice } = await chooseEngine(values.engine!, input, ds, run);
+  // onnxruntime: the original ANN file and the emitted SNN file, both sessions created once
+  const ann = await OrtSession.create(model, { device, threads });
+  const session = engine.id === 'onnxruntime' ? await OrtSession.create(onnx, { device, threads }) : undefined;
+  const made: Engine = {
+    id: engine.id,
+    choice,
+    threads,
+    annPass: batches((s, e) => ann.run({ [name]: { data: ds.x.subarray(s * per, e * per), dims: [e - s, ...sampleDims] } })),
+    snnRun: async () => (made.last = await engine.simulate(input, ds, { ...run, ...(session ? { session } : {}) })),
+    release: async () => {
+      await ann.release();
+      await session?.release();
+    },
+  };
+  return made;
+}
+
+/**
+ * Paired rounds of equal work: T ANN passes over the samples, then one SNN run of T steps (each
+ * repeated until a side takes ≥ 0.5 s). This VM's speed drifts by ±50 % over seconds; timing
+ * both sides back to back over the same duration keeps the drift out of the ratio (a best-of-k
+ * of short ANN runs would catch a fast spell the long SNN run cannot). Times in ms per run.
+ */
+async function pairedRounds(engine: Engine, T: number): Promise<{ ann: number[]; snn: number[]; ratios: number[] }> {
   const { annPass, snnRun } = engine;
   await annPass(); // warm-up
   let t0 = performance.now();
   await snnRun();
   const reps = Math.max(1, Math.ceil(500 / (performance.now() - t0)));
-  const annTimes: number[] = [];
-  const snnTimes: number[] = [];
-  const paired: number[] = [];
+  const out = { ann: [] as number[], snn: [] as number[], ratios: [] as number[] };
   for (let round = 0; round < ROUNDS; round++) {
     t0 = performance.now();
     for (let k = 0; k < T * reps; k++) await annPass();
@@ -171,36 +193,48 @@ async function one(id: string, T: number, counts: CountMode, k: number | 'auto')
     t0 = performance.now();
     for (let k = 0; k < reps; k++) await snnRun();
     const snnT = (performance.now() - t0) / reps;
-    annTimes.push(annT);
-    snnTimes.push(snnT);
-    paired.push(snnT / (T * annT));
+    out.ann.push(annT);
+    out.snn.push(snnT);
+    out.ratios.push(snnT / (T * annT));
   }
+  return out;
+}
+
+async function one(id: string, T: number, counts: CountMode, k: number | 'auto'): Promise<Row> {
+  const c = await prepare(id, counts, k);
+  const engine = await makeEngine(c, T);
+  const times = await pairedRounds(engine, T);
   await engine.release();
-  const annPerSample = median(annTimes) / 1000 / ds.count;
-  const snnPerSample = median(snnTimes) / 1000 / ds.count;
+  const annPerSample = median(times.ann) / 1000 / c.ds.count;
+  const snnPerSample = median(times.snn) / 1000 / c.ds.count;
+  const file = engine.id === 'onnxruntime' ? c.onnx.metadata['onnx2snn.arrangement'] : undefined;
   return {
     model: id,
     timesteps: T,
-    engine: values.engine!,
-    counts: values.engine === 'onnxruntime' ? counts : 'n/a',
-    // tfjs steps the SNN description one step at a time
-    stepsPerIteration: values.engine === 'onnxruntime' ? (JSON.parse(onnx.metadata['onnx2snn.arrangement']!) as Arrangement).stepsPerIteration : 1,
-    ...(values.engine === 'onnxruntime' && onnx.metadata['onnx2snn.arrangement']
-      ? { arrangement: JSON.parse(onnx.metadata['onnx2snn.arrangement']) as unknown }
-      : {}),
-    device: values.engine === 'tfjs' ? values['tfjs-backend']! : device,
-    batch,
+    engine: engine.id,
+    ...(engine.choice ? { engineChoice: engine.choice } : {}),
+    counts: file ? counts : 'n/a',
+    // other engines step the SNN description one step at a time
+    stepsPerIteration: file ? (JSON.parse(file) as Arrangement).stepsPerIteration : 1,
+    ...(file ? { arrangement: JSON.parse(file) as unknown } : {}),
+    device: engine.id === 'tfjs' ? values['tfjs-backend']! : values.device!,
+    batch: Number(values.batch),
     threads: engine.threads,
-    samples: ds.count,
+    samples: c.ds.count,
     snnSamplesPerSec: 1 / snnPerSample,
     snnSampleStepsPerSec: T / snnPerSample,
     annSamplesPerSec: 1 / annPerSample,
-    ratio: median(paired),
-    ratioRounds: paired,
+    ratio: median(times.ratios),
+    ratioRounds: times.ratios,
     peakRssMB: process.resourceUsage().maxRSS / 1024,
-    // events: synaptic operations per sample counted by the kernels, and each kernel node's input event rate
-    ...(eventsRun ? { synopsPerSample: eventsRun.synops / ds.count, eventRates: eventsRun.rates } : {}),
+    ...eventsFields(engine.last, c.ds.count),
   };
+}
+
+/** The events engine's counted synops per sample and its kernel nodes' event rates (README "The events engine"). */
+function eventsFields(last: unknown, samples: number): Pick<Row, 'synopsPerSample' | 'eventRates'> {
+  const r = last as Partial<EventsRunResult> | undefined;
+  return r?.rates && r.synops !== undefined ? { synopsPerSample: r.synops / samples, eventRates: r.rates } : {};
 }
 
 if (values.one === 'breakeven') {
@@ -244,7 +278,7 @@ if (values.one === 'breakeven') {
             ];
             const row = JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 })) as Row;
             rows.push(row);
-            process.stderr.write(`${bm.id} T=${T} ${eng} counts ${counts} k=${k}: ratio ${row.ratio.toFixed(3)}\n`);
+            process.stderr.write(`${bm.id} T=${T} ${row.engine} counts ${counts} k=${k}: ratio ${row.ratio.toFixed(3)}\n`);
           }
   }
   let images: ImagesRow | undefined;

@@ -15,6 +15,16 @@ export interface SessionOptions {
   threads?: number;
   /** Tensor names to expose as extra outputs (e.g. ReLU outputs for calibration). */
   extraOutputs?: readonly string[];
+  /** onnxruntime session settings other than the defaults (measured in `npm run bench:levers`; results do not depend on them). */
+  tuning?: OrtTuning;
+}
+
+/** The session settings the speed levers try (onnxruntime's defaults otherwise; graph optimisation 'all'). */
+export interface OrtTuning {
+  readonly graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+  readonly enableCpuMemArena?: boolean;
+  readonly enableMemPattern?: boolean;
+  readonly executionMode?: 'sequential' | 'parallel';
 }
 
 export interface Feed {
@@ -77,6 +87,7 @@ export class OrtSession {
       executionProviders: executionProviders(device),
       graphOptimizationLevel: 'all',
       logSeverityLevel: LOG_LEVEL as 0 | 1 | 2 | 3 | 4,
+      ...(opts.tuning ?? {}),
     };
     if (opts.threads) {
       so.intraOpNumThreads = opts.threads;

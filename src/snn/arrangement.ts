@@ -24,7 +24,12 @@ export interface Arrangement {
   readonly stepsPerIteration: number;
   /** Whether stepsPerIteration was chosen here ('auto') or given. */
   readonly chosen: 'auto' | 'given';
+  /** 'layer' when the k steps run layer-major (src/snn/emit-layer-major.ts); absent: step by step. */
+  readonly order?: StepOrder;
 }
+
+/** The order of the k steps of one Loop iteration (EmitMeta.order). */
+export type StepOrder = 'step' | 'layer';
 
 /** Steps per Loop iteration for a request ('auto' or absent: from the body's weight bytes). */
 export function stepsPerIteration(requested: number | 'auto' | undefined, bodyInits: ReadonlyMap<string, Tensor>): { k: number; chosen: 'auto' | 'given' } {

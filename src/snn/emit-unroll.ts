@@ -19,7 +19,7 @@ interface Parts {
 }
 
 /** The one-step body chained k times: inputs iter, cond, the carried states; outputs cond, the carried states, the k step readouts concatenated. */
-function chainedBody(body: Graph, k: number, p: Parts): Graph {
+export function chainedBody(body: Graph, k: number, p: Parts): Graph {
   const nCarried = body.inputs.length - 2;
   const carriedIn = body.inputs.slice(2).map((v) => v.name);
   const outs = body.outputs.map((v) => v.name);
@@ -61,10 +61,19 @@ function renamedInitializers(body: Graph, p: Parts): Graph {
 
 /**
  * The nodes that replace `Loop(T, '', inits) → (finals, readout_steps)` by ⌊(T−1)/k⌋ iterations of
- * k steps and the rest (1 … k) of one. `readoutFinal` is the carried readout's final name (its shape [N, K]
+ * k steps (`kBody`, default the chained body; src/snn/emit-layer-major.ts gives another order) and the rest (1 … k) of one. `readoutFinal` is the carried readout's final name (its shape [N, K]
  * gives the reshape), the body's only scan output is the step readout.
  */
-export function unrolledLoops(body: Graph, k: number, T: string, inits: readonly string[], finals: readonly string[], readoutFinal: string, p: Parts): Node[] {
+export function unrolledLoops(
+  body: Graph,
+  k: number,
+  T: string,
+  inits: readonly string[],
+  finals: readonly string[],
+  readoutFinal: string,
+  p: Parts,
+  kBody: Graph = chainedBody(body, k, p),
+): Node[] {
   const node = (opType: string, inputs: string[], outputs: string[], attrs: Node['attrs'] = {}): Node => ({
     name: p.fresh(`snn_${opType}`),
     opType,
@@ -92,7 +101,7 @@ export function unrolledLoops(body: Graph, k: number, T: string, inits: readonly
     node('Div', [tMinus1, kConst], [trips]),
     node('Mul', [trips, kConst], [done]),
     node('Sub', [T, done], [rest]),
-    node('Loop', [trips, '', ...inits], [...mid, scanK], { body: A.graph(chainedBody(body, k, p)) }),
+    node('Loop', [trips, '', ...inits], [...mid, scanK], { body: A.graph(kBody) }),
     node('Loop', [rest, '', ...mid], [...finals, scanRest], { body: A.graph(renamedInitializers(body, p)) }),
     node('Shape', [midReadout], [shape]),
     node('Concat', [p.konst('minus_one', int64([1], [-1])), shape], [target], { axis: A.int(0) }),

@@ -27,7 +27,8 @@ import { closedFormLayers } from './closed-form.js';
 import { emitPoisson } from './emit-poisson.js';
 import { snnContext } from './context.js';
 import { unrolledLoops } from './emit-unroll.js';
-import { type Arrangement, stepsPerIteration } from './arrangement.js';
+import { type Arrangement, type StepOrder, stepsPerIteration } from './arrangement.js';
+import { layerMajorBody } from './emit-layer-major.js';
 import { type CountMode, emitRecoveredCounts, recoverableOutputs } from './emit-recover.js';
 import type { RecoveredCount } from '../../converters/backends/types.js';
 
@@ -53,6 +54,11 @@ export interface EmitMeta {
   readonly counts?: CountMode;
   /** Time steps per Loop iteration (src/snn/emit-unroll.ts); 'auto' (default): src/snn/arrangement.ts. */
   readonly stepsPerIteration?: number | 'auto';
+  /**
+   * Order of the k steps of one iteration: 'step' (default: every op k times on [N, …]) or
+   * 'layer' (stateless ops once on the k steps stacked, src/snn/emit-layer-major.ts).
+   */
+  readonly order?: StepOrder;
 }
 
 /** The file under construction: node lists, constants, loop-carried values. */
@@ -241,7 +247,8 @@ function finish(snn: SnnModel, e: Emitter, opset: number, meta: EmitMeta): Model
   const bodyGraph: Graph = { name: 'snn_step', nodes: e.body, inputs: e.bodyIn, outputs: e.bodyOut, initializers: bodyInits, valueInfo: new Map() };
   const T = 'timesteps';
   const { k, chosen } = stepsPerIteration(meta.stepsPerIteration, bodyInits);
-  if (k > 1) e.outer.push(...unrolledLoops(bodyGraph, k, T, e.loopInits, e.finalNames, 'readout', e.ctx));
+  const lm = k > 1 && meta.order === 'layer' ? layerMajorBody(bodyGraph, k, e.ctx) : undefined;
+  if (k > 1) e.outer.push(...unrolledLoops(bodyGraph, k, T, e.loopInits, e.finalNames, 'readout', e.ctx, lm));
   else
     e.outer.push({
       name: e.ctx.fresh('snn_time_loop'),
@@ -269,14 +276,18 @@ function finish(snn: SnnModel, e: Emitter, opset: number, meta: EmitMeta): Model
     ...ann,
     opset,
     graph: { name: `${ann.graph.name}_snn`, nodes: e.outer, inputs, outputs, initializers: e.inits, valueInfo: new Map() },
-    metadata: { ...ann.metadata, ...metadataOf(snn, meta), 'onnx2snn.arrangement': JSON.stringify(arrangementOf(snn, e, meta, k, chosen)) },
+    metadata: {
+      ...ann.metadata,
+      ...metadataOf(snn, meta),
+      'onnx2snn.arrangement': JSON.stringify(arrangementOf(snn, e, meta, k, chosen, lm ? 'layer' : 'step')),
+    },
   };
 }
 
-function arrangementOf(snn: SnnModel, e: Emitter, meta: EmitMeta, k: number, chosen: Arrangement['chosen']): Arrangement {
+function arrangementOf(snn: SnnModel, e: Emitter, meta: EmitMeta, k: number, chosen: Arrangement['chosen'], order: StepOrder): Arrangement {
   const closed = closedFormLayers(snn);
   const layerCounts: Arrangement['layerCounts'] = snn.layers.map((_, i) => (closed.has(i) ? 'closed-form' : e.recovered.has(i) ? 'recovered' : 'stepped'));
-  return { counts: meta.counts ?? 'recovered', layerCounts, stepsPerIteration: k, chosen };
+  return { counts: meta.counts ?? 'recovered', layerCounts, stepsPerIteration: k, chosen, ...(order === 'layer' ? { order } : {}) };
 }
 
 function metadataOf(snn: SnnModel, meta: EmitMeta): Record<string, string> {

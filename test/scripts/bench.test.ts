@@ -13,14 +13,15 @@ import { AUTO_STEPS_PER_ITERATION } from '../../src/snn/arrangement.js';
 const dir = mkdtempSync(join(tmpdir(), 'onnx2snn-bench-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+// ran: the engine --engine resolves to (auto: the registry's choice, onnxruntime today)
 const engines = [
-  { engine: 'onnxruntime', device: 'cpu' },
-  { engine: 'tfjs', device: 'cpu' },
+  { engine: 'auto', ran: 'onnxruntime', device: 'cpu' },
+  { engine: 'tfjs', ran: 'tfjs', device: 'cpu' },
 ];
 
 it.each(engines)(
   '$engine: writes { machine, results[] } with every field, one row per model and T, and prints the table',
-  async ({ engine, device }) => {
+  async ({ engine, ran, device }) => {
     await builtPackage();
     const out = join(dir, `bench-${engine}.json`);
     const args = [
@@ -51,7 +52,8 @@ it.each(engines)(
       ['vnncomp21-mnistfc-256x2', 4],
     ]);
     for (const row of j.results) {
-      expect(row).toMatchObject({ engine, device, batch: 8, threads: 1 });
+      expect(row).toMatchObject({ engine: ran, device, batch: 8, threads: 1 });
+      if (ran === 'onnxruntime') expect(row['engineChoice']).toMatchObject({ engine: ran, requested: engine });
       for (const k of ['snnSamplesPerSec', 'snnSampleStepsPerSec', 'annSamplesPerSec', 'ratio', 'peakRssMB']) {
         expect(Number.isFinite(row[k]) && (row[k] as number) > 0, k).toBe(true);
       }
@@ -61,7 +63,7 @@ it.each(engines)(
       expect(row['ratio']).toBe(rounds[rounds.length >> 1]);
     }
     expect(r.stdout).toContain(
-      `| vnncomp21-mnistfc-256x2 | 4 | ${engine} | ${engine === 'onnxruntime' ? `recovered | ${AUTO_STEPS_PER_ITERATION}` : 'n/a | 1'} | ${device} | 8 | 1 |`,
+      `| vnncomp21-mnistfc-256x2 | 4 | ${ran} | ${ran === 'onnxruntime' ? `recovered | ${AUTO_STEPS_PER_ITERATION}` : 'n/a | 1'} | ${device} | 8 | 1 |`,
     );
   },
   600_000,
