@@ -199,3 +199,32 @@ export function closedFormStep(a: usize, b: usize, theta: usize, out: usize, cou
   }
   return spikes;
 }
+
+/**
+ * Spiking max pool over a neuron layer (converters/spiking-pool.ts): per window the input of the
+ * element with the largest key 2·count − s (count after this step, s = [x > 0]), the first in
+ * scan order among equals. x, counts: f32 [n][inPer]; starts: i32 [outPer + 1] into offs: i32
+ * (each window's element offsets in scan order); out: f32 [n][outPer].
+ */
+export function spikingPool(x: usize, counts: usize, starts: usize, offs: usize, out: usize, n: i32, inPer: i32, outPer: i32): void {
+  for (let b = 0; b < n; b++) {
+    const xb = x + (<usize>(b * inPer) << 2);
+    const cb = counts + (<usize>(b * inPer) << 2);
+    const ob = out + (<usize>(b * outPer) << 2);
+    for (let o = 0; o < outPer; o++) {
+      const s = load<i32>(starts + (<usize>o << 2));
+      const e = load<i32>(starts + (<usize>(o + 1) << 2));
+      let best = load<i32>(offs + (<usize>s << 2));
+      let bk: f32 = 2 * load<f32>(cb + (<usize>best << 2)) - (load<f32>(xb + (<usize>best << 2)) > 0 ? 1 : 0);
+      for (let k = s + 1; k < e; k++) {
+        const i = load<i32>(offs + (<usize>k << 2));
+        const kk: f32 = 2 * load<f32>(cb + (<usize>i << 2)) - (load<f32>(xb + (<usize>i << 2)) > 0 ? 1 : 0);
+        if (kk > bk) {
+          bk = kk;
+          best = i;
+        }
+      }
+      store<f32>(ob + (<usize>o << 2), load<f32>(xb + (<usize>best << 2)));
+    }
+  }
+}

@@ -27,7 +27,7 @@ import { windowGeometry, windowSchema, type Geometry, type WindowVersion } from 
 import { SNN_DOMAIN, type OpEntry } from './types.js';
 
 /** Global pools carry no attributes; their window is the whole plane. */
-type SpikingPoolAttrs = PoolAttrs | Record<string, never>;
+export type SpikingPoolAttrs = PoolAttrs | Record<string, never>;
 
 const isGlobal = (n: Node): boolean => n.opType === 'SpikingGlobalMaxPool';
 const windowed = (a: SpikingPoolAttrs): a is PoolAttrs => 'kernelShape' in a;
@@ -38,14 +38,15 @@ function geometry(node: Node, a: SpikingPoolAttrs, spatial: readonly number[]): 
   return windowGeometry(node, spatial, a.kernelShape, a, true);
 }
 
-interface PoolPlan {
+export interface PoolPlan {
   /** For each output element of one sample: input element offsets of its window, in scan order. */
   readonly windows: Int32Array[];
   readonly inPer: number;
   readonly outPer: number;
 }
 
-function poolPlan(node: Node, a: SpikingPoolAttrs, dims: readonly number[]): PoolPlan {
+/** The windows of a spiking max pool over per-sample dims (also the events engine's kernel table, src/engine/events/plan.ts). */
+export function poolPlan(node: Node, a: SpikingPoolAttrs, dims: readonly number[]): PoolPlan {
   const [C, H, W] = [dims[0]!, dims[1] ?? 1, dims[2] ?? 1];
   const geom = geometry(node, a, isGlobal(node) ? [H, W] : dims.slice(1));
   const [OH, OW] = [geom.out[0]!, geom.out[1] ?? 1];

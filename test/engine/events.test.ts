@@ -18,8 +18,8 @@ import { BUNDLED_MODELS } from '../../scripts/models.js';
 
 const cases = [
   { id: 'vnncomp21-mnistfc-256x2', n: 6, T: 64, solve: 'step', encoding: 'current', kernels: ['gemm', 'if'] },
-  { id: 'onnx-zoo-mnist-12', n: 3, T: 32, solve: 'closed-form', encoding: 'current', kernels: ['conv', 'gemm', 'if'] },
-  { id: 'vnncomp21-verivital-convnet_maxpool', n: 3, T: 32, solve: 'step', encoding: 'poisson', kernels: ['conv', 'gemm', 'if'] },
+  { id: 'onnx-zoo-mnist-12', n: 3, T: 32, solve: 'closed-form', encoding: 'current', kernels: ['conv', 'gemm', 'if', 'pool'] },
+  { id: 'vnncomp21-verivital-convnet_maxpool', n: 3, T: 32, solve: 'step', encoding: 'poisson', kernels: ['conv', 'gemm', 'if', 'pool'] },
   { id: 'vnncomp21-cifar10-resnet_2b', n: 2, T: 24, solve: 'closed-form', encoding: 'current', kernels: ['conv', 'gemm', 'if'] },
 ] as const;
 

@@ -26,7 +26,7 @@ export interface EventsBatchOptions {
 /** Per kernel-run node: what it is, its events (inputs ≠ 0; spikes for neurons) and its inputs per sample, summed over the batch and steps. */
 export interface KernelNodeStats {
   readonly node: string;
-  readonly kind: 'conv' | 'gemm' | 'if';
+  readonly kind: 'conv' | 'gemm' | 'if' | 'pool';
   readonly events: number;
   readonly perSample: number;
 }

@@ -25,7 +25,7 @@ export interface EventsRunOptions {
 /** A kernel-run node's events per input element and step over the run (its input's spike rate). */
 export interface EventRate {
   readonly node: string;
-  readonly kind: 'conv' | 'gemm' | 'if';
+  readonly kind: 'conv' | 'gemm' | 'if' | 'pool';
   readonly rate: number;
 }
 

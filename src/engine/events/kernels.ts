@@ -16,6 +16,7 @@ interface KernelExports {
   convEvents(x: number, w: number, bias: number, acc: number, out: number, geom: number): number;
   gemmEvents(a: number, b: number, c: number, acc: number, out: number, n: number, k: number, j: number, alpha: number, beta: number): number;
   closedFormStep(a: number, b: number, theta: number, out: number, counts: number, len: number, per: number, t: number): number;
+  spikingPool(x: number, counts: number, starts: number, offs: number, out: number, n: number, inPer: number, outPer: number): void;
   ifStep(v: number, current: number, theta: number, extra: number, out: number, counts: number, len: number, per: number, sub: number): number;
 }
 

@@ -6,6 +6,7 @@
  *     (a spike of any producer: neuron, spiking max pool, residual sum, Poisson input);
  *   - IF neuron layers stepped in float32 (not closed-form, gain 1, one spike per step): the fused
  *     step (integrate, fire, reset, count) in one pass;
+ *   - spiking max pools over a kernel-run neuron layer: the key 2·count − s per window in one pass;
  *   - everything else runs as in the reference simulator (converters/ `evaluate`, dense).
  * A kernel reads its input where the previous kernel wrote it (no copy); an input from a dense node
  * is copied in. Exactness of each kernel against the reference: assembly/events.ts.
@@ -15,6 +16,7 @@ import { windowGeometry, type WindowAttrs } from '../../../converters/spatial.js
 import { closedFormConstants, closedFormRate } from '../../../converters/neurons/closed-form.js';
 import { expandThreshold, extraCurrent, initialPotential } from '../../../converters/neurons/dynamics.js';
 import { ifNeuron } from '../../../converters/neurons/if.js';
+import { poolPlan, type SpikingPoolAttrs } from '../../../converters/spiking-pool.js';
 import { SNN_DOMAIN } from '../../../converters/types.js';
 import type { Node, Tensor } from '../../graph/types.js';
 import type { SnnModel } from '../../snn/build.js';
@@ -23,7 +25,7 @@ import type { Kernels } from './kernels.js';
 /** A node run by a kernel: `run` reads its inputs from `values` (or its aliased buffer) and sets its output there. */
 export interface KernelStep {
   readonly node: Node;
-  readonly kind: 'conv' | 'gemm' | 'if';
+  readonly kind: 'conv' | 'gemm' | 'if' | 'pool';
   /** Events (non-zero inputs) per sample and step for conv/gemm, spikes for if; summed over the run. */
   events: number;
   /** Inputs per sample (conv/gemm) or neurons per sample (if). */
@@ -47,6 +49,8 @@ const prod = (d: readonly number[]): number => d.reduce((a, b) => a * b, 1);
 /** An input buffer: the producer kernel's output (aliased) or a buffer the dense value is copied into. */
 class Layout {
   readonly outputs = new Map<string, Buf>();
+  /** Spike counts of kernel-run neuron layers, by layer index. */
+  readonly countBufs = new Map<number, Buf>();
   readonly inits: (() => void)[] = [];
   constructor(
     readonly k: Kernels,
@@ -182,6 +186,7 @@ function planIf(L: Layout, node: Node, closed: ReadonlySet<number>, counts: Map<
   const th = L.f32(theta);
   const ex = extra ? L.f32(extra) : undefined;
   const cnt = { ptr: k.alloc(n * per * 4), len: n * per };
+  L.countBufs.set(index, cnt);
   L.inits.push(() => counts.set(index, k.f32(cnt.ptr, cnt.len)));
   const inp = L.input(node.inputs[0]!);
   const out = L.output(node.outputs[0]!);
@@ -212,6 +217,7 @@ function planClosedForm(L: Layout, node: Node, index: number, counts: Map<number
   const b = L.f32(cf.b);
   const a = { ptr: k.alloc(n * per * 4), len: n * per };
   const cnt = { ptr: k.alloc(n * per * 4), len: n * per };
+  L.countBufs.set(index, cnt);
   L.inits.push(() => counts.set(index, k.f32(cnt.ptr, cnt.len)));
   const out = L.output(node.outputs[0]!);
   let t = 0;
@@ -229,6 +235,38 @@ function planClosedForm(L: Layout, node: Node, index: number, counts: Map<number
   return step;
 }
 
+/** A spiking max pool over a kernel-run neuron layer: its counts are in kernel memory. */
+function planPool(L: Layout, node: Node): KernelStep | undefined {
+  const { snn, k, n } = L;
+  const index = snn.layers.findIndex((l) => l.output === node.inputs[0]);
+  const cnt = L.countBufs.get(index);
+  if (!cnt) return undefined;
+  const plan = poolPlan(node, opFor(node, snn.ann.opset)!.parseAttributes(node) as SpikingPoolAttrs, snn.dims.get(node.inputs[0]!) ?? []);
+  const starts = new Int32Array(plan.outPer + 1);
+  plan.windows.forEach((w, o) => (starts[o + 1] = starts[o]! + w.length));
+  const offs = new Int32Array(starts[plan.outPer]!);
+  plan.windows.forEach((w, o) => offs.set(w, starts[o]!));
+  const sb = { ptr: k.alloc(starts.length * 4), len: starts.length };
+  const ob = { ptr: k.alloc(offs.length * 4), len: offs.length };
+  L.inits.push(() => {
+    k.i32(sb.ptr, sb.len).set(starts);
+    k.i32(ob.ptr, ob.len).set(offs);
+  });
+  const inp = L.input(node.inputs[0]!);
+  const out = L.output(node.outputs[0]!);
+  return {
+    node,
+    kind: 'pool',
+    events: 0,
+    perSample: plan.inPer,
+    run(values) {
+      L.feed(values, node.inputs[0]!, inp);
+      k.k.spikingPool(inp.buf.ptr, cnt.ptr, sb.ptr, ob.ptr, out.ptr, n, plan.inPer, plan.outPer);
+      L.emit(values, node.outputs[0]!, out);
+    },
+  };
+}
+
 /**
  * Lays out the kernel-run nodes among `nodes` for a batch of n, seals the memory and fills the
  * constants. Conv/Gemm of the static part (computed once) run in the kernels too: exact as well,
@@ -242,6 +280,7 @@ export function planKernels(k: Kernels, snn: SnnModel, nodes: readonly Node[], n
     let s: KernelStep | undefined;
     if (node.domain === '' && node.opType === 'Conv') s = planConv(L, node);
     else if (node.domain === '' && (node.opType === 'Gemm' || node.opType === 'MatMul')) s = planGemm(L, node);
+    else if (node.domain === SNN_DOMAIN && (node.opType === 'SpikingMaxPool' || node.opType === 'SpikingGlobalMaxPool')) s = planPool(L, node);
     else s = planIf(L, node, closed, counts);
     if (s) steps.set(node, s);
   }
