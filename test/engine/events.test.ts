@@ -5,8 +5,11 @@
  * count from the spike counts (constant current; under Poisson input the first layer's synops differ
  * by construction: the report takes the input's expected events, the kernels the drawn ones).
  */
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadDataset } from '../../src/data/index.js';
 import { simulateEventsBatch } from '../../src/engine/events/batch.js';
@@ -15,6 +18,7 @@ import { opsPlan, SynopsCounter } from '../../src/eval/ops.js';
 import { calibrate, convert, loadModel } from '../../src/pipeline.js';
 import { simulateReference } from '../../src/snn/reference.js';
 import { BUNDLED_MODELS } from '../../scripts/models.js';
+import { CLI } from '../report/built.js';
 
 const cases = [
   { id: 'vnncomp21-mnistfc-256x2', n: 6, T: 64, solve: 'step', encoding: 'current', kernels: ['gemm', 'if'] },
@@ -59,4 +63,26 @@ describe('events engine = reference simulator', () => {
       expect(ev.synops).toBeGreaterThan(0);
       if (c.encoding === 'current') expect(ev.synops / c.n).toBe(counter.result().totals.synops);
     });
+
+  it('the built CLI: --engine events on two worker threads = onnxruntime; the counted synops are in the JSON', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'events-'));
+    const run = (engine: string, extra: string[]) => {
+      const out = join(dir, `${engine}.json`);
+      const args = ['eval', 'fixtures/models/vnncomp21-mnistfc-256x2.onnx', '--data', 'fixtures/data/mnist/t10k-images-idx3-ubyte.gz', '--limit', '40'];
+      args.push('--scale', '1/255', '--calib', 'fixtures/data/mnist/train-images-idx3-ubyte.gz', '--calibration', 'fixed', '--timesteps', '8,16');
+      const r = spawnSync(process.execPath, [CLI, ...args, '--batch-size', '16', '--engine', engine, ...extra, '--json', out, '-q'], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(readFileSync(out, 'utf8')) as {
+        snn: { timesteps: number; accuracy: number; agreement: number }[];
+        layers: { spikeRate: number }[];
+        ops: { totals: { synops: number }; counted?: { engine: string; synops: number } };
+      };
+    };
+    const ev = run('events', ['--threads', '2']);
+    const ort = run('onnxruntime', []);
+    expect(ev.snn).toEqual(ort.snn);
+    expect(ev.layers.map((l) => l.spikeRate)).toEqual(ort.layers.map((l) => l.spikeRate));
+    expect(ev.ops.counted).toEqual({ engine: 'events', synops: ev.ops.totals.synops });
+    expect(ort.ops.counted).toBeUndefined();
+  });
 });
