@@ -39,7 +39,7 @@ export interface EventsRunResult extends SnnRunResult {
 export async function simulateEvents(snn: SnnModel, ds: Dataset, opts: EventsRunOptions): Promise<EventsRunResult> {
   const ts = [...new Set(opts.timesteps)].sort((a, b) => a - b);
   const T = ts[ts.length - 1]!;
-  const sampleDims = fitToInput(ds, [1, ...snn.inputDims]);
+  fitToInput(ds, [1, ...snn.inputDims]); // E_SHAPE when the samples do not fit the input
   const K = snn.readoutDims.reduce((a, b) => a * b, 1);
   const bs = opts.batchSize ?? 64;
   const pool = new EventsPool(snn, opts.threads ?? availableParallelism());
