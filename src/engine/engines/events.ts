@@ -5,19 +5,19 @@
  * reference simulator's, synaptic operations counted by the kernels. CPU only.
  *
  * For `--engine auto`: an event-driven layer pays only below the break-even spike rate measured by
- * `npm run bench -- --engine events` (`breakEven` in its JSON: 3–4 % for 3×3 convolutions, ~10 %
+ * `npm run bench -- --engine events` (`breakEven` in its JSON: 1–3 % for 3×3 convolutions, ~7 %
  * for a 256→256 Gemm, one thread each against onnxruntime's dense layer); the whole model also pays
- * a floor of per-step work outside the event-driven layers (neuron passes, pooling and residual
- * sums in JavaScript), measured at ≥ 2.9× onnxruntime's time on every bundled model, even the MLP
- * whose layers spike at ~1 % (README "Speed", lever 3). The estimate is that floor, scaled up by
- * the highest probed rate over the break-even: auto does not pick this engine on the bundled models.
+ * per-step work outside those layers (a pass over every neuron, residual and bias Adds in
+ * JavaScript), and measured 2.3–18× onnxruntime's time on the bundled models, 4.4× on the MLP whose
+ * layers spike at ~1 % (README "The events engine"). The estimate is the smallest of those, scaled
+ * up by the highest probed rate over the break-even: auto does not pick this engine on these models.
  */
 import type { SnnEngine } from './types.js';
 
-/** Input spike rate below which an event-driven Conv beats onnxruntime's dense one (README "Speed", lever 3). */
-const BREAK_EVEN = 0.04;
-/** Whole-model time relative to onnxruntime at rates far below the break-even (measured on the MLP, README). */
-const FLOOR = 3;
+/** Input spike rate below which an event-driven 3×3 Conv beats onnxruntime's dense one (README "The events engine"). */
+const BREAK_EVEN = 0.025;
+/** Whole-model time relative to onnxruntime, the lowest measured on the bundled models (README). */
+const FLOOR = 2.3;
 
 export const eventsEngine: SnnEngine = {
   id: 'events',

@@ -58,7 +58,8 @@ export async function simulateEvents(snn: SnnModel, ds: Dataset, opts: EventsRun
         for (const t of ts) predictions.get(t)!.set(argmaxRows(r.readouts.get(t)!, m, K), row);
         row += m;
         synops += r.synops;
-        for (const st of r.nodes) {
+        // a pool has no events of its own: its input's are its source layer's spikes
+        for (const st of r.nodes.filter((x) => x.kind !== 'pool')) {
           const e = tally.get(st.node) ?? { kind: st.kind, events: 0, inputs: 0 };
           e.events += st.events;
           e.inputs += st.perSample * m * T;
