@@ -7,8 +7,8 @@
  *   npm run bench:levers -- [--out levers.json] [--models own-fmnist-resnet20-bn] [--timesteps 128]
  *                           [--samples 64] [--batch 64] [--rounds 5] [--variants base,layer,…]
  *
- * ratio = SNN time at T / (T × ANN time) in each round; the median over rounds is reported. The
- * variants' order rotates from round to round.
+ * ratio = SNN time at T / (T × ANN time), each variant's SNN run paired with T ANN passes timed
+ * just before it; the median over rounds is reported. The variants' order rotates from round to round.
  */
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -92,10 +92,12 @@ async function measure(id: string, T: number, names: readonly string[]): Promise
   const annReps = Math.max(1, Math.ceil(500 / (T * (await timed(annPass, 1)))));
   const reps = new Map<string, number>();
   for (const r of runs) reps.set(r.v, Math.max(1, Math.ceil(500 / (await timed(r.run, 1)))));
+  // each variant's SNN run is paired with ANN passes timed just before it: on this shared machine
+  // the speed drifts within the tens of seconds a round of several variants takes
   for (let round = 0; round < Number(values.rounds); round++) {
-    const annT = await timed(annPass, T * annReps);
     for (let i = 0; i < runs.length; i++) {
       const r = runs[(i + round) % runs.length]!;
+      const annT = await timed(annPass, T * annReps);
       const t = await timed(r.run, reps.get(r.v)!);
       r.ms.push(t);
       r.ratios.push(t / (T * annT));

@@ -19,7 +19,7 @@ interface Parts {
 }
 
 /** The one-step body chained k times: inputs iter, cond, the carried states; outputs cond, the carried states, the k step readouts concatenated. */
-export function chainedBody(body: Graph, k: number, p: Parts): Graph {
+function chainedBody(body: Graph, k: number, p: Parts): Graph {
   const nCarried = body.inputs.length - 2;
   const carriedIn = body.inputs.slice(2).map((v) => v.name);
   const outs = body.outputs.map((v) => v.name);
@@ -72,7 +72,7 @@ export function unrolledLoops(
   finals: readonly string[],
   readoutFinal: string,
   p: Parts,
-  kBody: Graph = chainedBody(body, k, p),
+  kBody?: Graph,
 ): Node[] {
   const node = (opType: string, inputs: string[], outputs: string[], attrs: Node['attrs'] = {}): Node => ({
     name: p.fresh(`snn_${opType}`),
@@ -101,7 +101,7 @@ export function unrolledLoops(
     node('Div', [tMinus1, kConst], [trips]),
     node('Mul', [trips, kConst], [done]),
     node('Sub', [T, done], [rest]),
-    node('Loop', [trips, '', ...inits], [...mid, scanK], { body: A.graph(kBody) }),
+    node('Loop', [trips, '', ...inits], [...mid, scanK], { body: A.graph(kBody ?? chainedBody(body, k, p)) }),
     node('Loop', [rest, '', ...mid], [...finals, scanRest], { body: A.graph(renamedInitializers(body, p)) }),
     node('Shape', [midReadout], [shape]),
     node('Concat', [p.konst('minus_one', int64([1], [-1])), shape], [target], { axis: A.int(0) }),
