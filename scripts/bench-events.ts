@@ -7,6 +7,8 @@
  * measured rates. Inputs are seeded Bernoulli spikes of value 1.
  */
 import { A } from '../src/graph/attrs.js';
+import { execFileSync } from 'node:child_process';
+import type { EventsRunResult } from '../src/engine/events/dataset.js';
 import { Kernels } from '../src/engine/events/kernels.js';
 import { OrtSession } from '../src/engine/ort.js';
 import type { Model, Node, Tensor } from '../src/graph/types.js';
@@ -166,4 +168,18 @@ async function gemmLayer(K: number, J: number, batch: number): Promise<BreakEven
 
 export async function benchBreakEven(batch: number): Promise<BreakEvenLayer[]> {
   return [await convLayer(16, 16, 28, batch), await convLayer(32, 32, 16, batch), await gemmLayer(256, 256, batch)];
+}
+
+/** The break-even entry run in a child process of the bench (`--one breakeven`), its layers logged to stderr. */
+export function breakEvenChild(benchScript: string, batch: string): BreakEvenLayer[] {
+  const args = [benchScript, '--one', 'breakeven', '--batch', batch];
+  const layers = JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 })) as BreakEvenLayer[];
+  for (const l of layers) process.stderr.write(`break-even ${l.layer}: ${(100 * l.breakEven).toFixed(1)} % spike rate\n`);
+  return layers;
+}
+
+/** A bench row's extra fields for the events engine: its counted synops per sample and its kernel nodes' event rates. */
+export function eventsFields(last: unknown, samples: number): { synopsPerSample?: number; eventRates?: EventsRunResult['rates'] } {
+  const r = last as Partial<EventsRunResult> | undefined;
+  return r?.rates && r.synops !== undefined ? { synopsPerSample: r.synops / samples, eventRates: r.rates } : {};
 }

@@ -39,7 +39,7 @@ import type { CountMode } from '../src/snn/emit-recover.js';
 import type { Arrangement } from '../src/snn/arrangement.js';
 import { simulateTfjs, tfjsAnn } from '../src/engine/tfjs.js';
 import type { EventsRunResult } from '../src/engine/events/dataset.js';
-import { benchBreakEven, type BreakEvenLayer } from './bench-events.js';
+import { benchBreakEven, breakEvenChild, eventsFields } from './bench-events.js';
 import type { TfjsBackend } from '../src/engine/tfjs-ops.js';
 import { benchImages, type ImagesRow } from './bench-images.js';
 import { ALL_MODELS, selectModels } from './models.js';
@@ -231,12 +231,6 @@ async function one(id: string, T: number, counts: CountMode, k: number | 'auto')
   };
 }
 
-/** The events engine's counted synops per sample and its kernel nodes' event rates (README "The events engine"). */
-function eventsFields(last: unknown, samples: number): Pick<Row, 'synopsPerSample' | 'eventRates'> {
-  const r = last as Partial<EventsRunResult> | undefined;
-  return r?.rates && r.synops !== undefined ? { synopsPerSample: r.synops / samples, eventRates: r.rates } : {};
-}
-
 if (values.one === 'breakeven') {
   process.stdout.write(JSON.stringify(await benchBreakEven(Number(values.batch))));
 } else if (values.one === 'images') {
@@ -288,12 +282,7 @@ if (values.one === 'breakeven') {
     process.stderr.write(`images: ${images.imagesPerSec.toFixed(1)} images/s\n`);
   }
   // the event-driven kernels' break-even spike rate against onnxruntime's dense layers (with --engine events)
-  let breakEven: BreakEvenLayer[] | undefined;
-  if (values.engine!.split(',').includes('events')) {
-    const args = [self, '--one', 'breakeven', '--batch', values.batch!];
-    breakEven = JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 })) as BreakEvenLayer[];
-    for (const l of breakEven) process.stderr.write(`break-even ${l.layer}: ${(100 * l.breakEven).toFixed(1)} % spike rate\n`);
-  }
+  const breakEven = values.engine!.split(',').includes('events') ? breakEvenChild(self, values.batch!) : undefined;
   const machine = machineInfo();
   writeFileSync(values.out!, `${JSON.stringify({ machine, results: rows, ...(breakEven ? { breakEven } : {}), ...(images ? { images } : {}) }, null, 2)}\n`);
   const head = [
