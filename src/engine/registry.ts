@@ -42,7 +42,7 @@ export function engineById(id: string): SnnEngine {
   return e;
 }
 
-function probeContext(input: EngineInput, ds: Dataset, opts: EngineRunOptions): ChoiceContext {
+function probeContext(input: EngineInput, ds: Dataset, opts: EngineRunOptions, bestSoFar: () => number): ChoiceContext {
   let rates: Promise<readonly number[]> | undefined;
   const probe = async (): Promise<readonly number[]> => {
     const n = Math.min(ds.count, PROBE_SAMPLES);
@@ -60,6 +60,7 @@ function probeContext(input: EngineInput, ds: Dataset, opts: EngineRunOptions): 
     input,
     opts,
     spikeRates: () => (rates ??= probe()),
+    bestSoFar,
   };
 }
 
@@ -82,9 +83,9 @@ export async function chooseEngine(
   }
   // a given onnxruntime session says which engine runs
   if (opts.session) return { engine: onnxruntimeEngine, choice: { engine: onnxruntimeEngine.id, requested, reason: 'an onnxruntime session was given' } };
-  const ctx = probeContext(input, ds, opts);
   const estimates: Record<string, number> = {};
   let best: SnnEngine = onnxruntimeEngine;
+  const ctx = probeContext(input, ds, opts, () => estimates[best.id] ?? Number.POSITIVE_INFINITY);
   for (const e of candidates) {
     if (!e.estimate || e.unavailable(input, opts)) continue;
     const t = await e.estimate(ctx);

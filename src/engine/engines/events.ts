@@ -31,6 +31,8 @@ export const eventsEngine: SnnEngine = {
           ? `it runs on the CPU only, not --device ${opts.device}`
           : undefined,
   async estimate(ctx) {
+    // the floor already loses: no probe (it would cost every calibration simulation a run)
+    if (FLOOR >= ctx.bestSoFar()) return FLOOR;
     const rates = await ctx.spikeRates();
     return rates.length ? FLOOR * Math.max(1, Math.max(...rates) / BREAK_EVEN) : undefined;
   },

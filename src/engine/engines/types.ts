@@ -51,6 +51,11 @@ export interface ChoiceContext {
    * first call only, so engines that decide from layer shapes alone cost nothing.
    */
   spikeRates(): Promise<readonly number[]>;
+  /**
+   * The lowest estimate so far (1 for onnxruntime, which is asked first): an engine whose estimate
+   * cannot go below it answers without a probe, so auto costs nothing on models it cannot win.
+   */
+  bestSoFar(): number;
 }
 
 export interface SnnEngine {
