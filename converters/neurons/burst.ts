@@ -15,9 +15,9 @@
  * the count is the number of spikes (a burst of k counts k), so the synaptic operations count k
  * events per burst — about Γ times as many spikes as IF at the same T for the same activations.
  *
- * With reset by subtraction v_T = v0 + Σ_t x_t − θ·n still holds, so the count could be recovered
- * after the Loop as for IF (src/snn/emit-recover.ts); not done here: the burst layer is counted
- * every step. No closed form (a = clamp(I/θ, 0, Γ) would need its own constants). NIR's neurons
+ * With reset by subtraction v_T = v0 + Σ_t x_t − θ·n still holds, so the emitted file recovers the
+ * count after the Loop as for IF (src/snn/emit-recover.ts) instead of counting every step. No
+ * closed form (a = clamp(I/θ, 0, Γ) would need its own constants). NIR's neurons
  * emit at most one spike per step: refused there (E_CONVERT naming the layer).
  */
 import { A } from '../../src/graph/attrs.js';
@@ -60,10 +60,10 @@ const referenceFire: Fire['reference'] = (x, v, counts, theta, out, o) => {
   }
 };
 
-function onnxFire(ctx: OnnxContext, f: OnnxFireNames): void {
+/** k = Σ_j [v ≥ fl(j·θ)] as float32 in the Loop body; returns k and [v ≥ θ]. */
+function onnxBurst(ctx: OnnxContext, f: Pick<OnnxFireNames, 'index' | 'dims' | 'v1' | 'theta' | 'thetaData'>): { k: string; first: string } {
   const li = f.index;
-  const gamma = maxBurst(ctx.options);
-  const levels = levelThresholds(f.thetaData, gamma);
+  const levels = levelThresholds(f.thetaData, maxBurst(ctx.options));
   let k = '';
   let first = '';
   levels.forEach((data, j) => {
@@ -80,15 +80,27 @@ function onnxFire(ctx: OnnxContext, f: OnnxFireNames): void {
     ctx.node('body', 'Add', [k, sf], [sum]);
     k = sum;
   });
+  return { k, first };
+}
+
+function onnxFire(ctx: OnnxContext, f: OnnxFireNames): void {
+  const { k, first } = onnxBurst(ctx, f);
   ctx.node('body', 'Mul', [k, f.theta], [f.out]);
   if (ctx.options.reset === 'subtract') ctx.node('body', 'Sub', [f.v1, f.out], [f.vOut]);
   else {
     // to zero after a burst of any size: v·(1 − [v ≥ θ])
-    const keep = ctx.fresh(`keep_${li}`);
+    const keep = ctx.fresh(`keep_${f.index}`);
     ctx.node('body', 'Sub', [ctx.konst('f_one', float32([], [1])), first], [keep]);
     ctx.node('body', 'Mul', [f.v1, keep], [f.vOut]);
   }
   ctx.node('body', 'Add', [f.countIn, k], [f.countOut]);
+}
+
+/** Reset by subtraction without a count: v_T = v0 + Σx − θ·n still holds, so the count is recovered after the Loop. */
+function onnxFireUncounted(ctx: OnnxContext, f: Pick<OnnxFireNames, 'index' | 'dims' | 'v1' | 'theta' | 'thetaData' | 'out' | 'vOut'>): void {
+  const { k } = onnxBurst(ctx, f);
+  ctx.node('body', 'Mul', [k, f.theta], [f.out]);
+  ctx.node('body', 'Sub', [f.v1, f.out], [f.vOut]);
 }
 
 const tfjsFire: Fire['tfjs'] = (tf, v1, theta, count, o) => {
@@ -109,7 +121,7 @@ export const burstNeuron: NeuronKind<'burst'> = {
   reference: () => (v, input, x) => {
     for (let j = 0; j < x.length; j++) x[j] = Math.fround(v[j]! + input[j]!);
   },
-  fire: { reference: referenceFire, onnx: onnxFire, tfjs: tfjsFire },
+  fire: { reference: referenceFire, onnx: onnxFire, tfjs: tfjsFire, onnxUncounted: onnxFireUncounted },
   onnx: (ctx, v, input, out) => ctx.node('body', 'Add', [v, input], [out]),
   tfjs: (tf) => ({ update: (v, input) => tf.add(v, input), dispose: () => {} }),
   nir: {

@@ -102,6 +102,11 @@ export interface Fire {
     events?: Float32Array,
   ) => void;
   readonly onnx: (ctx: OnnxContext, f: OnnxFireNames) => void;
+  /**
+   * Reset by subtraction without a count, for a kind whose count the emitter recovers after the
+   * Loop (v_T = v0 + Σx − θ·n, src/snn/emit-recover.ts); absent: the count is stepped.
+   */
+  readonly onnxUncounted?: (ctx: OnnxContext, f: Pick<OnnxFireNames, 'index' | 'dims' | 'v1' | 'theta' | 'thetaData' | 'out' | 'vOut'>) => void;
   readonly tfjs: (
     tf: Tf,
     v1: TfTensor,
