@@ -7,7 +7,10 @@
  *      channel-percentile:99.9 and percentile:99.99 (Rueckauer et al. 2017);
  *   2. from the best of stage 1: potential calibration, bias calibration, and (when both help)
  *      bias then potential calibration (Li et al. 2021) at the target T, layer by layer
- *      (calibration/layerwise.ts).
+ *      (calibration/layerwise.ts);
+ *   3. burst neurons (up to Γ spikes per step, θ = λ/Γ; Li & Zeng 2022) on the best method, alone
+ *      and with potential or bias calibration (calibration/auto-burst.ts), where the default
+ *      neuron is IF and none was named.
  *
  * Each is scored on the held-out part at the target T by ANN/SNN agreement (ties: label accuracy).
  * A candidate replaces plain only when it wins by `margin` and, at `guardFactor`·T, does not lose
@@ -24,6 +27,7 @@ import type { Model } from '../src/graph/types.js';
 import { simulateDataset } from '../src/engine/simulate.js';
 import type { SnnOptions } from '../src/snn/types.js';
 import { mulberry32 } from '../src/util/random.js';
+import { burstEligible, scoreBurstCandidates } from './auto-burst.js';
 import { calibrateLayerwise } from './layerwise.js';
 import type { ThresholdsFile } from './thresholds.js';
 
@@ -64,6 +68,11 @@ export interface AutoCandidate {
   readonly seconds: number;
   /** Why it was not chosen although it scored higher ('margin', 'guard'), absent otherwise. */
   readonly rejected?: string;
+  /**
+   * Burst candidates (calibration/auto-burst.ts): a neuron may emit up to this many spikes per step
+   * (Γ); its spikes and synaptic operations are counted one per spike. Absent: one (IF).
+   */
+  readonly maxSpikesPerStep?: number;
 }
 
 export interface AutoChoice {
@@ -122,6 +131,110 @@ interface Scored {
 
 const better = (a: Scored, b: Scored): boolean => a.agreement > b.agreement || (a.agreement === b.agreement && a.accuracy > b.accuracy);
 
+/** What one search works with: the split, the ANN's held-out predictions, the engine settings. */
+interface Search {
+  readonly T: number;
+  readonly heldOut: InMemoryDataset;
+  readonly fit: InMemoryDataset;
+  readonly ann: ArrayLike<number>;
+  readonly run: { device?: Device; threads?: number; batchSize?: number };
+  readonly all: Scored[];
+}
+
+async function prepare(model: Model, calib: Dataset, opts: AutoOptions, seed: number): Promise<Search> {
+  const held = Math.max(1, Math.min(opts.heldOut ?? 256, Math.floor(calib.count / 4)));
+  const split = splitIndices(calib.count, held, opts.fitSamples ?? 256, seed);
+  const heldOut = await subsetOf(calib, split.heldOut);
+  const fit = split.fit.length ? await subsetOf(calib, split.fit) : heldOut;
+  const run = {
+    ...(opts.device ? { device: opts.device } : {}),
+    ...(opts.threads ? { threads: opts.threads } : {}),
+    ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
+  };
+  const ann = (await evaluateAnn(model, heldOut, run)).predictions;
+  return { T: opts.timesteps, heldOut, fit, ann, run, all: [] };
+}
+
+/** Held-out agreement with the ANN and label accuracy of a thresholds file at each of `ts`. */
+async function agreementAt(s: Search, ctx: AutoContext, th: ThresholdsFile, ts: number[]): Promise<Map<number, { agreement: number; accuracy: number }>> {
+  const r = await simulateDataset(ctx.toOnnx(th), s.heldOut, { timesteps: ts, ...s.run });
+  const out = new Map<number, { agreement: number; accuracy: number }>();
+  for (const t of ts) {
+    const p = r.predictions.get(t)!;
+    let agree = 0;
+    let correct = 0;
+    for (let i = 0; i < p.length; i++) {
+      if (p[i] === s.ann[i]) agree++;
+      if (p[i] === s.heldOut.labels[i]) correct++;
+    }
+    out.set(t, { agreement: agree / p.length, accuracy: correct / p.length });
+  }
+  return out;
+}
+
+/** A scorer that records every candidate in `s.all`; a candidate is named by its thresholds' method. */
+function scorer(s: Search, ctx: AutoContext, opts: AutoOptions) {
+  return async (make: () => Promise<ThresholdsFile> | ThresholdsFile): Promise<Scored> => {
+    const s0 = performance.now();
+    const thresholds = await make();
+    const r = (await agreementAt(s, ctx, thresholds, [s.T])).get(s.T)!;
+    const c: Scored = { name: thresholds.method, thresholds, ...r, seconds: (performance.now() - s0) / 1000 };
+    s.all.push(c);
+    opts.onProgress?.({ phase: 'auto-calibration', done: Math.min(s.all.length, 6), total: 6, detail: `${c.name} T=${s.T}` });
+    return c;
+  };
+}
+
+/** Stages 1 and 2, then the burst candidates, into `s.all`; returns plain (alone when nothing can beat it). */
+async function runStages(model: Model, s: Search, score: ReturnType<typeof scorer>, ctx: AutoContext, opts: AutoOptions, margin: number): Promise<Scored> {
+  const plain = await score(() => ctx.thresholdsFor(AUTO_METHODS[0]!));
+  // nothing can win by the margin when plain already agrees on (almost) every held-out sample
+  if (plain.agreement + margin > 1) return plain;
+  let base = plain;
+  for (const m of AUTO_METHODS.slice(1)) {
+    const c = await score(() => ctx.thresholdsFor(m));
+    if (better(c, base)) base = c;
+  }
+  // sequential (Li et al.): the joint schedule diverged on a 19-layer ResNet (README "How the default is chosen")
+  const lw = {
+    timesteps: s.T,
+    ...(opts.snnOptions ? { snnOptions: opts.snnOptions } : {}),
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    ...s.run,
+  };
+  const pot = await score(() => calibrateLayerwise(model, base.thresholds, s.fit, { ...lw, mode: 'potential' }));
+  const bias = await score(() => calibrateLayerwise(model, base.thresholds, s.fit, { ...lw, mode: 'bias' }));
+  // both, only when each helps on its own (it costs another pass over the layers)
+  if (better(pot, base) && better(bias, base)) await score(() => calibrateLayerwise(model, bias.thresholds, s.fit, { ...lw, mode: 'potential' }));
+  if (burstEligible(model, opts.snnOptions)) await scoreBurstCandidates(model, base.thresholds, s.fit, lw, score);
+  return plain;
+}
+
+/** Best first; the first that wins by the margin and passes the guard is chosen (plain otherwise). */
+async function choose(
+  all: readonly Scored[],
+  plain: Scored,
+  margin: number,
+  tolerance: number,
+  guardOf: (s: Scored) => Promise<number>,
+): Promise<{ chosen: Scored; rejected: Map<string, string> }> {
+  const ranked = [...all].sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0));
+  const rejected = new Map<string, string>();
+  for (const s of ranked) {
+    if (s === plain) break;
+    if (s.agreement < plain.agreement + margin) {
+      rejected.set(s.name, 'margin');
+      continue;
+    }
+    if ((await guardOf(s)) < (await guardOf(plain)) - tolerance) {
+      rejected.set(s.name, 'guard');
+      continue;
+    }
+    return { chosen: s, rejected };
+  }
+  return { chosen: plain, rejected };
+}
+
 /** Chooses the thresholds for `opts.timesteps` among the candidates above; deterministic for a seed. */
 export async function autoCalibrate(
   model: Model,
@@ -135,100 +248,26 @@ export async function autoCalibrate(
   const margin = opts.margin ?? 0.01;
   const tolerance = opts.guardTolerance ?? 0.005;
   const seed = opts.seed ?? 0;
-  const held = Math.max(1, Math.min(opts.heldOut ?? 256, Math.floor(calib.count / 4)));
-  const split = splitIndices(calib.count, held, opts.fitSamples ?? 256, seed);
-  const heldOut = await subsetOf(calib, split.heldOut);
-  const fit = split.fit.length ? await subsetOf(calib, split.fit) : heldOut;
-  const run = {
-    ...(opts.device ? { device: opts.device } : {}),
-    ...(opts.threads ? { threads: opts.threads } : {}),
-    ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
-  };
-  const ann = (await evaluateAnn(model, heldOut, run)).predictions;
-  const report = (name: string) => opts.onProgress?.({ phase: 'auto-calibration', done: Math.min(all.length, 6), total: 6, detail: `${name} T=${T}` });
-
-  const agreementAt = async (th: ThresholdsFile, ts: number[]): Promise<Map<number, { agreement: number; accuracy: number }>> => {
-    const r = await simulateDataset(ctx.toOnnx(th), heldOut, { timesteps: ts, ...run });
-    const out = new Map<number, { agreement: number; accuracy: number }>();
-    for (const t of ts) {
-      const p = r.predictions.get(t)!;
-      let agree = 0;
-      let correct = 0;
-      for (let i = 0; i < p.length; i++) {
-        if (p[i] === ann[i]) agree++;
-        if (p[i] === heldOut.labels[i]) correct++;
-      }
-      out.set(t, { agreement: agree / p.length, accuracy: correct / p.length });
-    }
-    return out;
-  };
-  const all: Scored[] = [];
-  // a candidate is named by its thresholds' method, e.g. 'channel-percentile:99.9+potential@16×3j'
-  const score = async (make: () => Promise<ThresholdsFile> | ThresholdsFile): Promise<Scored> => {
-    const s0 = performance.now();
-    const thresholds = await make();
-    const r = (await agreementAt(thresholds, [T])).get(T)!;
-    const s: Scored = { name: thresholds.method, thresholds, ...r, seconds: (performance.now() - s0) / 1000 };
-    all.push(s);
-    report(s.name);
-    return s;
-  };
-  const guardOf = async (s: Scored): Promise<number> => (s.guard ??= (await agreementAt(s.thresholds, [gT])).get(gT)!.agreement);
-
-  const plain = await score(() => ctx.thresholdsFor(AUTO_METHODS[0]!));
-  // nothing can win by the margin when plain already agrees on (almost) every held-out sample
-  const hopeless = () => plain.agreement + margin > 1;
-  let base = plain;
-  for (const m of AUTO_METHODS.slice(1)) {
-    if (hopeless()) break;
-    const s = await score(() => ctx.thresholdsFor(m));
-    if (better(s, base)) base = s;
-  }
-  if (!hopeless()) {
-    // sequential (Li et al.): the joint schedule diverged on a 19-layer ResNet (README "How the default is chosen")
-    const lw = {
-      timesteps: T,
-      ...(opts.snnOptions ? { snnOptions: opts.snnOptions } : {}),
-      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
-      ...run,
-    };
-    const pot = await score(() => calibrateLayerwise(model, base.thresholds, fit, { ...lw, mode: 'potential' }));
-    const bias = await score(() => calibrateLayerwise(model, base.thresholds, fit, { ...lw, mode: 'bias' }));
-    // both, only when each helps on its own (it costs another pass over the layers)
-    if (better(pot, base) && better(bias, base)) await score(() => calibrateLayerwise(model, bias.thresholds, fit, { ...lw, mode: 'potential' }));
-  }
-  // best first; the first that wins by the margin and passes the guard is chosen
-  const ranked = [...all].sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0));
-  const rejected = new Map<string, string>();
-  let chosen = plain;
-  for (const s of ranked) {
-    if (s === plain) break;
-    if (s.agreement < plain.agreement + margin) {
-      rejected.set(s.name, 'margin');
-      continue;
-    }
-    if ((await guardOf(s)) < (await guardOf(plain)) - tolerance) {
-      rejected.set(s.name, 'guard');
-      continue;
-    }
-    chosen = s;
-    break;
-  }
+  const s = await prepare(model, calib, opts, seed);
+  const plain = await runStages(model, s, scorer(s, ctx, opts), ctx, opts, margin);
+  const guardOf = async (c: Scored): Promise<number> => (c.guard ??= (await agreementAt(s, ctx, c.thresholds, [gT])).get(gT)!.agreement);
+  const { chosen, rejected } = await choose(s.all, plain, margin, tolerance, guardOf);
   const choice: AutoChoice = {
     chosen: chosen.name,
     timesteps: T,
     guardTimesteps: gT,
     seed,
-    heldOut: heldOut.count,
-    fitSamples: fit.count,
+    heldOut: s.heldOut.count,
+    fitSamples: s.fit.count,
     margin,
-    candidates: all.map((s) => ({
-      name: s.name,
-      agreement: s.agreement,
-      accuracy: s.accuracy,
-      ...(s.guard !== undefined ? { guardAgreement: s.guard } : {}),
-      seconds: s.seconds,
-      ...(rejected.has(s.name) ? { rejected: rejected.get(s.name)! } : {}),
+    candidates: s.all.map((c) => ({
+      name: c.name,
+      agreement: c.agreement,
+      accuracy: c.accuracy,
+      ...(c.guard !== undefined ? { guardAgreement: c.guard } : {}),
+      seconds: c.seconds,
+      ...(c.thresholds.burst !== undefined ? { maxSpikesPerStep: c.thresholds.burst } : {}),
+      ...(rejected.has(c.name) ? { rejected: rejected.get(c.name)! } : {}),
     })),
     seconds: (performance.now() - t0) / 1000,
   };

@@ -17,6 +17,7 @@
  * in order because a layer's rates depend on the corrected layers before it. The corrections
  * are stored in the thresholds file (`bias` per layer) and applied every step by the neurons.
  */
+import { neuronKind } from '../converters/neurons/index.js';
 import { readSamples } from '../src/data/batches.js';
 import type { Dataset } from '../src/data/types.js';
 import { OrtSession, type Device } from '../src/engine/ort.js';
@@ -162,9 +163,18 @@ interface Corrections {
 }
 
 /** Applies the rate error of one layer to its bias (current) or initial potential. */
-function correct(l: ThresholdsLayer, target: Float64Array, rate: Float64Array, state: Corrections, mode: 'bias' | 'potential', T: number): void {
+function correct(
+  l: ThresholdsLayer,
+  target: Float64Array,
+  rate: Float64Array,
+  state: Corrections,
+  mode: 'bias' | 'potential',
+  T: number,
+  levels: number,
+): void {
   for (let c = 0; c < l.channels; c++) {
-    const th = thetaOf(l.scale, c);
+    // the layer's θ: λ, or λ/Γ for burst neurons (the target stays clipped at λ)
+    const th = thetaOf(l.scale, c) / (l.linear ? 1 : levels);
     const err = target[c]! - rate[c]! * th;
     if (mode === 'bias') state.biases.get(l.site)![c]! += err;
     else {
@@ -185,7 +195,9 @@ export async function calibrateLayerwise(model: Model, thresholds: ThresholdsFil
   const run = { ...(opts.device ? { device: opts.device } : {}), ...(opts.threads ? { threads: opts.threads } : {}) };
   const scales = new Map<string, number | readonly number[]>(thresholds.layers.map((l) => [l.site, l.scale]));
   // the neuron layers of this conversion (linear sites only with --linear bipolar), in graph order
-  const built = new Set(buildSnn(model, scales, { ...opts.snnOptions, inputMax: thresholds.input.max }).layers.map((l) => l.output));
+  const snn0 = buildSnn(model, scales, { ...opts.snnOptions, inputMax: thresholds.input.max });
+  const built = new Set(snn0.layers.map((l) => l.output));
+  const levels = neuronKind(snn0.options.neuron).levels?.(snn0.options) ?? 1;
   const layers = thresholds.layers.filter((l) => l.node !== '(readout)' && built.has(l.site));
   const target = await annTargets(model, layers, calib, opts.batchSize ?? 64, run);
   const mode = opts.mode ?? 'bias';
@@ -202,7 +214,7 @@ export async function calibrateLayerwise(model: Model, thresholds: ThresholdsFil
   for (let it = 0; it < iterations; it++)
     for (const group of joint ? [all] : all.map((i) => [i])) {
       const rates = await snnRates(model, thresholds, layers, state, group, calib, T, opts);
-      group.forEach((li, k) => correct(layers[li]!, target[li]!, rates[k]!, state, mode, T));
+      group.forEach((li, k) => correct(layers[li]!, target[li]!, rates[k]!, state, mode, T, levels));
       opts.onProgress?.({ phase: 'layer-calibration', done: ++done, total: steps, detail: `${mode} T=${T}` });
     }
   const tag = `${mode}@${T}${joint ? `×${iterations}j` : iterations > 1 ? `×${iterations}` : ''}`;

@@ -23,7 +23,8 @@
  *         "scale": 6.8                         // λ > 0; an array of `channels` values for channel-* methods
  *       }
  *     ],
- *     "auto": { "chosen": "…", "candidates": [ … ], … }   // --calibration auto: what it measured (calibration/auto.ts)
+ *     "auto": { "chosen": "…", "candidates": [ … ], … },  // --calibration auto: what it measured (calibration/auto.ts)
+ *     "burst": 2                               // optional: auto chose burst neurons with Γ = 2 (θ = λ/Γ)
  *   }
  *
  * The percentiles are read from log-spaced histograms (≤ 2.33 % relative error; see stats.ts);
@@ -93,6 +94,12 @@ export interface ThresholdsFile {
   readonly layers: readonly ThresholdsLayer[];
   /** How `--calibration auto` chose this file: the candidates and their held-out scores (calibration/auto.ts). */
   readonly auto?: AutoChoice;
+  /**
+   * Set when auto chose burst neurons (calibration/auto-burst.ts): the largest burst Γ the
+   * thresholds (θ = λ/Γ) and corrections were fitted for. `convert` then uses `--neuron burst
+   * --burst Γ` unless a neuron is given. Absent: the neuron is the user's (default IF).
+   */
+  readonly burst?: number;
 }
 
 export interface ThresholdsMeta {
@@ -248,6 +255,8 @@ export function checkThresholds(data: unknown, path: string): ThresholdsFile {
   if (!isObj(data.calibration) || typeof data.calibration.data !== 'string' || !isCount(data.calibration.samples))
     p.push('"calibration" must be { "data": string, "samples": integer }');
   if (!isObj(data.input) || typeof data.input.name !== 'string' || !isNum(data.input.max)) p.push('"input" must be { "name": string, "max": number, ... }');
+  if (data.burst !== undefined && !(Number.isInteger(data.burst) && (data.burst as number) >= 1 && (data.burst as number) <= 16))
+    p.push('"burst" must be an integer in [1, 16] (the largest burst of burst neurons)');
   if (!Array.isArray(data.layers)) p.push('"layers" is not an array');
   else data.layers.forEach((l, i) => p.push(...layerProblems(l, i)));
   if (p.length) fail(path, p);

@@ -6,8 +6,10 @@
  * - Over a neuron layer the key is 2·count − s = 2·(count before this step) + s: the highest
  *   count wins, and among equal counts a neuron spiking now; a spike passes exactly when the
  *   largest count in the window grows (a unit reaching a new maximum must have spiked, and a unit
- *   already at the maximum that did not spike outranks every spiking one), so the emitted file
- *   computes M_t − M_{t−1} with M_t = MaxPool(count_t): one plain MaxPool of the counts.
+ *   already at the maximum that did not spike outranks every spiking one), so every backend
+ *   computes M_t − M_{t−1} with M_t = MaxPool(count_t): one plain MaxPool of the counts. With
+ *   bursts (converters/neurons/burst.ts) the difference is the growth of the largest count, so
+ *   the pooled count is still the window's largest count.
  * - Over a closed-form layer (converters/neurons/closed-form.ts) the rates are pooled once.
  * - Over any other time-varying signal a running sum of the input (this step included) is kept
  *   and the input at the largest sum passes; ties go to the first position in scan order, as
@@ -21,6 +23,7 @@ import { maxPoolNchw, paddedNhwc, unsupportedInTfjs } from './backends/tfjs.js';
 import type { OnnxContext, ReferenceContext, TfjsSnnContext, TfjsStateful } from './backends/types.js';
 import { defineOp, io, noAttrs } from './define.js';
 import { onnxClosedFormSpikes } from './neurons/closed-form.js';
+import { expandThreshold } from './neurons/dynamics.js';
 import { globalMaxPool } from './global-pool.js';
 import { MAX_POOL_1, MAX_POOL_10, maxPool1, maxPool10, parsePool, type PoolAttrs } from './pool.js';
 import { windowGeometry, windowSchema, type Geometry, type WindowVersion } from './spatial.js';
@@ -95,13 +98,22 @@ function reference(node: Node, a: SpikingPoolAttrs, ctx: ReferenceContext): (inp
   const acc = new Float32Array(ctx.n * plan.inPer);
   const src = ctx.layerOf(node.inputs[0]!);
   const outDims = [ctx.n, ...ctx.dims(node.outputs[0]!)];
+  const mNow = new Float32Array(ctx.n * plan.outPer);
+  const mPrev = new Float32Array(ctx.n * plan.outPer);
+  const thOut = src ? expandThreshold(src.layer.threshold, ctx.dims(node.outputs[0]!)) : new Float32Array(0);
   return ([xin]) => {
     const x = xin!.data as Float32Array;
     const out = new Float32Array(ctx.n * plan.outPer);
     if (src) {
-      // key = 2·count − s (count after this step)
+      // θ·(M_t − M_{t−1}), M_t the window's largest count (what the emitted file computes): for one
+      // spike per step it is the input at the key 2·count − s; with bursts (up to Γ spikes per step)
+      // the pooled count still telescopes to M_T, the largest count, as count recovery assumes
       const count = ctx.counts(src.index);
-      poolByKey(plan, x, ctx.n, out, (e) => 2 * count[e]! - (x[e]! > 0 ? 1 : 0));
+      poolByKey(plan, count, ctx.n, mNow, (e) => count[e]!);
+      for (let i = 0; i < out.length; i++) {
+        out[i] = Math.fround((mNow[i]! - mPrev[i]!) * thOut[i % plan.outPer]!);
+        mPrev[i] = mNow[i]!;
+      }
     } else {
       for (let i = 0; i < x.length; i++) acc[i] = Math.fround(acc[i]! + x[i]!);
       poolByKey(plan, x, ctx.n, out, (e) => acc[e]!);
@@ -147,7 +159,7 @@ function onnx(n: Node, [input]: readonly string[], ctx: OnnxContext): void {
   ctx.node('body', 'Gather', [flat, idx], [out], { axis: A.int(0) });
 }
 
-/** Over a neuron layer only: max of 2·count − s per window, output θ·(max is odd). */
+/** Over a neuron layer only: θ·(M_t − M_{t−1}), M_t = MaxPool(count_t). */
 function tfjs(n: Node, a: SpikingPoolAttrs, ctx: TfjsSnnContext): TfjsStateful {
   const { tf } = ctx;
   const src = ctx.layerOf(n.inputs[0]!);
@@ -155,16 +167,16 @@ function tfjs(n: Node, a: SpikingPoolAttrs, ctx: TfjsSnnContext): TfjsStateful {
   const theta = src.layer.threshold;
   return {
     start: () => ({}),
-    step() {
-      const s = ctx.stateOf(n.inputs[0]!)!;
-      const key = tf.sub(tf.mul(s['count']!, 2), s['spikes']!);
-      const g = geometry(n, a, key.shape.slice(2));
+    step(state) {
+      const count = ctx.stateOf(n.inputs[0]!)!['count']!;
+      const g = geometry(n, a, count.shape.slice(2));
       if (g.dilations.some((d) => d !== 1)) throw unsupportedInTfjs(n, 'has dilations');
-      // pad with −1 (below every key) so padding never wins, then a VALID max pool in NHWC
-      const kmax = maxPoolNchw(tf, paddedNhwc(tf, key, g, -1), g.kernel, g);
-      const odd = tf.sub(kmax, tf.mul(tf.floor(tf.mul(kmax, 0.5)), 2));
+      // θ·(M_t − M_{t−1}), M_t = the window's largest count (as the reference and the emitted file);
+      // padding at the lowest float32 never wins
+      const m = maxPoolNchw(tf, paddedNhwc(tf, count, g, -3.4e38), g.kernel, g);
+      const grew = state['m'] ? tf.sub(m, state['m']) : m;
       const th = typeof theta === 'number' ? tf.scalar(theta) : tf.tensor(theta as number[], [1, theta.length, 1, 1]);
-      return { output: tf.mul(odd, th), state: {} };
+      return { output: tf.mul(grew, th), state: { m } };
     },
     dispose: () => {},
   };

@@ -31,6 +31,8 @@ const { values } = parseArgs({
     // polynomial neurons: --poly p0,p1,p2 (normalised, lowest degree first) or --qif a,u1,u2
     poly: { type: 'string' },
     qif: { type: 'string' },
+    // burst neurons (Li & Zeng 2022): --burst Γ, the largest burst (sets the neuron to 'burst', θ = λ/Γ)
+    burst: { type: 'string' },
     // fine-tune the polynomial neurons at this T on --finetune-samples calibration samples (0 = off)
     finetune: { type: 'string', default: '0' },
     'finetune-samples': { type: 'string', default: '256' },
@@ -42,12 +44,14 @@ const { values } = parseArgs({
 });
 const ts = values.timesteps!.split(',').map(Number);
 const q = values.qif?.split(',').map(Number);
-const polyOpts: Partial<SnnOptions> = values.poly
-  ? { neuron: 'poly', poly: values.poly.split(',').map(Number) }
-  : q
-    ? { neuron: 'poly', poly: qifPolynomial(q[0]!, q[1]!, q[2]!) }
-    : {};
-const neuronLabel = values.poly ? `poly(${values.poly})` : q ? `QIF(${values.qif})` : values.neuron!;
+const polyOpts: Partial<SnnOptions> = values.burst
+  ? { neuron: 'burst', burst: Number(values.burst) }
+  : values.poly
+    ? { neuron: 'poly', poly: values.poly.split(',').map(Number) }
+    : q
+      ? { neuron: 'poly', poly: qifPolynomial(q[0]!, q[1]!, q[2]!) }
+      : {};
+const neuronLabel = values.burst ? `burst(${values.burst})` : values.poly ? `poly(${values.poly})` : q ? `QIF(${values.qif})` : values.neuron!;
 const rows: Record<string, unknown>[] = [];
 const lines: string[] = [
   `| model | method | v0/θ | ANN | ${ts.map((t) => `T=${t}`).join(' | ')} | agreement T=${ts[ts.length - 1]} |`,
@@ -60,9 +64,9 @@ for (const bm of selectModels(values.models)) {
   if (values.calibration === 'auto') {
     for (const target of (values.target ?? String(Math.min(...ts))).split(',').map(Number)) {
       const t0 = performance.now();
-      const th = await resolveThresholds(model, { calib, targetTimesteps: target, modelPath: bm.file });
+      const th = await resolveThresholds(model, { calib, targetTimesteps: target, modelPath: bm.file, snn: polyOpts });
       const calSecs = (performance.now() - t0) / 1000;
-      const r = await compareAnnSnn(model, convert(model, th).onnx, test, { timesteps: ts });
+      const r = await compareAnnSnn(model, convert(model, th, polyOpts).onnx, test, { timesteps: ts });
       const p = (x: number) => (100 * x).toFixed(2);
       lines.push(
         `| ${bm.id} | auto@${target}: ${th.method} | 0.5 | ${p(r.ann.accuracy)} | ${r.snn.map((s) => p(s.accuracy)).join(' | ')} | ${p(r.snn[r.snn.length - 1]!.agreement)} |`,

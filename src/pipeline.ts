@@ -169,7 +169,10 @@ export interface ConvertResult {
 export function convert(model: Model, thresholds: ThresholdsFile, options: Partial<SnnOptions> = {}): ConvertResult {
   const scales = new Map<string, number | readonly number[]>();
   for (const [k, v] of scalesBySite(thresholds)) scales.set(k, typeof v === 'number' ? v : Array.from(v));
-  const opts = resolveSnnOptions(model, options);
+  // a file auto fitted for burst neurons converts with them, unless the caller names a neuron
+  const chosen =
+    thresholds.burst !== undefined && options.neuron === undefined && options.burst === undefined ? { neuron: 'burst' as const, burst: thresholds.burst } : {};
+  const opts = resolveSnnOptions(model, { ...options, ...chosen });
   const biases = new Map<string, readonly number[]>();
   const polys = new Map<string, { poly: readonly number[]; gain: number }>();
   const v0s = new Map<string, readonly number[]>();

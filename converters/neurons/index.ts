@@ -4,6 +4,7 @@
  */
 import { ErrorCodes, Onnx2SnnError } from '../../src/errors.js';
 import type { OpEntry } from '../types.js';
+import { burstNeuron } from './burst.js';
 import { ifNeuron } from './if.js';
 import { neuronOp } from './integrate-and-fire.js';
 import { lifNeuron } from './lif.js';
@@ -12,7 +13,7 @@ import { bipolarNeuron, signedNeuron } from './signed.js';
 import type { NeuronKind } from './types.js';
 
 /** The --neuron values. */
-export const NEURON_KINDS = [ifNeuron, lifNeuron, polyNeuron, signedNeuron] as const;
+export const NEURON_KINDS = [ifNeuron, lifNeuron, polyNeuron, signedNeuron, burstNeuron] as const;
 /** Kinds the conversion places itself (the bipolar neurons of linear sites, src/snn/build.ts), not --neuron values. */
 const INTERNAL_KINDS = [bipolarNeuron] as const;
 const ALL_KINDS: readonly NeuronKind[] = [...NEURON_KINDS, ...INTERNAL_KINDS];

@@ -102,8 +102,9 @@ function onnx(kind: NeuronKind, node: Node, [input]: readonly string[], ctx: Onn
   const v0 = initialPotential(theta, l.dims, l.v0, o);
   const v = ctx.carry(`v_${li}`, ctx.initState(`v_${li}`, float32(l.dims, v0)));
   const gain = Math.fround(l.gain ?? 1);
-  // IF with reset by subtraction: the count follows from v_T after the Loop (src/snn/emit-recover.ts)
-  const recover = kind.name === 'if' && !kind.fire && gain === 1 && o.reset === 'subtract' && ctx.recordRecovery && ctx.recoverCount?.(out);
+  // IF (and burst) with reset by subtraction: the count follows from v_T after the Loop (src/snn/emit-recover.ts)
+  const uncounted = kind.name === 'if' && !kind.fire ? onnxFireUncounted : kind.fire?.onnxUncounted;
+  const recover = uncounted && gain === 1 && o.reset === 'subtract' && ctx.recordRecovery && ctx.recoverCount?.(out);
   if (recover) {
     const v1 = ctx.fresh(`v_${li}_integrated`);
     kind.onnx(
@@ -112,7 +113,7 @@ function onnx(kind: NeuronKind, node: Node, [input]: readonly string[], ctx: Onn
       withExtra(kind, ctx, 'body', L, theta, input!),
       v1,
     );
-    onnxFireUncounted(ctx, { index: li, dims: l.dims, v1, theta: thName, thetaData: theta, out, vOut: v.outName });
+    uncounted(ctx, { index: li, dims: l.dims, v1, theta: thName, thetaData: theta, out, vOut: v.outName });
     ctx.recordRecovery!({ index: li, input: node.inputs[0]!, vFinal: v.finalName, theta, v0, extra: extraCurrent(kind, theta, l, o), dims: l.dims });
     ctx.facts.set(out, { index: li, threshold: l.threshold });
     return;

@@ -47,6 +47,8 @@ export interface NeuronOptions {
   readonly vInit: number;
   readonly encoding: 'current' | 'poisson';
   readonly solve?: 'closed-form' | 'step';
+  /** Largest burst Γ of 'burst' neurons (converters/neurons/burst.ts); absent = 2. */
+  readonly burst?: number;
 }
 
 /** Per-element constants of one layer (one sample), built once per run. */
@@ -100,6 +102,11 @@ export interface Fire {
     events?: Float32Array,
   ) => void;
   readonly onnx: (ctx: OnnxContext, f: OnnxFireNames) => void;
+  /**
+   * Reset by subtraction without a count, for a kind whose count the emitter recovers after the
+   * Loop (v_T = v0 + Σx − θ·n, src/snn/emit-recover.ts); absent: the count is stepped.
+   */
+  readonly onnxUncounted?: (ctx: OnnxContext, f: Pick<OnnxFireNames, 'index' | 'dims' | 'v1' | 'theta' | 'thetaData' | 'out' | 'vOut'>) => void;
   readonly tfjs: (
     tf: Tf,
     v1: TfTensor,
@@ -122,6 +129,11 @@ export interface NeuronKind<N extends string = string> {
   readonly opType: string;
   /** A constant current per element, added every step (LIF: the leak compensation (1−β)·θ/2). */
   readonly constantCurrent?: (theta: number, o: NeuronOptions) => number;
+  /**
+   * Spike sizes per ReLU range: θ = λ/levels (burst neurons: Γ, each step may emit up to Γ spikes
+   * of θ, so the layer still saturates at λ). Absent = 1, θ = λ.
+   */
+  readonly levels?: (o: NeuronOptions) => number;
   /** Whether a constant-current layer of this kind may be solved in closed form (IF only). */
   readonly closedForm?: boolean;
   /** Reference: x[j] = update(v[j], input[j]) in float32 for one batch (per = elements per sample). */

@@ -222,7 +222,7 @@ const conversionSchema = z
       .enum(NEURON_KIND_NAMES)
       .optional()
       .describe(
-        'neuron model: integrate-and-fire, leaky, polynomial (with conversion.poly), or signed (IF with negative spikes that cancel early over-firing, Wang et al. 2022); default: signed on networks with linear sites (MobileNetV2-style), if otherwise',
+        'neuron model: integrate-and-fire, leaky, polynomial (with conversion.poly), signed (IF with negative spikes that cancel early over-firing, Wang et al. 2022), or burst (IF that may emit up to --burst spikes per step, Li & Zeng 2022); default: signed on networks with linear sites (MobileNetV2-style), if otherwise',
       )
       .register(cli, { flag: `--neuron <${NEURON_KIND_NAMES.join('|')}>`, commands: ALL }),
     poly: z
@@ -237,6 +237,16 @@ const conversionSchema = z
       .optional()
       .describe('QIF neurons: a,u1,u2 of p(u) = a(u − u1)(u − u2) (sets --neuron poly); e.g. 0.25,0,0.5')
       .register(cli, { flag: '--qif <a,u1,u2>', commands: ALL, parse: 'numbers' }),
+    burst: z
+      .number()
+      .int()
+      .min(1)
+      .max(16)
+      .optional()
+      .describe(
+        "'burst' neurons (Li & Zeng 2022): the largest burst Γ, spikes one neuron may emit in one step (θ = λ/Γ; every spike counts in the synaptic operations); sets --neuron burst; default 2",
+      )
+      .register(cli, { flag: '--burst <n>', commands: ALL, parse: 'number' }),
     beta: z
       .number()
       .gt(0)

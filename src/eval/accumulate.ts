@@ -19,6 +19,8 @@ export class LayerAccumulator {
     private readonly T: number,
     private readonly threshold: number | readonly number[],
     scatterPoints: number,
+    /** The count of a saturated neuron: T, or Γ·T for burst neurons (up to Γ spikes per step). */
+    private readonly saturatedAt = T,
   ) {
     this.sample = new BottomK(scatterPoints);
   }
@@ -32,7 +34,7 @@ export class LayerAccumulator {
     const T = this.T;
     for (let j = 0; j < counts.length; j++) {
       if (counts[j] === 0) this.silent++;
-      else if (counts[j]! >= T) this.saturated++;
+      else if (counts[j]! >= this.saturatedAt) this.saturated++;
     }
     if (!act) return;
     // rate·θ per neuron: counts/T times the (per-channel) threshold

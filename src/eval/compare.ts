@@ -3,6 +3,7 @@
  * the emitted SNN run on the same samples, so per-layer correlations between ANN activations and
  * SNN rates are accumulated without keeping activations of the whole dataset in memory.
  */
+import { neuronKind } from '../../converters/neurons/index.js';
 import { readSamples } from '../data/batches.js';
 import type { Dataset } from '../data/types.js';
 import { OrtSession, type Device } from '../engine/ort.js';
@@ -109,7 +110,8 @@ export async function compareAnnSnn(ann: Model, snnModel: Model, ds: Dataset, op
   const sites = info.layers.map((l) => l.site).filter((s) => s !== info.readout.tensor && !s.endsWith('__spikes'));
   const annSession = await OrtSession.create(ann, { device: opts.device ?? 'cpu', extraOutputs: sites, ...(opts.threads ? { threads: opts.threads } : {}) });
   const T = Math.max(...opts.timesteps);
-  const acc = info.layers.map((l) => new LayerAccumulator(T, l.threshold, opts.scatterPoints ?? 400));
+  const perStep = neuronKind(info.options.neuron).levels?.(info.options) ?? 1;
+  const acc = info.layers.map((l) => new LayerAccumulator(T, l.threshold, opts.scatterPoints ?? 400, T * perStep));
   const counter = opts.ops === false ? undefined : new SynopsCounter(opsPlan(opts.snn ?? snnFromInfo(ann, info)), T);
   let logits: Float32Array | undefined;
   let K = 0;

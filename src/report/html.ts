@@ -196,7 +196,9 @@ export function renderReport(r: EvalRecord, opts: ReportOptions = {}): string {
           ? 'signed IF (negative spikes, Wang et al. 2022)'
           : c.neuron === 'poly'
             ? 'polynomial'
-            : 'IF',
+            : c.neuron === 'burst'
+              ? `burst IF (up to Γ = ${c.burst ?? 2} spikes per step, θ = λ/Γ, Li & Zeng 2022; every spike of a burst is counted)`
+              : 'IF',
     ],
     ['linear sites', c.linear === 'bipolar' ? 'bipolar neurons' : 'analog'],
     ['reset', c.reset],

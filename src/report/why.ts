@@ -13,7 +13,13 @@ export function autoSummary(a: AutoChoice): string {
   const chosen = a.candidates.find((c) => c.name === a.chosen) ?? plain;
   const head = `auto calibration for T = ${a.timesteps} (${a.candidates.length} candidates scored on ${a.heldOut} held-out calibration samples, ${a.seconds.toFixed(1)} s)`;
   if (chosen === plain) return `${head}: kept ${plain.name}, ANN/SNN agreement ${pct(plain.agreement)}; no candidate won by ${pct(a.margin)}`;
-  return `${head}: ${chosen.name}, agreement ${pct(chosen.agreement)} vs ${pct(plain.agreement)} for ${plain.name}${chosen.guardAgreement !== undefined ? `; at T = ${a.guardTimesteps} ${pct(chosen.guardAgreement)} vs ${pct(plain.guardAgreement ?? NaN)}` : ''}`;
+  return `${head}: ${chosen.name}, agreement ${pct(chosen.agreement)} vs ${pct(plain.agreement)} for ${plain.name}${chosen.guardAgreement !== undefined ? `; at T = ${a.guardTimesteps} ${pct(chosen.guardAgreement)} vs ${pct(plain.guardAgreement ?? NaN)}` : ''}${burstNote(chosen.maxSpikesPerStep)}`;
+}
+
+/** Burst neurons, said plainly: more than one spike per step, every one counted. */
+function burstNote(gamma: number | undefined): string {
+  if (gamma === undefined) return '';
+  return `; burst neurons (Li & Zeng 2022): a neuron may emit up to ${gamma} spikes per step (θ = λ/${gamma}), and the spike counts, synaptic operations and energy count every spike of a burst — about ${gamma}× the spikes of IF at the same T`;
 }
 
 /** The report section: the sentence and every candidate with its scores. */
@@ -32,7 +38,7 @@ export function autoSection(a: AutoChoice): string {
             ? `loses at T = ${a.guardTimesteps}`
             : '';
     out.push(
-      `<tr><td>${esc(c.name)}</td><td>${pct(c.agreement)}</td><td>${pct(c.accuracy)}</td><td>${c.guardAgreement !== undefined ? pct(c.guardAgreement) : ''}</td><td>${c.seconds.toFixed(1)}</td><td style="text-align:left">${esc(note)}</td></tr>`,
+      `<tr><td>${esc(c.name)}${c.maxSpikesPerStep !== undefined ? ` (up to ${c.maxSpikesPerStep} spikes per step)` : ''}</td><td>${pct(c.agreement)}</td><td>${pct(c.accuracy)}</td><td>${c.guardAgreement !== undefined ? pct(c.guardAgreement) : ''}</td><td>${c.seconds.toFixed(1)}</td><td style="text-align:left">${esc(note)}</td></tr>`,
     );
   }
   out.push('</tbody></table>');

@@ -80,8 +80,10 @@ function siteLayer(
     problems.push(`${n.opType} "${n.name}" (${site}) has no calibrated scale`);
     return undefined;
   }
-  // a capped ReLU (Clip(0, m)) saturates at m: the threshold is at most m
-  const th = typeof s === 'number' ? Math.min(s, cap) : s.map((v) => Math.min(v, cap));
+  // a capped ReLU (Clip(0, m)) saturates at m: the threshold is at most m; a kind with several
+  // spike sizes per step (burst) splits that range into `levels` spikes of θ = λ/levels
+  const lv = neuronKind(options.neuron).levels?.(options) ?? 1;
+  const th = typeof s === 'number' ? Math.min(s, cap) / lv : s.map((v) => Math.min(v, cap) / lv);
   const d = dims.get(site) ?? [];
   if (typeof th !== 'number' && th.length !== (d[0] ?? 1)) problems.push(`Relu "${n.name}": ${th.length} channel thresholds for ${d[0]} channels`);
   const bias = opts.biases?.get(site);
@@ -155,8 +157,10 @@ function addLinearLayer(ll: ReturnType<typeof linearLayer>, layers: NeuronLayer[
 }
 
 /** `--readout spikes`: neurons on the readout tensor, with its calibrated scale. */
-function readoutLayer(readout: string, scales: ReadonlyMap<string, Scale>, dims: ReadonlyMap<string, readonly number[]>): NeuronLayer {
-  const s = scales.get(readout);
+function readoutLayer(readout: string, scales: ReadonlyMap<string, Scale>, dims: ReadonlyMap<string, readonly number[]>, levels: number): NeuronLayer {
+  const s0 = scales.get(readout);
+  // burst neurons: Γ spikes of λ/Γ, as at the ReLU sites
+  const s = s0 === undefined || levels === 1 ? s0 : typeof s0 === 'number' ? s0 / levels : s0.map((v) => v / levels);
   if (s === undefined)
     throw new Onnx2SnnError(ErrorCodes.CONVERT, `--readout spikes needs a calibrated scale for the output "${readout}"`, { output: readout });
   return {
@@ -240,7 +244,7 @@ export function buildSnn(ann: Model, scales: ReadonlyMap<string, Scale>, opts: B
   }
   if (options.readout === 'spikes') {
     // the output layer spikes too: one more neuron layer, counted
-    const layer = readoutLayer(readout, scales, dims);
+    const layer = readoutLayer(readout, scales, dims, neuronKind(options.neuron).levels?.(options) ?? 1);
     layers.push(layer);
     nodes.push({ name: layer.name, opType: neuronOp, domain: SNN_DOMAIN, inputs: [readout], outputs: [layer.output], attrs: {} });
     dynamic.add(layer.output);

@@ -2,7 +2,8 @@
  * Spike counts recovered once after the Loop instead of counted every step (issue 11, lever 1).
  *
  * An IF layer with reset by subtraction ends at v_T = v0 + Σ_t x_t − θ·n (x_t = I_t + c its step
- * input), so n = (v0 + Σ_t x_t − v_T) / θ. The sum of the input currents comes from the counts of
+ * input), so n = (v0 + Σ_t x_t − v_T) / θ; so does a burst layer (n counts every spike of a burst;
+ * converters/neurons/burst.ts), whose θ is λ/Γ, so the rounding margin θ/2 below is Γ times smaller. The sum of the input currents comes from the counts of
  * the layers upstream: every op between neuron layers is affine in its time-varying input (its
  * spiking role is 'linear'), so Σ_t f(X_t) = T·f(mean X) with mean X = θ·count / T for a neuron
  * layer and θ·MaxPool(count_T) / T for a spiking max pool (its per-step outputs telescope to the

@@ -48,6 +48,11 @@ export interface SnnOptions {
    * real-valued signal (the next layer does MACs every step). Absent = DEFAULT_LINEAR.
    */
   readonly linear?: LinearMode;
+  /**
+   * 'burst' neurons: the largest burst Γ (spikes one neuron may emit in one step, Li & Zeng 2022,
+   * converters/neurons/burst.ts); θ = λ/Γ. Absent = 2.
+   */
+  readonly burst?: number;
 }
 
 export type LinearMode = 'analog' | 'bipolar';

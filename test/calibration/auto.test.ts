@@ -9,6 +9,7 @@ import { simulateDataset } from '../../src/engine/simulate.js';
 import { makeModel } from '../helpers/ort.js';
 import { node } from '../snn/helpers.js';
 import { rng } from './helpers.js';
+import { expectError } from '../helpers/errors.js';
 
 /**
  * x [N, 2] → Relu → MatMul → + [0.5, 0] → y: class 0 when h1 < 0.5. Channel 0 spans [0, 200) and
@@ -45,6 +46,9 @@ async function accuracyAt(model: Model, th: ThresholdsFile, ds: InMemoryDataset,
   return p.filter((v, i) => v === ds.labels[i]).length / ds.count;
 }
 
+/** Stage 1's best method, on which the burst candidates are built. */
+const burstBase = (t: ThresholdsFile): string => t.auto!.candidates.find((c) => c.name.startsWith('burst2:'))!.name.slice('burst2:'.length);
+
 const strip = (t: ThresholdsFile) => ({
   ...t,
   auto: t.auto ? { ...t.auto, seconds: 0, candidates: t.auto.candidates.map((c) => ({ ...c, seconds: 0 })) } : undefined,
@@ -57,7 +61,8 @@ describe('auto calibration', () => {
 
   it('picks the clearly best candidate (per-channel θ) and it beats the fixed pipeline on unseen data', async () => {
     const th = await resolveThresholds(model, { calib, targetTimesteps: 8 });
-    expect(th.auto?.chosen).toMatch(/^channel-percentile:99\.9/);
+    // per-channel θ, with IF or burst neurons (with bursts too: four levels per step of channel 1 where IF has two)
+    expect(th.auto?.chosen).toMatch(/^(burst2:)?channel-percentile:99\.9/);
     expect(th.method).toBe(th.auto!.chosen);
     const plain = th.auto!.candidates[0]!;
     expect(plain.name).toBe('percentile:99.9');
@@ -91,6 +96,26 @@ describe('auto calibration', () => {
     const { auto, ...rest } = th;
     void auto;
     expect(rest).toEqual(await calibrate(model, even));
+  });
+
+  it('offers burst candidates (Γ = 2, marked) only where the default neuron is IF and none was named', async () => {
+    const th = await resolveThresholds(model, { calib, targetTimesteps: 8 });
+    const burst = th.auto!.candidates.filter((c) => c.name.startsWith('burst2:'));
+    expect(burst.map((c) => c.name)).toEqual([`burst2:${burstBase(th)}`, `burst2:${burstBase(th)}+potential@8`, `burst2:${burstBase(th)}+bias@8`]);
+    for (const c of burst) expect(c.maxSpikesPerStep).toBe(2);
+    expect(th.auto!.candidates.filter((c) => !c.name.startsWith('burst')).every((c) => c.maxSpikesPerStep === undefined)).toBe(true);
+    const lif = await resolveThresholds(model, { calib, targetTimesteps: 8, snn: { neuron: 'lif' } });
+    expect(lif.auto!.candidates.some((c) => c.name.startsWith('burst'))).toBe(false);
+  });
+
+  it('a file fitted for burst neurons converts with them (θ = λ/Γ) unless the caller names a neuron; a bad Γ is E_THRESHOLDS', async () => {
+    const th = await calibrate(model, calib);
+    const b = convert(model, { ...th, burst: 2 }).snn;
+    expect(b.options).toMatchObject({ neuron: 'burst', burst: 2 });
+    expect(b.layers[0]!.threshold).toBeCloseTo((th.layers[0]!.scale as number) / 2, 6);
+    expect(convert(model, { ...th, burst: 2 }, { neuron: 'if' }).snn.options.neuron).toBe('if');
+    expect(convert(model, th).snn.options.neuron).toBe('if');
+    expectError(() => checkThresholds(JSON.parse(formatThresholds({ ...th, burst: 0 })), 'b.json'), 'E_THRESHOLDS', '"burst"');
   });
 
   it('applies only without a method, refinement or thresholds file, and as mode fixed', () => {

@@ -24,6 +24,17 @@ describe('why this setting', () => {
     expect(html).toContain('loses at T = 64');
   });
 
+  it('a burst candidate says plainly that a neuron may emit up to Γ spikes per step, every one counted', () => {
+    const burst = { name: 'burst2:percentile:99.9', agreement: 0.95, accuracy: 0.75, guardAgreement: 0.97, seconds: 2, maxSpikesPerStep: 2 };
+    const a: AutoChoice = { ...base, chosen: burst.name, candidates: [plain, burst] };
+    expect(autoSummary(a)).toContain(
+      'a neuron may emit up to 2 spikes per step (θ = λ/2), and the spike counts, synaptic operations and energy count every spike',
+    );
+    expect(autoSection(a)).toContain('<td>burst2:percentile:99.9 (up to 2 spikes per step)</td>');
+    // IF candidates say nothing of bursts
+    expect(autoSummary({ ...a, chosen: plain.name })).not.toContain('burst');
+  });
+
   it('plain kept', () => {
     const a: AutoChoice = { ...base, chosen: 'percentile:99.9', candidates: [{ ...plain, agreement: 0.996 }] };
     expect(autoSummary(a)).toContain('kept percentile:99.9, ANN/SNN agreement 99.6 %; no candidate won by 1.0 %');
