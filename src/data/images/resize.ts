@@ -194,7 +194,9 @@ function vertical(img: Rgb8, co: Taps, first: number, r0: number, r1: number): R
       const p3 = p2 + rowLen;
       const p4 = p3 + rowLen;
       for (let i = 0; i < rowLen; i++) {
-        out[o++] = clip8((HALF + mul(data[p + i]!, k0) + mul(data[p1 + i]!, k1) + mul(data[p2 + i]!, k2) + mul(data[p3 + i]!, k3) + mul(data[p4 + i]!, k4)) | 0);
+        out[o++] = clip8(
+          (HALF + mul(data[p + i]!, k0) + mul(data[p1 + i]!, k1) + mul(data[p2 + i]!, k2) + mul(data[p3 + i]!, k3) + mul(data[p4 + i]!, k4)) | 0,
+        );
       }
       continue;
     }
