@@ -99,14 +99,14 @@ type Coeffs = ReturnType<typeof coefficients>;
  * to 2^22 + at most taps/2 of rounding, samples ≤ 255: below 2^31), so Math.imul is exact and
  * about twice as fast as float64 arithmetic here.
  */
-export interface Taps {
+interface Taps {
   readonly start: Int32Array;
   /** outSize × taps weights (22-bit fixed point). */
   readonly k: Int32Array;
   readonly taps: number;
 }
 
-export function fixedTaps(co: Coeffs, inSize: number): Taps {
+function fixedTaps(co: Coeffs, inSize: number): Taps {
   const outSize = co.min.length;
   const taps = Math.min(co.ksize, inSize);
   const start = new Int32Array(outSize);
