@@ -3,6 +3,7 @@
  * as the evaluation reads it (src/data/images: sharp decoding, Pillow-exact Resize(256) and
  * CenterCrop(224), scale/mean/std, CHW floats), in batches through the streamed reader.
  */
+import { availableParallelism, loadavg } from 'node:os';
 import { openDataset, readSamples } from '../src/data/index.js';
 import { loadSharp } from '../src/data/images/decode.js';
 import { IMAGENET_SAMPLE } from './models.js';
@@ -17,6 +18,14 @@ export interface ImagesRow {
   readonly imagesPerSec: number;
   /** Process CPU time (all threads) per image. */
   readonly cpuMsPerImage: number;
+  /**
+   * What the cores of this machine give when nothing else runs: cores / CPU seconds per image
+   * (the wall-clock rate measures the other jobs on a loaded machine; the CPU time much less).
+   */
+  readonly projectedImagesPerSec: number;
+  readonly cores: number;
+  /** 1-minute load average at the end of the run (the other jobs on the machine). */
+  readonly loadAverage: number;
   readonly peakRssMB: number;
 }
 
@@ -42,6 +51,9 @@ export async function benchImages(batch: number, rounds: number): Promise<Images
     rounds,
     imagesPerSec: images / secs,
     cpuMsPerImage: (cpu.user + cpu.system) / 1000 / images,
+    projectedImagesPerSec: (availableParallelism() * 1e6 * images) / (cpu.user + cpu.system),
+    cores: availableParallelism(),
+    loadAverage: loadavg()[0]!,
     peakRssMB: process.resourceUsage().maxRSS / 1024,
   };
 }

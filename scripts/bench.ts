@@ -310,8 +310,8 @@ if (values.one === 'breakeven') {
   if (images) {
     const r = images;
     process.stdout.write(
-      `\n| images | size | decoder | batch | rounds | images/s | ms/image (wall) | CPU ms/image | peak RSS MB |\n|---|---|---|---|---|---|---|---|---|\n` +
-        `| ${r.images} | ${r.size} | ${r.decoder} | ${r.batch} | ${r.rounds} | ${r.imagesPerSec.toFixed(1)} | ${(1000 / r.imagesPerSec).toFixed(2)} | ${r.cpuMsPerImage.toFixed(2)} | ${r.peakRssMB.toFixed(0)} |\n`,
+      `\n| images | size | decoder | batch | rounds | images/s | ms/image (wall) | CPU ms/image | ${r.cores} cores / CPU time: images/s | load average | peak RSS MB |\n|---|---|---|---|---|---|---|---|---|---|---|\n` +
+        `| ${r.images} | ${r.size} | ${r.decoder} | ${r.batch} | ${r.rounds} | ${r.imagesPerSec.toFixed(1)} | ${(1000 / r.imagesPerSec).toFixed(2)} | ${r.cpuMsPerImage.toFixed(2)} | ${r.projectedImagesPerSec.toFixed(0)} | ${r.loadAverage.toFixed(1)} | ${r.peakRssMB.toFixed(0)} |\n`,
     );
   }
 }

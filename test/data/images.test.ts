@@ -169,4 +169,22 @@ describe('image folders: streaming', () => {
     expect(reader.maxHeld).toBeLessThanOrEqual(32);
     expect(reader.maxHeld).toBeGreaterThan(16); // it does prefetch
   });
+
+  it('ranges that straddle the batches decoded so far are assembled from them, sample by sample', async () => {
+    const root = tmp();
+    for (let i = 0; i < 40; i++) put(join(root, 'c', `${String(i).padStart(3, '0')}.png`), rgbPng(8, 8, 3 * i));
+    const { dataset: ds } = imageFolder(root);
+    const first = (x: Float32Array) => Array.from({ length: x.length / 192 }, (_, n) => x[n * 192]);
+    const expected = (s: number, e: number) => Array.from({ length: e - s }, (_, n) => 3 * (s + n));
+    const a = await readSamples(ds, 0, 10); // decodes 0–9, prefetches 10–19 into one buffer
+    expect(await readSamples(ds, 0, 10)).toBe(a); // the same range again: the same array, no copy
+    for (const [s, e] of [
+      [5, 15], // half of the current batch, half of the prefetched one
+      [12, 18], // inside the prefetched batch
+      [18, 31], // the end of one, then samples never requested
+      [31, 40],
+    ] as const) {
+      expect(first(await readSamples(ds, s, e)), `${s}..${e}`).toEqual(expected(s, e));
+    }
+  });
 });

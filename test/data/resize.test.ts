@@ -35,6 +35,21 @@ describe('resize and centre crop: byte-exact with torchvision/Pillow', () => {
     expect(createHash('sha256').update(out.data).digest('hex')).toBe(c.sha256);
   });
 
+  it('every result owns its pixels: a later resize (the horizontal pass reuses a scratch buffer) leaves it unchanged', () => {
+    const img = (w: number, h: number, seed: number) => ({
+      width: w,
+      height: h,
+      channels: 3,
+      data: Uint8Array.from({ length: w * h * 3 }, (_, i) => (i * 7 + seed) % 256),
+    });
+    for (const geo of [{ resize: [20, 9] }, { resize: [9, 20] }, { resize: [10, 10] }, { resize: [8], crop: [6] }]) {
+      const a = resizeCrop(img(20, 20, 1), geo);
+      const before = Array.from(a.data);
+      resizeCrop(img(20, 20, 99), geo);
+      expect(Array.from(a.data), JSON.stringify(geo)).toEqual(before);
+    }
+  });
+
   it('output size: shorter side to s, the longer truncated; exact (h, w)', () => {
     expect(resizedSize(500, 375, [256])).toEqual([341, 256]);
     expect(resizedSize(375, 500, [256])).toEqual([256, 341]);

@@ -81,6 +81,8 @@ it('images: decoding and preprocessing of the bundled ImageNet sample, as its ow
   expect(j.results).toEqual([]);
   expect(j.images).toMatchObject({ images: 100, size: '224×224', batch: 16, rounds: 1 });
   expect(j.images['decoder']).toMatch(/^sharp \d/);
-  for (const k of ['imagesPerSec', 'cpuMsPerImage', 'peakRssMB']) expect(Number.isFinite(j.images[k]) && (j.images[k] as number) > 0, k).toBe(true);
+  for (const k of ['imagesPerSec', 'cpuMsPerImage', 'projectedImagesPerSec', 'cores', 'peakRssMB'])
+    expect(Number.isFinite(j.images[k]) && (j.images[k] as number) > 0, k).toBe(true);
+  expect(j.images['loadAverage']).toBeGreaterThanOrEqual(0);
   expect(r.stdout).toContain('| 100 | 224×224 | sharp');
 }, 300_000);

@@ -69,10 +69,9 @@ function normaliser(scale: number, mean: Float64Array, std: Float64Array, nhwc: 
   return { lut, nhwc };
 }
 
-/** 8-bit HWC RGB → float32 in CHW or HWC order (a table lookup per value). */
-function toFloat(img: Rgb8, n: Normaliser): Float32Array {
+/** 8-bit HWC RGB → float32 in CHW or HWC order (a table lookup per value), written into `out` (the sample's place in its batch). */
+function toFloat(img: Rgb8, n: Normaliser, out: Float32Array): void {
   const hw = img.width * img.height;
-  const out = new Float32Array(hw * 3);
   const [r, g, b] = n.lut as [Float32Array, Float32Array, Float32Array];
   const d = img.data;
   // CHW: channel c of pixel p at c·hw + p; HWC: at 3p + c
@@ -82,7 +81,6 @@ function toFloat(img: Rgb8, n: Normaliser): Float32Array {
     out[s1 + o] = g[d[i + 1]!]!;
     out[s2 + o] = b[d[i + 2]!]!;
   }
-  return out;
 }
 
 /** A folder of images as a streamed dataset (nothing is decoded yet), with its reader (for its memory counters). */
@@ -100,7 +98,7 @@ export function imageFolder(root: string, pre: Preprocess = {}): { dataset: Data
   const sampleShape = nhwc ? [H, W, 3] : [3, H, W];
   const shapeOf = { source: root, sampleShape: [3, H, W] };
   const norm = normaliser(pre.scale ?? 1, perChannel('--mean', pre.mean, 3, 0, shapeOf), perChannel('--std', pre.std, 3, 1, shapeOf), nhwc, root);
-  const decode = async (i: number): Promise<Float32Array> => {
+  const decode = async (i: number, out: Float32Array): Promise<void> => {
     const file = files[i]!;
     const img = resizeCrop(await decodeImage(file), geo);
     if (img.width !== W || img.height !== H) {
@@ -114,7 +112,7 @@ export function imageFolder(root: string, pre: Preprocess = {}): { dataset: Data
         },
       );
     }
-    return toFloat(img, norm);
+    toFloat(img, norm, out);
   };
   const reader = new PrefetchReader({ decode, count: files.length, sampleSize: H * W * 3 });
   const dataset: Dataset = {

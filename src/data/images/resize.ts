@@ -87,42 +87,96 @@ function clip8(v: number): number {
   return v >> PRECISION_BITS;
 }
 
+const mul = Math.imul;
+
 type Coeffs = ReturnType<typeof coefficients>;
 
-/** Horizontal pass over rows [r0, r1) of `img`, for output columns [c0, c1): an 8-bit image of (r1 − r0) × (c1 − c0). */
-function horizontal(img: Rgb8, co: Coeffs, r0: number, r1: number, c0: number, c1: number): Rgb8 {
+/**
+ * The same filter with a fixed number of taps per output pixel: each window is moved inside the
+ * input (start ≤ Pillow's first pixel) and padded with zero weights. Adding d·0 = 0 changes no
+ * sum, so the results stay Pillow's, and the loops below need no per-pixel tap count (the common
+ * reductions, 1–2×, have 5 taps: unrolled). The sums are int32 as in Pillow (weights ≥ 0 summing
+ * to 2^22 + at most taps/2 of rounding, samples ≤ 255: below 2^31), so Math.imul is exact and
+ * about twice as fast as float64 arithmetic here.
+ */
+interface Taps {
+  readonly start: Int32Array;
+  /** outSize × taps weights (22-bit fixed point). */
+  readonly k: Int32Array;
+  readonly taps: number;
+}
+
+function fixedTaps(co: Coeffs, inSize: number): Taps {
+  const outSize = co.min.length;
+  const taps = Math.min(co.ksize, inSize);
+  const start = new Int32Array(outSize);
+  const k = new Int32Array(outSize * taps);
+  for (let i = 0; i < outSize; i++) {
+    const s = Math.min(co.min[i]!, inSize - taps);
+    const off = co.min[i]! - s;
+    for (let j = 0; j < co.count[i]!; j++) k[i * taps + off + j] = co.k[i * co.ksize + j]!;
+    start[i] = s;
+  }
+  return { start, k, taps };
+}
+
+/** Coefficient tables by (input size, output size): images of one size share them. */
+const tapCache = new Map<string, Taps>();
+
+function tapsFor(inSize: number, outSize: number): Taps {
+  const key = `${inSize}:${outSize}`;
+  let t = tapCache.get(key);
+  if (!t) {
+    if (tapCache.size >= 64) tapCache.clear(); // bounded: a folder of many sizes recomputes (cheap)
+    t = fixedTaps(coefficients(inSize, outSize), inSize);
+    tapCache.set(key, t);
+  }
+  return t;
+}
+
+const HALF = 1 << (PRECISION_BITS - 1);
+
+/**
+ * The horizontal pass's output, reused from image to image (the vertical pass reads it at once;
+ * `resizeCrop` is synchronous, so no two images share it): no allocation, zeroing and page
+ * faults for ≈ 200 KB per image.
+ */
+let scratchBuf = new Uint8Array(0);
+
+function scratch(n: number): Uint8Array {
+  if (scratchBuf.length < n) scratchBuf = new Uint8Array(n);
+  return scratchBuf.subarray(0, n);
+}
+
+/** Horizontal pass over rows [r0, r1) of `img`, for output columns [c0, c1): an 8-bit image of (r1 − r0) × (c1 − c0) (in the scratch buffer unless `final`). */
+function horizontal(img: Rgb8, co: Taps, r0: number, r1: number, c0: number, c1: number, final: boolean): Rgb8 {
   const C = img.channels;
   const W = c1 - c0;
-  const out = new Uint8Array((r1 - r0) * W * C);
-  const half = 1 << (PRECISION_BITS - 1);
+  const out = final ? new Uint8Array((r1 - r0) * W * C) : scratch((r1 - r0) * W * C);
   const { data } = img;
-  const { k, min, count, ksize } = co;
+  const { k, start, taps } = co;
+  const rgb5 = C === 3 && taps === 5;
+  let o = 0;
   for (let y = r0; y < r1; y++) {
     const row = y * img.width * C;
-    let o = (y - r0) * W * C;
     for (let xx = c0; xx < c1; xx++) {
-      const n = count[xx]!;
-      const kb = xx * ksize;
-      let p = row + min[xx]! * C;
-      if (C === 3) {
-        // the three channels share the coefficients: one pass over the taps
-        let s0 = half;
-        let s1 = half;
-        let s2 = half;
-        for (let x = kb; x < kb + n; x++, p += 3) {
-          const w = k[x]!;
-          s0 += data[p]! * w;
-          s1 += data[p + 1]! * w;
-          s2 += data[p + 2]! * w;
-        }
-        out[o++] = clip8(s0);
-        out[o++] = clip8(s1);
-        out[o++] = clip8(s2);
+      const kb = xx * taps;
+      const p = row + start[xx]! * C;
+      if (rgb5) {
+        // the three channels share the weights; five taps unrolled
+        const k0 = k[kb]!;
+        const k1 = k[kb + 1]!;
+        const k2 = k[kb + 2]!;
+        const k3 = k[kb + 3]!;
+        const k4 = k[kb + 4]!;
+        out[o++] = clip8((HALF + mul(data[p]!, k0) + mul(data[p + 3]!, k1) + mul(data[p + 6]!, k2) + mul(data[p + 9]!, k3) + mul(data[p + 12]!, k4)) | 0);
+        out[o++] = clip8((HALF + mul(data[p + 1]!, k0) + mul(data[p + 4]!, k1) + mul(data[p + 7]!, k2) + mul(data[p + 10]!, k3) + mul(data[p + 13]!, k4)) | 0);
+        out[o++] = clip8((HALF + mul(data[p + 2]!, k0) + mul(data[p + 5]!, k1) + mul(data[p + 8]!, k2) + mul(data[p + 11]!, k3) + mul(data[p + 14]!, k4)) | 0);
         continue;
       }
       for (let c = 0; c < C; c++) {
-        let ss = half;
-        for (let x = 0; x < n; x++) ss += data[p + x * C + c]! * k[kb + x]!;
+        let ss = HALF;
+        for (let x = 0; x < taps; x++) ss = (ss + mul(data[p + x * C + c]!, k[kb + x]!)) | 0;
         out[o++] = clip8(ss);
       }
     }
@@ -131,25 +185,38 @@ function horizontal(img: Rgb8, co: Coeffs, r0: number, r1: number, c0: number, c
 }
 
 /** Vertical pass for output rows [r0, r1) over all columns of `img`, whose first row is input row `first`. */
-function vertical(img: Rgb8, co: Coeffs, first: number, r0: number, r1: number): Rgb8 {
+function vertical(img: Rgb8, co: Taps, first: number, r0: number, r1: number): Rgb8 {
   const rowLen = img.width * img.channels;
   const out = new Uint8Array((r1 - r0) * rowLen);
-  const acc = new Float64Array(rowLen); // row-wise accumulation: sequential memory access; exact integers
-  const half = 1 << (PRECISION_BITS - 1);
   const { data } = img;
-  const { k: coef, min, count, ksize } = co;
+  const { k, start, taps } = co;
+  let o = 0;
   for (let yy = r0; yy < r1; yy++) {
-    const ymin = min[yy]! - first;
-    const n = count[yy]!;
-    const kb = yy * ksize;
-    acc.fill(half);
-    for (let y = 0; y < n; y++) {
-      const k = coef[kb + y]!;
-      const base = (ymin + y) * rowLen;
-      for (let i = 0; i < rowLen; i++) acc[i]! += data[base + i]! * k;
+    const kb = yy * taps;
+    const p = (start[yy]! - first) * rowLen;
+    if (taps === 5) {
+      // one output value per input column from five rows: the sum stays in registers
+      const k0 = k[kb]!;
+      const k1 = k[kb + 1]!;
+      const k2 = k[kb + 2]!;
+      const k3 = k[kb + 3]!;
+      const k4 = k[kb + 4]!;
+      const p1 = p + rowLen;
+      const p2 = p1 + rowLen;
+      const p3 = p2 + rowLen;
+      const p4 = p3 + rowLen;
+      for (let i = 0; i < rowLen; i++) {
+        out[o++] = clip8(
+          (HALF + mul(data[p + i]!, k0) + mul(data[p1 + i]!, k1) + mul(data[p2 + i]!, k2) + mul(data[p3 + i]!, k3) + mul(data[p4 + i]!, k4)) | 0,
+        );
+      }
+      continue;
     }
-    const orow = (yy - r0) * rowLen;
-    for (let i = 0; i < rowLen; i++) out[orow + i] = clip8(acc[i]!);
+    for (let i = 0; i < rowLen; i++) {
+      let ss = HALF;
+      for (let t = 0, q = p + i; t < taps; t++, q += rowLen) ss = (ss + mul(data[q]!, k[kb + t]!)) | 0;
+      out[o++] = clip8(ss);
+    }
   }
   return { width: img.width, height: r1 - r0, channels: img.channels, data: out };
 }
@@ -158,11 +225,12 @@ function vertical(img: Rgb8, co: Coeffs, first: number, r0: number, r1: number):
 function resizedWindow(img: Rgb8, outW: number, outH: number, r0: number, r1: number, c0: number, c1: number): Rgb8 {
   const needH = outW !== img.width;
   const needV = outH !== img.height;
-  const cv = needV ? coefficients(img.height, outH) : undefined;
-  // input rows the vertical pass reads (all of them for rows [r0, r1))
-  const first = cv ? cv.min[r0]! : r0;
-  const last = cv ? cv.min[r1 - 1]! + cv.count[r1 - 1]! : r1;
-  const rows = needH ? horizontal(img, coefficients(img.width, outW), first, last, c0, c1) : sliceWindow(img, first, last, c0, c1);
+  const cv = needV ? tapsFor(img.height, outH) : undefined;
+  // input rows the vertical pass reads (all of them for rows [r0, r1)): the horizontal pass
+  // computes only these rows and only the crop's columns
+  const first = cv ? cv.start[r0]! : r0;
+  const last = cv ? cv.start[r1 - 1]! + cv.taps : r1;
+  const rows = needH ? horizontal(img, tapsFor(img.width, outW), first, last, c0, c1, !cv) : sliceWindow(img, first, last, c0, c1);
   return cv ? vertical(rows, cv, first, r0, r1) : rows;
 }
 
