@@ -20,7 +20,7 @@ import { writeOnnx } from '../../src/onnx/write.js';
 import { npy, writeNpz } from '../data/helpers.js';
 import { runInProcess } from '../helpers/cli.js';
 import { makeModel, randomTensor } from '../helpers/ort.js';
-import { CLI } from '../report/built.js';
+import { builtPackage, CLI } from '../report/helpers.js';
 
 const MAIN = CLI;
 const MNIST12 = 'fixtures/models/onnx-zoo-mnist-12.onnx';
@@ -37,7 +37,8 @@ const ANSI = /\x1b\[/;
 
 let dir = '';
 
-beforeAll(() => {
+beforeAll(async () => {
+  await builtPackage();
   expect(existsSync(MAIN), `${MAIN} (built by test/global-setup.ts)`).toBe(true);
   dir = mkdtempSync(join(tmpdir(), 'onnx2snn-cli-'));
 });
