@@ -9,6 +9,10 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // test files share their worker's module cache instead of re-importing src/, onnxruntime and
+    // zod per file (measured on 26 unit files: 25.2 → 15.3 CPU s); no test changes global state
+    // it does not restore
+    isolate: false,
     setupFiles: ['test/helpers/quiet-ort.ts'],
     // vitest's default (cores − 1) runs the files one by one on a 2-core machine, while many of them
     // wait on child processes (the CLI, scripts, chromium, redis): the suite used 1.2 of 2 cores with

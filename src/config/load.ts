@@ -11,7 +11,8 @@ import type { Preprocess } from '../data/types.js';
 import type { EvaluateOptions } from '../report/evaluate.js';
 import { ErrorCodes, Onnx2SnnError } from '../errors.js';
 import type { SnnOptions } from '../snn/types.js';
-import { cli, ConfigSchema, type CliMeta, type Config } from './schema.js';
+import { type CliMeta, cli } from './meta.js';
+import { ConfigSchema, type Config } from './schema.js';
 
 type Plain = Record<string, unknown>;
 const isPlain = (v: unknown): v is Plain => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -98,6 +98,40 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
   const pool = (l.feeds ?? []).some((f) => f === 'MaxPool' || f === 'GlobalMaxPool' || f === 'SpikingMaxPool' || f === 'SpikingGlobalMaxPool');
   const residual = Boolean(l.residual);
   const head = `Layer "${l.name}" (layer ${idx + 1} of ${input.layers.length}) is the first whose SNN rates stop following the ANN: correlation ${l.correlation.toFixed(4)} at T = ${T}, below ${min}.${acc}`;
+  const { cause, explanation, advice } = causeOf(l, input, { theta, silent, saturated, spikesPerNeuron, spikesPerActive, pool, residual });
+  if (pool && cause !== 'max-pool')
+    advice.push('It feeds a spiking max pool, whose choice of winner is noisy at low T: an AveragePool in the source network avoids that.');
+  if (residual && cause !== 'residual')
+    advice.push('Its input is a residual sum: a larger scale for this layer (residual scale) keeps the sum of both branches below θ.');
+  if (input.encoding === 'poisson' && cause !== 'poisson-noise')
+    advice.push('Poisson input adds sampling noise; constant-current input (--encoding current) has none.');
+  return {
+    minCorrelation: min,
+    timesteps: T,
+    ok: false,
+    layer: { index: idx, name: l.name, correlation: l.correlation },
+    cause,
+    summary: head,
+    explanation,
+    advice,
+  };
+}
+
+/** What was measured about the first bad layer, derived once in `diagnose`. */
+interface LayerFacts {
+  readonly theta: number;
+  readonly silent: number;
+  readonly saturated: number;
+  readonly spikesPerNeuron: number;
+  readonly spikesPerActive: number;
+  readonly pool: boolean;
+  readonly residual: boolean;
+}
+
+/** The most likely cause (checked in the order of the list in the header) and what to try, most promising first. */
+function causeOf(l: DiagnoseLayer, input: DiagnoseInput, f: LayerFacts): { cause: Cause; explanation: string; advice: string[] } {
+  const T = input.timesteps;
+  const { theta, silent, saturated, spikesPerNeuron, spikesPerActive, pool, residual } = f;
   const advice: string[] = [];
   let cause: Cause;
   let explanation: string;
@@ -152,22 +186,7 @@ export function diagnose(input: DiagnoseInput): Diagnosis {
     advice.push(moreSteps);
     advice.push('Try another normalisation: --method percentile:99.99 or channel-percentile:99.99 (see the README, "Choosing the method").');
   }
-  if (pool && cause !== 'max-pool')
-    advice.push('It feeds a spiking max pool, whose choice of winner is noisy at low T: an AveragePool in the source network avoids that.');
-  if (residual && cause !== 'residual')
-    advice.push('Its input is a residual sum: a larger scale for this layer (residual scale) keeps the sum of both branches below θ.');
-  if (input.encoding === 'poisson' && cause !== 'poisson-noise')
-    advice.push('Poisson input adds sampling noise; constant-current input (--encoding current) has none.');
-  return {
-    minCorrelation: min,
-    timesteps: T,
-    ok: false,
-    layer: { index: idx, name: l.name, correlation: l.correlation },
-    cause,
-    summary: head,
-    explanation,
-    advice,
-  };
+  return { cause, explanation, advice };
 }
 
 /** The diagnosis as plain text lines (for the terminal and the report). */

@@ -1,5 +1,5 @@
 /**
- * ONNX → our Graph. The only place (with write.ts) that touches protobuf messages.
+ * ONNX → our Graph. The only place (with tensor-proto.ts and write.ts) that touches protobuf messages.
  *
  * - int64 fields (dims, ints attributes, int64 tensors) become checked JS numbers. Values beyond
  *   ±2^53 are only accepted as the INT64_MIN/MAX sentinels that exporters use for "to the end" in
@@ -9,153 +9,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { ErrorCodes, Onnx2SnnError } from '../errors.js';
-import type { Attr, Dim, DType, Graph, Model, Node, Tensor, ValueInfo } from '../graph/types.js';
-import { sizeOf } from '../graph/tensor.js';
+import type { Attr, Dim, Graph, Model, Node, Tensor, ValueInfo } from '../graph/types.js';
 import { validateModel } from '../graph/validate.js';
 import { DATA_TYPE_NAMES, DATA_TYPES, onnx } from './proto.js';
-
-type Long = { low: number; high: number; unsigned: boolean; toNumber(): number; toString(): string };
-type IntLike = number | Long | null | undefined;
+import { type Ctx, type IntLike, readTensor, toInt } from './tensor-proto.js';
 
 export const MIN_IR_VERSION = 3;
 export const MAX_IR_VERSION = 10;
 export const MIN_OPSET = 7;
 export const MAX_OPSET = 20;
-
-const INT64_EDGE = 2 ** 62;
-
-function toInt(v: IntLike, where: string): number {
-  if (v === null || v === undefined) return 0;
-  if (typeof v === 'number') return v;
-  const n = v.toNumber();
-  if (!Number.isSafeInteger(n) && Math.abs(n) < INT64_EDGE) {
-    throw new Onnx2SnnError(ErrorCodes.ONNX_PARSE, `${where}: integer ${v.toString()} cannot be represented exactly`, { where, value: v.toString() });
-  }
-  return n;
-}
-
-interface Ctx {
-  file: string;
-}
-
-function readTensor(t: InstanceType<typeof onnx.TensorProto>, ctx: Ctx, what: string): Tensor {
-  const name = t.name || what;
-  const dims = (t.dims ?? []).map((d) => toInt(d as IntLike, `${ctx.file}: tensor ${name} dims`));
-  if (t.dataLocation === 1 || (t.externalData && t.externalData.length > 0)) {
-    throw new Onnx2SnnError(
-      ErrorCodes.ONNX_EXTERNAL,
-      `${ctx.file}: tensor "${name}" stores its data in an external file; save the model with all tensors inside the .onnx file (onnx.save(model, path, save_as_external_data=False))`,
-      { file: ctx.file, tensor: name },
-    );
-  }
-  const dtype = DATA_TYPES[t.dataType ?? 0];
-  if (!dtype) {
-    const tname = DATA_TYPE_NAMES[t.dataType ?? 0] ?? String(t.dataType);
-    throw new Onnx2SnnError(
-      ErrorCodes.ONNX_DTYPE,
-      `${ctx.file}: tensor "${name}" has data type ${tname}, which onnx2snn does not support (supported: FLOAT, DOUBLE and integer/bool types)`,
-      {
-        file: ctx.file,
-        tensor: name,
-        dataType: tname,
-      },
-    );
-  }
-  if (dims.some((d) => d < 0)) {
-    throw new Onnx2SnnError(ErrorCodes.ONNX_PARSE, `${ctx.file}: tensor "${name}" has a negative dimension in [${dims.join(',')}]`, {
-      file: ctx.file,
-      tensor: name,
-      dims,
-    });
-  }
-  const n = sizeOf(dims);
-  const raw = t.rawData;
-  // the element count is checked against the data before anything of that size is allocated
-  const bytes: Record<DType, number> = { float32: 4, float64: 8, int64: 8, uint64: 8, int32: 4, uint32: 4, int16: 2, uint16: 2, int8: 1, uint8: 1, bool: 1 };
-  const hasRaw = raw !== null && raw !== undefined && raw.length > 0;
-  let src: ArrayLike<IntLike> = [];
-  if (hasRaw) {
-    if (raw.length !== n * bytes[dtype]) {
-      throw new Onnx2SnnError(
-        ErrorCodes.ONNX_PARSE,
-        `${ctx.file}: tensor "${name}" has ${raw.length} bytes of raw data, expected ${n * bytes[dtype]} for ${dtype}[${dims.join(',')}]`,
-        {
-          file: ctx.file,
-          tensor: name,
-          expected: n * bytes[dtype],
-          actual: raw.length,
-        },
-      );
-    }
-  } else {
-    if (dtype === 'float32') src = t.floatData ?? [];
-    else if (dtype === 'float64') src = t.doubleData ?? [];
-    else if (dtype === 'int64') src = (t.int64Data ?? []) as IntLike[];
-    else if (dtype === 'uint64' || dtype === 'uint32') src = (t.uint64Data ?? []) as IntLike[];
-    else src = t.int32Data ?? []; // int32, int16, int8, uint16, uint8, bool are stored in int32_data
-    if (src.length !== n) {
-      throw new Onnx2SnnError(ErrorCodes.ONNX_PARSE, `${ctx.file}: tensor "${name}" has ${src.length} values, expected ${n} for [${dims.join(',')}]`, {
-        file: ctx.file,
-        tensor: name,
-        expected: n,
-        actual: src.length,
-      });
-    }
-  }
-  const out = dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
-  if (hasRaw) {
-    const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-    for (let i = 0; i < n; i++) {
-      switch (dtype) {
-        case 'float32':
-          out[i] = dv.getFloat32(i * 4, true);
-          break;
-        case 'float64':
-          out[i] = dv.getFloat64(i * 8, true);
-          break;
-        case 'int64':
-          out[i] = saturate(dv.getBigInt64(i * 8, true), ctx, name);
-          break;
-        case 'uint64':
-          out[i] = saturate(dv.getBigUint64(i * 8, true), ctx, name);
-          break;
-        case 'int32':
-          out[i] = dv.getInt32(i * 4, true);
-          break;
-        case 'uint32':
-          out[i] = dv.getUint32(i * 4, true);
-          break;
-        case 'int16':
-          out[i] = dv.getInt16(i * 2, true);
-          break;
-        case 'uint16':
-          out[i] = dv.getUint16(i * 2, true);
-          break;
-        case 'int8':
-          out[i] = dv.getInt8(i);
-          break;
-        case 'uint8':
-        case 'bool':
-          out[i] = dv.getUint8(i);
-          break;
-      }
-    }
-  } else {
-    for (let i = 0; i < n; i++) out[i] = toInt(src[i], `${ctx.file}: tensor ${name}`);
-  }
-  return { dtype, dims, data: out };
-}
-
-function saturate(v: bigint, ctx: Ctx, name: string): number {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) && Math.abs(n) < INT64_EDGE) {
-    throw new Onnx2SnnError(ErrorCodes.ONNX_PARSE, `${ctx.file}: tensor "${name}" holds ${v}, which is not exactly representable`, {
-      file: ctx.file,
-      tensor: name,
-    });
-  }
-  return n;
-}
 
 function readAttr(a: InstanceType<typeof onnx.AttributeProto>, ctx: Ctx, nodeName: string): Attr | undefined {
   const T = onnx.AttributeProto.AttributeType;

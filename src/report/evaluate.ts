@@ -100,15 +100,63 @@ function engineChoiceRecord(c: EngineChoice, arrangement?: Arrangement): EngineC
   };
 }
 
-export async function evaluate(model: Model, test: Dataset, opts: EvaluateOptions = {}): Promise<EvalRecord> {
-  const t0 = performance.now();
-  const timesteps = [...new Set(opts.timesteps ?? DEFAULT_TIMESTEPS)].sort((a, b) => a - b);
+/** The time steps to score, sorted and without repeats (default 8 … 256). */
+function timestepsOf(asked: readonly number[] | undefined): number[] {
+  const timesteps = [...new Set(asked ?? DEFAULT_TIMESTEPS)].sort((a, b) => a - b);
   if (!timesteps.length || timesteps.some((t) => !(Number.isInteger(t) && t >= 1))) {
-    throw new Onnx2SnnError(ErrorCodes.OPTION, `timesteps: expected positive integers, got ${JSON.stringify(opts.timesteps)}`, {
+    throw new Onnx2SnnError(ErrorCodes.OPTION, `timesteps: expected positive integers, got ${JSON.stringify(asked)}`, {
       option: 'timesteps',
-      actual: opts.timesteps,
+      actual: asked,
     });
   }
+  return timesteps;
+}
+
+/** The spike raster of one sample, started next to the simulation; undefined when none is asked for. */
+async function startRaster(snn: SnnModel, test: Dataset, T: number, opts: EvaluateOptions): Promise<RasterTask | undefined> {
+  if (opts.raster !== false && opts.raster?.layers !== 0) {
+    const sample = opts.raster?.sample ?? 0;
+    if (!(Number.isInteger(sample) && sample >= 0 && sample < test.count)) {
+      throw new Onnx2SnnError(ErrorCodes.OPTION, `report.sample: the raster sample ${sample} is not one of the ${test.count} evaluated samples`, {
+        option: 'report.sample',
+        actual: sample,
+      });
+    }
+    // drawn next to the simulation (raster-task.ts: a worker thread when it is large)
+    return rasterTask(snn, test, T, { ...(opts.raster ?? {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+  }
+  return undefined;
+}
+
+/** The per-layer record: the comparison's figures, the calibration statistics and where the layer sits. */
+function evalLayers(r: Awaited<ReturnType<typeof compareAnnSnn>>, thresholds: ThresholdsFile, snn: SnnModel): EvalLayer[] {
+  const statsBySite = new Map(thresholds.layers.map((l) => [l.site, l.stats]));
+  const ctx = layerContext(snn);
+  const ctxBySite = new Map(snn.layers.map((l, i) => [l.output, ctx[i]!]));
+  return r.layers.map((l) => {
+    const st = statsBySite.get(l.site);
+    const c = ctxBySite.get(l.site);
+    return {
+      name: l.name,
+      site: l.site,
+      threshold: typeof l.threshold === 'number' ? l.threshold : [...l.threshold],
+      spikeRate: l.spikeRate,
+      correlation: l.correlation,
+      neurons: l.neurons,
+      silent: l.silent,
+      saturated: l.saturated,
+      ...(st ? { stats: { max: st.max, p99: st.p99, p99_9: st.p99_9, p99_99: st.p99_99 } } : {}),
+      ...(c?.from ? { from: c.from } : {}),
+      ...(c?.residual ? { residual: true } : {}),
+      ...(c ? { feeds: c.feeds } : {}),
+      scatter: l.scatter,
+    };
+  });
+}
+
+export async function evaluate(model: Model, test: Dataset, opts: EvaluateOptions = {}): Promise<EvalRecord> {
+  const t0 = performance.now();
+  const timesteps = timestepsOf(opts.timesteps);
   const run = { ...(opts.device ? { device: opts.device } : {}), ...(opts.threads ? { threads: opts.threads } : {}) };
   const thresholds = await resolveThresholds(model, {
     ...(opts.thresholds ? { thresholds: opts.thresholds } : {}),
@@ -128,18 +176,7 @@ export async function evaluate(model: Model, test: Dataset, opts: EvaluateOption
   const { snn, onnx } = convert(model, thresholds, opts.snn ?? {});
   const t2 = performance.now();
   const T = timesteps[timesteps.length - 1]!;
-  let rasterJob: RasterTask | undefined;
-  if (opts.raster !== false && opts.raster?.layers !== 0) {
-    const sample = opts.raster?.sample ?? 0;
-    if (!(Number.isInteger(sample) && sample >= 0 && sample < test.count)) {
-      throw new Onnx2SnnError(ErrorCodes.OPTION, `report.sample: the raster sample ${sample} is not one of the ${test.count} evaluated samples`, {
-        option: 'report.sample',
-        actual: sample,
-      });
-    }
-    // drawn next to the simulation (raster-task.ts: a worker thread when it is large)
-    rasterJob = await rasterTask(snn, test, T, { ...(opts.raster ?? {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
-  }
+  const rasterJob = await startRaster(snn, test, T, opts);
   let r: Awaited<ReturnType<typeof compareAnnSnn>>;
   try {
     r = await compareAnnSnn(opts.annModel ?? model, onnx, test, {
@@ -159,28 +196,7 @@ export async function evaluate(model: Model, test: Dataset, opts: EvaluateOption
   const t3 = performance.now();
   const raster = await rasterJob?.result;
   const t4 = performance.now();
-  const statsBySite = new Map(thresholds.layers.map((l) => [l.site, l.stats]));
-  const ctx = layerContext(snn);
-  const ctxBySite = new Map(snn.layers.map((l, i) => [l.output, ctx[i]!]));
-  const layers: EvalLayer[] = r.layers.map((l) => {
-    const st = statsBySite.get(l.site);
-    const c = ctxBySite.get(l.site);
-    return {
-      name: l.name,
-      site: l.site,
-      threshold: typeof l.threshold === 'number' ? l.threshold : [...l.threshold],
-      spikeRate: l.spikeRate,
-      correlation: l.correlation,
-      neurons: l.neurons,
-      silent: l.silent,
-      saturated: l.saturated,
-      ...(st ? { stats: { max: st.max, p99: st.p99, p99_9: st.p99_9, p99_99: st.p99_99 } } : {}),
-      ...(c?.from ? { from: c.from } : {}),
-      ...(c?.residual ? { residual: true } : {}),
-      ...(c ? { feeds: c.feeds } : {}),
-      scatter: l.scatter,
-    };
-  });
+  const layers = evalLayers(r, thresholds, snn);
   const last = r.snn.find((s) => s.timesteps === T);
   // the readout neurons of --readout spikes have no ANN activation to compare with
   const compared = layers.filter((l) => l.site !== snn.readout);

@@ -1,7 +1,10 @@
 /**
- * The built CLI (test-output/dist/src/cli/main.js, compiled once by test/global-setup.ts) as a user runs it: inspect and eval --ann-only on the real
- * models, and every kind of bad input → exit 1, the stable code and the file/flag named, no output
- * file written. Output is never coloured when it is not a terminal or NO_COLOR is set.
+ * The CLI as a user runs it: inspect and eval --ann-only on the real models, and every kind of bad
+ * input → exit 1, the stable code and the file/flag named, no output file written. Most command
+ * lines run the program in this process (test/helpers/cli.ts); the built executable
+ * (test-output/dist/src/cli/main.js, compiled once by test/global-setup.ts) is spawned where the
+ * process itself is under test: its exit statuses, and colours decided from the environment and
+ * the terminal (never coloured when it is not a terminal or NO_COLOR is set).
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,8 +18,9 @@ import type { Node } from '../../src/graph/types.js';
 import { loadOnnxFile } from '../../src/onnx/read.js';
 import { writeOnnx } from '../../src/onnx/write.js';
 import { npy, writeNpz } from '../data/helpers.js';
+import { runInProcess } from '../helpers/cli.js';
 import { makeModel, randomTensor } from '../helpers/ort.js';
-import { CLI } from '../report/built.js';
+import { builtPackage, CLI } from '../report/helpers.js';
 
 const MAIN = CLI;
 const MNIST12 = 'fixtures/models/onnx-zoo-mnist-12.onnx';
@@ -33,7 +37,8 @@ const ANSI = /\x1b\[/;
 
 let dir = '';
 
-beforeAll(() => {
+beforeAll(async () => {
+  await builtPackage();
   expect(existsSync(MAIN), `${MAIN} (built by test/global-setup.ts)`).toBe(true);
   dir = mkdtempSync(join(tmpdir(), 'onnx2snn-cli-'));
 });
@@ -59,6 +64,14 @@ function cli(args: readonly string[], env: Record<string, string | undefined> = 
   return run;
 }
 
+/** The same command line run in this process (test/helpers/cli.ts), with the same ANSI checks. */
+async function run(args: readonly string[]): Promise<Run> {
+  const r = await runInProcess(args);
+  expect(r.stdout, 'stdout has no ANSI escape codes').not.toMatch(ANSI);
+  expect(r.stderr, 'stderr has no ANSI escape codes').not.toMatch(ANSI);
+  return r;
+}
+
 const show = (r: Run) => `exit ${r.status}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
 
 // ---------------------------------------------------------------------------------------------
@@ -80,14 +93,14 @@ interface InspectJson {
 
 describe('inspect', () => {
   for (const file of MODELS) {
-    it(`${file}: text and --json`, () => {
-      const t = cli(['inspect', file]);
+    it(`${file}: text and --json`, async () => {
+      const t = await run(['inspect', file]);
       expect(t.status, show(t)).toBe(0);
       expect(t.stdout).toContain(file);
       expect(t.stdout).toContain('ReLU sites');
       expect(t.stdout).toContain('MACs');
 
-      const j = cli(['inspect', file, '--json']);
+      const j = await run(['inspect', file, '--json']);
       expect(j.status, show(j)).toBe(0);
       const r = JSON.parse(j.stdout) as InspectJson;
       for (const k of ['inputs', 'outputs', 'ops', 'layers', 'reluSites', 'unsupported', 'macs', 'params']) expect(r, k).toHaveProperty(k);
@@ -119,8 +132,8 @@ describe('inspect', () => {
     });
   }
 
-  it('mnist-12 MACs by hand: conv1 8×28×28×(1×5×5) + conv2 16×14×14×(8×5×5) + matmul 256×10', () => {
-    const r = JSON.parse(cli(['inspect', MNIST12, '--json']).stdout) as InspectJson;
+  it('mnist-12 MACs by hand: conv1 8×28×28×(1×5×5) + conv2 16×14×14×(8×5×5) + matmul 256×10', async () => {
+    const r = JSON.parse((await run(['inspect', MNIST12, '--json'])).stdout) as InspectJson;
     const conv1 = 8 * 28 * 28 * (1 * 5 * 5);
     const conv2 = 16 * 14 * 14 * (8 * 5 * 5);
     const fc = 256 * 10;
@@ -140,22 +153,22 @@ describe('inspect', () => {
     expect(r.reluSites.map((s) => s.neurons)).toEqual([8 * 28 * 28, 16 * 14 * 14]);
   });
 
-  it('mnistfc-256x2 MACs by hand: 784×256 + 256×256 + 256×10', () => {
-    const r = JSON.parse(cli(['inspect', MODELS[1]!, '--json']).stdout) as InspectJson;
+  it('mnistfc-256x2 MACs by hand: 784×256 + 256×256 + 256×10', async () => {
+    const r = JSON.parse((await run(['inspect', MODELS[1]!, '--json'])).stdout) as InspectJson;
     expect(r.layers.map((l) => l.macs)).toEqual([784 * 256, 256 * 256, 256 * 10]);
     expect(r.macs).toBe(784 * 256 + 256 * 256 + 256 * 10);
   });
 
-  it('--json FILE writes the report and still prints the text', () => {
+  it('--json FILE writes the report and still prints the text', async () => {
     const out = join(dir, 'inspect.json');
-    const r = cli(['inspect', MNIST12, '--json', out]);
+    const r = await run(['inspect', MNIST12, '--json', out]);
     expect(r.status, show(r)).toBe(0);
     expect(r.stdout).toContain('ReLU sites');
     const j = JSON.parse(readFileSync(out, 'utf8')) as InspectJson;
     expect(j.reluSites).toHaveLength(2);
   });
 
-  it('a model with unsupported ops lists all of them and exits non-zero', () => {
+  it('a model with unsupported ops lists all of them and exits non-zero', async () => {
     const node = (name: string, opType: string, inputs: string[], outputs: string[]): Node => ({ name, opType, domain: '', inputs, outputs, attrs: {} });
     const m = makeModel(13, {
       nodes: [
@@ -171,7 +184,7 @@ describe('inspect', () => {
     const file = join(dir, 'unsupported.onnx');
     writeFileSync(file, writeOnnx(m));
 
-    const t = cli(['inspect', file]);
+    const t = await run(['inspect', file]);
     expect(t.status, show(t)).toBe(1);
     expect(t.stderr).toContain('E_UNSUPPORTED_OP');
     for (const s of ['Sigmoid', 'Tanh', 'gate_sigmoid', 'cell_tanh']) {
@@ -180,7 +193,7 @@ describe('inspect', () => {
     }
     expect(t.stderr).toContain(file);
 
-    const j = cli(['inspect', file, '--json']);
+    const j = await run(['inspect', file, '--json']);
     expect(j.status, show(j)).toBe(1);
     const r = JSON.parse(j.stdout) as InspectJson;
     expect(r.unsupported.map((u) => [u.node, u.opType])).toEqual([
@@ -195,9 +208,9 @@ describe('inspect', () => {
 describe('eval --ann-only', () => {
   const base = ['eval', MNIST12, '--data', EVERY5, '--scale', '1/255', '--ann-only', '-q'];
 
-  it('writes the documented JSON schema', () => {
+  it('writes the documented JSON schema', async () => {
     const out = join(dir, 'eval.json');
-    const r = cli([...base, '--json', out]);
+    const r = await run([...base, '--json', out]);
     expect(r.status, show(r)).toBe(0);
     expect(r.stdout).toMatch(/accuracy \d+\.\d\d%/);
     const j = JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>;
@@ -227,7 +240,7 @@ describe('eval --ann-only', () => {
 
   it('--predictions adds per-sample predictions that match the library and the labels', async () => {
     const out = join(dir, 'eval-pred.json');
-    const r = cli([...base, '--json', out, '--predictions']);
+    const r = await run([...base, '--json', out, '--predictions']);
     expect(r.status, show(r)).toBe(0);
     const j = JSON.parse(readFileSync(out, 'utf8')) as { samples: number; ann: { accuracy: number; predictions: number[] } };
     const pred = j.ann.predictions;
@@ -241,9 +254,9 @@ describe('eval --ann-only', () => {
     expect(pred).toEqual(Array.from(lib.predictions));
   });
 
-  it('--limit and --offset select the samples', () => {
+  it('--limit and --offset select the samples', async () => {
     const out = join(dir, 'eval-limit.json');
-    const r = cli([...base, '--limit', '100', '--offset', '50', '--json', out]);
+    const r = await run([...base, '--limit', '100', '--offset', '50', '--json', out]);
     expect(r.status, show(r)).toBe(0);
     expect(JSON.parse(readFileSync(out, 'utf8')).samples).toBe(100);
     expect(r.stdout).toContain('100 samples');
@@ -275,8 +288,8 @@ describe('image folders and the int8 MobileNetV2', () => {
     writeFileSync(join(imgs(), 'n01601694_not_an_image.JPEG'), 'hello');
   });
 
-  it('inspect: the quantized ops are imported, every ReLU6 site takes its threshold from its range', () => {
-    const j = cli(['inspect', INT8, '--json']);
+  it('inspect: the quantized ops are imported, every ReLU6 site takes its threshold from its range', async () => {
+    const j = await run(['inspect', INT8, '--json']);
     expect(j.status, show(j)).toBe(0);
     const r = JSON.parse(j.stdout) as InspectJson & { quantization: { format: string; rangedSites: number } };
     expect(r.unsupported).toEqual([]);
@@ -285,9 +298,9 @@ describe('image folders and the int8 MobileNetV2', () => {
     expect(r.quantization).toEqual({ format: 'QOperator', rangedSites: 36 });
   });
 
-  it('eval --ann-only --skip-bad: the unreadable file is left out and counted in the JSON', () => {
+  it('eval --ann-only --skip-bad: the unreadable file is left out and counted in the JSON', async () => {
     const out = join(dir, 'imgs.json');
-    const r = cli(['eval', INT8, '--data', imgs(), ...pre, '--ann-only', '--skip-bad', '--predictions', '--json', out, '-q']);
+    const r = await run(['eval', INT8, '--data', imgs(), ...pre, '--ann-only', '--skip-bad', '--predictions', '--json', out, '-q']);
     expect(r.status, show(r)).toBe(0);
     expect(r.stdout).toContain('2 samples, 1 unreadable file skipped');
     const j = JSON.parse(readFileSync(out, 'utf8')) as {
@@ -302,11 +315,11 @@ describe('image folders and the int8 MobileNetV2', () => {
     expect(j.ann.predictions).toEqual([0, 10]); // tench and brambling, classes 0 and 10
   });
 
-  it("eval --ann-only --activation-quant keep: the int8 network's own prediction where the float graph differs", () => {
+  it("eval --ann-only --activation-quant keep: the int8 network's own prediction where the float graph differs", async () => {
     // bundled image 17: the float graph ('drop') says class 170, onnxruntime's int8 execution 177
-    const preds = (mode: string): number[] => {
+    const preds = async (mode: string): Promise<number[]> => {
       const out = join(dir, `aq-${mode}.json`);
-      const r = cli([
+      const r = await run([
         'eval',
         INT8,
         '--data',
@@ -327,13 +340,13 @@ describe('image folders and the int8 MobileNetV2', () => {
       expect(r.status, show(r)).toBe(0);
       return (JSON.parse(readFileSync(out, 'utf8')) as { ann: { predictions: number[] } }).ann.predictions;
     };
-    expect(preds('drop')).toEqual([170]);
-    expect(preds('keep')).toEqual([177]);
+    expect(await preds('drop')).toEqual([170]);
+    expect(await preds('keep')).toEqual([177]);
   });
 
-  it('eval without --skip-bad: E_DATA_FORMAT naming the file, exit 1, no JSON', () => {
+  it('eval without --skip-bad: E_DATA_FORMAT naming the file, exit 1, no JSON', async () => {
     const out = join(dir, 'imgs-bad.json');
-    const r = cli(['eval', INT8, '--data', imgs(), ...pre, '--ann-only', '--json', out, '-q']);
+    const r = await run(['eval', INT8, '--data', imgs(), ...pre, '--ann-only', '--json', out, '-q']);
     expect(r.status, show(r)).toBe(1);
     expect(r.stderr).toContain('E_DATA_FORMAT:');
     expect(r.stderr).toContain('n01601694_not_an_image.JPEG');
@@ -419,9 +432,9 @@ describe('bad input: exit 1, the stable code, the file or flag named, no output 
     { name: 'SNN eval without --calib', args: () => ['eval', MNIST12, '--data', EVERY5, '--scale', '1/255'], code: 'E_OPTION', names: () => ['--calib'] },
   ];
   for (const [i, c] of cases.entries()) {
-    it(`${c.name} → ${c.code}`, () => {
+    it(`${c.name} → ${c.code}`, async () => {
       const out = join(dir, `bad-${i}.json`);
-      const r = cli([...c.args(), '--json', out]);
+      const r = await run([...c.args(), '--json', out]);
       expect(r.status, show(r)).toBe(1);
       expect(r.stderr).toContain(`${c.code}:`);
       for (const n of c.names()) expect(r.stderr, show(r)).toContain(n);
@@ -434,9 +447,9 @@ describe('bad input: exit 1, the stable code, the file or flag named, no output 
     });
   }
 
-  it('inspect of a truncated model writes no --json file', () => {
+  it('inspect of a truncated model writes no --json file', async () => {
     const out = join(dir, 'bad-inspect.json');
-    const r = cli(['inspect', t('truncated.onnx'), '--json', out]);
+    const r = await run(['inspect', t('truncated.onnx'), '--json', out]);
     expect(r.status, show(r)).toBe(1);
     expect(r.stderr).toContain('E_ONNX_PARSE');
     expect(r.stderr).toContain(t('truncated.onnx'));

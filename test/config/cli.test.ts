@@ -1,5 +1,5 @@
 /**
- * --config with the built CLI: a YAML file drives `convert` and `calibrate`, flags override it key
+ * --config with the CLI program (run in-process, test/helpers/cli.ts): a YAML file drives `convert` and `calibrate`, flags override it key
  * by key (checked in the emitted SNN's metadata), the resolved config is saved next to the output
  * and can be given back, and a bad file is E_OPTION naming the file and the key path with no
  * output written.
@@ -10,20 +10,19 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOnnxFile } from '../../src/onnx/read.js';
 import { snnInfo } from '../../src/engine/simulate.js';
-import { builtPackage, MNIST12, runCli, show, TRAIN } from '../report/helpers.js';
+import { runInProcess } from '../helpers/cli.js';
+import { MNIST12, show, TRAIN } from '../report/helpers.js';
 
-let cli = '';
 let dir = '';
-beforeAll(async () => {
-  cli = (await builtPackage()).cli;
+beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'onnx2snn-config-cli-'));
-}, 600_000);
+});
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('--config', () => {
-  it('convert: the file sets the options, flags override them, --save-config writes the resolved config', () => {
+  it('convert: the file sets the options, flags override them, --save-config writes the resolved config', async () => {
     const cfg = join(dir, 'conv.yaml');
     writeFileSync(
       cfg,
@@ -46,7 +45,19 @@ describe('--config', () => {
       ].join('\n'),
     );
     const out = join(dir, 'm.snn.onnx');
-    const r = runCli(cli, ['convert', '--config', cfg, '-o', out, '--reset', 'subtract', '--seed', '9', '--save-config', join(dir, 'm.snn.config.json')]);
+    const r = await runInProcess([
+      'convert',
+      '--config',
+      cfg,
+      '-o',
+      out,
+      '--reset',
+      'subtract',
+      '--seed',
+      '9',
+      '--save-config',
+      join(dir, 'm.snn.config.json'),
+    ]);
     expect(r.status, show(r)).toBe(0);
     const o = snnInfo(loadOnnxFile(out)).options;
     expect(o.vInit).toBe(0.25); // file
@@ -67,12 +78,12 @@ describe('--config', () => {
 
     // the saved config reproduces the run
     const again = join(dir, 'again.snn.onnx');
-    const r2 = runCli(cli, ['convert', '--config', join(dir, 'm.snn.config.json'), '-o', again]);
+    const r2 = await runInProcess(['convert', '--config', join(dir, 'm.snn.config.json'), '-o', again]);
     expect(r2.status, show(r2)).toBe(0);
     expect(readFileSync(again)).toEqual(readFileSync(out));
   });
 
-  it('calibrate takes its options from a JSON file too', () => {
+  it('calibrate takes its options from a JSON file too', async () => {
     const cfg = join(dir, 'cal.json');
     writeFileSync(
       cfg,
@@ -84,7 +95,7 @@ describe('--config', () => {
         run: { quiet: true },
       }),
     );
-    const r = runCli(cli, ['calibrate', '--config', cfg]);
+    const r = await runInProcess(['calibrate', '--config', cfg]);
     expect(r.status, show(r)).toBe(0);
     const t = JSON.parse(readFileSync(join(dir, 'th.json'), 'utf8')) as { method: string; calibration: { samples: number } };
     expect(t.method).toBe('max');
@@ -97,11 +108,11 @@ describe('--config', () => {
     ['an unknown section', 'conversions:\n  vInit: 0.3\n', 'conversions'],
     ['a bad value', 'conversion:\n  vInit: 3\n', 'conversion.vInit'],
   ] as const) {
-    it(`${name}: E_OPTION naming the file and "${path}", nothing written`, () => {
+    it(`${name}: E_OPTION naming the file and "${path}", nothing written`, async () => {
       const cfg = join(dir, `bad-${path}.yaml`);
       writeFileSync(cfg, `model: ${MNIST12}\ncalibration:\n  file: ${TRAIN}\n  limit: 20\n${text}`);
       const out = join(dir, `bad-${path}.snn.onnx`);
-      const r = runCli(cli, ['convert', '--config', cfg, '-o', out]);
+      const r = await runInProcess(['convert', '--config', cfg, '-o', out]);
       expect(r.status, show(r)).toBe(1);
       expect(r.stderr).toContain('E_OPTION');
       expect(r.stderr).toContain(cfg);
@@ -110,14 +121,14 @@ describe('--config', () => {
     });
   }
 
-  it('a flag with a bad value is named by the flag', () => {
-    const r = runCli(cli, ['convert', MNIST12, '--calib', TRAIN, '-o', join(dir, 'x.onnx'), '--v-init', '1']);
+  it('a flag with a bad value is named by the flag', async () => {
+    const r = await runInProcess(['convert', MNIST12, '--calib', TRAIN, '-o', join(dir, 'x.onnx'), '--v-init', '1']);
     expect(r.status, show(r)).toBe(1);
     expect(r.stderr).toMatch(/E_OPTION: --v-init: must be < 1, got "1"/);
   });
 
-  it('a missing config file is E_FILE', () => {
-    const r = runCli(cli, ['eval', MNIST12, '--config', join(dir, 'nope.yaml')]);
+  it('a missing config file is E_FILE', async () => {
+    const r = await runInProcess(['eval', MNIST12, '--config', join(dir, 'nope.yaml')]);
     expect(r.status, show(r)).toBe(1);
     expect(r.stderr).toContain('E_FILE');
     expect(r.stderr).toContain('nope.yaml');

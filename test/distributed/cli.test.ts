@@ -1,5 +1,5 @@
 /**
- * The shard commands as users run them (built CLI): `eval --shard K/N --json` per shard, then
+ * The shard commands as users run them (the CLI program, in-process: test/helpers/cli.ts): `eval --shard K/N --json` per shard, then
  * `merge … -o run.json --report` gives the single-process record and a report; `simulate --shard`
  * likewise; a merge with a shard missing fails with E_SHARD and writes nothing; a shard without
  * the shared thresholds file is refused.
@@ -13,9 +13,9 @@ import { loadDataset } from '../../src/data/index.js';
 import { writeOnnx } from '../../src/onnx/write.js';
 import { calibrate, convert, loadModel } from '../../src/pipeline.js';
 import { evaluate } from '../../src/report/evaluate.js';
-import { builtPackage, EVERY5, MNIST12, runCli, show, TRAIN } from '../report/helpers.js';
+import { runInProcess } from '../helpers/cli.js';
+import { EVERY5, MNIST12, show, TRAIN } from '../report/helpers.js';
 
-let cli = '';
 let dir = '';
 let thresholds: ThresholdsFile;
 const DATA = ['--data', EVERY5, '--limit', '30', '--offset', '5', '--scale', '1/255', '--timesteps', '8,16'];
@@ -23,7 +23,6 @@ const without = (r: Record<string, unknown>, ...keys: string[]) => Object.fromEn
 const read = (f: string) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Record<string, unknown>;
 
 beforeAll(async () => {
-  cli = (await builtPackage()).cli;
   dir = mkdtempSync(join(tmpdir(), 'onnx2snn-shard-cli-'));
   const model = loadModel(MNIST12);
   thresholds = await calibrate(model, loadDataset(TRAIN, { scale: 1 / 255, limit: 200 }), { modelPath: MNIST12 });
@@ -37,7 +36,7 @@ afterAll(() => {
 describe('eval --shard, merge', () => {
   it('two shards merged = one process; the merged run has its report', async () => {
     for (const k of [1, 0]) {
-      const r = runCli(cli, [
+      const r = await runInProcess([
         'eval',
         MNIST12,
         ...DATA,
@@ -53,7 +52,7 @@ describe('eval --shard, merge', () => {
       expect(r.status, show(r)).toBe(0);
       expect(r.stdout).toContain(`shard ${k}/2, samples ${k * 15}…${k * 15 + 14} of 30`);
     }
-    const m = runCli(cli, [
+    const m = await runInProcess([
       'merge',
       join(dir, 'part0.json'),
       join(dir, 'part1.json'),
@@ -82,28 +81,28 @@ describe('eval --shard, merge', () => {
     expect(existsSync(join(dir, 'run.config.json')), 'no sidecar unless --save-config').toBe(false);
   });
 
-  it('a missing shard: E_SHARD, nothing written; a shard without --thresholds: E_OPTION', () => {
-    const m = runCli(cli, ['merge', join(dir, 'part1.json'), '-o', join(dir, 'bad.json')]);
+  it('a missing shard: E_SHARD, nothing written; a shard without --thresholds: E_OPTION', async () => {
+    const m = await runInProcess(['merge', join(dir, 'part1.json'), '-o', join(dir, 'bad.json')]);
     expect(m.status, show(m)).toBe(1);
     expect(m.stderr).toContain('E_SHARD');
     expect(m.stderr).toContain('missing shard 0/2');
     expect(existsSync(join(dir, 'bad.json'))).toBe(false);
-    const r = runCli(cli, ['eval', MNIST12, ...DATA, '--calib', TRAIN, '--shard', '0/2', '--json', join(dir, 'x.json')]);
+    const r = await runInProcess(['eval', MNIST12, ...DATA, '--calib', TRAIN, '--shard', '0/2', '--json', join(dir, 'x.json')]);
     expect(r.status, show(r)).toBe(1);
     expect(r.stderr).toMatch(/E_OPTION.*--thresholds.*calibrate once/);
   });
 });
 
 describe('simulate --shard, merge', () => {
-  it('three shards merged = one process', () => {
+  it('three shards merged = one process', async () => {
     const args = ['simulate', join(dir, 'm.snn.onnx'), ...DATA, '--predictions', '-q'];
-    const whole = runCli(cli, [...args, '--json', join(dir, 'sim.json')]);
+    const whole = await runInProcess([...args, '--json', join(dir, 'sim.json')]);
     expect(whole.status, show(whole)).toBe(0);
     for (const k of [0, 1, 2]) {
-      const r = runCli(cli, [...args, '--shard', `${k}/3`, '--json', join(dir, `sim${k}.json`)]);
+      const r = await runInProcess([...args, '--shard', `${k}/3`, '--json', join(dir, `sim${k}.json`)]);
       expect(r.status, show(r)).toBe(0);
     }
-    const m = runCli(cli, ['merge', ...[2, 0, 1].map((k) => join(dir, `sim${k}.json`)), '-o', join(dir, 'simrun.json')]);
+    const m = await runInProcess(['merge', ...[2, 0, 1].map((k) => join(dir, `sim${k}.json`)), '-o', join(dir, 'simrun.json')]);
     expect(m.status, show(m)).toBe(0);
     expect(JSON.stringify(without(read('simrun.json'), 'seconds', 'shards'))).toBe(JSON.stringify(without(read('sim.json'), 'seconds')));
   });

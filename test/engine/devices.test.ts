@@ -10,12 +10,13 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OrtSession } from '../../src/engine/ort.js';
 import { loadModel } from '../../src/pipeline.js';
-import { OUT } from '../report/built.js';
+import { builtPackage, OUT } from '../report/helpers.js';
 
 let env: Record<string, string> | undefined;
 let why = '';
 
-beforeAll(() => {
+beforeAll(async () => {
+  await builtPackage(); // scripts/device-check.js
   const r = spawnSync('bash', ['scripts/lavapipe.sh'], { encoding: 'utf8', timeout: 300_000 });
   if (r.status !== 0) {
     why = `software Vulkan driver not available (scripts/lavapipe.sh: ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-2).join(' ')})`;

@@ -13,7 +13,8 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EvalRecord } from '../../src/report/types.js';
-import { builtPackage, EVERY5, MNIST12, runCli, show, TRAIN } from './helpers.js';
+import { runInProcess } from '../helpers/cli.js';
+import { EVERY5, MNIST12, show, TRAIN } from './helpers.js';
 
 const CHROMIUM = process.env['CHROMIUM'] ?? '/usr/bin/chromium';
 const have = existsSync(CHROMIUM);
@@ -29,10 +30,9 @@ afterAll(() => {
 describe(`the report in chromium${reason}`, () => {
   beforeAll(async () => {
     if (!have) return;
-    const { cli } = await builtPackage();
     dir = mkdtempSync(join(tmpdir(), 'onnx2snn-browser-'));
     html = join(dir, 'report.html');
-    const r = runCli(cli, [
+    const r = await runInProcess([
       'eval',
       MNIST12,
       '--data',

@@ -1,16 +1,20 @@
 /**
  * The CLI and the package as users get them: compiled once per test run by test/global-setup.ts
- * into test-output/dist (test/report/built.ts names the paths).
+ * into test-output/dist (test/report/built.ts names the paths), next to the tests: await builtPackage()
+ * before using them.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { CLI, INDEX } from './built.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { BUILD_FAILED, BUILT, CLI, INDEX } from './built.js';
 
 export { CLI, INDEX, OUT } from './built.js';
 
-/** The built package's entry points; the global setup has built them before any test file runs. */
+/** The built package's entry points, once the global setup's build (running next to the tests) is complete. */
 export async function builtPackage(): Promise<{ cli: string; index: string }> {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: test/global-setup.ts builds it (run the tests through vitest)`);
+  for (const t0 = Date.now(); !existsSync(BUILT); await new Promise((r) => setTimeout(r, 200))) {
+    if (existsSync(BUILD_FAILED)) throw new Error(readFileSync(BUILD_FAILED, 'utf8'));
+    if (Date.now() - t0 > 300_000) throw new Error(`${BUILT} did not appear in 300 s: test/global-setup.ts builds it (run the tests through vitest)`);
+  }
   return { cli: CLI, index: INDEX };
 }
 

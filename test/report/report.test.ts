@@ -1,5 +1,5 @@
 /**
- * `eval --json --report --plots` and `report run.json` with the built CLI on the bundled MNIST CNN:
+ * `eval --json --report --plots` and `report run.json` with the CLI program (in-process, test/helpers/cli.ts) on the bundled MNIST CNN:
  * one self-contained HTML file with every chart inline and the record embedded, the same charts as
  * SVG and PNG, the resolved config next to each output, a deterministic re-render from the JSON,
  * the diagnosis in the eval table for a broken thresholds file, and the errors.
@@ -9,17 +9,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EvalRecord } from '../../src/report/types.js';
-import { builtPackage, EVERY5, MNIST12, runCli, show, TRAIN, type Run } from './helpers.js';
+import { type Run, runInProcess } from '../helpers/cli.js';
+import { EVERY5, MNIST12, show, TRAIN } from './helpers.js';
 
-let cli = '';
 let dir = '';
 let evalRun: Run;
 const CHARTS = ['accuracy', 'agreement', 'spike-rate', 'correlation', 'scatter-1-ReLU32', 'scatter-2-ReLU114', 'raster', 'ops'];
 
 beforeAll(async () => {
-  cli = (await builtPackage()).cli;
   dir = mkdtempSync(join(tmpdir(), 'onnx2snn-report-'));
-  evalRun = runCli(cli, [
+  evalRun = await runInProcess([
     'eval',
     MNIST12,
     '--data',
@@ -52,7 +51,7 @@ afterAll(() => {
 const embedded = (html: string): unknown => JSON.parse(/<script type="application\/json" id="onnx2snn-data">([\s\S]*?)<\/script>/.exec(html)![1]!);
 
 describe('eval --report --plots', () => {
-  it('runs and prints the tables, the operations and the diagnosis', () => {
+  it('runs and prints the tables, the operations and the diagnosis', async () => {
     expect(evalRun.status, show(evalRun)).toBe(0);
     expect(evalRun.stdout).toContain('corr(ANN, SNN)');
     expect(evalRun.stdout).toContain('SNN ops (T=64)');
@@ -63,7 +62,7 @@ describe('eval --report --plots', () => {
     expect(evalRun.stderr, 'quiet: no progress').toBe('');
   });
 
-  it('the JSON carries what the report needs', () => {
+  it('the JSON carries what the report needs', async () => {
     const r = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as EvalRecord;
     expect(r.snn.map((s) => s.timesteps)).toEqual([8, 16, 32, 64]);
     expect(r.layers.map((l) => l.name)).toEqual(['ReLU32', 'ReLU114']);
@@ -95,7 +94,7 @@ describe('eval --report --plots', () => {
     for (const p of ['run.config.json', 'report.config.json', 'plots/onnx2snn.config.json']) expect(existsSync(join(dir, p)), p).toBe(false);
   });
 
-  it('one self-contained HTML file: every chart inline, the record embedded, nothing to fetch', () => {
+  it('one self-contained HTML file: every chart inline, the record embedded, nothing to fetch', async () => {
     const html = readFileSync(join(dir, 'report.html'), 'utf8');
     for (const id of CHARTS) expect(html, id).toContain(`data-chart="${id}"`);
     expect(embedded(html)).toEqual(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')));
@@ -111,7 +110,7 @@ describe('eval --report --plots', () => {
     expect(html).toContain('<td>percentile:99.9</td>');
   });
 
-  it('--plots writes every chart as SVG and PNG', () => {
+  it('--plots writes every chart as SVG and PNG', async () => {
     const files = readdirSync(join(dir, 'plots')).sort();
     expect(files).toEqual(CHARTS.flatMap((c) => [`${c}.png`, `${c}.svg`]).sort());
     const html = readFileSync(join(dir, 'report.html'), 'utf8');
@@ -125,20 +124,20 @@ describe('eval --report --plots', () => {
     }
   });
 
-  it('`report run.json` renders the same HTML and charts again', () => {
-    const r = runCli(cli, ['report', join(dir, 'run.json'), '-o', join(dir, 'again.html'), '--plots', join(dir, 'again')]);
+  it('`report run.json` renders the same HTML and charts again', async () => {
+    const r = await runInProcess(['report', join(dir, 'run.json'), '-o', join(dir, 'again.html'), '--plots', join(dir, 'again')]);
     expect(r.status, show(r)).toBe(0);
     expect(readFileSync(join(dir, 'again.html'), 'utf8')).toBe(readFileSync(join(dir, 'report.html'), 'utf8'));
     for (const c of CHARTS) expect(readFileSync(join(dir, 'again', `${c}.svg`), 'utf8')).toBe(readFileSync(join(dir, 'plots', `${c}.svg`), 'utf8'));
   });
 
-  it('--scatter-layer picks the scatter shown first; an unknown layer is E_OPTION and writes nothing', () => {
-    const r = runCli(cli, ['report', join(dir, 'run.json'), '-o', join(dir, 's.html'), '--scatter-layer', 'ReLU32']);
+  it('--scatter-layer picks the scatter shown first; an unknown layer is E_OPTION and writes nothing', async () => {
+    const r = await runInProcess(['report', join(dir, 'run.json'), '-o', join(dir, 's.html'), '--scatter-layer', 'ReLU32']);
     expect(r.status, show(r)).toBe(0);
     const html = readFileSync(join(dir, 's.html'), 'utf8');
     expect(html).toMatch(/<option value="ReLU32" selected>/);
     expect(html).toMatch(/data-scatter="ReLU114" hidden/);
-    const bad = runCli(cli, ['report', join(dir, 'run.json'), '-o', join(dir, 'bad.html'), '--scatter-layer', 'conv9']);
+    const bad = await runInProcess(['report', join(dir, 'run.json'), '-o', join(dir, 'bad.html'), '--scatter-layer', 'conv9']);
     expect(bad.status, show(bad)).toBe(1);
     expect(bad.stderr).toContain('E_OPTION');
     expect(bad.stderr).toContain('--scatter-layer');
@@ -148,12 +147,12 @@ describe('eval --report --plots', () => {
 });
 
 describe('errors', () => {
-  it('`report` of an --ann-only run: E_OPTION naming the file, nothing written', () => {
+  it('`report` of an --ann-only run: E_OPTION naming the file, nothing written', async () => {
     const ann = join(dir, 'ann.json');
-    const a = runCli(cli, ['eval', MNIST12, '--data', EVERY5, '--limit', '50', '--scale', '1/255', '--ann-only', '--json', ann]);
+    const a = await runInProcess(['eval', MNIST12, '--data', EVERY5, '--limit', '50', '--scale', '1/255', '--ann-only', '--json', ann]);
     expect(a.status, show(a)).toBe(0);
     expect(existsSync(join(dir, 'ann.config.json')), 'no config sidecar unless --save-config').toBe(false);
-    const r = runCli(cli, ['report', ann, '-o', join(dir, 'ann.html')]);
+    const r = await runInProcess(['report', ann, '-o', join(dir, 'ann.html')]);
     expect(r.status, show(r)).toBe(1);
     expect(r.stderr).toContain('E_OPTION');
     expect(r.stderr).toContain(ann);
@@ -161,33 +160,33 @@ describe('errors', () => {
     expect(existsSync(join(dir, 'ann.html'))).toBe(false);
   });
 
-  it('`eval --ann-only --report`: E_OPTION naming --report', () => {
-    const r = runCli(cli, ['eval', MNIST12, '--data', EVERY5, '--limit', '20', '--scale', '1/255', '--ann-only', '--report', join(dir, 'x.html')]);
+  it('`eval --ann-only --report`: E_OPTION naming --report', async () => {
+    const r = await runInProcess(['eval', MNIST12, '--data', EVERY5, '--limit', '20', '--scale', '1/255', '--ann-only', '--report', join(dir, 'x.html')]);
     expect(r.status, show(r)).toBe(1);
     expect(r.stderr).toContain('--report');
     expect(existsSync(join(dir, 'x.html'))).toBe(false);
   });
 
-  it('`report` of a file that is not JSON, or missing', () => {
+  it('`report` of a file that is not JSON, or missing', async () => {
     writeFileSync(join(dir, 'junk.json'), 'not json');
-    const r = runCli(cli, ['report', join(dir, 'junk.json'), '-o', join(dir, 'j.html')]);
+    const r = await runInProcess(['report', join(dir, 'junk.json'), '-o', join(dir, 'j.html')]);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(join(dir, 'junk.json'));
-    const m = runCli(cli, ['report', join(dir, 'missing.json'), '-o', join(dir, 'j.html')]);
+    const m = await runInProcess(['report', join(dir, 'missing.json'), '-o', join(dir, 'j.html')]);
     expect(m.status).toBe(1);
     expect(m.stderr).toContain('E_FILE');
   });
 });
 
 describe('the eval table names a broken layer', () => {
-  it('a thresholds file with ReLU114 ×50: the table marks ReLU114 and the diagnosis explains it', () => {
+  it('a thresholds file with ReLU114 ×50: the table marks ReLU114 and the diagnosis explains it', async () => {
     const th = join(dir, 'th.json');
-    const c = runCli(cli, ['calibrate', MNIST12, '--calib', TRAIN, '--calib-limit', '300', '--scale', '1/255', '-o', th, '-q']);
+    const c = await runInProcess(['calibrate', MNIST12, '--calib', TRAIN, '--calib-limit', '300', '--scale', '1/255', '-o', th, '-q']);
     expect(c.status, show(c)).toBe(0);
     const t = JSON.parse(readFileSync(th, 'utf8')) as { layers: { node: string; scale: number }[] };
     for (const l of t.layers) if (l.node === 'ReLU114') l.scale *= 50;
     writeFileSync(join(dir, 'th50.json'), JSON.stringify(t));
-    const r = runCli(cli, [
+    const r = await runInProcess([
       'eval',
       MNIST12,
       '--data',
