@@ -9,8 +9,9 @@
  *      bias then potential calibration (Li et al. 2021) at the target T, layer by layer
  *      (calibration/layerwise.ts).
  *
- * Each is scored on the held-out part at the target T by ANN/SNN agreement (ties: label accuracy).
- * A candidate replaces plain only when it wins by `margin` and, at `guardFactor`·T, does not lose
+ * Each is scored on the held-out part at the target T by ANN/SNN agreement (ties: label accuracy),
+ * or with `score: 'divergence'` by the readout divergence (calibration/auto-score.ts).
+ * A candidate replaces plain only when it wins by `margin` (divergence: a paired test) and, at `guardFactor`·T, does not lose
  * to plain by more than `guardTolerance` (a setting tuned for few steps must not cost at many).
  * The thresholds statistics come from the whole calibration set, so that "plain" is exactly the
  * fixed pipeline's file; only the fitted corrections are kept off the held-out part.
@@ -24,11 +25,18 @@ import type { Model } from '../src/graph/types.js';
 import { simulateDataset } from '../src/engine/simulate.js';
 import type { SnnOptions } from '../src/snn/types.js';
 import { mulberry32 } from '../src/util/random.js';
+import { annLogProbs, mean, pairedLower, readoutDivergence } from './auto-score.js';
 import { calibrateLayerwise } from './layerwise.js';
 import type { ThresholdsFile } from './thresholds.js';
 
 /** The methods stage 1 tries; the first is the fixed pipeline's default. */
 export const AUTO_METHODS: readonly string[] = ['percentile:99.9', 'channel-percentile:99.9', 'percentile:99.99'];
+/** Stage-1 methods fitted to the target T (calibration/quant-error.ts), after AUTO_METHODS. */
+export const autoMethodsFor = (T: number): string[] => [...AUTO_METHODS, `channel-calerr:${T}`];
+
+/** How candidates are ranked: held-out agreement, or the readout divergence with a paired test (calibration/auto-score.ts). */
+export type AutoScore = 'agreement' | 'divergence';
+export const DEFAULT_AUTO_SCORE: AutoScore = 'agreement';
 
 export interface AutoOptions {
   /** The time steps the SNN should work best at (the smallest requested T, or --target-timesteps). */
@@ -45,6 +53,8 @@ export interface AutoOptions {
   readonly guardFactor?: number;
   /** Agreement a candidate may lose against plain at the guard T (default 0.005). */
   readonly guardTolerance?: number;
+  /** Ranking score (default DEFAULT_AUTO_SCORE). */
+  readonly score?: AutoScore;
   readonly snnOptions?: Partial<SnnOptions>;
   readonly batchSize?: number;
   readonly device?: Device;
@@ -58,6 +68,8 @@ export interface AutoCandidate {
   /** Held-out ANN/SNN agreement and label accuracy at the target T. */
   readonly agreement: number;
   readonly accuracy: number;
+  /** Held-out mean readout divergence KL(ANN ‖ SNN) in nats at the target T (absent in files written before it). */
+  readonly divergence?: number;
   /** Held-out agreement at the guard T, when it was needed. */
   readonly guardAgreement?: number;
   /** Seconds to build (fit) and score it. */
@@ -74,6 +86,8 @@ export interface AutoChoice {
   readonly heldOut: number;
   readonly fitSamples: number;
   readonly margin: number;
+  /** The ranking score (absent in files written before it: agreement). */
+  readonly score?: AutoScore;
   readonly candidates: readonly AutoCandidate[];
   readonly seconds: number;
 }
@@ -116,11 +130,20 @@ interface Scored {
   readonly thresholds: ThresholdsFile;
   readonly agreement: number;
   readonly accuracy: number;
+  readonly kl: Float64Array;
+  readonly divergence: number;
   readonly seconds: number;
-  guard?: number;
+  guard?: Measured;
 }
 
-const better = (a: Scored, b: Scored): boolean => a.agreement > b.agreement || (a.agreement === b.agreement && a.accuracy > b.accuracy);
+interface Measured {
+  readonly agreement: number;
+  readonly accuracy: number;
+  readonly kl: Float64Array;
+}
+
+const byAgreement = (a: Scored, b: Scored): boolean => a.agreement > b.agreement || (a.agreement === b.agreement && a.accuracy > b.accuracy);
+const byDivergence = (a: Scored, b: Scored): boolean => a.divergence < b.divergence || (a.divergence === b.divergence && byAgreement(a, b));
 
 /** Chooses the thresholds for `opts.timesteps` among the candidates above; deterministic for a seed. */
 export async function autoCalibrate(
@@ -144,12 +167,17 @@ export async function autoCalibrate(
     ...(opts.threads ? { threads: opts.threads } : {}),
     ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
   };
-  const ann = (await evaluateAnn(model, heldOut, run)).predictions;
+  const annRun = await evaluateAnn(model, heldOut, run);
+  const ann = annRun.predictions;
+  const K = annRun.logits.length / heldOut.count;
+  const annLogP = annLogProbs(model, annRun.logits, heldOut.count, K);
+  const mode = opts.score ?? DEFAULT_AUTO_SCORE;
+  const better = mode === 'divergence' ? byDivergence : byAgreement;
   const report = (name: string) => opts.onProgress?.({ phase: 'auto-calibration', done: Math.min(all.length, 6), total: 6, detail: `${name} T=${T}` });
 
-  const agreementAt = async (th: ThresholdsFile, ts: number[]): Promise<Map<number, { agreement: number; accuracy: number }>> => {
-    const r = await simulateDataset(ctx.toOnnx(th), heldOut, { timesteps: ts, ...run });
-    const out = new Map<number, { agreement: number; accuracy: number }>();
+  const agreementAt = async (th: ThresholdsFile, ts: number[]): Promise<Map<number, Measured>> => {
+    const r = await simulateDataset(ctx.toOnnx(th), heldOut, { timesteps: ts, keepReadouts: true, ...run });
+    const out = new Map<number, Measured>();
     for (const t of ts) {
       const p = r.predictions.get(t)!;
       let agree = 0;
@@ -158,7 +186,8 @@ export async function autoCalibrate(
         if (p[i] === ann[i]) agree++;
         if (p[i] === heldOut.labels[i]) correct++;
       }
-      out.set(t, { agreement: agree / p.length, accuracy: correct / p.length });
+      const kl = readoutDivergence(annLogP, r.readouts!.get(t)!, p.length, K, t);
+      out.set(t, { agreement: agree / p.length, accuracy: correct / p.length, kl });
     }
     return out;
   };
@@ -168,18 +197,24 @@ export async function autoCalibrate(
     const s0 = performance.now();
     const thresholds = await make();
     const r = (await agreementAt(thresholds, [T])).get(T)!;
-    const s: Scored = { name: thresholds.method, thresholds, ...r, seconds: (performance.now() - s0) / 1000 };
+    const s: Scored = { name: thresholds.method, thresholds, ...r, divergence: mean(r.kl), seconds: (performance.now() - s0) / 1000 };
     all.push(s);
     report(s.name);
     return s;
   };
-  const guardOf = async (s: Scored): Promise<number> => (s.guard ??= (await agreementAt(s.thresholds, [gT])).get(gT)!.agreement);
+  const guardOf = async (s: Scored): Promise<Measured> => (s.guard ??= (await agreementAt(s.thresholds, [gT])).get(gT)!);
+  // divergence: a paired test on the held-out samples instead of the agreement margin and tolerance
+  const wins = (s: Scored): boolean => (mode === 'divergence' ? pairedLower(s.kl, plain.kl) : s.agreement >= plain.agreement + margin);
+  const guardFails = async (s: Scored): Promise<boolean> => {
+    const [g, p] = [await guardOf(s), await guardOf(plain)];
+    return mode === 'divergence' ? pairedLower(p.kl, g.kl, 1) : g.agreement < p.agreement - tolerance;
+  };
 
   const plain = await score(() => ctx.thresholdsFor(AUTO_METHODS[0]!));
   // nothing can win by the margin when plain already agrees on (almost) every held-out sample
   const hopeless = () => plain.agreement + margin > 1;
   let base = plain;
-  for (const m of AUTO_METHODS.slice(1)) {
+  for (const m of autoMethodsFor(T).slice(1)) {
     if (hopeless()) break;
     const s = await score(() => ctx.thresholdsFor(m));
     if (better(s, base)) base = s;
@@ -203,11 +238,11 @@ export async function autoCalibrate(
   let chosen = plain;
   for (const s of ranked) {
     if (s === plain) break;
-    if (s.agreement < plain.agreement + margin) {
+    if (!wins(s)) {
       rejected.set(s.name, 'margin');
       continue;
     }
-    if ((await guardOf(s)) < (await guardOf(plain)) - tolerance) {
+    if (await guardFails(s)) {
       rejected.set(s.name, 'guard');
       continue;
     }
@@ -222,11 +257,13 @@ export async function autoCalibrate(
     heldOut: heldOut.count,
     fitSamples: fit.count,
     margin,
+    score: mode,
     candidates: all.map((s) => ({
       name: s.name,
       agreement: s.agreement,
       accuracy: s.accuracy,
-      ...(s.guard !== undefined ? { guardAgreement: s.guard } : {}),
+      divergence: s.divergence,
+      ...(s.guard !== undefined ? { guardAgreement: s.guard.agreement } : {}),
       seconds: s.seconds,
       ...(rejected.has(s.name) ? { rejected: rejected.get(s.name)! } : {}),
     })),

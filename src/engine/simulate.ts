@@ -57,12 +57,16 @@ export interface SnnRunOptions {
    * Called with each batch's per-neuron spike counts (aligned with info.layers) and, for layers
    * with signed spikes, their events of either sign (undefined for the others).
    */
+  /** Keep the readout (the summed output current, ≈ T·logits) of every sample at each requested T in `readouts`. */
+  readonly keepReadouts?: boolean;
   readonly onCounts?: (start: number, n: number, counts: readonly Float32Array[], events?: readonly (Float32Array | undefined)[]) => void | Promise<void>;
 }
 
 export interface SnnRunResult {
   /** Predicted class per sample at each requested T. */
   readonly predictions: Map<number, Int32Array>;
+  /** [N, K] readouts at each requested T, with `keepReadouts`. */
+  readonly readouts?: Map<number, Float32Array>;
   /** Total spikes per layer over all samples at the largest T. */
   readonly layerSpikes: number[];
   /** Neurons per sample per layer. */
@@ -82,6 +86,7 @@ export async function simulateDataset(snnModel: Model, ds: Dataset, opts: SnnRun
   const bs = opts.batchSize ?? 64;
   const session = opts.session ?? (await OrtSession.create(snnModel, { device: opts.device ?? 'cpu', ...(opts.threads ? { threads: opts.threads } : {}) }));
   const predictions = new Map(ts.map((t) => [t, new Int32Array(ds.count)]));
+  const readouts = opts.keepReadouts ? new Map(ts.map((t) => [t, new Float32Array(ds.count * K)])) : undefined;
   const layerNeurons = info.layers.map((l) => l.dims.reduce((a, b) => a * b, 1));
   const layerSpikes = info.layers.map(() => 0);
   const outs = ['readout_steps', ...info.layers.map((_, i) => layerOutputName(i)), ...info.layers.flatMap((l) => (l.events ? [l.events] : []))];
@@ -100,6 +105,7 @@ export async function simulateDataset(snnModel: Model, ds: Dataset, opts: SnnRun
       for (const t of ts) {
         const slice = steps.subarray((t - 1) * n * K, t * n * K);
         predictions.get(t)!.set(argmaxRows(slice, n, K), s);
+        readouts?.get(t)!.set(slice, s * K);
       }
       const counts = info.layers.map((_, i) => res[layerOutputName(i)]!.data as Float32Array);
       counts.forEach((c, i) => {
@@ -115,5 +121,12 @@ export async function simulateDataset(snnModel: Model, ds: Dataset, opts: SnnRun
     if (!opts.session) await session.release();
   }
   const arrangement = snnModel.metadata['onnx2snn.arrangement'];
-  return { predictions, layerSpikes, layerNeurons, timesteps: T, ...(arrangement ? { arrangement: JSON.parse(arrangement) as Arrangement } : {}) };
+  return {
+    predictions,
+    ...(readouts ? { readouts } : {}),
+    layerSpikes,
+    layerNeurons,
+    timesteps: T,
+    ...(arrangement ? { arrangement: JSON.parse(arrangement) as Arrangement } : {}),
+  };
 }

@@ -67,6 +67,18 @@ describe('auto calibration', () => {
     expect(await accuracyAt(model, th, test, 8)).toBeGreaterThan((await accuracyAt(model, fixed, test, 8)) + 0.2);
   });
 
+  it('with the readout divergence score, still picks the per-channel θ and records every score', async () => {
+    const th = await resolveThresholds(model, { calib, targetTimesteps: 8, autoScore: 'divergence' });
+    expect(th.auto!.score).toBe('divergence');
+    expect(th.auto?.chosen).toMatch(/^channel-(percentile:99\.9|calerr:8)/);
+    const [plain, ...rest] = th.auto!.candidates;
+    const chosen = rest.find((c) => c.name === th.auto!.chosen)!;
+    expect(chosen.divergence!).toBeLessThan(plain!.divergence!);
+    for (const c of th.auto!.candidates) expect(c.divergence!).toBeGreaterThanOrEqual(0);
+    const fixed = await calibrate(model, calib);
+    expect(await accuracyAt(model, th, test, 8)).toBeGreaterThan((await accuracyAt(model, fixed, test, 8)) + 0.2);
+  });
+
   it('is deterministic: the same choice and file across runs and batch sizes', async () => {
     const a = await resolveThresholds(model, { calib, targetTimesteps: 8, batchSize: 7 });
     const b = await resolveThresholds(model, { calib, targetTimesteps: 8, batchSize: 64 });
