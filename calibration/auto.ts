@@ -36,7 +36,7 @@ export const autoMethodsFor = (T: number): string[] => [...AUTO_METHODS, `channe
 
 /** How candidates are ranked: held-out agreement, or the readout divergence with a paired test (calibration/auto-score.ts). */
 export type AutoScore = 'agreement' | 'divergence';
-export const DEFAULT_AUTO_SCORE: AutoScore = 'agreement';
+export const DEFAULT_AUTO_SCORE: AutoScore = 'divergence';
 
 export interface AutoOptions {
   /** The time steps the SNN should work best at (the smallest requested T, or --target-timesteps). */

@@ -55,8 +55,8 @@ describe('auto calibration', () => {
   const calib = twoScaleData(400, 1);
   const test = twoScaleData(300, 2);
 
-  it('picks the clearly best candidate (per-channel θ) and it beats the fixed pipeline on unseen data', async () => {
-    const th = await resolveThresholds(model, { calib, targetTimesteps: 8 });
+  it('ranked by agreement, picks the clearly best candidate (per-channel θ) and it beats the fixed pipeline on unseen data', async () => {
+    const th = await resolveThresholds(model, { calib, targetTimesteps: 8, autoScore: 'agreement' });
     expect(th.auto?.chosen).toMatch(/^channel-percentile:99\.9/);
     expect(th.method).toBe(th.auto!.chosen);
     const plain = th.auto!.candidates[0]!;
@@ -67,8 +67,8 @@ describe('auto calibration', () => {
     expect(await accuracyAt(model, th, test, 8)).toBeGreaterThan((await accuracyAt(model, fixed, test, 8)) + 0.2);
   });
 
-  it('with the readout divergence score, still picks the per-channel θ and records every score', async () => {
-    const th = await resolveThresholds(model, { calib, targetTimesteps: 8, autoScore: 'divergence' });
+  it('by default ranked by readout divergence: picks a per-channel θ, records every score, beats the fixed pipeline', async () => {
+    const th = await resolveThresholds(model, { calib, targetTimesteps: 8 });
     expect(th.auto!.score).toBe('divergence');
     expect(th.auto?.chosen).toMatch(/^channel-(percentile:99\.9|calerr:8)/);
     const [plain, ...rest] = th.auto!.candidates;
