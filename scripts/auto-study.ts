@@ -8,7 +8,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { autoCalibrate, type AutoScore } from '../calibration/auto.js';
+import { autoCalibrate, autoMethodsFor, type AutoScore } from '../calibration/auto.js';
 import type { ThresholdsFile } from '../calibration/thresholds.js';
 import { loadDataset } from '../src/data/index.js';
 import { compareAnnSnn } from '../src/eval/compare.js';
@@ -40,8 +40,7 @@ const ctx = {
     return convert(model, th).onnx;
   },
 };
-for (const m of ['percentile:99.9', 'channel-percentile:99.9', 'percentile:99.99', `channel-calerr:${T}`])
-  methods.set(m, await calibrate(model, calib, { method: m, modelPath: bm.file }));
+for (const m of autoMethodsFor(T)) methods.set(m, await calibrate(model, calib, { method: m, modelPath: bm.file }));
 const t0 = performance.now();
 const { choice } = await autoCalibrate(model, calib, ctx, { timesteps: T, score: values.score as AutoScore, batchSize: 64 });
 const seconds = (performance.now() - t0) / 1000;
