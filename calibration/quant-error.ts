@@ -30,6 +30,10 @@ interface Bins {
   readonly count: Float64Array;
   /** sq[i] = Σ_{j<i} count_j · mean of a² over bin j (the error of bins quantised to 0). */
   readonly sq: Float64Array;
+  /** Suffix sums from bin i on of count, count·mean(a) and count·mean(a²) (the error of clipped bins). */
+  readonly s0: Float64Array;
+  readonly s1: Float64Array;
+  readonly s2: Float64Array;
 }
 
 function binsOf(h: PositiveHistogram): Bins {
@@ -46,7 +50,16 @@ function binsOf(h: PositiveHistogram): Bins {
     count[i] = h.hist[b]!;
     sq[i + 1] = sq[i]! + count[i]! * meanSquare(lo[i]!, hi[i]!, 0);
   });
-  return { lo, hi, count, sq };
+  const s0 = new Float64Array(idx.length + 1);
+  const s1 = new Float64Array(idx.length + 1);
+  const s2 = new Float64Array(idx.length + 1);
+  for (let i = idx.length - 1; i >= 0; i--) {
+    const [l, u, c] = [lo[i]!, hi[i]!, count[i]!];
+    s0[i] = s0[i + 1]! + c;
+    s1[i] = s1[i + 1]! + (c * (l + u)) / 2;
+    s2[i] = s2[i + 1]! + (c * (l * l + l * u + u * u)) / 3;
+  }
+  return { lo, hi, count, sq, s0, s1, s2 };
 }
 
 /** Mean of (a − q)² for a uniform on [lo, hi] (the value at lo when the range is empty). */
@@ -73,19 +86,29 @@ function binError(lo: number, hi: number, theta: number, T: number, b: number): 
   return sum / (3 * (hi - lo));
 }
 
-/** Σ count · mean squared error of the rate code at θ (the bins wholly under the first boundary from the prefix sums). */
-function totalError(bins: Bins, theta: number, T: number, b: number): number {
-  const first = (1 - b) * (theta / T);
-  // bins with hi ≤ first are all quantised to 0: their error is Σ count·mean(a²)
+/** The first index of the sorted `v` whose value is > x (≥ x with `orEqual`). */
+function firstAbove(v: Float64Array, x: number, orEqual: boolean): number {
   let lo = 0;
-  let hi = bins.hi.length;
+  let hi = v.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (bins.hi[mid]! <= first) lo = mid + 1;
+    if (v[mid]! < x || (!orEqual && v[mid]! === x)) lo = mid + 1;
     else hi = mid;
   }
-  let err = bins.sq[lo]!;
-  for (let i = lo; i < bins.hi.length; i++) err += bins.count[i]! * binError(bins.lo[i]!, bins.hi[i]!, theta, T, b);
+  return lo;
+}
+
+/**
+ * Σ count · mean squared error of the rate code at θ. Bins wholly under the first rounding boundary
+ * are quantised to 0 and bins wholly over the clipping point to θ: both come from prefix sums, so
+ * only the bins in between are integrated piece by piece.
+ */
+function totalError(bins: Bins, theta: number, T: number, b: number): number {
+  const step = theta / T;
+  const zero = firstAbove(bins.hi, (1 - b) * step, false);
+  const clip = Math.max(zero, firstAbove(bins.lo, (T - b) * step, true));
+  let err = bins.sq[zero]! + bins.s2[clip]! - 2 * theta * bins.s1[clip]! + theta * theta * bins.s0[clip]!;
+  for (let i = zero; i < clip; i++) err += bins.count[i]! * binError(bins.lo[i]!, bins.hi[i]!, theta, T, b);
   return err;
 }
 

@@ -41,7 +41,7 @@ function bruteForce(v: Float32Array, T: number): { th: number; err: number } {
 }
 
 describe('thresholds by calibration error (calerr:T, channel-calerr:T)', () => {
-  it.each([4, 16, 64])('T=%i: the chosen θ is within 1 %% of the brute-force minimum of Σ(a − q(a))² on the raw values', (T) => {
+  it.each([4, 16, 64])('T=%i: the chosen θ is within 1 percent of the brute-force minimum of Σ(a − q(a))² on the raw values', (T) => {
     const v = heavyTail(20000, T);
     const th = errorOptimalThreshold(statsOf(v, [v.length]).channelHistogram(), T);
     const bf = bruteForce(v, T);
