@@ -12,8 +12,9 @@
  *      and with potential or bias calibration (calibration/auto-burst.ts), where the default
  *      neuron is IF and none was named.
  *
- * Each is scored on the held-out part at the target T by ANN/SNN agreement (ties: label accuracy).
- * A candidate replaces plain only when it wins by `margin` and, at `guardFactor`·T, does not lose
+ * Each is scored on the held-out part at the target T by ANN/SNN agreement (ties: label accuracy),
+ * or with `score: 'divergence'` by the readout divergence (calibration/auto-score.ts).
+ * A candidate replaces plain only when it wins by `margin` (divergence: a paired test) and, at `guardFactor`·T, does not lose
  * to plain by more than `guardTolerance` (a setting tuned for few steps must not cost at many).
  * The thresholds statistics come from the whole calibration set, so that "plain" is exactly the
  * fixed pipeline's file; only the fitted corrections are kept off the held-out part.
@@ -28,11 +29,18 @@ import { simulateDataset } from '../src/engine/simulate.js';
 import type { SnnOptions } from '../src/snn/types.js';
 import { mulberry32 } from '../src/util/random.js';
 import { burstEligible, scoreBurstCandidates } from './auto-burst.js';
+import { annLogProbs, mean, pairedLower, readoutDivergence } from './auto-score.js';
 import { calibrateLayerwise } from './layerwise.js';
 import type { ThresholdsFile } from './thresholds.js';
 
 /** The methods stage 1 tries; the first is the fixed pipeline's default. */
 export const AUTO_METHODS: readonly string[] = ['percentile:99.9', 'channel-percentile:99.9', 'percentile:99.99'];
+/** Stage-1 methods fitted to the target T (calibration/quant-error.ts), after AUTO_METHODS. */
+export const autoMethodsFor = (T: number): string[] => [...AUTO_METHODS, `channel-calerr:${T}`];
+
+/** How candidates are ranked: held-out agreement, or the readout divergence with a paired test (calibration/auto-score.ts). */
+export type AutoScore = 'agreement' | 'divergence';
+export const DEFAULT_AUTO_SCORE: AutoScore = 'divergence';
 
 export interface AutoOptions {
   /** The time steps the SNN should work best at (the smallest requested T, or --target-timesteps). */
@@ -49,6 +57,8 @@ export interface AutoOptions {
   readonly guardFactor?: number;
   /** Agreement a candidate may lose against plain at the guard T (default 0.005). */
   readonly guardTolerance?: number;
+  /** Ranking score (default DEFAULT_AUTO_SCORE). */
+  readonly score?: AutoScore;
   readonly snnOptions?: Partial<SnnOptions>;
   readonly batchSize?: number;
   readonly device?: Device;
@@ -62,6 +72,8 @@ export interface AutoCandidate {
   /** Held-out ANN/SNN agreement and label accuracy at the target T. */
   readonly agreement: number;
   readonly accuracy: number;
+  /** Held-out mean readout divergence KL(ANN ‖ SNN) in nats at the target T (absent in files written before it). */
+  readonly divergence?: number;
   /** Held-out agreement at the guard T, when it was needed. */
   readonly guardAgreement?: number;
   /** Seconds to build (fit) and score it. */
@@ -83,6 +95,8 @@ export interface AutoChoice {
   readonly heldOut: number;
   readonly fitSamples: number;
   readonly margin: number;
+  /** The ranking score (absent in files written before it: agreement). */
+  readonly score?: AutoScore;
   readonly candidates: readonly AutoCandidate[];
   readonly seconds: number;
 }
@@ -125,11 +139,21 @@ interface Scored {
   readonly thresholds: ThresholdsFile;
   readonly agreement: number;
   readonly accuracy: number;
+  readonly kl: Float64Array;
+  readonly divergence: number;
   readonly seconds: number;
-  guard?: number;
+  guard?: Measured;
 }
 
-const better = (a: Scored, b: Scored): boolean => a.agreement > b.agreement || (a.agreement === b.agreement && a.accuracy > b.accuracy);
+interface Measured {
+  readonly agreement: number;
+  readonly accuracy: number;
+  readonly kl: Float64Array;
+}
+
+type Better = (a: Scored, b: Scored) => boolean;
+const byAgreement: Better = (a, b) => a.agreement > b.agreement || (a.agreement === b.agreement && a.accuracy > b.accuracy);
+const byDivergence: Better = (a, b) => a.divergence < b.divergence || (a.divergence === b.divergence && byAgreement(a, b));
 
 /** What one search works with: the split, the ANN's held-out predictions, the engine settings. */
 interface Search {
@@ -137,6 +161,11 @@ interface Search {
   readonly heldOut: InMemoryDataset;
   readonly fit: InMemoryDataset;
   readonly ann: ArrayLike<number>;
+  /** The ANN's log-probabilities of the held-out samples (K classes each), for the readout divergence. */
+  readonly annLogP: Float64Array;
+  readonly K: number;
+  readonly mode: AutoScore;
+  readonly better: Better;
   readonly run: { device?: Device; threads?: number; batchSize?: number };
   readonly all: Scored[];
 }
@@ -151,14 +180,18 @@ async function prepare(model: Model, calib: Dataset, opts: AutoOptions, seed: nu
     ...(opts.threads ? { threads: opts.threads } : {}),
     ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
   };
-  const ann = (await evaluateAnn(model, heldOut, run)).predictions;
-  return { T: opts.timesteps, heldOut, fit, ann, run, all: [] };
+  const annRun = await evaluateAnn(model, heldOut, run);
+  const K = annRun.logits.length / heldOut.count;
+  const annLogP = annLogProbs(model, annRun.logits, heldOut.count, K);
+  const mode = opts.score ?? DEFAULT_AUTO_SCORE;
+  const better = mode === 'divergence' ? byDivergence : byAgreement;
+  return { T: opts.timesteps, heldOut, fit, ann: annRun.predictions, annLogP, K, mode, better, run, all: [] };
 }
 
 /** Held-out agreement with the ANN and label accuracy of a thresholds file at each of `ts`. */
-async function agreementAt(s: Search, ctx: AutoContext, th: ThresholdsFile, ts: number[]): Promise<Map<number, { agreement: number; accuracy: number }>> {
-  const r = await simulateDataset(ctx.toOnnx(th), s.heldOut, { timesteps: ts, ...s.run });
-  const out = new Map<number, { agreement: number; accuracy: number }>();
+async function agreementAt(s: Search, ctx: AutoContext, th: ThresholdsFile, ts: number[]): Promise<Map<number, Measured>> {
+  const r = await simulateDataset(ctx.toOnnx(th), s.heldOut, { timesteps: ts, keepReadouts: true, engine: 'onnxruntime', ...s.run });
+  const out = new Map<number, Measured>();
   for (const t of ts) {
     const p = r.predictions.get(t)!;
     let agree = 0;
@@ -167,7 +200,8 @@ async function agreementAt(s: Search, ctx: AutoContext, th: ThresholdsFile, ts: 
       if (p[i] === s.ann[i]) agree++;
       if (p[i] === s.heldOut.labels[i]) correct++;
     }
-    out.set(t, { agreement: agree / p.length, accuracy: correct / p.length });
+    const kl = readoutDivergence(s.annLogP, r.readouts!.get(t)!, p.length, s.K, t);
+    out.set(t, { agreement: agree / p.length, accuracy: correct / p.length, kl });
   }
   return out;
 }
@@ -178,7 +212,7 @@ function scorer(s: Search, ctx: AutoContext, opts: AutoOptions) {
     const s0 = performance.now();
     const thresholds = await make();
     const r = (await agreementAt(s, ctx, thresholds, [s.T])).get(s.T)!;
-    const c: Scored = { name: thresholds.method, thresholds, ...r, seconds: (performance.now() - s0) / 1000 };
+    const c: Scored = { name: thresholds.method, thresholds, ...r, divergence: mean(r.kl), seconds: (performance.now() - s0) / 1000 };
     s.all.push(c);
     opts.onProgress?.({ phase: 'auto-calibration', done: Math.min(s.all.length, 6), total: 6, detail: `${c.name} T=${s.T}` });
     return c;
@@ -191,9 +225,9 @@ async function runStages(model: Model, s: Search, score: ReturnType<typeof score
   // nothing can win by the margin when plain already agrees on (almost) every held-out sample
   if (plain.agreement + margin > 1) return plain;
   let base = plain;
-  for (const m of AUTO_METHODS.slice(1)) {
+  for (const m of autoMethodsFor(s.T).slice(1)) {
     const c = await score(() => ctx.thresholdsFor(m));
-    if (better(c, base)) base = c;
+    if (s.better(c, base)) base = c;
   }
   // sequential (Li et al.): the joint schedule diverged on a 19-layer ResNet (README "How the default is chosen")
   const lw = {
@@ -205,32 +239,38 @@ async function runStages(model: Model, s: Search, score: ReturnType<typeof score
   const pot = await score(() => calibrateLayerwise(model, base.thresholds, s.fit, { ...lw, mode: 'potential' }));
   const bias = await score(() => calibrateLayerwise(model, base.thresholds, s.fit, { ...lw, mode: 'bias' }));
   // both, only when each helps on its own (it costs another pass over the layers)
-  if (better(pot, base) && better(bias, base)) await score(() => calibrateLayerwise(model, bias.thresholds, s.fit, { ...lw, mode: 'potential' }));
+  if (s.better(pot, base) && s.better(bias, base)) await score(() => calibrateLayerwise(model, bias.thresholds, s.fit, { ...lw, mode: 'potential' }));
   if (burstEligible(model, opts.snnOptions)) await scoreBurstCandidates(model, base.thresholds, s.fit, lw, score);
   return plain;
 }
 
-/** Best first; the first that wins by the margin and passes the guard is chosen (plain otherwise). */
+/** Best first; the first that wins (by the margin, or the paired test) and passes the guard is chosen (plain otherwise). */
 async function choose(
-  all: readonly Scored[],
+  s: Search,
   plain: Scored,
   margin: number,
   tolerance: number,
-  guardOf: (s: Scored) => Promise<number>,
+  guardOf: (c: Scored) => Promise<Measured>,
 ): Promise<{ chosen: Scored; rejected: Map<string, string> }> {
-  const ranked = [...all].sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0));
+  const divergence = s.mode === 'divergence';
+  const wins = (c: Scored): boolean => (divergence ? pairedLower(c.kl, plain.kl) : c.agreement >= plain.agreement + margin);
+  const guardFails = async (c: Scored): Promise<boolean> => {
+    const [g, p] = [await guardOf(c), await guardOf(plain)];
+    return divergence ? pairedLower(p.kl, g.kl, 1) : g.agreement < p.agreement - tolerance;
+  };
+  const ranked = [...s.all].sort((a, b) => (s.better(a, b) ? -1 : s.better(b, a) ? 1 : 0));
   const rejected = new Map<string, string>();
-  for (const s of ranked) {
-    if (s === plain) break;
-    if (s.agreement < plain.agreement + margin) {
-      rejected.set(s.name, 'margin');
+  for (const c of ranked) {
+    if (c === plain) break;
+    if (!wins(c)) {
+      rejected.set(c.name, 'margin');
       continue;
     }
-    if ((await guardOf(s)) < (await guardOf(plain)) - tolerance) {
-      rejected.set(s.name, 'guard');
+    if (await guardFails(c)) {
+      rejected.set(c.name, 'guard');
       continue;
     }
-    return { chosen: s, rejected };
+    return { chosen: c, rejected };
   }
   return { chosen: plain, rejected };
 }
@@ -250,8 +290,8 @@ export async function autoCalibrate(
   const seed = opts.seed ?? 0;
   const s = await prepare(model, calib, opts, seed);
   const plain = await runStages(model, s, scorer(s, ctx, opts), ctx, opts, margin);
-  const guardOf = async (c: Scored): Promise<number> => (c.guard ??= (await agreementAt(s, ctx, c.thresholds, [gT])).get(gT)!.agreement);
-  const { chosen, rejected } = await choose(s.all, plain, margin, tolerance, guardOf);
+  const guardOf = async (c: Scored): Promise<Measured> => (c.guard ??= (await agreementAt(s, ctx, c.thresholds, [gT])).get(gT)!);
+  const { chosen, rejected } = await choose(s, plain, margin, tolerance, guardOf);
   const choice: AutoChoice = {
     chosen: chosen.name,
     timesteps: T,
@@ -260,11 +300,13 @@ export async function autoCalibrate(
     heldOut: s.heldOut.count,
     fitSamples: s.fit.count,
     margin,
+    score: s.mode,
     candidates: s.all.map((c) => ({
       name: c.name,
       agreement: c.agreement,
       accuracy: c.accuracy,
-      ...(c.guard !== undefined ? { guardAgreement: c.guard } : {}),
+      divergence: c.divergence,
+      ...(c.guard !== undefined ? { guardAgreement: c.guard.agreement } : {}),
       seconds: c.seconds,
       ...(c.thresholds.burst !== undefined ? { maxSpikesPerStep: c.thresholds.burst } : {}),
       ...(rejected.has(c.name) ? { rejected: rejected.get(c.name)! } : {}),

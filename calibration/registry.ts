@@ -3,6 +3,8 @@
  * line in METHODS below.
  */
 import { ErrorCodes, Onnx2SnnError } from '../src/errors.js';
+import { calerrMethod } from './methods/calerr.js';
+import { channelCalerrMethod } from './methods/channel-calerr.js';
 import { channelMaxMethod } from './methods/channel-max.js';
 import { channelPercentileMethod } from './methods/channel-percentile.js';
 import { maxMethod } from './methods/max.js';
@@ -12,7 +14,7 @@ import type { SiteStats } from './stats.js';
 
 export type { MethodParam, NormMethod } from './methods/types.js';
 
-const METHODS: readonly NormMethod[] = [maxMethod, percentileMethod, channelMaxMethod, channelPercentileMethod];
+const METHODS: readonly NormMethod[] = [maxMethod, percentileMethod, channelMaxMethod, channelPercentileMethod, calerrMethod, channelCalerrMethod];
 
 /** Every registered method, in registry order. */
 export function listMethods(): readonly NormMethod[] {

@@ -259,6 +259,14 @@ export class SiteStats {
     return out;
   }
 
+  /** The histogram of channel c's positive values (a view) with their count and exact range; the layer's when c is undefined. */
+  channelHistogram(c?: number): { hist: Float64Array; n: number; min: number; max: number } {
+    if (c === undefined) return { hist: this.histogram, n: this.positives, min: this.minPositive, max: this.max };
+    this.requireChannels('channelHistogram');
+    const hist = this.chHist.subarray(c * HISTOGRAM_BINS, (c + 1) * HISTOGRAM_BINS);
+    return { hist, n: this.chPositives[c]!, min: this.chMin[c]!, max: this.chMax[c]! };
+  }
+
   toJSON(): SiteStatsSummary {
     return {
       count: this.count,

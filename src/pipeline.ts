@@ -3,7 +3,7 @@
  * loadModel → calibrate → convert → evaluate (or simulate an emitted file).
  * No printing; progress through callbacks; typed results.
  */
-import { autoCalibrate, type AutoChoice } from '../calibration/auto.js';
+import { autoCalibrate, type AutoChoice, type AutoScore } from '../calibration/auto.js';
 import { collectStatistics } from '../calibration/collect.js';
 import { calibrateLayerwise } from '../calibration/layerwise.js';
 import { parseMethod } from '../calibration/registry.js';
@@ -206,6 +206,8 @@ export interface ResolveOptions {
   readonly targetTimesteps?: number;
   /** Seed of auto's held-out split (default 0). */
   readonly calibrationSeed?: number;
+  /** How auto ranks its candidates (default DEFAULT_AUTO_SCORE, calibration/auto.ts). */
+  readonly autoScore?: AutoScore;
   readonly snn?: Partial<SnnOptions>;
   readonly batchSize?: number;
   readonly device?: Device;
@@ -254,7 +256,15 @@ export async function resolveThresholds(model: Model, opts: ResolveOptions): Pro
     const make = await calibrator(model, opts.calib, true, common);
     const snn = opts.snn ?? {};
     const ctx = { thresholdsFor: make, toOnnx: (t: ThresholdsFile) => convert(model, t, snn).onnx };
-    return (await autoCalibrate(model, opts.calib, ctx, { timesteps: T!, seed: opts.calibrationSeed ?? 0, snnOptions: snn, ...common })).thresholds;
+    return (
+      await autoCalibrate(model, opts.calib, ctx, {
+        timesteps: T!,
+        seed: opts.calibrationSeed ?? 0,
+        snnOptions: snn,
+        ...(opts.autoScore ? { score: opts.autoScore } : {}),
+        ...common,
+      })
+    ).thresholds;
   }
   const t = opts.thresholds ?? (await calibrate(model, opts.calib, { ...(opts.method ? { method: opts.method } : {}), ...common }));
   return refining ? refineThresholds(model, t, opts.calib, { ...r, snn: opts.snn ?? {}, ...common }) : t;

@@ -38,3 +38,10 @@ export const PERCENTILE_PARAM: MethodParam = {
   range: '0 < P ≤ 100',
   valid: (v) => Number.isFinite(v) && v > 0 && v <= 100,
 };
+
+/** The time-steps parameter of the calibration-error methods: the T the rate code is fitted for (required). */
+export const TIMESTEPS_PARAM: MethodParam = {
+  name: 'T',
+  range: 'integer 1 ≤ T ≤ 65536',
+  valid: (v) => Number.isInteger(v) && v >= 1 && v <= 65536,
+};

@@ -106,7 +106,7 @@ export const calibrationSchema = z
       .enum(['auto', 'fixed'])
       .default('auto')
       .describe(
-        'auto: choose the normalisation method and layer-wise calibration per model by their held-out agreement with the ANN at the target time steps; fixed: the method given (percentile:99.9) and only the calibrations asked for. Giving --method, --thresholds or a calibration flag means fixed',
+        'auto: choose the normalisation method and layer-wise calibration per model by their held-out readout divergence from the ANN at the target time steps; fixed: the method given (percentile:99.9) and only the calibrations asked for. Giving --method, --thresholds or a calibration flag means fixed',
       )
       .register(cli, { flag: '--calibration <auto|fixed>', commands: ALL }),
     targetTimesteps: z
@@ -128,7 +128,7 @@ export const calibrationSchema = z
       .min(1)
       .optional()
       .describe(
-        'normalisation method: max, percentile:P, channel-max, channel-percentile:P; quantization-range (int8 models: θ = the top of the quantization range of each ReLU site)',
+        'normalisation method: max, percentile:P, channel-max, channel-percentile:P, calerr:T, channel-calerr:T (θ minimising the T-step rate-coding error); quantization-range (int8 models: θ = the top of the quantization range of each ReLU site)',
       )
       .register(cli, { flag: '--method <m>', commands: ALL, defaultText: 'percentile:99.9' }),
     thresholds: z

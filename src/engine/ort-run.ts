@@ -28,6 +28,8 @@ export interface OrtRunOptions {
    * with signed spikes, their events of either sign (undefined for the others).
    */
   readonly onCounts?: (start: number, n: number, counts: readonly Float32Array[], events?: readonly (Float32Array | undefined)[]) => void | Promise<void>;
+  /** Keep the readout (the summed output current, ≈ T·logits) of every sample at each requested T in `readouts`. */
+  readonly keepReadouts?: boolean;
 }
 
 /** The onnxruntime engine's runner (src/engine/engines/onnxruntime.ts); callers use simulateDataset (src/engine/simulate.ts). */
@@ -41,6 +43,7 @@ export async function simulateOrt(snnModel: Model, ds: Dataset, opts: OrtRunOpti
   const bs = opts.batchSize ?? 64;
   const session = opts.session ?? (await OrtSession.create(snnModel, { device: opts.device ?? 'cpu', ...(opts.threads ? { threads: opts.threads } : {}) }));
   const predictions = new Map(ts.map((t) => [t, new Int32Array(ds.count)]));
+  const readouts = opts.keepReadouts ? new Map(ts.map((t) => [t, new Float32Array(ds.count * K)])) : undefined;
   const layerNeurons = info.layers.map((l) => l.dims.reduce((a, b) => a * b, 1));
   const layerSpikes = info.layers.map(() => 0);
   const outs = ['readout_steps', ...info.layers.map((_, i) => layerOutputName(i)), ...info.layers.flatMap((l) => (l.events ? [l.events] : []))];
@@ -59,6 +62,7 @@ export async function simulateOrt(snnModel: Model, ds: Dataset, opts: OrtRunOpti
       for (const t of ts) {
         const slice = steps.subarray((t - 1) * n * K, t * n * K);
         predictions.get(t)!.set(argmaxRows(slice, n, K), s);
+        readouts?.get(t)!.set(slice, s * K);
       }
       const counts = info.layers.map((_, i) => res[layerOutputName(i)]!.data as Float32Array);
       counts.forEach((c, i) => {
@@ -74,5 +78,12 @@ export async function simulateOrt(snnModel: Model, ds: Dataset, opts: OrtRunOpti
     if (!opts.session) await session.release();
   }
   const arrangement = snnModel.metadata['onnx2snn.arrangement'];
-  return { predictions, layerSpikes, layerNeurons, timesteps: T, ...(arrangement ? { arrangement: JSON.parse(arrangement) as Arrangement } : {}) };
+  return {
+    predictions,
+    ...(readouts ? { readouts } : {}),
+    layerSpikes,
+    layerNeurons,
+    timesteps: T,
+    ...(arrangement ? { arrangement: JSON.parse(arrangement) as Arrangement } : {}),
+  };
 }

@@ -52,6 +52,8 @@ export interface EngineChoice {
 export interface SnnRunResult {
   /** Predicted class per sample at each requested T. */
   readonly predictions: Map<number, Int32Array>;
+  /** [N, K] readouts at each requested T, with `keepReadouts` (engines that cannot keep them leave it out). */
+  readonly readouts?: Map<number, Float32Array>;
   /** Total spikes per layer over all samples at the largest T. */
   readonly layerSpikes: number[];
   /** Neurons per sample per layer. */

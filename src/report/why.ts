@@ -5,6 +5,10 @@
 import type { AutoChoice } from '../../calibration/auto.js';
 
 const pct = (x: number): string => `${(100 * x).toFixed(1)} %`;
+const kl = (x: number | undefined): string => (x === undefined ? '' : x.toFixed(4));
+/** What a candidate had to beat plain by: the agreement margin, or the paired test on the readout divergence. */
+const bar = (a: AutoChoice): string =>
+  a.score === 'divergence' ? 'a significantly lower readout divergence (paired test)' : `${pct(a.margin)} more agreement`;
 const esc = (s: string): string => s.replace(/[&<>"]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[ch]!);
 
 /** One sentence: what was chosen and by how much it won (or that plain was kept). */
@@ -12,8 +16,9 @@ export function autoSummary(a: AutoChoice): string {
   const plain = a.candidates[0]!;
   const chosen = a.candidates.find((c) => c.name === a.chosen) ?? plain;
   const head = `auto calibration for T = ${a.timesteps} (${a.candidates.length} candidates scored on ${a.heldOut} held-out calibration samples, ${a.seconds.toFixed(1)} s)`;
-  if (chosen === plain) return `${head}: kept ${plain.name}, ANN/SNN agreement ${pct(plain.agreement)}; no candidate won by ${pct(a.margin)}`;
-  return `${head}: ${chosen.name}, agreement ${pct(chosen.agreement)} vs ${pct(plain.agreement)} for ${plain.name}${chosen.guardAgreement !== undefined ? `; at T = ${a.guardTimesteps} ${pct(chosen.guardAgreement)} vs ${pct(plain.guardAgreement ?? NaN)}` : ''}${burstNote(chosen.maxSpikesPerStep)}`;
+  if (chosen === plain) return `${head}: kept ${plain.name}, ANN/SNN agreement ${pct(plain.agreement)}; no candidate had ${bar(a)}`;
+  const div = a.score === 'divergence' ? `readout divergence ${kl(chosen.divergence)} vs ${kl(plain.divergence)}, ` : '';
+  return `${head}: ${chosen.name}, ${div}agreement ${pct(chosen.agreement)} vs ${pct(plain.agreement)} for ${plain.name}${chosen.guardAgreement !== undefined ? `; at T = ${a.guardTimesteps} ${pct(chosen.guardAgreement)} vs ${pct(plain.guardAgreement ?? NaN)}` : ''}${burstNote(chosen.maxSpikesPerStep)}`;
 }
 
 /** Burst neurons, said plainly: more than one spike per step, every one counted. */
@@ -26,19 +31,13 @@ function burstNote(gamma: number | undefined): string {
 export function autoSection(a: AutoChoice): string {
   const out: string[] = ['<section id="why"><h2>Why this setting</h2>', `<p>${esc(autoSummary(a))}.</p>`];
   out.push(
-    `<table><thead><tr><th>candidate</th><th>agreement T = ${a.timesteps}</th><th>accuracy T = ${a.timesteps}</th><th>agreement T = ${a.guardTimesteps}</th><th>seconds</th><th></th></tr></thead><tbody>`,
+    `<table><thead><tr><th>candidate</th><th>agreement T = ${a.timesteps}</th><th>accuracy T = ${a.timesteps}</th><th>readout divergence T = ${a.timesteps}</th><th>agreement T = ${a.guardTimesteps}</th><th>seconds</th><th></th></tr></thead><tbody>`,
   );
   for (const c of a.candidates) {
     const note =
-      c.name === a.chosen
-        ? 'chosen'
-        : c.rejected === 'margin'
-          ? `not ${pct(a.margin)} better than plain`
-          : c.rejected === 'guard'
-            ? `loses at T = ${a.guardTimesteps}`
-            : '';
+      c.name === a.chosen ? 'chosen' : c.rejected === 'margin' ? `not ${bar(a)} than plain` : c.rejected === 'guard' ? `loses at T = ${a.guardTimesteps}` : '';
     out.push(
-      `<tr><td>${esc(c.name)}${c.maxSpikesPerStep !== undefined ? ` (up to ${c.maxSpikesPerStep} spikes per step)` : ''}</td><td>${pct(c.agreement)}</td><td>${pct(c.accuracy)}</td><td>${c.guardAgreement !== undefined ? pct(c.guardAgreement) : ''}</td><td>${c.seconds.toFixed(1)}</td><td style="text-align:left">${esc(note)}</td></tr>`,
+      `<tr><td>${esc(c.name)}${c.maxSpikesPerStep !== undefined ? ` (up to ${c.maxSpikesPerStep} spikes per step)` : ''}</td><td>${pct(c.agreement)}</td><td>${pct(c.accuracy)}</td><td>${kl(c.divergence)}</td><td>${c.guardAgreement !== undefined ? pct(c.guardAgreement) : ''}</td><td>${c.seconds.toFixed(1)}</td><td style="text-align:left">${esc(note)}</td></tr>`,
     );
   }
   out.push('</tbody></table>');

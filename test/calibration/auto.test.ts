@@ -59,8 +59,8 @@ describe('auto calibration', () => {
   const calib = twoScaleData(400, 1);
   const test = twoScaleData(300, 2);
 
-  it('picks the clearly best candidate (per-channel θ) and it beats the fixed pipeline on unseen data', async () => {
-    const th = await resolveThresholds(model, { calib, targetTimesteps: 8 });
+  it('ranked by agreement, picks the clearly best candidate (per-channel θ) and it beats the fixed pipeline on unseen data', async () => {
+    const th = await resolveThresholds(model, { calib, targetTimesteps: 8, autoScore: 'agreement' });
     // per-channel θ, with IF or burst neurons (with bursts too: four levels per step of channel 1 where IF has two)
     expect(th.auto?.chosen).toMatch(/^(burst2:)?channel-percentile:99\.9/);
     expect(th.method).toBe(th.auto!.chosen);
@@ -68,6 +68,18 @@ describe('auto calibration', () => {
     expect(plain.name).toBe('percentile:99.9');
     const chosen = th.auto!.candidates.find((c) => c.name === th.auto!.chosen)!;
     expect(chosen.agreement).toBeGreaterThan(plain.agreement + 0.2);
+    const fixed = await calibrate(model, calib);
+    expect(await accuracyAt(model, th, test, 8)).toBeGreaterThan((await accuracyAt(model, fixed, test, 8)) + 0.2);
+  });
+
+  it('by default ranked by readout divergence: picks a per-channel θ, records every score, beats the fixed pipeline', async () => {
+    const th = await resolveThresholds(model, { calib, targetTimesteps: 8 });
+    expect(th.auto!.score).toBe('divergence');
+    expect(th.auto?.chosen).toMatch(/^channel-(percentile:99\.9|calerr:8)/);
+    const [plain, ...rest] = th.auto!.candidates;
+    const chosen = rest.find((c) => c.name === th.auto!.chosen)!;
+    expect(chosen.divergence!).toBeLessThan(plain!.divergence!);
+    for (const c of th.auto!.candidates) expect(c.divergence!).toBeGreaterThanOrEqual(0);
     const fixed = await calibrate(model, calib);
     expect(await accuracyAt(model, th, test, 8)).toBeGreaterThan((await accuracyAt(model, fixed, test, 8)) + 0.2);
   });

@@ -17,8 +17,8 @@ function handMade(channelwise: boolean): SiteStats {
 }
 
 describe('normalisation methods', () => {
-  it('lists the four methods with their syntax', () => {
-    expect(listMethods().map(methodSyntax)).toEqual(['max', 'percentile:P', 'channel-max', 'channel-percentile:P']);
+  it('lists the methods with their syntax', () => {
+    expect(listMethods().map(methodSyntax)).toEqual(['max', 'percentile:P', 'channel-max', 'channel-percentile:P', 'calerr:T', 'channel-calerr:T']);
     for (const m of listMethods()) expect(m.description.length).toBeGreaterThan(10);
   });
 

@@ -19,7 +19,7 @@ describe('why this setting', () => {
     expect(autoSummary(a)).toContain('channel-percentile:99.9+potential@16, agreement 94.0 % vs 88.4 % for percentile:99.9; at T = 64 96.8 % vs 94.4 %');
     const html = autoSection(a);
     expect(html).toContain(
-      '<td>channel-percentile:99.9+potential@16</td><td>94.0 %</td><td>74.8 %</td><td>96.8 %</td><td>4.0</td><td style="text-align:left">chosen</td>',
+      '<td>channel-percentile:99.9+potential@16</td><td>94.0 %</td><td>74.8 %</td><td></td><td>96.8 %</td><td>4.0</td><td style="text-align:left">chosen</td>',
     );
     expect(html).toContain('loses at T = 64');
   });
@@ -37,8 +37,25 @@ describe('why this setting', () => {
 
   it('plain kept', () => {
     const a: AutoChoice = { ...base, chosen: 'percentile:99.9', candidates: [{ ...plain, agreement: 0.996 }] };
-    expect(autoSummary(a)).toContain('kept percentile:99.9, ANN/SNN agreement 99.6 %; no candidate won by 1.0 %');
+    expect(autoSummary(a)).toContain('kept percentile:99.9, ANN/SNN agreement 99.6 %; no candidate had 1.0 % more agreement');
     expect(autoSection(a)).toContain('<td>percentile:99.9</td><td>99.6 %</td>');
+  });
+
+  it('ranked by readout divergence: the summary and table give it, and say what plain had to be beaten by', () => {
+    const a: AutoChoice = {
+      ...base,
+      score: 'divergence',
+      chosen: 'channel-calerr:16+potential@16',
+      candidates: [
+        { ...plain, divergence: 0.036 },
+        { name: 'channel-calerr:16', agreement: 0.896, accuracy: 0.7, divergence: 0.0223, seconds: 1, rejected: 'margin' },
+        { name: 'channel-calerr:16+potential@16', agreement: 0.944, accuracy: 0.72, divergence: 0.0137, guardAgreement: 0.964, seconds: 4 },
+      ],
+    };
+    expect(autoSummary(a)).toContain('channel-calerr:16+potential@16, readout divergence 0.0137 vs 0.0360, agreement 94.4 % vs 88.4 %');
+    const html = autoSection(a);
+    expect(html).toContain('<td>channel-calerr:16</td><td>89.6 %</td><td>70.0 %</td><td>0.0223</td>');
+    expect(html).toContain('not a significantly lower readout divergence (paired test) than plain');
   });
 
   it('escapes names', () => {

@@ -21,6 +21,7 @@ export const onnxruntimeEngine: SnnEngine = {
       ...(opts.session ? { session: opts.session } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       ...(opts.onCounts ? { onCounts: opts.onCounts } : {}),
+      ...(opts.keepReadouts ? { keepReadouts: true } : {}),
     });
   },
 };

@@ -39,6 +39,8 @@ export interface EngineRunOptions {
    * does not record them).
    */
   readonly onCounts?: (start: number, n: number, counts: readonly Float32Array[], events?: readonly (Float32Array | undefined)[]) => void | Promise<void>;
+  /** Keep the readout (the summed output current, ≈ T·logits) of every sample at each requested T in `readouts` (onnxruntime). */
+  readonly keepReadouts?: boolean;
 }
 
 /** What `--engine auto` gives an engine to estimate its speed from. */
