@@ -18,9 +18,26 @@ const run = (script: string, args: string[]) => spawnSync(process.execPath, [joi
 it('bench:levers: every variant measured in the same rounds, with the arrangement it ran', async () => {
   await builtPackage();
   const out = join(dir, 'levers.json');
-  const r = run('bench-levers.js', ['--out', out, '--models', 'onnx-zoo-mnist-12', '--timesteps', '9', '--samples', '8', '--batch', '8', '--rounds', '2', '--variants', 'base,layer,no-arena']);
+  const r = run('bench-levers.js', [
+    '--out',
+    out,
+    '--models',
+    'onnx-zoo-mnist-12',
+    '--timesteps',
+    '9',
+    '--samples',
+    '8',
+    '--batch',
+    '8',
+    '--rounds',
+    '2',
+    '--variants',
+    'base,layer,no-arena',
+  ]);
   expect(r.status, r.stderr).toBe(0);
-  const j = JSON.parse(readFileSync(out, 'utf8')) as { results: { variants: { variant: string; arrangement: { order?: string; stepsPerIteration: number }; ratio: number; ratioRounds: number[] }[] }[] };
+  const j = JSON.parse(readFileSync(out, 'utf8')) as {
+    results: { variants: { variant: string; arrangement: { order?: string; stepsPerIteration: number }; ratio: number; ratioRounds: number[] }[] }[];
+  };
   const v = j.results[0]!.variants;
   expect(v.map((x) => x.variant)).toEqual(['base', 'layer', 'no-arena']);
   expect(v.map((x) => x.arrangement.order)).toEqual([undefined, 'layer', undefined]);
@@ -31,7 +48,7 @@ it('bench:levers: every variant measured in the same rounds, with the arrangemen
   expect(r.stdout).toContain('| onnx-zoo-mnist-12 | 9 | layer |');
 }, 300_000);
 
-it('profile: kernel time per op type, the step\'s shares summing to 1', async () => {
+it("profile: kernel time per op type, the step's shares summing to 1", async () => {
   await builtPackage();
   const out = join(dir, 'profile.json');
   const r = run('profile-snn.js', ['--out', out, '--model', 'onnx-zoo-mnist-12', '--timesteps', '4', '--samples', '8', '--runs', '1']);
