@@ -131,6 +131,8 @@ export function mergeEval(ps: readonly CheckedPart[], opts: { output?: string })
     dataset: r0.dataset,
     samples: N,
     engine: r0.engine,
+    // how the engine was chosen: the first shard's (every shard's counts are the same whichever ran)
+    ...(r0.engineChoice ? { engineChoice: r0.engineChoice } : {}),
     device: r0.device,
     ann,
     snn,

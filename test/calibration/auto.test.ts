@@ -75,7 +75,7 @@ describe('auto calibration', () => {
   it('by default ranked by readout divergence: picks a per-channel θ, records every score, beats the fixed pipeline', async () => {
     const th = await resolveThresholds(model, { calib, targetTimesteps: 8 });
     expect(th.auto!.score).toBe('divergence');
-    expect(th.auto?.chosen).toMatch(/^channel-(percentile:99\.9|calerr:8)/);
+    expect(th.auto?.chosen).toMatch(/^(burst2:)?channel-(percentile:99\.9|calerr:8)/);
     const [plain, ...rest] = th.auto!.candidates;
     const chosen = rest.find((c) => c.name === th.auto!.chosen)!;
     expect(chosen.divergence!).toBeLessThan(plain!.divergence!);
