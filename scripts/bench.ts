@@ -38,10 +38,10 @@ import { emitOnnx } from '../src/snn/emit.js';
 import type { CountMode } from '../src/snn/emit-recover.js';
 import type { Arrangement } from '../src/snn/arrangement.js';
 import { simulateTfjs, tfjsAnn } from '../src/engine/tfjs.js';
-import type { EventsRunResult } from '../src/engine/events/dataset.js';
 import { benchBreakEven, breakEvenChild, eventsFields } from './bench-events.js';
 import type { TfjsBackend } from '../src/engine/tfjs-ops.js';
 import { benchImages, type ImagesRow } from './bench-images.js';
+import { benchTables, type Row } from './bench-table.js';
 import { ALL_MODELS, selectModels } from './models.js';
 
 const { values } = parseArgs({
@@ -66,35 +66,6 @@ const { values } = parseArgs({
 
 const ROUNDS = Number(values.rounds);
 const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-
-interface Row {
-  model: string;
-  timesteps: number;
-  engine: string;
-  /** --engine auto (or a given engine): which ran and why. */
-  engineChoice?: EngineChoice;
-  /** The emitted arrangement (onnxruntime): where the spike counts come from. */
-  counts: string;
-  /** Time steps per Loop iteration of the emitted file. */
-  stepsPerIteration: number;
-  /** The emitted file's arrangement as recorded in its metadata (onnxruntime). */
-  arrangement?: unknown;
-  device: string;
-  batch: number;
-  threads: number;
-  samples: number;
-  snnSamplesPerSec: number;
-  snnSampleStepsPerSec: number;
-  annSamplesPerSec: number;
-  ratio: number;
-  /** The ratio of each paired round (spread = this machine's drift). */
-  ratioRounds: number[];
-  peakRssMB: number;
-  /** events: synaptic operations per sample counted by the kernels (at T). */
-  synopsPerSample?: number;
-  /** events: each kernel-run node's events per input element and step. */
-  eventRates?: EventsRunResult['rates'];
-}
 
 /** One engine's two timed callables: a pass of the ANN over the samples, a run of the SNN. */
 interface Engine {
@@ -285,33 +256,5 @@ if (values.one === 'breakeven') {
   const breakEven = values.engine!.split(',').includes('events') ? breakEvenChild(self, values.batch!) : undefined;
   const machine = machineInfo();
   writeFileSync(values.out!, `${JSON.stringify({ machine, results: rows, ...(breakEven ? { breakEven } : {}), ...(images ? { images } : {}) }, null, 2)}\n`);
-  const head = [
-    'model',
-    'T',
-    'engine',
-    'counts',
-    'steps/iteration',
-    'device',
-    'batch',
-    'threads',
-    'SNN samples/s',
-    'SNN sample·steps/s',
-    'ANN samples/s',
-    'ratio',
-    'paired rounds',
-    'peak RSS MB',
-  ];
-  const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
-  for (const r of rows)
-    lines.push(
-      `| ${r.model} | ${r.timesteps} | ${r.engine} | ${r.counts} | ${r.stepsPerIteration} | ${r.device} | ${r.batch} | ${r.threads} | ${r.snnSamplesPerSec.toFixed(1)} | ${r.snnSampleStepsPerSec.toFixed(0)} | ${r.annSamplesPerSec.toFixed(0)} | ${r.ratio.toFixed(3)} | ${r.ratioRounds.map((x) => x.toFixed(2)).join(' ')} | ${r.peakRssMB.toFixed(0)} |`,
-    );
-  if (rows.length) process.stdout.write(`${lines.join('\n')}\n`);
-  if (images) {
-    const r = images;
-    process.stdout.write(
-      `\n| images | size | decoder | batch | rounds | images/s | ms/image (wall) | CPU ms/image | ${r.cores} cores / CPU time: images/s | load average | peak RSS MB |\n|---|---|---|---|---|---|---|---|---|---|---|\n` +
-        `| ${r.images} | ${r.size} | ${r.decoder} | ${r.batch} | ${r.rounds} | ${r.imagesPerSec.toFixed(1)} | ${(1000 / r.imagesPerSec).toFixed(2)} | ${r.cpuMsPerImage.toFixed(2)} | ${r.projectedImagesPerSec.toFixed(0)} | ${r.loadAverage.toFixed(1)} | ${r.peakRssMB.toFixed(0)} |\n`,
-    );
-  }
+  process.stdout.write(benchTables(rows, images));
 }

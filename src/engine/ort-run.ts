@@ -62,7 +62,7 @@ export async function simulateOrt(snnModel: Model, ds: Dataset, opts: OrtRunOpti
       for (const t of ts) {
         const slice = steps.subarray((t - 1) * n * K, t * n * K);
         predictions.get(t)!.set(argmaxRows(slice, n, K), s);
-        readouts?.get(t)!.set(slice, s * K);
+        if (readouts) readouts.get(t)!.set(slice, s * K);
       }
       const counts = info.layers.map((_, i) => res[layerOutputName(i)]!.data as Float32Array);
       counts.forEach((c, i) => {

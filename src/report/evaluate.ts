@@ -154,17 +154,15 @@ function evalLayers(r: Awaited<ReturnType<typeof compareAnnSnn>>, thresholds: Th
   });
 }
 
-export async function evaluate(model: Model, test: Dataset, opts: EvaluateOptions = {}): Promise<EvalRecord> {
-  const t0 = performance.now();
-  const timesteps = timestepsOf(opts.timesteps);
-  const run = { ...(opts.device ? { device: opts.device } : {}), ...(opts.threads ? { threads: opts.threads } : {}) };
-  const thresholds = await resolveThresholds(model, {
+/** The thresholds evaluate converts with: from the file given, or calibrated (src/pipeline.ts resolveThresholds). */
+function thresholdsOf(model: Model, opts: EvaluateOptions, smallest: number, run: { device?: Device; threads?: number }): Promise<ThresholdsFile> {
+  return resolveThresholds(model, {
     ...(opts.thresholds ? { thresholds: opts.thresholds } : {}),
     ...(opts.calib ? { calib: opts.calib } : {}),
     ...(opts.calibration ? { calibration: opts.calibration } : {}),
     ...(opts.method ? { method: opts.method } : {}),
     ...(opts.refine ? { refine: opts.refine } : {}),
-    targetTimesteps: opts.targetTimesteps ?? timesteps[0]!,
+    targetTimesteps: opts.targetTimesteps ?? smallest,
     ...(opts.calibrationSeed !== undefined ? { calibrationSeed: opts.calibrationSeed } : {}),
     snn: opts.snn ?? {},
     batchSize: opts.calibBatchSize ?? 64,
@@ -172,6 +170,13 @@ export async function evaluate(model: Model, test: Dataset, opts: EvaluateOption
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     ...(opts.modelPath ? { modelPath: opts.modelPath } : {}),
   });
+}
+
+export async function evaluate(model: Model, test: Dataset, opts: EvaluateOptions = {}): Promise<EvalRecord> {
+  const t0 = performance.now();
+  const timesteps = timestepsOf(opts.timesteps);
+  const run = { ...(opts.device ? { device: opts.device } : {}), ...(opts.threads ? { threads: opts.threads } : {}) };
+  const thresholds = await thresholdsOf(model, opts, timesteps[0]!, run);
   const t1 = performance.now();
   const { snn, onnx } = convert(model, thresholds, opts.snn ?? {});
   const t2 = performance.now();
