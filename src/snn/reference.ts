@@ -88,6 +88,25 @@ function recordStep(snn: SnnModel, raster: { layer: number; steps: Int32Array[] 
   }
 }
 
+/**
+ * Evaluates one node into `values`: its reference lowering where the op has one (neurons, spiking
+ * pools: stateful, built once per node with `ctx`), else its stateless evaluation. The reference
+ * simulator and the events engine (src/engine/events/batch.ts) step the graph with it.
+ */
+export function nodeEvaluator(opset: SnnModel['ann']['opset'], values: Map<string, Tensor>, ctx: ReferenceContext): (node: Node) => void {
+  const stateful = new Map<Node, (inputs: readonly (Tensor | undefined)[]) => Tensor[]>();
+  return (node) => {
+    const entry = opFor(node, opset)!;
+    const ins = node.inputs.map((i) => (i ? values.get(i) : undefined));
+    let run = stateful.get(node);
+    if (!run && entry.lower.reference) stateful.set(node, (run = entry.lower.reference(node, entry.parseAttributes(node), ctx)));
+    const outs = run ? run(ins) : entry.evaluate(node, ins, { opset });
+    node.outputs.forEach((name, i) => {
+      if (name && outs[i]) values.set(name, outs[i]!);
+    });
+  };
+}
+
 /** Simulates n samples (x: n × input size, float32) for T steps. */
 export function simulateReference(snn: SnnModel, x: Float32Array, n: number, opts: SimOptions): SimResult {
   const T = opts.timesteps;
@@ -99,17 +118,7 @@ export function simulateReference(snn: SnnModel, x: Float32Array, n: number, opt
   const events = snn.layers.map((l, i) => (hasEvents(snn, l) ? new Float32Array(counts[i]!.length) : undefined));
   let step = 0;
   const ctx: ReferenceContext = { ...snnContext(snn, closedFormLayers(snn)), n, step: () => step, counts: (i) => counts[i]!, events: (i) => events[i] };
-  const stateful = new Map<Node, (inputs: readonly (Tensor | undefined)[]) => Tensor[]>();
-  const evalNode = (node: Node): void => {
-    const entry = opFor(node, opset)!;
-    const ins = node.inputs.map((i) => (i ? values.get(i) : undefined));
-    let run = stateful.get(node);
-    if (!run && entry.lower.reference) stateful.set(node, (run = entry.lower.reference(node, entry.parseAttributes(node), ctx)));
-    const outs = run ? run(ins) : entry.evaluate(node, ins, { opset });
-    node.outputs.forEach((name, i) => {
-      if (name && outs[i]) values.set(name, outs[i]!);
-    });
-  };
+  const evalNode = nodeEvaluator(opset, values, ctx);
   // static part, once
   const dynamicNodes: Node[] = [];
   for (const node of snn.nodes) {

@@ -4,14 +4,13 @@
  * with the nodes of ./plan.ts run by the WebAssembly kernels. Same semantics, same float32 results:
  * spike counts and readouts equal the reference simulator's (test/engine/events.test.ts).
  */
-import { opFor } from '../../../converters/registry.js';
 import type { ReferenceContext } from '../../../converters/backends/types.js';
 import type { Node, Tensor } from '../../graph/types.js';
 import type { SnnModel } from '../../snn/build.js';
 import { closedFormLayers } from '../../snn/closed-form.js';
 import { snnContext } from '../../snn/context.js';
 import { hasEvents } from '../../snn/emit.js';
-import { encoder } from '../../snn/reference.js';
+import { encoder, nodeEvaluator } from '../../snn/reference.js';
 import { Kernels } from './kernels.js';
 import { planKernels } from './plan.js';
 
@@ -57,21 +56,12 @@ export function simulateEventsBatch(snn: SnnModel, x: Float32Array, n: number, o
   const events = snn.layers.map((l, i) => (hasEvents(snn, l) ? new Float32Array(counts[i]!.length) : undefined));
   let step = 0;
   const ctx: ReferenceContext = { ...snnContext(snn, closed), n, step: () => step, counts: (i) => counts[i]!, events: (i) => events[i] };
-  const stateful = new Map<Node, (inputs: readonly (Tensor | undefined)[]) => Tensor[]>();
+  const reference = nodeEvaluator(opset, values, ctx);
+  // the nodes the plan runs in kernels, the rest as the reference simulator does
   const evalNode = (node: Node): void => {
     const k = plan.steps.get(node);
-    if (k) {
-      k.run(values);
-      return;
-    }
-    const entry = opFor(node, opset)!;
-    const ins = node.inputs.map((i) => (i ? values.get(i) : undefined));
-    let run = stateful.get(node);
-    if (!run && entry.lower.reference) stateful.set(node, (run = entry.lower.reference(node, entry.parseAttributes(node), ctx)));
-    const outs = run ? run(ins) : entry.evaluate(node, ins, { opset });
-    node.outputs.forEach((name, i) => {
-      if (name && outs[i]) values.set(name, outs[i]!);
-    });
+    if (k) k.run(values);
+    else reference(node);
   };
   for (const node of snn.nodes) if (!dynamicNodes.includes(node)) evalNode(node);
   const readout = new Float32Array(n * size(snn.readoutDims));
