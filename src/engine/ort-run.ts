@@ -5,32 +5,17 @@
  */
 import type { Dataset } from '../data/types.js';
 import { fitToInput, readSamples } from '../data/index.js';
-import { OrtSession, type Device } from './ort.js';
+import { OrtSession } from './ort.js';
 import type { Model } from '../graph/types.js';
 import { argmaxRows } from '../util/metrics.js';
-import type { ProgressFn } from '../util/progress.js';
 import { poissonStates } from '../snn/poisson.js';
 import { layerOutputName } from '../snn/emit.js';
 import type { Arrangement } from '../snn/arrangement.js';
 import { snnInfo, type SnnRunResult } from './snn-file.js';
+import type { EngineRunOptions } from './engines/types.js';
 
-export interface OrtRunOptions {
-  /** Time steps at which to score (the largest is simulated). */
-  readonly timesteps: readonly number[];
-  readonly batchSize?: number;
-  readonly device?: Device;
-  readonly threads?: number;
-  readonly onProgress?: ProgressFn;
-  /** An open session on this model to reuse (not released); by default one is created and released. */
-  readonly session?: OrtSession;
-  /**
-   * Called with each batch's per-neuron spike counts (aligned with info.layers) and, for layers
-   * with signed spikes, their events of either sign (undefined for the others).
-   */
-  readonly onCounts?: (start: number, n: number, counts: readonly Float32Array[], events?: readonly (Float32Array | undefined)[]) => void | Promise<void>;
-  /** Keep the readout (the summed output current, ≈ T·logits) of every sample at each requested T in `readouts`. */
-  readonly keepReadouts?: boolean;
-}
+/** The engine options (src/engine/engines/types.ts); the TensorFlow.js backend does not apply. */
+export type OrtRunOptions = Omit<EngineRunOptions, 'tfjsBackend'>;
 
 /** The onnxruntime engine's runner (src/engine/engines/onnxruntime.ts); callers use simulateDataset (src/engine/simulate.ts). */
 export async function simulateOrt(snnModel: Model, ds: Dataset, opts: OrtRunOptions): Promise<SnnRunResult> {

@@ -13,15 +13,6 @@ export const onnxruntimeEngine: SnnEngine = {
   estimate: () => 1,
   async simulate(input, ds, opts) {
     const { simulateOrt } = await import('../ort-run.js');
-    return simulateOrt(input.file, ds, {
-      timesteps: opts.timesteps,
-      ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
-      ...(opts.device ? { device: opts.device } : {}),
-      ...(opts.threads ? { threads: opts.threads } : {}),
-      ...(opts.session ? { session: opts.session } : {}),
-      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
-      ...(opts.onCounts ? { onCounts: opts.onCounts } : {}),
-      ...(opts.keepReadouts ? { keepReadouts: true } : {}),
-    });
+    return simulateOrt(input.file, ds, opts);
   },
 };
