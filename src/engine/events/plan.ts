@@ -115,16 +115,24 @@ function planConv(L: Layout, node: Node): KernelStep | undefined {
   const wb = L.f64(wt);
   const bb = b ? L.f32(b.data as Float32Array) : undefined;
   const acc = k.alloc(OH * OW * M * 8);
+  return fedStep(L, node, 'conv', C * H * W, (inPtr, outPtr) => k.k.convEvents(inPtr, wb.ptr, bb ? bb.ptr : 0, acc, outPtr, geom.ptr));
+}
+
+/**
+ * A step that copies the node's input into kernel memory, runs `call` on it (returning the events
+ * it saw) and hands the output back; the input and output buffers are laid out here.
+ */
+function fedStep(L: Layout, node: Node, kind: KernelStep['kind'], perSample: number, call: (inPtr: number, outPtr: number) => number): KernelStep {
   const inp = L.input(node.inputs[0]!);
   const out = L.output(node.outputs[0]!);
   const step: KernelStep = {
     node,
-    kind: 'conv',
+    kind,
     events: 0,
-    perSample: C * H * W,
+    perSample,
     run(values) {
       L.feed(values, node.inputs[0]!, inp);
-      step.events += k.k.convEvents(inp.buf.ptr, wb.ptr, bb ? bb.ptr : 0, acc, out.ptr, geom.ptr);
+      step.events += call(inp.buf.ptr, out.ptr);
       L.emit(values, node.outputs[0]!, out);
     },
   };
@@ -150,20 +158,7 @@ function planGemm(L: Layout, node: Node): KernelStep | undefined {
   const bb = L.f64(bt);
   const cb = c ? L.f32(c.data.length === J ? (c.data as Float32Array) : new Float32Array(J).fill(c.data[0]!)) : undefined;
   const acc = k.alloc(J * 8);
-  const inp = L.input(node.inputs[0]!);
-  const out = L.output(node.outputs[0]!);
-  const step: KernelStep = {
-    node,
-    kind: 'gemm',
-    events: 0,
-    perSample: K,
-    run(values) {
-      L.feed(values, node.inputs[0]!, inp);
-      step.events += k.k.gemmEvents(inp.buf.ptr, bb.ptr, cb ? cb.ptr : 0, acc, out.ptr, n, K, J, a?.alpha ?? 1, a?.beta ?? 1);
-      L.emit(values, node.outputs[0]!, out);
-    },
-  };
-  return step;
+  return fedStep(L, node, 'gemm', K, (inPtr, outPtr) => k.k.gemmEvents(inPtr, bb.ptr, cb ? cb.ptr : 0, acc, outPtr, n, K, J, a?.alpha ?? 1, a?.beta ?? 1));
 }
 
 function planIf(L: Layout, node: Node, closed: ReadonlySet<number>, counts: Map<number, Float32Array>): KernelStep | undefined {
@@ -188,21 +183,8 @@ function planIf(L: Layout, node: Node, closed: ReadonlySet<number>, counts: Map<
   const cnt = { ptr: k.alloc(n * per * 4), len: n * per };
   L.countBufs.set(index, cnt);
   L.inits.push(() => counts.set(index, k.f32(cnt.ptr, cnt.len)));
-  const inp = L.input(node.inputs[0]!);
-  const out = L.output(node.outputs[0]!);
   const sub = o.reset === 'subtract' ? 1 : 0;
-  const step: KernelStep = {
-    node,
-    kind: 'if',
-    events: 0,
-    perSample: per,
-    run(values) {
-      L.feed(values, node.inputs[0]!, inp);
-      step.events += k.k.ifStep(v.ptr, inp.buf.ptr, th.ptr, ex ? ex.ptr : 0, out.ptr, cnt.ptr, n * per, per, sub);
-      L.emit(values, node.outputs[0]!, out);
-    },
-  };
-  return step;
+  return fedStep(L, node, 'if', per, (inPtr, outPtr) => k.k.ifStep(v.ptr, inPtr, th.ptr, ex ? ex.ptr : 0, outPtr, cnt.ptr, n * per, per, sub));
 }
 
 /** A closed-form IF layer (constant current): the rates once, at the first step as the reference does, then n_t per step. */
