@@ -94,36 +94,29 @@ function forward(snn: SnnModel, xb: tf.Tensor, T: number, vars: Trainable, const
     const extra = extraCurrent(kind, th0, l, o);
     return { theta, extra: extra ? tf.tensor(extra, [1, ...l.dims]) : undefined, gain: l.gain ?? 1, u: tf.fill([n, ...l.dims], o.vInit) as tf.Tensor };
   });
+  // a node of the ANN's ops, evaluated into `values`
+  const evalInto = (node: Node): void => {
+    values.set(
+      node.outputs[0]!,
+      evalNode(
+        node,
+        node.inputs.map((i) => values.get(i)),
+        consts,
+        snn,
+        raw,
+      ),
+    );
+  };
   const dynamicNodes: Node[] = [];
   for (const node of snn.nodes) {
     if (node.outputs.some((t) => snn.dynamic.has(t))) dynamicNodes.push(node);
-    else
-      values.set(
-        node.outputs[0]!,
-        evalNode(
-          node,
-          node.inputs.map((i) => values.get(i)),
-          consts,
-          snn,
-          raw,
-        ),
-      );
+    else evalInto(node);
   }
   let readout: tf.Tensor = tf.zeros([n, ...snn.readoutDims]);
   for (let t = 0; t < T; t++) {
     for (const node of dynamicNodes) {
       const role = opFor(node, snn.ann.opset)?.spiking.kind;
-      if (node.domain !== SNN_DOMAIN)
-        values.set(
-          node.outputs[0]!,
-          evalNode(
-            node,
-            node.inputs.map((i) => values.get(i)),
-            consts,
-            snn,
-            raw,
-          ),
-        );
+      if (node.domain !== SNN_DOMAIN) evalInto(node);
       else if (role !== 'neuron') throw unsupportedInTfjs(node, 'is a spiking max pool, which fine-tuning cannot differentiate');
       else {
         const li = layerIdx.get(node.name)!;
