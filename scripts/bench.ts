@@ -4,13 +4,16 @@
  *
  *   npm run bench -- [--out bench.json] [--timesteps 32,128] [--samples 256] [--batch 64] [--threads N] [--device cpu]
  *                    [--solve closed-form|step] [--engine auto|onnxruntime|tfjs|events|…, a comma list] [--tfjs-backend cpu|wasm|webgpu|tensorflow] [--models id,...]
- *                    [--counts recovered,stepped] [--unroll auto,1,2,4] [--rounds 5]
+ *                    [--counts recovered,stepped] [--unroll auto,1,2,4] [--rounds 5] [--probe always|auto|off]
  *
  * --counts lists the emitted arrangements to measure one after the other in the same run: 'recovered'
  * (default: IF spike counts recovered after the Loop, src/snn/emit-recover.ts) and 'stepped' (counted
  * every step, the emission before issue 11) — the before/after of that lever on the same machine state;
  * --unroll the time steps per Loop iteration (src/snn/emit-unroll.ts) to measure, likewise ('auto', the
- * default: the file's own choice, src/snn/arrangement.ts).
+ * default: the file's own choice, src/snn/arrangement.ts). --probe: `--engine auto`'s timed probe of
+ * arrangements (src/engine/arrangement-probe.ts) before the timed rounds: 'always' (default: the
+ * bench's 256 samples are below the probe's minimum run), 'auto' (as simulateDataset), 'off' (the
+ * file as emitted). The probe is not part of the timed rounds; the row's engineChoice records it.
  *
  * ratio = SNN time at T / (T × ANN time): below 1 the SNN at T steps costs less than T ANN passes.
  * Both are timed in paired rounds of equal work (T ANN passes, then one SNN run); see `one`.
@@ -60,6 +63,7 @@ const { values } = parseArgs({
     counts: { type: 'string', default: 'recovered' },
     rounds: { type: 'string', default: '5' },
     unroll: { type: 'string', default: 'auto' },
+    probe: { type: 'string', default: 'always' },
     one: { type: 'string' }, // internal: "<model id>:<T>"
   },
 });
@@ -72,6 +76,8 @@ interface Engine {
   /** The engine that runs the SNN (--engine auto resolved). */
   readonly id: string;
   readonly choice?: EngineChoice;
+  /** onnxruntime: the arrangement metadata of the file that runs (auto's choice). */
+  readonly arrangement?: string;
   readonly threads: number;
   annPass(): Promise<void>;
   snnRun(): Promise<unknown>;
@@ -125,17 +131,31 @@ async function makeEngine(c: Converted, T: number): Promise<Engine> {
   }
   const threads = values.threads ? Number(values.threads) : cpus().length;
   const input = { file: onnx, info: snnInfo(onnx), snn: () => snn };
-  const run = { timesteps: [T], batchSize: batch, device, threads };
-  const { engine, choice } = await chooseEngine(values.engine!, input, ds, run);
-  // onnxruntime: the original ANN file and the emitted SNN file, both sessions created once
+  const probe = values.probe as 'auto' | 'always' | 'off';
+  if (!['auto', 'always', 'off'].includes(probe)) throw new Error(`--probe must be always, auto or off, not ${probe}`);
+  const {
+    engine,
+    choice,
+    input: ran,
+    opts: run,
+  } = await chooseEngine(values.engine!, input, ds, {
+    timesteps: [T],
+    batchSize: batch,
+    device,
+    threads,
+    arrangementProbe: probe,
+  });
+  // onnxruntime: the original ANN file and the emitted SNN file (the arrangement auto chose), both sessions created once
   const ann = await OrtSession.create(model, { device, threads });
-  const session = engine.id === 'onnxruntime' ? await OrtSession.create(onnx, { device, threads }) : undefined;
+  const session =
+    engine.id === 'onnxruntime' ? await OrtSession.create(ran.file, { device, threads, ...(run.tuning ? { tuning: run.tuning } : {}) }) : undefined;
   const made: Engine = {
     id: engine.id,
     choice,
+    ...(session ? { arrangement: ran.file.metadata['onnx2snn.arrangement'] } : {}),
     threads,
     annPass: batches((s, e) => ann.run({ [name]: { data: ds.x.subarray(s * per, e * per), dims: [e - s, ...sampleDims] } })),
-    snnRun: async () => (made.last = await engine.simulate(input, ds, { ...run, ...(session ? { session } : {}) })),
+    snnRun: async () => (made.last = await engine.simulate(ran, ds, { ...run, ...(session ? { session } : {}) })),
     release: async () => {
       await ann.release();
       await session?.release();
@@ -178,7 +198,7 @@ async function one(id: string, T: number, counts: CountMode, k: number | 'auto')
   await engine.release();
   const annPerSample = median(times.ann) / 1000 / c.ds.count;
   const snnPerSample = median(times.snn) / 1000 / c.ds.count;
-  const file = engine.id === 'onnxruntime' ? c.onnx.metadata['onnx2snn.arrangement'] : undefined;
+  const file = engine.arrangement;
   return {
     model: id,
     timesteps: T,
@@ -239,6 +259,8 @@ if (values.one === 'breakeven') {
               eng,
               '--tfjs-backend',
               values['tfjs-backend']!,
+              '--probe',
+              values.probe!,
               ...(values.threads ? ['--threads', values.threads] : []),
             ];
             const row = JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 })) as Row;

@@ -26,7 +26,13 @@ export async function simulateOrt(snnModel: Model, ds: Dataset, opts: OrtRunOpti
   const per = sampleDims.reduce((a, b) => a * b, 1);
   const K = info.readout.dims.reduce((a, b) => a * b, 1);
   const bs = opts.batchSize ?? 64;
-  const session = opts.session ?? (await OrtSession.create(snnModel, { device: opts.device ?? 'cpu', ...(opts.threads ? { threads: opts.threads } : {}) }));
+  const session =
+    opts.session ??
+    (await OrtSession.create(snnModel, {
+      device: opts.device ?? 'cpu',
+      ...(opts.threads ? { threads: opts.threads } : {}),
+      ...(opts.tuning ? { tuning: opts.tuning } : {}),
+    }));
   const predictions = new Map(ts.map((t) => [t, new Int32Array(ds.count)]));
   const readouts = opts.keepReadouts ? new Map(ts.map((t) => [t, new Float32Array(ds.count * K)])) : undefined;
   const layerNeurons = info.layers.map((l) => l.dims.reduce((a, b) => a * b, 1));

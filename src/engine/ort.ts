@@ -25,6 +25,10 @@ export interface OrtTuning {
   readonly enableCpuMemArena?: boolean;
   readonly enableMemPattern?: boolean;
   readonly executionMode?: 'sequential' | 'parallel';
+  /** Inter-op threads (the parallel executor's pool). */
+  readonly interOpNumThreads?: number;
+  /** `session.intra_op.allow_spinning` (onnxruntime's default: true): idle intra-op threads spin instead of sleeping. */
+  readonly allowSpinning?: boolean;
 }
 
 export interface Feed {
@@ -87,11 +91,13 @@ export class OrtSession {
       executionProviders: executionProviders(device),
       graphOptimizationLevel: 'all',
       logSeverityLevel: LOG_LEVEL as 0 | 1 | 2 | 3 | 4,
-      ...(opts.tuning ?? {}),
     };
+    const { allowSpinning, ...tuning } = opts.tuning ?? {};
+    Object.assign(so, tuning);
+    if (allowSpinning !== undefined) so.extra = { session: { intra_op: { allow_spinning: allowSpinning ? '1' : '0' } } };
     if (opts.threads) {
       so.intraOpNumThreads = opts.threads;
-      so.interOpNumThreads = 1;
+      so.interOpNumThreads = opts.tuning?.interOpNumThreads ?? 1;
     }
     let session: ort.InferenceSession;
     try {

@@ -12,6 +12,7 @@ import { onnxruntimeEngine } from './engines/onnxruntime.js';
 import { tfjsEngine } from './engines/tfjs.js';
 import type { ChoiceContext, EngineInput, EngineRunOptions, SnnEngine } from './engines/types.js';
 import type { EngineChoice } from './snn-file.js';
+import { chooseArrangement } from './arrangement-probe.js';
 
 export type { ChoiceContext, EngineInput, EngineRunOptions, SnnEngine } from './engines/types.js';
 
@@ -64,9 +65,18 @@ function probeContext(input: EngineInput, ds: Dataset, opts: EngineRunOptions, b
   };
 }
 
+/** What runs: the engine, why, and the input and options it runs with (under 'auto', onnxruntime's may be another arrangement's file). */
+export interface EngineRun {
+  readonly engine: SnnEngine;
+  readonly choice: EngineChoice;
+  readonly input: EngineInput;
+  readonly opts: EngineRunOptions;
+}
+
 /**
  * Which engine runs: the one asked for (checked), or for 'auto' the lowest estimate among
- * `candidates` (default: the registry; another list lets a test add an engine).
+ * `candidates` (default: the registry; another list lets a test add an engine); when that is
+ * onnxruntime, the arrangement it runs is measured (src/engine/arrangement-probe.ts).
  */
 export async function chooseEngine(
   requested: string,
@@ -74,15 +84,16 @@ export async function chooseEngine(
   ds: Dataset,
   opts: EngineRunOptions,
   candidates: readonly SnnEngine[] = ENGINES,
-): Promise<{ engine: SnnEngine; choice: EngineChoice }> {
+): Promise<EngineRun> {
   if (requested !== 'auto') {
     const engine = candidates.find((e) => e.id === requested) ?? engineById(requested);
     const why = engine.unavailable(input, opts);
     if (why) throw new Onnx2SnnError(ErrorCodes.OPTION, `--engine ${requested}: not available here: ${why}`, { option: 'engine', actual: requested });
-    return { engine, choice: { engine: engine.id, requested, reason: 'given' } };
+    return { engine, choice: { engine: engine.id, requested, reason: 'given' }, input, opts };
   }
   // a given onnxruntime session says which engine runs
-  if (opts.session) return { engine: onnxruntimeEngine, choice: { engine: onnxruntimeEngine.id, requested, reason: 'an onnxruntime session was given' } };
+  if (opts.session)
+    return { engine: onnxruntimeEngine, choice: { engine: onnxruntimeEngine.id, requested, reason: 'an onnxruntime session was given' }, input, opts };
   const estimates: Record<string, number> = {};
   let best: SnnEngine = onnxruntimeEngine;
   const ctx = probeContext(input, ds, opts, () => estimates[best.id] ?? Number.POSITIVE_INFINITY);
@@ -96,5 +107,8 @@ export async function chooseEngine(
   const list = Object.entries(estimates)
     .map(([k, v]) => `${k} ${v.toPrecision(3)}`)
     .join(', ');
-  return { engine: best, choice: { engine: best.id, requested, reason: `lowest estimated time relative to onnxruntime (${list})`, estimates } };
+  const choice = { engine: best.id, requested, reason: `lowest estimated time relative to onnxruntime (${list})`, estimates };
+  if (best !== onnxruntimeEngine) return { engine: best, choice, input, opts };
+  const a = await chooseArrangement(input, ds, opts);
+  return { engine: best, choice: { ...choice, arrangement: a.choice }, input: a.input, opts: a.tuning ? { ...opts, tuning: a.tuning } : opts };
 }

@@ -22,7 +22,7 @@ export interface SnnRunOptions extends EngineRunOptions {
 export async function simulateDataset(snnModel: Model, ds: Dataset, opts: SnnRunOptions): Promise<SnnRunResult> {
   const { engine: requested = 'auto', snn, ...run } = opts;
   const input = { file: snnModel, info: snnInfo(snnModel), ...(snn ? { snn: typeof snn === 'function' ? snn : () => snn } : {}) };
-  const { engine, choice } = await chooseEngine(requested, input, ds, run);
-  const r = await engine.simulate(input, ds, run);
-  return { ...r, engine: choice };
+  const chosen = await chooseEngine(requested, input, ds, run);
+  const r = await chosen.engine.simulate(chosen.input, ds, chosen.opts);
+  return { ...r, engine: chosen.choice };
 }

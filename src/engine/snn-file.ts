@@ -47,6 +47,18 @@ export interface EngineChoice {
   readonly reason: string;
   /** 'auto': each candidate's estimated time relative to onnxruntime running the file (1); absent for a given engine. */
   readonly estimates?: Readonly<Record<string, number>>;
+  /** onnxruntime under 'auto': which arrangement ran (src/engine/arrangement-probe.ts). */
+  readonly arrangement?: ArrangementChoice;
+}
+
+/** The arrangement `--engine auto` ran onnxruntime with: a candidate of src/engine/arrangements.ts, or 'file' (the file as given). */
+export interface ArrangementChoice {
+  readonly id: string;
+  readonly reason: string;
+  /** Median ms of each candidate's probe run (the first batch, a few steps). */
+  readonly probeMs?: Readonly<Record<string, number>>;
+  /** Wall time of the whole probe: emission, sessions, timed runs. */
+  readonly costMs?: number;
 }
 
 export interface SnnRunResult {

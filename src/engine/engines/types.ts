@@ -9,7 +9,7 @@ import type { Dataset } from '../../data/types.js';
 import type { Model } from '../../graph/types.js';
 import type { SnnModel } from '../../snn/build.js';
 import type { ProgressFn } from '../../util/progress.js';
-import type { Device, OrtSession } from '../ort.js';
+import type { Device, OrtSession, OrtTuning } from '../ort.js';
 import type { SnnFileInfo, SnnRunResult } from '../snn-file.js';
 import type { TfjsBackend } from '../tfjs-ops.js';
 
@@ -39,6 +39,13 @@ export interface EngineRunOptions {
    * does not record them).
    */
   readonly onCounts?: (start: number, n: number, counts: readonly Float32Array[], events?: readonly (Float32Array | undefined)[]) => void | Promise<void>;
+  /** onnxruntime session settings (src/engine/arrangements.ts; results do not depend on them). */
+  readonly tuning?: OrtTuning;
+  /**
+   * `--engine auto`'s timed probe of arrangements (src/engine/arrangement-probe.ts): 'auto'
+   * (default) when the run is long enough to pay for it, 'always', or 'off'.
+   */
+  readonly arrangementProbe?: 'auto' | 'always' | 'off';
   /** Keep the readout (the summed output current, ≈ T·logits) of every sample at each requested T in `readouts` (onnxruntime). */
   readonly keepReadouts?: boolean;
 }

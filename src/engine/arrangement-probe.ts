@@ -1,0 +1,132 @@
+/**
+ * `--engine auto`'s measured choice of arrangement (issue 11): before onnxruntime runs a file whose
+ * arrangement was chosen automatically, each candidate of src/engine/arrangements.ts is emitted and
+ * timed on the dataset's first batch for a few steps, in rotating rounds (this machine drifts by
+ * ±50 % within seconds: rotating spreads the drift over all candidates), and the one with the lowest
+ * median time runs. The results are the same whichever runs (each arrangement's test), so timing
+ * noise can only cost speed, never change a count; a candidate must beat the default by
+ * SWITCH_MARGIN to replace it, so that noise alone rarely moves the choice.
+ *
+ * The probe costs about `candidates × (rounds + 1) × batch × PROBE.steps` sample·steps plus one
+ * session per candidate: it runs only when the run is at least PROBE.minRunFactor times that
+ * (`arrangementProbe: 'always'` forces it, 'off' skips it), and once per file and setting (cached).
+ */
+import type { Dataset } from '../data/types.js';
+import type { Model } from '../graph/types.js';
+import type { Arrangement } from '../snn/arrangement.js';
+import { ARRANGEMENTS, type ArrangementCandidate } from './arrangements.js';
+import type { EngineInput, EngineRunOptions } from './engines/types.js';
+import { OrtSession, type OrtTuning } from './ort.js';
+import { simulateOrt } from './ort-run.js';
+import type { ArrangementChoice } from './snn-file.js';
+
+/** Steps per timed run (2·16 + 1: whole iterations of every k tried, and one remainder step), rounds per candidate, and the run/probe work ratio below which it is skipped. */
+export const PROBE = { steps: 33, rounds: 5, minRunFactor: 10 } as const;
+/** A candidate replaces the default only when its median time is below this fraction of the default's. */
+export const SWITCH_MARGIN = 0.95;
+
+/** What the onnxruntime engine runs: the file (replaced by the chosen arrangement's) and its session settings. */
+export interface ArrangedRun {
+  readonly input: EngineInput;
+  readonly tuning?: OrtTuning;
+  readonly choice: ArrangementChoice;
+}
+
+const cache = new WeakMap<Model, Map<string, { id: string; file: Model; tuning?: OrtTuning; choice: ArrangementChoice }>>();
+
+const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+/** Why the file runs as it is, or undefined when the probe runs. */
+function skipReason(input: EngineInput, ds: Dataset, opts: EngineRunOptions, nCandidates: number): string | undefined {
+  if (opts.arrangementProbe === 'off') return 'probe off (arrangementProbe)';
+  if (opts.session) return 'an onnxruntime session was given';
+  if (!input.snn) return 'the file alone (no SNN description to re-emit)';
+  const a = input.file.metadata['onnx2snn.arrangement'];
+  if (!a || (JSON.parse(a) as Arrangement).chosen !== 'auto') return "the file's arrangement was given";
+  if (opts.arrangementProbe === 'always') return undefined;
+  const T = Math.max(...opts.timesteps);
+  const n = Math.min(ds.count, opts.batchSize ?? 64);
+  const probeWork = nCandidates * (PROBE.rounds + 1) * n * Math.min(T, PROBE.steps);
+  if (ds.count * T < PROBE.minRunFactor * probeWork)
+    return `run too short for a probe (${ds.count}×${T} sample·steps < ${PROBE.minRunFactor}× the probe's ${probeWork})`;
+  return undefined;
+}
+
+/** The candidates that apply, with their files (duplicates of a file and setting dropped). */
+function applicable(input: EngineInput, candidates: readonly ArrangementCandidate[]): { c: ArrangementCandidate; file: Model }[] {
+  const base = JSON.parse(input.file.metadata['onnx2snn.arrangement']!) as Arrangement;
+  const snn = input.snn!();
+  const out: { c: ArrangementCandidate; file: Model }[] = [];
+  const seen = new Set<string>();
+  for (const c of candidates) {
+    const f = c.file(snn, base);
+    if (!f) continue;
+    const key = `${f.metadata['onnx2snn.arrangement']}|${JSON.stringify(c.tuning ?? {})}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    // the run keeps the given file's other metadata (calibration, source); the arrangement is the candidate's
+    out.push({ c, file: { ...f, metadata: { ...input.file.metadata, 'onnx2snn.arrangement': f.metadata['onnx2snn.arrangement']! } } });
+  }
+  return out;
+}
+
+/** Median ms of a PROBE.steps run of each file on the first batch, rounds rotating. */
+async function timeAll(files: readonly { c: ArrangementCandidate; file: Model }[], ds: Dataset, opts: EngineRunOptions): Promise<number[]> {
+  const n = Math.min(ds.count, opts.batchSize ?? 64);
+  const head: Dataset = { ...ds, count: n, labels: ds.labels.subarray(0, n) };
+  const T = Math.min(Math.max(...opts.timesteps), PROBE.steps);
+  const base = { ...(opts.device ? { device: opts.device } : {}), ...(opts.threads ? { threads: opts.threads } : {}) };
+  const sessions: OrtSession[] = [];
+  try {
+    for (const { c, file } of files) sessions.push(await OrtSession.create(file, { ...base, ...(c.tuning ? { tuning: c.tuning } : {}) }));
+    const run = async (i: number): Promise<number> => {
+      const t0 = performance.now();
+      await simulateOrt(files[i]!.file, head, { timesteps: [T], batchSize: n, session: sessions[i]! });
+      return performance.now() - t0;
+    };
+    for (let i = 0; i < files.length; i++) await run(i); // warm-up
+    const ms = files.map(() => [] as number[]);
+    for (let r = 0; r < PROBE.rounds; r++) for (let j = 0; j < files.length; j++) ms[(j + r) % files.length]!.push(await run((j + r) % files.length));
+    return ms.map(median);
+  } finally {
+    for (const s of sessions) await s.release();
+  }
+}
+
+/** The arrangement onnxruntime runs under `--engine auto`: the file as given, or the fastest candidate measured. */
+export async function chooseArrangement(
+  input: EngineInput,
+  ds: Dataset,
+  opts: EngineRunOptions,
+  candidates: readonly ArrangementCandidate[] = ARRANGEMENTS,
+): Promise<ArrangedRun> {
+  const skip = skipReason(input, ds, opts, candidates.length);
+  if (skip) return { input, choice: { id: 'file', reason: skip } };
+  const key = `${Math.min(ds.count, opts.batchSize ?? 64)}|${Math.min(Math.max(...opts.timesteps), PROBE.steps)}|${opts.device ?? 'cpu'}|${opts.threads ?? 0}|${candidates.map((c) => c.id).join()}`;
+  const hit = cache.get(input.file)?.get(key);
+  if (hit) return { input: { ...input, file: hit.file }, ...(hit.tuning ? { tuning: hit.tuning } : {}), choice: hit.choice };
+  const t0 = performance.now();
+  const files = applicable(input, candidates);
+  if (files.length < 2) return { input, choice: { id: files[0]?.c.id ?? 'file', reason: 'one arrangement applies' } };
+  const ms = await timeAll(files, ds, opts);
+  let best = 0;
+  ms.forEach((t, i) => {
+    if (t < ms[best]!) best = i;
+  });
+  // the first candidate is the default: another replaces it only by a clear margin
+  if (ms[best]! > SWITCH_MARGIN * ms[0]!) best = 0;
+  const probeMs = Object.fromEntries(files.map((f, i) => [f.c.id, Number(ms[i]!.toFixed(2))]));
+  const { c } = files[best]!;
+  // the default runs the given file itself
+  const file = best === 0 ? input.file : files[best]!.file;
+  const choice: ArrangementChoice = {
+    id: c.id,
+    reason: `lowest median time of ${PROBE.rounds} rounds of ${PROBE.steps} steps on the first batch${best === 0 ? ` (or none ${((1 - SWITCH_MARGIN) * 100).toFixed(0)} % below the default)` : ''}`,
+    probeMs,
+    costMs: Number((performance.now() - t0).toFixed(1)),
+  };
+  const byKey = cache.get(input.file) ?? new Map();
+  byKey.set(key, { id: c.id, file, ...(c.tuning ? { tuning: c.tuning } : {}), choice });
+  cache.set(input.file, byKey);
+  return { input: { ...input, file }, ...(c.tuning ? { tuning: c.tuning } : {}), choice };
+}

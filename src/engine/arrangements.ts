@@ -1,0 +1,56 @@
+/**
+ * The arrangements `--engine auto` times before onnxruntime runs a file (src/engine/arrangement-probe.ts):
+ * each is one entry below, a way of writing the same SNN (src/snn/emit.ts options) and of running it
+ * (onnxruntime session settings). Every arrangement gives the same spike counts and readouts to the
+ * last bit (test/snn/emit-unroll.test.ts, emit-layer-major.test.ts; session settings change no
+ * value), so the choice among them is by measured time alone and cannot change a result.
+ *
+ * Why measured and not derived from shapes (README "Speed", issue 11): layer-major steps won on the
+ * MNIST CNN and lost on both ResNets; 8 or 16 steps per iteration pay where a step's body is small
+ * (Loop overhead per iteration) and not where the remainder Loop's second weight copy costs; thread
+ * spinning wins on an idle machine and loses on a loaded one. Adding a candidate (another lowering,
+ * another layout) = one entry in ARRANGEMENTS.
+ */
+import type { Model } from '../graph/types.js';
+import type { Arrangement } from '../snn/arrangement.js';
+import type { SnnModel } from '../snn/build.js';
+import { type EmitMeta, emitOnnx } from '../snn/emit.js';
+import type { OrtTuning } from './ort.js';
+
+/** One way of emitting and running the SNN for onnxruntime. */
+export interface ArrangementCandidate {
+  /** Recorded in engineChoice.arrangement. */
+  readonly id: string;
+  /**
+   * The file in this arrangement, given the SNN and the arrangement of the file asked to run (its
+   * count mode is kept), or undefined where it does not apply to this model.
+   */
+  file(snn: SnnModel, base: Arrangement): Model | undefined;
+  /** onnxruntime session settings for the run (absent: the defaults). */
+  readonly tuning?: OrtTuning;
+}
+
+/** The file emitted with these options over the base file's count mode; undefined when the emitter fell back to another order or k. */
+function emitted(meta: EmitMeta): ArrangementCandidate['file'] {
+  return (snn, base) => {
+    // several steps per iteration only where 'auto' chose them (the weight limit of src/snn/arrangement.ts)
+    if (base.stepsPerIteration === 1 && meta.stepsPerIteration !== undefined) return undefined;
+    const m = emitOnnx(snn, { counts: base.counts, ...meta });
+    const a = JSON.parse(m.metadata['onnx2snn.arrangement']!) as Arrangement;
+    return (a.order ?? 'step') === (meta.order ?? 'step') ? m : undefined;
+  };
+}
+
+/**
+ * The first entry is the default arrangement (what `emitOnnx(snn)` writes): the probe's fallback.
+ * Ids as the variants of `npm run bench:levers` (k8 = 8 steps per iteration, layer = layer-major
+ * order, no-spin = onnxruntime's intra-op threads sleep instead of spinning when idle).
+ */
+export const ARRANGEMENTS: readonly ArrangementCandidate[] = [
+  { id: 'default', file: emitted({}) },
+  { id: 'k8', file: emitted({ stepsPerIteration: 8 }) },
+  { id: 'k16', file: emitted({ stepsPerIteration: 16 }) },
+  { id: 'layer', file: emitted({ order: 'layer' }) },
+  { id: 'layer-k16', file: emitted({ order: 'layer', stepsPerIteration: 16 }) },
+  { id: 'no-spin', file: emitted({}), tuning: { allowSpinning: false } },
+];

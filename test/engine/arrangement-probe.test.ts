@@ -1,0 +1,112 @@
+/**
+ * `--engine auto`'s measured arrangement (src/engine/arrangement-probe.ts, candidates in
+ * src/engine/arrangements.ts): every candidate's file gives the counts and readouts of the default
+ * file; the probe times each applicable candidate and runs the fastest (or the default within the
+ * margin), records it in engineChoice, and is skipped for short runs and given arrangements.
+ */
+import { describe, expect, it } from 'vitest';
+import { loadDataset } from '../../src/data/index.js';
+import type { Dataset } from '../../src/data/types.js';
+import { chooseArrangement, PROBE, SWITCH_MARGIN } from '../../src/engine/arrangement-probe.js';
+import { ARRANGEMENTS } from '../../src/engine/arrangements.js';
+import { simulateOrt } from '../../src/engine/ort-run.js';
+import { simulateDataset, snnInfo } from '../../src/engine/simulate.js';
+import type { Model } from '../../src/graph/types.js';
+import { calibrate, convert, loadModel } from '../../src/pipeline.js';
+import type { Arrangement } from '../../src/snn/arrangement.js';
+import { emitOnnx } from '../../src/snn/emit.js';
+import { ALL_MODELS } from '../../scripts/models.js';
+
+const setup = async (id: string, samples: number) => {
+  const bm = ALL_MODELS.find((m) => m.id === id)!;
+  const model = loadModel(bm.file);
+  const th = await calibrate(model, loadDataset(bm.calib, { ...bm.pre, limit: 40 }));
+  return { ...convert(model, th), ds: loadDataset(bm.test, { ...bm.pre, limit: samples }) };
+};
+
+const countsOf = async (file: Model, ds: Dataset, ts: number[], tuning?: Parameters<typeof simulateOrt>[2]['tuning']) => {
+  const cs: number[][] = [];
+  const r = await simulateOrt(file, ds, {
+    timesteps: ts,
+    batchSize: 8,
+    keepReadouts: true,
+    ...(tuning ? { tuning } : {}),
+    onCounts: (_s, _n, x) => void cs.push(...x.map((v) => Array.from(v))),
+  });
+  return { cs, readouts: ts.map((t) => Array.from(r.readouts!.get(t)!)) };
+};
+
+describe('arrangement candidates', () => {
+  // the MNIST CNN (stepped counts read by a spiking max pool) and the MLP (Gemms, closed-form first layer)
+  for (const id of ['onnx-zoo-mnist-12', 'vnncomp21-mnistfc-256x2'])
+    it(`${id}: every candidate's file gives the default's counts and per-step readouts (T = 1, 17, 35)`, async () => {
+      const { snn, onnx, ds } = await setup(id, 8);
+      const base = JSON.parse(onnx.metadata['onnx2snn.arrangement']!) as Arrangement;
+      const ts = [1, 17, 35];
+      const want = await countsOf(onnx, ds, ts);
+      let applied = 0;
+      for (const c of ARRANGEMENTS) {
+        const f = c.file(snn, base);
+        if (!f) continue;
+        applied++;
+        expect(await countsOf(f, ds, ts, c.tuning), c.id).toEqual(want);
+      }
+      expect(applied).toBe(ARRANGEMENTS.length);
+    });
+});
+
+describe('the timed probe', () => {
+  it('times every applicable candidate on the first batch, runs the fastest, records it; counts unchanged', async () => {
+    const { snn, onnx, ds } = await setup('onnx-zoo-mnist-12', 16);
+    const cs: number[][] = [];
+    const r = await simulateDataset(onnx, ds, {
+      timesteps: [8, 40],
+      batchSize: 8,
+      snn,
+      arrangementProbe: 'always',
+      onCounts: (_s, _n, x) => void cs.push(...x.map((v) => Array.from(v))),
+    });
+    const a = r.engine!.arrangement!;
+    expect(r.engine!.engine).toBe('onnxruntime');
+    expect(Object.keys(a.probeMs!)).toEqual(ARRANGEMENTS.map((c) => c.id));
+    const ms = a.probeMs!;
+    const fastest = Math.min(...Object.values(ms));
+    if (a.id === 'default') expect(fastest).toBeGreaterThanOrEqual(SWITCH_MARGIN * ms['default']! - 0.01);
+    else {
+      expect(ms[a.id]).toBe(fastest);
+      expect(ms[a.id]!).toBeLessThanOrEqual(SWITCH_MARGIN * ms['default']! + 0.01);
+    }
+    expect(a.costMs).toBeGreaterThan(0);
+    // the run's arrangement is the chosen candidate's
+    const chosen = ARRANGEMENTS.find((c) => c.id === a.id)!;
+    const file = chosen.file(snn, JSON.parse(onnx.metadata['onnx2snn.arrangement']!) as Arrangement)!;
+    expect(r.arrangement).toEqual(JSON.parse(file.metadata['onnx2snn.arrangement']!));
+    const given = await simulateDataset(onnx, ds, { timesteps: [8, 40], batchSize: 8, engine: 'onnxruntime' });
+    const gc: number[][] = [];
+    await simulateDataset(onnx, ds, {
+      timesteps: [40],
+      batchSize: 8,
+      engine: 'onnxruntime',
+      onCounts: (_s, _n, x) => void gc.push(...x.map((v) => Array.from(v))),
+    });
+    expect(cs).toEqual(gc);
+    for (const t of [8, 40]) expect(Array.from(r.predictions.get(t)!)).toEqual(Array.from(given.predictions.get(t)!));
+  });
+
+  it('is skipped for a short run, a file alone, a given arrangement, a given session or when off', async () => {
+    const { snn, onnx, ds } = await setup('vnncomp21-mnistfc-256x2', 4);
+    const input = { file: onnx, info: snnInfo(onnx), snn: () => snn };
+    const opts = { timesteps: [16], batchSize: 4 };
+    // 4 samples × 16 steps is far below PROBE.minRunFactor × the probe's work
+    expect((await chooseArrangement(input, ds, opts)).choice.reason).toMatch(/too short/);
+    expect((await chooseArrangement({ file: onnx, info: input.info }, ds, { ...opts, arrangementProbe: 'always' })).choice.reason).toMatch(/file alone/);
+    expect((await chooseArrangement(input, ds, { ...opts, arrangementProbe: 'off' })).choice.reason).toMatch(/off/);
+    const fixed = emitOnnx(snn, { stepsPerIteration: 4 });
+    const r = await chooseArrangement({ ...input, file: fixed }, ds, { ...opts, arrangementProbe: 'always' });
+    expect(r.choice).toEqual({ id: 'file', reason: "the file's arrangement was given" });
+    expect(r.input.file).toBe(fixed);
+    // a long run probes (one candidate applies here: nothing to time against)
+    const long = { ...opts, timesteps: [PROBE.minRunFactor * PROBE.rounds * 64] };
+    expect((await chooseArrangement(input, ds, long, [ARRANGEMENTS[0]!])).choice).toMatchObject({ id: 'default', reason: 'one arrangement applies' });
+  });
+});
