@@ -96,7 +96,16 @@ function engineChoiceRecord(c: EngineChoice, arrangement?: Arrangement): EngineC
     requested: c.requested,
     reason: c.reason,
     ...(c.estimates ? { estimates: { ...c.estimates } } : {}),
-    ...(arrangement ? { arrangement: { layerCounts: [...arrangement.layerCounts], stepsPerIteration: arrangement.stepsPerIteration } } : {}),
+    ...(arrangement
+      ? {
+          arrangement: {
+            layerCounts: [...arrangement.layerCounts],
+            stepsPerIteration: arrangement.stepsPerIteration,
+            ...(arrangement.order ? { order: arrangement.order } : {}),
+          },
+        }
+      : {}),
+    ...(c.arrangement ? { measured: { ...c.arrangement, ...(c.arrangement.probeMs ? { probeMs: { ...c.arrangement.probeMs } } : {}) } } : {}),
   };
 }
 

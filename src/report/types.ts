@@ -68,7 +68,9 @@ export interface EngineChoiceRecord {
   /** --engine auto: each candidate's estimated time relative to onnxruntime running the file (1). */
   readonly estimates?: Record<string, number>;
   /** onnxruntime: per layer where its count comes from, and the time steps per Loop iteration (src/snn/arrangement.ts). */
-  readonly arrangement?: { readonly layerCounts: string[]; readonly stepsPerIteration: number };
+  readonly arrangement?: { readonly layerCounts: string[]; readonly stepsPerIteration: number; readonly order?: string };
+  /** --engine auto on onnxruntime: the arrangement candidate that ran, why, and each candidate's probe time (src/engine/arrangement-probe.ts). */
+  readonly measured?: { readonly id: string; readonly reason: string; readonly probeMs?: Record<string, number>; readonly costMs?: number };
 }
 
 export interface EvalRecord {
