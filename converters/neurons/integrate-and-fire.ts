@@ -118,7 +118,10 @@ function onnx(kind: NeuronKind, node: Node, [input]: readonly string[], ctx: Onn
     );
     uncounted(ctx, { index: li, dims: l.dims, v1, theta: thName, thetaData: theta, out, vOut: v.outName });
     ctx.recordRecovery!({ index: li, input: node.inputs[0]!, vFinal: v.finalName, theta, v0, extra: extraCurrent(kind, theta, l, o), dims: l.dims });
-    if (!readPerStep) return void ctx.facts.set(out, { index: li, threshold: l.threshold });
+    if (!readPerStep) {
+      ctx.facts.set(out, { index: li, threshold: l.threshold });
+      return;
+    }
     const sum = ctx.carry(`spike_sum_${li}`, ctx.initState(`spike_sum_${li}`, float32(l.dims, new Float32Array(theta.length))));
     ctx.node('body', 'Add', [sum.inName, out], [sum.outName]);
     ctx.facts.set(out, { index: li, threshold: l.threshold, spikeSum: sum.outName });

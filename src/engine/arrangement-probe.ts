@@ -121,7 +121,7 @@ export async function chooseArrangement(
   const file = best === 0 ? input.file : files[best]!.file;
   const choice: ArrangementChoice = {
     id: c.id,
-    reason: `lowest median time of ${PROBE.rounds} rounds of ${PROBE.steps} steps on the first batch${best === 0 ? ` (or none ${((1 - SWITCH_MARGIN) * 100).toFixed(0)} % below the default)` : ''}`,
+    reason: `lowest median time of ${PROBE.rounds} rounds of ${Math.min(Math.max(...opts.timesteps), PROBE.steps)} steps on the first batch${best === 0 ? ` (or none ${((1 - SWITCH_MARGIN) * 100).toFixed(0)} % below the default)` : ''}`,
     probeMs,
     costMs: Number((performance.now() - t0).toFixed(1)),
   };
