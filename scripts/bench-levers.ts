@@ -32,6 +32,8 @@ interface Variant {
 const VARIANTS: Record<string, Variant> = {
   base: {},
   stepped: { emit: { counts: 'stepped', stepsPerIteration: 1 } },
+  // counts stepped, steps per iteration as the default: on the MNIST CNN the file before the spiking pool read a running sum of θ·s
+  counted: { emit: { counts: 'stepped' } },
   layer: { emit: { order: 'layer' } },
   'layer-k8': { emit: { order: 'layer', stepsPerIteration: 8 } },
   'layer-k16': { emit: { order: 'layer', stepsPerIteration: 16 } },

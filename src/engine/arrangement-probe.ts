@@ -20,8 +20,13 @@ import { OrtSession, type OrtTuning } from './ort.js';
 import { simulateOrt } from './ort-run.js';
 import type { ArrangementChoice } from './snn-file.js';
 
-/** Steps per timed run (2·16 + 1: whole iterations of every k tried, and one remainder step), rounds per candidate, and the run/probe work ratio below which it is skipped. */
-export const PROBE = { steps: 33, rounds: 5, minRunFactor: 10 } as const;
+/**
+ * Steps per timed run (2·16 + 1: whole iterations of every k tried, and one remainder step), rounds
+ * per candidate, the run/probe work ratio below which it is skipped, and the most samples timed (the
+ * candidates' sessions are open together: at most a batch of 64 keeps the probe's memory at that of
+ * a batch-64 run whatever the run's batch).
+ */
+export const PROBE = { steps: 33, rounds: 5, minRunFactor: 10, maxSamples: 64 } as const;
 /** A candidate replaces the default only when its median time is below this fraction of the default's. */
 export const SWITCH_MARGIN = 0.95;
 
@@ -34,6 +39,8 @@ export interface ArrangedRun {
 
 const cache = new WeakMap<Model, Map<string, { id: string; file: Model; tuning?: OrtTuning; choice: ArrangementChoice }>>();
 
+const probeSamples = (ds: Dataset, opts: EngineRunOptions): number => Math.min(ds.count, opts.batchSize ?? 64, PROBE.maxSamples);
+
 const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 /** Why the file runs as it is, or undefined when the probe runs. */
@@ -45,7 +52,7 @@ function skipReason(input: EngineInput, ds: Dataset, opts: EngineRunOptions, nCa
   if (!a || (JSON.parse(a) as Arrangement).chosen !== 'auto') return "the file's arrangement was given";
   if (opts.arrangementProbe === 'always') return undefined;
   const T = Math.max(...opts.timesteps);
-  const n = Math.min(ds.count, opts.batchSize ?? 64);
+  const n = probeSamples(ds, opts);
   const probeWork = nCandidates * (PROBE.rounds + 1) * n * Math.min(T, PROBE.steps);
   if (ds.count * T < PROBE.minRunFactor * probeWork)
     return `run too short for a probe (${ds.count}×${T} sample·steps < ${PROBE.minRunFactor}× the probe's ${probeWork})`;
@@ -72,7 +79,7 @@ function applicable(input: EngineInput, candidates: readonly ArrangementCandidat
 
 /** Median ms of a PROBE.steps run of each file on the first batch, rounds rotating. */
 async function timeAll(files: readonly { c: ArrangementCandidate; file: Model }[], ds: Dataset, opts: EngineRunOptions): Promise<number[]> {
-  const n = Math.min(ds.count, opts.batchSize ?? 64);
+  const n = probeSamples(ds, opts);
   const head: Dataset = { ...ds, count: n, labels: ds.labels.subarray(0, n) };
   const T = Math.min(Math.max(...opts.timesteps), PROBE.steps);
   const base = { ...(opts.device ? { device: opts.device } : {}), ...(opts.threads ? { threads: opts.threads } : {}) };
@@ -102,7 +109,7 @@ export async function chooseArrangement(
 ): Promise<ArrangedRun> {
   const skip = skipReason(input, ds, opts, candidates.length);
   if (skip) return { input, choice: { id: 'file', reason: skip } };
-  const key = `${Math.min(ds.count, opts.batchSize ?? 64)}|${Math.min(Math.max(...opts.timesteps), PROBE.steps)}|${opts.device ?? 'cpu'}|${opts.threads ?? 0}|${candidates.map((c) => c.id).join()}`;
+  const key = `${probeSamples(ds, opts)}|${Math.min(Math.max(...opts.timesteps), PROBE.steps)}|${opts.device ?? 'cpu'}|${opts.threads ?? 0}|${candidates.map((c) => c.id).join()}`;
   const hit = cache.get(input.file)?.get(key);
   if (hit) return { input: { ...input, file: hit.file }, ...(hit.tuning ? { tuning: hit.tuning } : {}), choice: hit.choice };
   const t0 = performance.now();
