@@ -140,16 +140,6 @@ function onnx(n: Node, [input]: readonly string[], ctx: OnnxContext): void {
     onnxClosedFormSpikes(ctx, `cf_${src.index}_${n.name}`, aPool, src.rate.b, outDims, ctx.konst(`${n.name}_theta`, poolTheta(src.threshold)), out);
     return;
   }
-  if (src?.spikeSum) {
-    // over a recovered layer: its running sum of θ·s grows with the count (EmitFact.spikeSum), so
-    // the window's largest count grew (by one) exactly when MaxPool(sum_t) > MaxPool(sum_{t−1})
-    const m = ctx.carry(`${n.name}_max_sum`, ctx.initState(`${n.name}_max_sum`, zeros(outDims)));
-    const grew = ctx.fresh(`${n.name}_grew`);
-    ctx.push('body', { name: ctx.fresh(`${n.name}_pool`), opType: 'MaxPool', domain: '', inputs: [src.spikeSum], outputs: [m.outName], attrs: poolAttrs });
-    ctx.node('body', 'Greater', [m.outName, m.inName], [grew]);
-    ctx.node('body', 'Where', [grew, ctx.konst(`${n.name}_theta`, poolTheta(src.threshold)), ctx.konst('f_zero', float32([], [0]))], [out]);
-    return;
-  }
   if (src?.count) {
     // over a neuron layer: M_t − M_{t−1}, M_t = MaxPool(count_t)
     const m = ctx.carry(`${n.name}_max_count`, ctx.initState(`${n.name}_max_count`, zeros(outDims)));

@@ -34,6 +34,7 @@ const VARIANTS: Record<string, Variant> = {
   stepped: { emit: { counts: 'stepped', stepsPerIteration: 1 } },
   // counts stepped, steps per iteration as the default: on the MNIST CNN the file before the spiking pool read a running sum of θ·s
   counted: { emit: { counts: 'stepped' } },
+  'counted-no-spin': { emit: { counts: 'stepped' }, tuning: { allowSpinning: false } },
   layer: { emit: { order: 'layer' } },
   'layer-k8': { emit: { order: 'layer', stepsPerIteration: 8 } },
   'layer-k16': { emit: { order: 'layer', stepsPerIteration: 16 } },

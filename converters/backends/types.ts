@@ -49,13 +49,6 @@ export interface EmitFact {
   readonly threshold: number | readonly number[];
   /** The loop-carried spike count (stepped neurons). */
   readonly count?: string;
-  /**
-   * Recovered layers read by a spiking max pool: the loop-carried running sum of the output θ·s.
-   * For one spike per step it is f(count) with f(n) = θ added n times in float32, the same
-   * strictly increasing function for every neuron of a channel (θ > 0, n < 2^24), so a window's
-   * largest sum grows exactly when its largest count does.
-   */
-  readonly spikeSum?: string;
   /** Closed-form layers: the rates a (outer) and b = v0/θ. */
   readonly rate?: { readonly a: string; readonly b: string };
 }
@@ -85,8 +78,6 @@ export interface OnnxContext extends SnnContext {
    * the layer's input current can be replayed from the counts. Absent: never.
    */
   recoverCount?(tensor: string): boolean;
-  /** Whether a spiking max pool reads the count of neuron layer output `tensor` every step. */
-  countReadPerStep?(tensor: string): boolean;
   /** Registers a layer whose count the emitter recovers after the Loop. */
   recordRecovery?(r: RecoveredCount): void;
 }

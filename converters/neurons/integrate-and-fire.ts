@@ -104,10 +104,7 @@ function onnx(kind: NeuronKind, node: Node, [input]: readonly string[], ctx: Onn
   const gain = Math.fround(l.gain ?? 1);
   // IF (and burst) with reset by subtraction: the count follows from v_T after the Loop (src/snn/emit-recover.ts)
   const uncounted = kind.name === 'if' && !kind.fire ? onnxFireUncounted : kind.fire?.onnxUncounted;
-  // a count a spiking max pool reads every step becomes a running sum of θ·s: exact for one spike per step and θ > 0 (EmitFact.spikeSum)
-  const readPerStep = ctx.countReadPerStep?.(out) ?? false;
-  const sumOk = kind.name === 'if' && !kind.fire && theta.every((t) => t > 0);
-  const recover = uncounted && gain === 1 && o.reset === 'subtract' && ctx.recordRecovery && ctx.recoverCount?.(out) && (!readPerStep || sumOk);
+  const recover = uncounted && gain === 1 && o.reset === 'subtract' && ctx.recordRecovery && ctx.recoverCount?.(out);
   if (recover) {
     const v1 = ctx.fresh(`v_${li}_integrated`);
     kind.onnx(
@@ -118,13 +115,7 @@ function onnx(kind: NeuronKind, node: Node, [input]: readonly string[], ctx: Onn
     );
     uncounted(ctx, { index: li, dims: l.dims, v1, theta: thName, thetaData: theta, out, vOut: v.outName });
     ctx.recordRecovery!({ index: li, input: node.inputs[0]!, vFinal: v.finalName, theta, v0, extra: extraCurrent(kind, theta, l, o), dims: l.dims });
-    if (!readPerStep) {
-      ctx.facts.set(out, { index: li, threshold: l.threshold });
-      return;
-    }
-    const sum = ctx.carry(`spike_sum_${li}`, ctx.initState(`spike_sum_${li}`, float32(l.dims, new Float32Array(theta.length))));
-    ctx.node('body', 'Add', [sum.inName, out], [sum.outName]);
-    ctx.facts.set(out, { index: li, threshold: l.threshold, spikeSum: sum.outName });
+    ctx.facts.set(out, { index: li, threshold: l.threshold });
     return;
   }
   const cnt = ctx.carry(`count_${li}`, ctx.initState(`count_${li}`, float32(l.dims, new Float32Array(theta.length))), layerOutputName(li));

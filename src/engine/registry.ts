@@ -3,7 +3,8 @@
  * (an SnnEngine) and one line in ENGINES below. Auto asks each available engine with an
  * `estimate` for its time relative to onnxruntime running the file and runs the lowest (ties: the
  * earlier in ENGINES); the choice and the estimates are returned with the result (eval JSON
- * "engineChoice").
+ * "engineChoice"). When that is onnxruntime, the arrangement it runs is timed among the candidates
+ * of src/engine/arrangements.ts (src/engine/arrangement-probe.ts), since shapes cannot tell.
  */
 import type { Dataset } from '../data/types.js';
 import { ErrorCodes, Onnx2SnnError } from '../errors.js';

@@ -16,8 +16,7 @@
  * rounds at ulp(v)), so a count can differ from the stepped one at large T with strongly negative
  * drive; test/snn/emit-recover.test.ts checks that it does not on the bundled and own models at
  * T = 128 and 1024, and `emitOnnx(snn, { counts: 'stepped' })` keeps the per-step count.
- * Per step the layer then costs Add, GreaterOrEqual, Where, Sub: four passes instead of six (five,
- * with the running sum Add, where a spiking max pool reads the layer every step).
+ * Per step the layer then costs Add, GreaterOrEqual, Where, Sub: four passes instead of six.
  */
 import { opFor } from '../../converters/registry.js';
 import type { OnnxContext, RecoveredCount } from '../../converters/backends/types.js';
@@ -31,19 +30,10 @@ import { closedFormLayers } from './closed-form.js';
 /** Where the count of each neuron layer comes from. */
 export type CountMode = 'recovered' | 'stepped';
 
-/** Neuron layer outputs whose count a spiking max pool reads every step. */
-export function countsReadPerStep(snn: SnnModel, dynamicNodes: readonly Node[]): Set<string> {
-  const out = new Set<string>();
-  for (const n of dynamicNodes) if (opFor(n, snn.ann.opset)?.spiking.readsCounts) out.add(n.inputs[0]!);
-  return out;
-}
-
 /**
  * Neuron layer outputs whose count may be recovered: constant-current coding, Where available
- * (opset ≥ 9), and the input current can be replayed from upstream counts. Where a spiking max
- * pool reads the count every step (countsReadPerStep), the layer keeps, instead of the count, the
- * running sum of its output θ·s for the pool (converters/spiking-pool.ts, `spikeSum`) and only a
- * single-spike IF layer qualifies (converters/neurons/integrate-and-fire.ts).
+ * (opset ≥ 9), nothing reads the count per step (a spiking max pool does), and the input current
+ * can be replayed from upstream counts.
  */
 export function recoverableOutputs(snn: SnnModel, dynamicNodes: readonly Node[], opset: number): Set<string> {
   const out = new Set<string>();
@@ -51,6 +41,8 @@ export function recoverableOutputs(snn: SnnModel, dynamicNodes: readonly Node[],
   const opsetIn = snn.ann.opset;
   const producer = new Map<string, Node>();
   for (const n of dynamicNodes) for (const o of n.outputs) if (o) producer.set(o, n);
+  const countsRead = new Set<string>();
+  for (const n of dynamicNodes) if (opFor(n, opsetIn)?.spiking.readsCounts) countsRead.add(n.inputs[0]!);
   const neuronOut = new Set(snn.layers.map((l) => l.output));
   const memo = new Map<string, boolean>();
   const replayable = (t: string): boolean => {
@@ -67,7 +59,7 @@ export function recoverableOutputs(snn: SnnModel, dynamicNodes: readonly Node[],
   };
   const closed = closedFormLayers(snn);
   snn.layers.forEach((l, i) => {
-    if (!closed.has(i) && replayable(l.input)) out.add(l.output);
+    if (!closed.has(i) && !countsRead.has(l.output) && replayable(l.input)) out.add(l.output);
   });
   return out;
 }

@@ -29,7 +29,7 @@ import { snnContext } from './context.js';
 import { unrolledLoops } from './emit-unroll.js';
 import { type Arrangement, type StepOrder, stepsPerIteration } from './arrangement.js';
 import { layerMajorBody } from './emit-layer-major.js';
-import { type CountMode, countsReadPerStep, emitRecoveredCounts, recoverableOutputs } from './emit-recover.js';
+import { type CountMode, emitRecoveredCounts, recoverableOutputs } from './emit-recover.js';
 import type { RecoveredCount } from '../../converters/backends/types.js';
 
 export { layerEventsName, layerOutputName } from '../../converters/backends/onnx.js';
@@ -152,9 +152,7 @@ function emitter(snn: SnnModel, opset: number, dynamicNodes: readonly Node[], co
   const ctx = onnxContext(snn, opset, dynamicNodes, { fresh, konst, node, initState, carry: e.carry, lists });
   if (counts === 'recovered') {
     const ok = recoverableOutputs(snn, dynamicNodes, opset);
-    const read = countsReadPerStep(snn, dynamicNodes);
     ctx.recoverCount = (t) => ok.has(t);
-    ctx.countReadPerStep = (t) => read.has(t);
     ctx.recordRecovery = (r) => void e.recovered.set(r.index, r);
   }
   return { ...e, ctx };

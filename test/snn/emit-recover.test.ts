@@ -65,7 +65,7 @@ describe('spike counts recovered after the Loop = counted every step', () => {
 });
 
 describe('which counts are recovered', () => {
-  it('resnet_2b and the MNIST CNN: every stepped layer is recovered (no count Add in the Loop body), a max-pooled one through its running sum of θ·s', async () => {
+  it('resnet_2b: every stepped layer is recovered (no count Add in the Loop body); the MNIST CNN keeps the counts its max pools read', async () => {
     const bm = ALL_MODELS.find((m) => m.id === 'vnncomp21-cifar10-resnet_2b')!;
     const model = loadModel(bm.file);
     const th = await calibrate(model, loadDataset(bm.calib, { ...bm.pre, limit: 50 }));
@@ -81,14 +81,7 @@ describe('which counts are recovered', () => {
     const cnn = ALL_MODELS.find((m) => m.id === 'onnx-zoo-mnist-12')!;
     const m2 = loadModel(cnn.file);
     const th2 = await calibrate(m2, loadDataset(cnn.calib, { ...cnn.pre, limit: 50 }));
-    // its layer read by a spiking max pool is recovered too: the pool reads the running sum of θ·s (no Cast, no count Add)
-    const { snn: cnnSnn, onnx: cnnFile } = convert(m2, th2);
-    const body2 = loopBody(cnnFile);
-    expect(body2.filter((n) => n.opType === 'Cast')).toHaveLength(0);
-    expect(body2.filter((n) => n.opType === 'Greater')).toHaveLength(AUTO_STEPS_PER_ITERATION);
-    expect((JSON.parse(cnnFile.metadata['onnx2snn.arrangement']!) as { layerCounts: string[] }).layerCounts).toEqual(['closed-form', 'recovered']);
-    // counts stepped: the pool reads the count (Cast, count Add), as before
-    const stepped = loopBody(emitOnnx(cnnSnn, { counts: 'stepped' }));
-    expect(stepped.filter((n) => n.opType === 'Cast')).toHaveLength(AUTO_STEPS_PER_ITERATION);
+    const body2 = loopBody(convert(m2, th2).onnx);
+    expect(body2.filter((n) => n.opType === 'Cast').length).toBeGreaterThan(0);
   });
 });
