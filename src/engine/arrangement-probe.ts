@@ -1,14 +1,14 @@
 /**
  * `--engine auto`'s measured choice of arrangement (issue 11): before onnxruntime runs a file whose
  * arrangement was chosen automatically, each candidate of src/engine/arrangements.ts is emitted and
- * timed on the dataset's first batch for a few steps, in rotating rounds (this machine drifts by
- * ±50 % within seconds: rotating spreads the drift over all candidates), and the one with the lowest
- * median time runs. The results are the same whichever runs (each arrangement's test), so timing
+ * timed on the dataset's first batch for a few steps, in rounds paired with the default (this
+ * machine drifts by ±50 % within seconds: pairing keeps the drift out of the ratio), and the one
+ * with the lowest median ratio to the default runs. The results are the same whichever runs (each arrangement's test), so timing
  * noise can only cost speed, never change a count; a candidate must beat the default by
  * SWITCH_MARGIN to replace it, so that noise alone rarely moves the choice.
  *
- * The probe costs about `candidates × (rounds + 1) × batch × PROBE.steps` sample·steps plus one
- * session per candidate: it runs only when the run is at least PROBE.minRunFactor times that
+ * The probe costs about `(candidates − 1) × (2·rounds + 1) × batch × PROBE.steps` sample·steps plus
+ * one session per candidate: it runs only when the run is at least PROBE.minRunFactor times that
  * (`arrangementProbe: 'always'` forces it, 'off' skips it), and once per file and setting (cached).
  */
 import type { Dataset } from '../data/types.js';
@@ -26,8 +26,8 @@ import type { ArrangementChoice } from './snn-file.js';
  * candidates' sessions are open together: at most a batch of 64 keeps the probe's memory at that of
  * a batch-64 run whatever the run's batch).
  */
-export const PROBE = { steps: 33, rounds: 5, minRunFactor: 10, maxSamples: 64 } as const;
-/** A candidate replaces the default only when its median time is below this fraction of the default's. */
+export const PROBE = { steps: 33, rounds: 3, minRunFactor: 10, maxSamples: 64 } as const;
+/** A candidate replaces the default only when its median paired time ratio to the default is below this. */
 export const SWITCH_MARGIN = 0.95;
 
 /** What the onnxruntime engine runs: the file (replaced by the chosen arrangement's) and its session settings. */
@@ -53,7 +53,8 @@ function skipReason(input: EngineInput, ds: Dataset, opts: EngineRunOptions, nCa
   if (opts.arrangementProbe === 'always') return undefined;
   const T = Math.max(...opts.timesteps);
   const n = probeSamples(ds, opts);
-  const probeWork = nCandidates * (PROBE.rounds + 1) * n * Math.min(T, PROBE.steps);
+  // per candidate but the default: a warm-up and paired rounds of two runs
+  const probeWork = (nCandidates - 1) * (2 * PROBE.rounds + 1) * n * Math.min(T, PROBE.steps);
   if (ds.count * T < PROBE.minRunFactor * probeWork)
     return `run too short for a probe (${ds.count}×${T} sample·steps < ${PROBE.minRunFactor}× the probe's ${probeWork})`;
   return undefined;
@@ -77,27 +78,57 @@ function applicable(input: EngineInput, candidates: readonly ArrangementCandidat
   return out;
 }
 
-/** Median ms of a PROBE.steps run of each file on the first batch, rounds rotating. */
-async function timeAll(files: readonly { c: ArrangementCandidate; file: Model }[], ds: Dataset, opts: EngineRunOptions): Promise<number[]> {
+/**
+ * Each candidate against the default in paired rounds on the first batch (the two alternate, which
+ * goes first alternating too, so that this machine's drift hits both alike): per candidate the
+ * median of its time over the default's, and the median ms of its runs. Two sessions at most are
+ * open at a time (the default's and one candidate's), so the probe's memory is that of two runs.
+ */
+async function timePaired(
+  files: readonly { c: ArrangementCandidate; file: Model }[],
+  ds: Dataset,
+  opts: EngineRunOptions,
+): Promise<{ ms: number[]; relative: number[] }> {
   const n = probeSamples(ds, opts);
   const head: Dataset = { ...ds, count: n, labels: ds.labels.subarray(0, n) };
   const T = Math.min(Math.max(...opts.timesteps), PROBE.steps);
   const base = { ...(opts.device ? { device: opts.device } : {}), ...(opts.threads ? { threads: opts.threads } : {}) };
-  const sessions: OrtSession[] = [];
+  const open = (i: number): Promise<OrtSession> =>
+    OrtSession.create(files[i]!.file, { ...base, ...(files[i]!.c.tuning ? { tuning: files[i]!.c.tuning } : {}) });
+  const run = async (i: number, session: OrtSession): Promise<number> => {
+    const t0 = performance.now();
+    await simulateOrt(files[i]!.file, head, { timesteps: [T], batchSize: n, session });
+    return performance.now() - t0;
+  };
+  const def = await open(0);
+  const defMs: number[] = [];
+  const ms = [0];
+  const relative = [1];
   try {
-    for (const { c, file } of files) sessions.push(await OrtSession.create(file, { ...base, ...(c.tuning ? { tuning: c.tuning } : {}) }));
-    const run = async (i: number): Promise<number> => {
-      const t0 = performance.now();
-      await simulateOrt(files[i]!.file, head, { timesteps: [T], batchSize: n, session: sessions[i]! });
-      return performance.now() - t0;
-    };
-    for (let i = 0; i < files.length; i++) await run(i); // warm-up
-    const ms = files.map(() => [] as number[]);
-    for (let r = 0; r < PROBE.rounds; r++) for (let j = 0; j < files.length; j++) ms[(j + r) % files.length]!.push(await run((j + r) % files.length));
-    return ms.map(median);
+    await run(0, def); // warm-up
+    for (let i = 1; i < files.length; i++) {
+      const s = await open(i);
+      try {
+        await run(i, s); // warm-up
+        const mine: number[] = [];
+        const ratios: number[] = [];
+        for (let r = 0; r < PROBE.rounds; r++) {
+          const [a, b] = r % 2 ? [await run(i, s), await run(0, def)] : [await run(0, def), await run(i, s)].reverse();
+          mine.push(a!);
+          defMs.push(b!);
+          ratios.push(a! / b!);
+        }
+        ms.push(median(mine));
+        relative.push(median(ratios));
+      } finally {
+        await s.release();
+      }
+    }
   } finally {
-    for (const s of sessions) await s.release();
+    await def.release();
   }
+  ms[0] = median(defMs);
+  return { ms, relative };
 }
 
 /** The arrangement onnxruntime runs under `--engine auto`: the file as given, or the fastest candidate measured. */
@@ -115,21 +146,22 @@ export async function chooseArrangement(
   const t0 = performance.now();
   const files = applicable(input, candidates);
   if (files.length < 2) return { input, choice: { id: files[0]?.c.id ?? 'file', reason: 'one arrangement applies' } };
-  const ms = await timeAll(files, ds, opts);
+  const { ms, relative } = await timePaired(files, ds, opts);
   let best = 0;
-  ms.forEach((t, i) => {
-    if (t < ms[best]!) best = i;
+  relative.forEach((q, i) => {
+    if (q < relative[best]!) best = i;
   });
   // the first candidate is the default: another replaces it only by a clear margin
-  if (ms[best]! > SWITCH_MARGIN * ms[0]!) best = 0;
+  if (relative[best]! > SWITCH_MARGIN) best = 0;
   const probeMs = Object.fromEntries(files.map((f, i) => [f.c.id, Number(ms[i]!.toFixed(2))]));
   const { c } = files[best]!;
   // the default runs the given file itself
   const file = best === 0 ? input.file : files[best]!.file;
   const choice: ArrangementChoice = {
     id: c.id,
-    reason: `lowest median time of ${PROBE.rounds} rounds of ${Math.min(Math.max(...opts.timesteps), PROBE.steps)} steps on the first batch${best === 0 ? ` (or none ${((1 - SWITCH_MARGIN) * 100).toFixed(0)} % below the default)` : ''}`,
+    reason: `lowest time relative to the default, median of ${PROBE.rounds} paired rounds of ${Math.min(Math.max(...opts.timesteps), PROBE.steps)} steps on the first batch${best === 0 ? ` (none ${((1 - SWITCH_MARGIN) * 100).toFixed(0)} % below the default)` : ''}`,
     probeMs,
+    relative: Object.fromEntries(files.map((f, i) => [f.c.id, Number(relative[i]!.toFixed(3))])),
     costMs: Number((performance.now() - t0).toFixed(1)),
   };
   const byKey = cache.get(input.file) ?? new Map();

@@ -57,6 +57,8 @@ export interface ArrangementChoice {
   readonly reason: string;
   /** Median ms of each candidate's probe run (the first batch, a few steps). */
   readonly probeMs?: Readonly<Record<string, number>>;
+  /** Each candidate's time over the default's, median of paired rounds (the default: 1); the choice is the lowest. */
+  readonly relative?: Readonly<Record<string, number>>;
   /** Wall time of the whole probe: emission, sessions, timed runs. */
   readonly costMs?: number;
 }

@@ -105,7 +105,15 @@ function engineChoiceRecord(c: EngineChoice, arrangement?: Arrangement): EngineC
           },
         }
       : {}),
-    ...(c.arrangement ? { measured: { ...c.arrangement, ...(c.arrangement.probeMs ? { probeMs: { ...c.arrangement.probeMs } } : {}) } } : {}),
+    ...(c.arrangement
+      ? {
+          measured: {
+            ...c.arrangement,
+            ...(c.arrangement.probeMs ? { probeMs: { ...c.arrangement.probeMs } } : {}),
+            ...(c.arrangement.relative ? { relative: { ...c.arrangement.relative } } : {}),
+          },
+        }
+      : {}),
   };
 }
 

@@ -70,7 +70,13 @@ export interface EngineChoiceRecord {
   /** onnxruntime: per layer where its count comes from, and the time steps per Loop iteration (src/snn/arrangement.ts). */
   readonly arrangement?: { readonly layerCounts: string[]; readonly stepsPerIteration: number; readonly order?: string };
   /** --engine auto on onnxruntime: the arrangement candidate that ran, why, and each candidate's probe time (src/engine/arrangement-probe.ts). */
-  readonly measured?: { readonly id: string; readonly reason: string; readonly probeMs?: Record<string, number>; readonly costMs?: number };
+  readonly measured?: {
+    readonly id: string;
+    readonly reason: string;
+    readonly probeMs?: Record<string, number>;
+    readonly relative?: Record<string, number>;
+    readonly costMs?: number;
+  };
 }
 
 export interface EvalRecord {
