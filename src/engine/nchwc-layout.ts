@@ -23,6 +23,17 @@ export function blockConstant(t: Tensor, block: number): Tensor {
   return { dtype: 'float32', dims: t.dims, data: out };
 }
 
+/** A constant broadcast (numpy rules) to full [C, H, W] (a per-channel [C, 1, 1] bias, say). */
+export function expandTo(t: Tensor, chw: Dims): Tensor {
+  const [C, H, W] = chw as [number, number, number];
+  const d = [1, 1, 1, ...t.dims].slice(-3);
+  const out = new Float32Array(C * H * W);
+  for (let c = 0; c < C; c++)
+    for (let h = 0; h < H; h++)
+      for (let w = 0; w < W; w++) out[(c * H + h) * W + w] = t.data[((d[0] === 1 ? 0 : c) * d[1]! + (d[1] === 1 ? 0 : h)) * d[2]! + (d[2] === 1 ? 0 : w)]!;
+  return { dtype: 'float32', dims: [C, H, W], data: out };
+}
+
 /** OIHW (O a multiple of b) → OIHWBiBo with the input channels zero-padded to a multiple of b. */
 export function filterBiBo(w: Tensor, block: number): Tensor {
   const [O, I, KH, KW] = w.dims as [number, number, number, number];

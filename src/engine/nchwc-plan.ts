@@ -58,8 +58,16 @@ export function nodeDims(n: Node, dimsOf: (x: string) => Dims | undefined): Dims
     return d;
   }
   if (UNARY.has(n.opType)) return ins[0];
-  if (n.opType === 'Conv' && ins[0] && ins[1] && (attrString(n, 'auto_pad') ?? 'NOTSET') === 'NOTSET') {
-    return convDims(ins[0], ins[1], { pads: attrInts(n, 'pads'), strides: attrInts(n, 'strides'), dilations: attrInts(n, 'dilations') });
+  if (n.opType === 'Conv' && ins[0] && ins[1]) {
+    const pad = attrString(n, 'auto_pad') ?? 'NOTSET';
+    const strides = attrInts(n, 'strides');
+    // SAME_*: ⌈H / stride⌉ (ONNX Conv)
+    if (pad.startsWith('SAME')) return [ins[0][0]!, ins[1][0]!, ...[0, 1].map((i) => Math.ceil(ins[0]![2 + i]! / (strides?.[i] ?? 1)))];
+    return convDims(ins[0], ins[1], { pads: pad === 'VALID' ? [] : attrInts(n, 'pads'), strides, dilations: attrInts(n, 'dilations') });
+  }
+  if ((n.opType === 'MaxPool' || n.opType === 'AveragePool') && ins[0]?.length === 4 && (attrString(n, 'auto_pad') ?? 'NOTSET') === 'NOTSET' && !attrInt(n, 'ceil_mode', 0)) {
+    const k = attrInts(n, 'kernel_shape') ?? [1, 1];
+    return convDims(ins[0], [ins[0][1]!, ins[0][1]!, k[0]!, k[1]!], { pads: attrInts(n, 'pads'), strides: attrInts(n, 'strides'), dilations: attrInts(n, 'dilations') });
   }
   // the emitted file's batch Tile ([1, …] repeated by [N, 1, …]; src/snn/emit.ts)
   if (n.opType === 'Tile' && ins[0] && ins[0][0] === 1) return [-1, ...ins[0].slice(1)];
@@ -70,12 +78,18 @@ function convUse(n: Node, scope: Scope, blocked: ReadonlySet<string>): InputUse 
   const w = scope.constOf(n.inputs[1] ?? '');
   const b = n.inputs[2] ? scope.constOf(n.inputs[2]) : undefined;
   if (!w || w.dtype !== 'float32' || w.dims.length !== 4 || (n.inputs[2] && !b) || n.inputs.length > 3) return undefined;
-  if (attrInt(n, 'group', 1) !== 1 || (attrString(n, 'auto_pad') ?? 'NOTSET') !== 'NOTSET') return undefined;
+  if (attrInt(n, 'group', 1) !== 1) return undefined;
   const [O, I] = w.dims as [number, number];
   if (O % scope.block !== 0) return undefined;
   if (blocked.has(n.inputs[0]!)) return 'blocked';
   if (I < scope.block) return 'plain';
   return I % 4 === 0 ? 'reorder' : undefined;
+}
+
+/** Whether constant dims broadcast to one sample's [C, H, W] of `out` without spanning the batch. */
+function broadcastsTo(d: Dims, out: Dims): boolean {
+  const chw = [1, 1, 1, ...d].slice(-3);
+  return d.length <= 4 && d.slice(0, -3).every((v) => v === 1) && chw.every((v, i) => v === 1 || v === out[i + 1]);
 }
 
 function elementwiseUses(n: Node, out: Dims | undefined, scope: Scope, blocked: ReadonlySet<string>, dimsOf: (x: string) => Dims | undefined): InputUse[] | undefined {
@@ -88,7 +102,7 @@ function elementwiseUses(n: Node, out: Dims | undefined, scope: Scope, blocked: 
     if (blocked.has(x)) uses.push('blocked');
     else if (c) {
       if (uniform(c)) uses.push('scalar-const');
-      else if (c.dtype === 'float32' && c.dims.length >= 3 && c.dims.slice(0, -3).every((v) => v === 1) && c.dims.slice(-3).every((v, i) => v === out![i + 1])) uses.push('blocked-const');
+      else if (c.dtype === 'float32' && broadcastsTo(c.dims, out!)) uses.push('blocked-const');
       else return undefined;
     } else if (d && d.every((v) => v === 1)) uses.push('scalar');
     else if (scope.outerDims.has(x) && same(d)) uses.push('outer');
@@ -108,9 +122,10 @@ function analyse(body: Graph, scope: Scope, states: ReadonlySet<number>, stateDi
   const dimsOf = (x: string): Dims | undefined => dims.get(x) ?? scope.constOf(x)?.dims ?? scope.outerDims.get(x);
   const nodes: NodePlan[] = [];
   for (const n of body.nodes) {
-    const d = nodeDims(n, dimsOf);
-    if (d) dims.set(n.outputs[0]!, d);
     const cu = n.opType === 'Conv' ? convUse(n, scope, blocked) : undefined;
+    // a blocked Conv's channel count is known even where its spatial dims are not
+    const d = nodeDims(n, dimsOf) ?? (cu ? [-1, scope.constOf(n.inputs[1]!)!.dims[0]!, Number.NaN, Number.NaN] : undefined);
+    if (d) dims.set(n.outputs[0]!, d);
     const eu = cu ? undefined : elementwiseUses(n, d, scope, blocked, dimsOf);
     if (cu) nodes.push({ node: n, kind: 'conv', uses: [cu] });
     else if (eu) {

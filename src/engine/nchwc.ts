@@ -16,7 +16,7 @@
  */
 import type { Graph, Model, Node, Tensor, ValueInfo } from '../graph/types.js';
 import { pruneInitializers } from '../graph/graph.js';
-import { blockConstant, type Dims, filterBiBo, filterBo } from './nchwc-layout.js';
+import { blockConstant, type Dims, expandTo, filterBiBo, filterBo } from './nchwc-layout.js';
 import { type BodyPlan, nodeDims, planBody, type Scope } from './nchwc-plan.js';
 
 export const NCHWC_DOMAIN = 'com.microsoft.nchwc';
@@ -48,21 +48,21 @@ function rewriteBody(body: Graph, plan: BodyPlan, scope: Scope): { body: Graph; 
   const std = new Map<string, string>(); // blocked tensor → its standard copy
   const needStd = new Set<string>();
   for (const p of plan.nodes) if (p.kind === 'plain') for (const x of p.node.inputs) if (plan.blocked.has(x)) needStd.add(x);
-  body.outputs.forEach((o, i) => {
-    const isState = i >= 1 && i <= body.inputs.length - 2;
-    if (plan.blocked.has(o.name) && !(isState && plan.states.has(i - 1))) needStd.add(o.name);
-  });
+  // body outputs: blocked states stay blocked; every other output is read in the standard layout
+  const stdOutput = body.outputs.map((o, i) => plan.blocked.has(o.name) && !(i >= 1 && i <= body.inputs.length - 2 && plan.states.has(i - 1)));
+  body.outputs.forEach((o, i) => stdOutput[i] && needStd.add(o.name));
   const emitStd = (x: string): void => {
     if (!needStd.has(x) || std.has(x)) return;
     std.set(x, `${x}__nchw`);
     out.push(reorderOut(x, `${x}__nchw`, plan.dims.get(x)![1]!));
   };
   for (const v of body.inputs) if (plan.blocked.has(v.name)) emitStd(v.name);
-  const constIn = (x: string, kind: 'scalar-const' | 'blocked-const'): string => {
-    const name = `${x}__${kind === 'scalar-const' ? 'scalar' : `nchwc${scope.block}`}`;
+  const constIn = (x: string, kind: 'scalar-const' | 'blocked-const', out: Dims): string => {
+    const chw = out.slice(1);
+    const name = `${x}__${kind === 'scalar-const' ? 'scalar' : `nchwc${scope.block}_${chw.join('x')}`}`;
     if (!inits.has(name)) {
       const c = scope.constOf(x)!;
-      inits.set(name, kind === 'scalar-const' ? { dtype: c.dtype, dims: [], data: c.data.slice(0, 1) } : blockConstant(c, scope.block));
+      inits.set(name, kind === 'scalar-const' ? { dtype: c.dtype, dims: [], data: c.data.slice(0, 1) } : blockConstant(expandTo(c, chw), scope.block));
     }
     return name;
   };
@@ -74,7 +74,7 @@ function rewriteBody(body: Graph, plan: BodyPlan, scope: Scope): { body: Graph; 
     else if (p.kind === 'elementwise') {
       const inputs = n.inputs.map((x, i) => {
         const u = p.uses[i]!;
-        if (u === 'scalar-const' || u === 'blocked-const') return constIn(x, u);
+        if (u === 'scalar-const' || u === 'blocked-const') return constIn(x, u, plan.dims.get(n.outputs[0]!)!);
         return u === 'outer' ? `${x}__nchwc` : x;
       });
       out.push({ ...n, inputs });
@@ -84,7 +84,7 @@ function rewriteBody(body: Graph, plan: BodyPlan, scope: Scope): { body: Graph; 
     }
     emitStd(n.outputs[0]!);
   }
-  const outputs: ValueInfo[] = body.outputs.map((o) => (std.has(o.name) && needStd.has(o.name) ? { name: std.get(o.name)!, dtype: o.dtype } : o));
+  const outputs: ValueInfo[] = body.outputs.map((o, i) => (stdOutput[i] ? { name: std.get(o.name)!, dtype: o.dtype } : o));
   return { body: pruneInitializers({ ...body, nodes: out, outputs, initializers: inits }), convs };
 }
 
@@ -103,8 +103,7 @@ function lowerConv(n: Node, use: string, scope: Scope, inits: Map<string, Tensor
     reordered.add(r);
     x = r;
   }
-  const attrs = Object.fromEntries(Object.entries(n.attrs).filter(([k]) => k !== 'auto_pad'));
-  nodes.push({ ...n, domain: NCHWC_DOMAIN, inputs: [x, wName, ...n.inputs.slice(2)], attrs });
+  nodes.push({ ...n, domain: NCHWC_DOMAIN, inputs: [x, wName, ...n.inputs.slice(2)] });
   return nodes;
 }
 
