@@ -59,8 +59,7 @@ export function filterBo(w: Tensor, block: number): Tensor {
   const out = new Float32Array(O * I * K);
   let d = 0;
   for (let ob = 0; ob < O; ob += block)
-    for (let i = 0; i < I; i++)
-      for (let k = 0; k < K; k++) for (let bo = 0; bo < block; bo++, d++) out[d] = w.data[((ob + bo) * I + i) * K + k]!;
+    for (let i = 0; i < I; i++) for (let k = 0; k < K; k++) for (let bo = 0; bo < block; bo++, d++) out[d] = w.data[((ob + bo) * I + i) * K + k]!;
   return { dtype: 'float32', dims: w.dims, data: out };
 }
 

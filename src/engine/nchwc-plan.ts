@@ -65,9 +65,18 @@ export function nodeDims(n: Node, dimsOf: (x: string) => Dims | undefined): Dims
     if (pad.startsWith('SAME')) return [ins[0][0]!, ins[1][0]!, ...[0, 1].map((i) => Math.ceil(ins[0]![2 + i]! / (strides?.[i] ?? 1)))];
     return convDims(ins[0], ins[1], { pads: pad === 'VALID' ? [] : attrInts(n, 'pads'), strides, dilations: attrInts(n, 'dilations') });
   }
-  if ((n.opType === 'MaxPool' || n.opType === 'AveragePool') && ins[0]?.length === 4 && (attrString(n, 'auto_pad') ?? 'NOTSET') === 'NOTSET' && !attrInt(n, 'ceil_mode', 0)) {
+  if (
+    (n.opType === 'MaxPool' || n.opType === 'AveragePool') &&
+    ins[0]?.length === 4 &&
+    (attrString(n, 'auto_pad') ?? 'NOTSET') === 'NOTSET' &&
+    !attrInt(n, 'ceil_mode', 0)
+  ) {
     const k = attrInts(n, 'kernel_shape') ?? [1, 1];
-    return convDims(ins[0], [ins[0][1]!, ins[0][1]!, k[0]!, k[1]!], { pads: attrInts(n, 'pads'), strides: attrInts(n, 'strides'), dilations: attrInts(n, 'dilations') });
+    return convDims(ins[0], [ins[0][1]!, ins[0][1]!, k[0]!, k[1]!], {
+      pads: attrInts(n, 'pads'),
+      strides: attrInts(n, 'strides'),
+      dilations: attrInts(n, 'dilations'),
+    });
   }
   // the emitted file's batch Tile ([1, …] repeated by [N, 1, …]; src/snn/emit.ts)
   if (n.opType === 'Tile' && ins[0] && ins[0][0] === 1) return [-1, ...ins[0].slice(1)];
@@ -77,7 +86,7 @@ export function nodeDims(n: Node, dimsOf: (x: string) => Dims | undefined): Dims
 function convUse(n: Node, scope: Scope, blocked: ReadonlySet<string>): InputUse | undefined {
   const w = scope.constOf(n.inputs[1] ?? '');
   const b = n.inputs[2] ? scope.constOf(n.inputs[2]) : undefined;
-  if (!w || w.dtype !== 'float32' || w.dims.length !== 4 || (n.inputs[2] && !b) || n.inputs.length > 3) return undefined;
+  if (w?.dtype !== 'float32' || w.dims.length !== 4 || (n.inputs[2] && !b) || n.inputs.length > 3) return undefined;
   if (attrInt(n, 'group', 1) !== 1) return undefined;
   const [O, I] = w.dims as [number, number];
   if (O % scope.block !== 0) return undefined;
@@ -92,7 +101,13 @@ function broadcastsTo(d: Dims, out: Dims): boolean {
   return d.length <= 4 && d.slice(0, -3).every((v) => v === 1) && chw.every((v, i) => v === 1 || v === out[i + 1]);
 }
 
-function elementwiseUses(n: Node, out: Dims | undefined, scope: Scope, blocked: ReadonlySet<string>, dimsOf: (x: string) => Dims | undefined): InputUse[] | undefined {
+function elementwiseUses(
+  n: Node,
+  out: Dims | undefined,
+  scope: Scope,
+  blocked: ReadonlySet<string>,
+  dimsOf: (x: string) => Dims | undefined,
+): InputUse[] | undefined {
   if (!(BINARY.has(n.opType) || UNARY.has(n.opType)) || !blockable(out, scope.block)) return undefined;
   const same = (d: Dims | undefined): boolean => !!d && d.length === 4 && d.every((x, i) => x === out![i]);
   const uses: InputUse[] = [];
@@ -104,7 +119,7 @@ function elementwiseUses(n: Node, out: Dims | undefined, scope: Scope, blocked: 
       if (uniform(c)) uses.push('scalar-const');
       else if (c.dtype === 'float32' && broadcastsTo(c.dims, out!)) uses.push('blocked-const');
       else return undefined;
-    } else if (d && d.every((v) => v === 1)) uses.push('scalar');
+    } else if (d?.every((v) => v === 1)) uses.push('scalar');
     else if (scope.outerDims.has(x) && same(d)) uses.push('outer');
     else return undefined;
   }

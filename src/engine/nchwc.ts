@@ -110,7 +110,12 @@ function lowerConv(n: Node, use: string, scope: Scope, inits: Map<string, Tensor
 /** Dims of the outer graph's tensors (rule by rule, batch = -1). */
 function outerDims(g: Graph): Map<string, Dims> {
   const dims = new Map<string, Dims>();
-  for (const i of g.inputs) if (i.shape) dims.set(i.name, i.shape.map((d, k) => (typeof d === 'number' ? d : k === 0 ? -1 : Number.NaN)));
+  for (const i of g.inputs)
+    if (i.shape)
+      dims.set(
+        i.name,
+        i.shape.map((d, k) => (typeof d === 'number' ? d : k === 0 ? -1 : Number.NaN)),
+      );
   const dimsOf = (x: string): Dims | undefined => dims.get(x) ?? g.initializers.get(x)?.dims;
   for (const n of g.nodes) {
     const d = nodeDims(n, dimsOf);

@@ -73,7 +73,12 @@ describe.skipIf(!block)(`nchwc lowering is exact (${block ? `block ${block}` : w
       const low = lowerNchwc(onnx, block!);
       const run = async (m: Model) => {
         const counts: number[][] = [];
-        const r = await simulateOrt(m, ds, { timesteps: [7, 23], batchSize: 8, keepReadouts: true, onCounts: (_s, _n, cs) => void counts.push(...cs.map((c) => Array.from(c))) });
+        const r = await simulateOrt(m, ds, {
+          timesteps: [7, 23],
+          batchSize: 8,
+          keepReadouts: true,
+          onCounts: (_s, _n, cs) => void counts.push(...cs.map((c) => Array.from(c))),
+        });
         return { counts, r };
       };
       const [a, b] = [await run(onnx), await run(low.model)];

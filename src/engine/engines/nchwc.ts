@@ -27,7 +27,8 @@ function lower(file: Model, block: number): NchwcLowering {
 
 export const nchwcEngine: SnnEngine = {
   id: 'nchwc',
-  summary: "onnxruntime (CPU) running the file lowered to its blocked NCHWc layout (no per-convolution reorders); the plain file where there are no nchwc kernels",
+  summary:
+    'onnxruntime (CPU) running the file lowered to its blocked NCHWc layout (no per-convolution reorders); the plain file where there are no nchwc kernels',
   unavailable: (_input, opts) => (opts.device && opts.device !== 'cpu' ? `it runs on the CPU only, not --device ${opts.device}` : undefined),
   async estimate(ctx) {
     const block = await nchwcBlockSize();
