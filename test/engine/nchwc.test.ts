@@ -12,6 +12,8 @@ import { blockConstant, filterBiBo, filterBo } from '../../src/engine/nchwc-layo
 import { lowerNchwc, NCHWC_DOMAIN } from '../../src/engine/nchwc.js';
 import { nchwcBlockSize } from '../../src/engine/nchwc-probe.js';
 import { OrtSession } from '../../src/engine/ort.js';
+import { chooseEngine } from '../../src/engine/registry.js';
+import { snnInfo } from '../../src/engine/simulate.js';
 import { simulateOrt } from '../../src/engine/ort-run.js';
 import type { Model } from '../../src/graph/types.js';
 import { calibrate, convert, loadModel } from '../../src/pipeline.js';
@@ -88,11 +90,15 @@ describe.skipIf(!block)(`nchwc lowering is exact (${block ? `block ${block}` : w
       if (id === 'own-fmnist-resnet20-bn') expect(low.blockedConvs).toBeGreaterThan(0);
     }, 60_000);
 
-  it('the engine bids only where it blocks convolutions, and runs the plain file given a non-cpu device', async () => {
+  it('auto picks the engine where it blocks convolutions; not available on other devices; the portable file is untouched', async () => {
     const bm = ALL_MODELS.find((m) => m.id === 'own-fmnist-resnet20-bn')!;
     const model = loadModel(bm.file);
     const { onnx } = convert(model, await calibrate(model, loadDataset(bm.calib, { ...bm.pre, limit: 20 })));
     expect(nchwcEngine.unavailable({ file: onnx, info: {} as never }, { timesteps: [4], device: 'webgpu' })).toMatch(/CPU only/);
+    const ds = loadDataset(bm.test, { ...bm.pre, limit: 4 });
+    const { engine, choice } = await chooseEngine('auto', { file: onnx, info: snnInfo(onnx) }, ds, { timesteps: [4] });
+    expect(engine.id).toBe('nchwc');
+    expect(choice.estimates!['nchwc']).toBeLessThan(1);
     const l = lowerNchwc(onnx, block!);
     expect(l.model.graph.nodes.some((n) => n.opType === 'ReorderInput')).toBe(true);
     expect(onnx.otherOpsets[NCHWC_DOMAIN]).toBeUndefined(); // the portable file is untouched
