@@ -15,6 +15,8 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadDataset } from '../src/data/index.js';
 import { inputSpec } from '../src/engine/input.js';
+import { lowerNchwc } from '../src/engine/nchwc.js';
+import { nchwcBlockSize } from '../src/engine/nchwc-probe.js';
 import { OrtSession, type OrtTuning } from '../src/engine/ort.js';
 import { simulateDataset } from '../src/engine/simulate.js';
 import { calibrate, convert, loadModel } from '../src/pipeline.js';
@@ -27,6 +29,8 @@ interface Variant {
   readonly emit?: EmitMeta;
   readonly tuning?: OrtTuning;
   readonly batch?: number;
+  /** Run the file lowered to onnxruntime's blocked layout (src/engine/nchwc.ts) at the machine's block size. */
+  readonly nchwc?: boolean;
 }
 
 const VARIANTS: Record<string, Variant> = {
@@ -49,6 +53,7 @@ const VARIANTS: Record<string, Variant> = {
   batch16: { batch: 16 },
   batch32: { batch: 32 },
   batch128: { batch: 128 },
+  nchwc: { nchwc: true },
 };
 
 const { values } = parseArgs({
@@ -92,7 +97,10 @@ async function measure(id: string, T: number, names: readonly string[]): Promise
     names.map(async (v) => {
       const o = VARIANTS[v];
       if (!o) throw new Error(`--variants: unknown variant ${v}; valid: ${Object.keys(VARIANTS).join(', ')}`);
-      const file = emitOnnx(snn, o.emit ?? {});
+      const emitted = emitOnnx(snn, o.emit ?? {});
+      const block = o.nchwc ? await nchwcBlockSize() : undefined;
+      if (o.nchwc && !block) throw new Error('--variants nchwc: onnxruntime has no nchwc kernels on this machine');
+      const file = block ? lowerNchwc(emitted, block).model : emitted;
       const session = await OrtSession.create(file, { threads, ...(o.tuning ? { tuning: o.tuning } : {}) });
       const run = () => simulateDataset(file, ds, { timesteps: [T], batchSize: o.batch ?? batch, session });
       return { v, run, session, arrangement: JSON.parse(file.metadata['onnx2snn.arrangement']!) as unknown, ratios: [] as number[], ms: [] as number[] };

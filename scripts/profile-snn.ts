@@ -2,7 +2,9 @@
  * Where an SNN's time goes (issue 11): onnxruntime's own profiler on the ANN and on the emitted
  * SNN (default arrangement), kernel time summed per op type, per ANN pass and per SNN time step.
  *
- *   npm run profile -- [--model own-fmnist-resnet20-bn] [--timesteps 32] [--samples 64] [--runs 3] [--out profile.json]
+ *   npm run profile -- [--model own-fmnist-resnet20-bn] [--timesteps 32] [--samples 64] [--runs 3] [--out profile.json] [--nchwc]
+ *
+ * --nchwc profiles the file lowered to onnxruntime's blocked layout (src/engine/nchwc.ts).
  *
  * The Loop node's own time contains its body's kernels, so it is left out of the step's sum.
  */
@@ -13,6 +15,8 @@ import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { loadDataset } from '../src/data/index.js';
 import { inputSpec } from '../src/engine/input.js';
+import { lowerNchwc } from '../src/engine/nchwc.js';
+import { nchwcBlockSize } from '../src/engine/nchwc-probe.js';
 import type { Model } from '../src/graph/types.js';
 import { writeOnnx } from '../src/onnx/write.js';
 import { calibrate, convert, loadModel } from '../src/pipeline.js';
@@ -26,6 +30,7 @@ const { values } = parseArgs({
     samples: { type: 'string', default: '64' },
     runs: { type: 'string', default: '3' },
     out: { type: 'string', default: 'profile.json' },
+    nchwc: { type: 'boolean', default: false },
   },
 });
 
@@ -63,7 +68,10 @@ if (!bm) throw new Error(`--model: unknown model ${values.model}`);
 const T = Number(values.timesteps);
 const runs = Number(values.runs);
 const model = loadModel(bm.file);
-const { onnx } = convert(model, await calibrate(model, loadDataset(bm.calib, { ...bm.pre, limit: 100 })));
+const emitted = convert(model, await calibrate(model, loadDataset(bm.calib, { ...bm.pre, limit: 100 }))).onnx;
+const block = values.nchwc ? await nchwcBlockSize() : undefined;
+if (values.nchwc && !block) throw new Error('--nchwc: onnxruntime has no nchwc kernels on this machine');
+const onnx = block ? lowerNchwc(emitted, block).model : emitted;
 const ds = loadDataset(bm.test, { ...bm.pre, limit: Number(values.samples) });
 const { name, sampleDims } = inputSpec(model, ds);
 const x = new ort.Tensor('float32', ds.x, [ds.count, ...sampleDims]);

@@ -14,8 +14,9 @@
 import type { Dataset } from '../data/types.js';
 import type { Model } from '../graph/types.js';
 import type { Arrangement } from '../snn/arrangement.js';
-import { ARRANGEMENTS, type ArrangementCandidate } from './arrangements.js';
+import { ARRANGEMENTS, type ArrangementCandidate, type ArrangementEnv } from './arrangements.js';
 import type { EngineInput, EngineRunOptions } from './engines/types.js';
+import { nchwcBlockSize } from './nchwc-probe.js';
 import { OrtSession, type OrtTuning } from './ort.js';
 import { simulateOrt } from './ort-run.js';
 import type { ArrangementChoice } from './snn-file.js';
@@ -61,15 +62,16 @@ function skipReason(input: EngineInput, ds: Dataset, opts: EngineRunOptions, nCa
 }
 
 /** The candidates that apply, with their files (duplicates of a file and setting dropped). */
-function applicable(input: EngineInput, candidates: readonly ArrangementCandidate[]): { c: ArrangementCandidate; file: Model }[] {
+function applicable(input: EngineInput, candidates: readonly ArrangementCandidate[], env: ArrangementEnv): { c: ArrangementCandidate; file: Model }[] {
   const base = JSON.parse(input.file.metadata['onnx2snn.arrangement']!) as Arrangement;
   const snn = input.snn!();
   const out: { c: ArrangementCandidate; file: Model }[] = [];
   const seen = new Set<string>();
   for (const c of candidates) {
-    const f = c.file(snn, base);
+    const f = c.file(snn, base, env);
     if (!f) continue;
-    const key = `${f.metadata['onnx2snn.arrangement']}|${JSON.stringify(c.tuning ?? {})}`;
+    // a lowering (nchwc) keeps the arrangement's metadata: its operator domains tell it apart
+    const key = `${f.metadata['onnx2snn.arrangement']}|${JSON.stringify(f.otherOpsets)}|${JSON.stringify(c.tuning ?? {})}`;
     if (seen.has(key)) continue;
     seen.add(key);
     // the run keeps the given file's other metadata (calibration, source); the arrangement is the candidate's
@@ -144,7 +146,8 @@ export async function chooseArrangement(
   const hit = cache.get(input.file)?.get(key);
   if (hit) return { input: { ...input, file: hit.file }, ...(hit.tuning ? { tuning: hit.tuning } : {}), choice: hit.choice };
   const t0 = performance.now();
-  const files = applicable(input, candidates);
+  const block = await nchwcBlockSize(opts.device);
+  const files = applicable(input, candidates, block ? { nchwcBlock: block } : {});
   if (files.length < 2) return { input, choice: { id: files[0]?.c.id ?? 'file', reason: 'one arrangement applies' } };
   const { ms, relative } = await timePaired(files, ds, opts);
   let best = 0;

@@ -15,7 +15,13 @@ import type { Model } from '../graph/types.js';
 import type { Arrangement } from '../snn/arrangement.js';
 import type { SnnModel } from '../snn/build.js';
 import { type EmitMeta, emitOnnx } from '../snn/emit.js';
+import { lowerNchwc } from './nchwc.js';
 import type { OrtTuning } from './ort.js';
+
+/** What a candidate may depend on besides the SNN: the machine's NCHWc block size (src/engine/nchwc-probe.ts; absent: no nchwc kernels). */
+export interface ArrangementEnv {
+  readonly nchwcBlock?: number;
+}
 
 /** One way of emitting and running the SNN for onnxruntime. */
 export interface ArrangementCandidate {
@@ -25,7 +31,7 @@ export interface ArrangementCandidate {
    * The file in this arrangement, given the SNN and the arrangement of the file asked to run (its
    * count mode is kept), or undefined where it does not apply to this model.
    */
-  file(snn: SnnModel, base: Arrangement): Model | undefined;
+  file(snn: SnnModel, base: Arrangement, env: ArrangementEnv): Model | undefined;
   /** onnxruntime session settings for the run (absent: the defaults). */
   readonly tuning?: OrtTuning;
 }
@@ -41,10 +47,18 @@ function emitted(meta: EmitMeta): ArrangementCandidate['file'] {
   };
 }
 
+/** The default file lowered to onnxruntime's blocked layout (src/engine/nchwc.ts), where a Loop-body convolution can be blocked. */
+const nchwc: ArrangementCandidate['file'] = (snn, base, env) => {
+  if (!env.nchwcBlock) return undefined;
+  const l = lowerNchwc(emitOnnx(snn, { counts: base.counts }), env.nchwcBlock);
+  return l.blockedConvs > 0 ? l.model : undefined;
+};
+
 /**
  * The first entry is the default arrangement (what `emitOnnx(snn)` writes): the probe's fallback.
  * Ids as the variants of `npm run bench:levers` (k8 = 8 steps per iteration, layer = layer-major
- * order, no-spin = onnxruntime's intra-op threads sleep instead of spinning when idle).
+ * order, no-spin = onnxruntime's intra-op threads sleep instead of spinning when idle, nchwc = the
+ * Loop body in onnxruntime's blocked layout, as `--engine nchwc` runs it).
  */
 export const ARRANGEMENTS: readonly ArrangementCandidate[] = [
   { id: 'default', file: emitted({}) },
@@ -53,4 +67,5 @@ export const ARRANGEMENTS: readonly ArrangementCandidate[] = [
   { id: 'layer', file: emitted({ order: 'layer' }) },
   { id: 'layer-k16', file: emitted({ order: 'layer', stepsPerIteration: 16 }) },
   { id: 'no-spin', file: emitted({}), tuning: { allowSpinning: false } },
+  { id: 'nchwc', file: nchwc },
 ];

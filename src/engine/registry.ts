@@ -9,6 +9,7 @@
 import type { Dataset } from '../data/types.js';
 import { ErrorCodes, Onnx2SnnError } from '../errors.js';
 import { eventsEngine } from './engines/events.js';
+import { nchwcEngine } from './engines/nchwc.js';
 import { onnxruntimeEngine } from './engines/onnxruntime.js';
 import { tfjsEngine } from './engines/tfjs.js';
 import type { ChoiceContext, EngineInput, EngineRunOptions, SnnEngine } from './engines/types.js';
@@ -17,7 +18,7 @@ import { chooseArrangement } from './arrangement-probe.js';
 
 export type { ChoiceContext, EngineInput, EngineRunOptions, SnnEngine } from './engines/types.js';
 
-const ENGINES: readonly SnnEngine[] = [onnxruntimeEngine, tfjsEngine, eventsEngine];
+const ENGINES: readonly SnnEngine[] = [onnxruntimeEngine, nchwcEngine, tfjsEngine, eventsEngine];
 
 /** Samples and steps of the spike-rate probe (ChoiceContext.spikeRates): enough for rates to 1/(32·32). */
 export const PROBE_SAMPLES = 32;
