@@ -42,6 +42,20 @@ export function defaultImageThreads(): number {
   return availableParallelism();
 }
 
+/**
+ * The process's Node flags less --input-type, which Node refuses for a worker's script file (a
+ * process started with `node --input-type=module -e …` would otherwise get no worker at all).
+ */
+function workerExecArgv(): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < process.execArgv.length; i++) {
+    const a = process.execArgv[i]!;
+    if (a === '--input-type') i++;
+    else if (!a.startsWith('--input-type=')) out.push(a);
+  }
+  return out;
+}
+
 interface Job {
   readonly id: number;
   readonly settings: number;
@@ -66,6 +80,9 @@ export class ImagePool {
   private readonly settingsIds = new Map<string, { id: number; settings: SampleSettings }>();
   private readonly idOf = new WeakMap<SampleSettings, number>();
   private jobs = 0;
+  private inFlight = 0;
+  /** Most jobs in flight at once (≤ capacity). */
+  peakInFlight = 0;
   private failure: Error | undefined;
   readonly capacity: number;
 
@@ -79,7 +96,7 @@ export class ImagePool {
   }
 
   private lane(): Lane {
-    const worker = new Worker(WORKER);
+    const worker = new Worker(WORKER, { execArgv: workerExecArgv() });
     worker.unref();
     const lane: Lane = { worker, known: new Set(), jobs: new Map() };
     worker.on('message', (m: FromWorker) => this.done(lane, m));
@@ -130,6 +147,7 @@ export class ImagePool {
       }
       if (lane.jobs.size === 0) lane.worker.ref(); // a job in flight keeps the process alive until it is answered
       lane.jobs.set(job.id, job);
+      this.peakInFlight = Math.max(this.peakInFlight, ++this.inFlight);
       lane.worker.postMessage({ type: 'job', job: job.id, settings: job.settings, file: job.file, slot, length: job.out.length } satisfies ToWorker);
     }
   }
@@ -138,6 +156,7 @@ export class ImagePool {
     const job = lane.jobs.get(m.job);
     if (!job) return;
     lane.jobs.delete(m.job);
+    this.inFlight--;
     if (lane.jobs.size === 0) lane.worker.unref();
     if (!m.error) job.out.set(new Float32Array(job.slot!, 0, job.out.length));
     this.slots.push(job.slot!);
