@@ -42,18 +42,23 @@ export function defaultImageThreads(): number {
   return availableParallelism();
 }
 
+const inputType = (a: string) => a === '--input-type' || a.startsWith('--input-type=');
+
 /**
- * The process's Node flags less --input-type, which Node refuses for a worker's script file (a
- * process started with `node --input-type=module -e …` would otherwise get no worker at all).
+ * A worker inherits the process's Node flags, but Node refuses --input-type for a worker's script
+ * file (`node --input-type=module -e …` would get no worker at all): then the flags less that
+ * one, or none if Node refuses some of those as well (per-process flags such as
+ * --perf-basic-prof are ignored when inherited, refused when given).
  */
-function workerExecArgv(): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < process.execArgv.length; i++) {
-    const a = process.execArgv[i]!;
-    if (a === '--input-type') i++;
-    else if (!a.startsWith('--input-type=')) out.push(a);
+function startWorker(): Worker {
+  const argv = process.execArgv;
+  if (!argv.some(inputType)) return new Worker(WORKER);
+  const kept = argv.filter((a, i) => !inputType(a) && !(argv[i - 1] === '--input-type'));
+  try {
+    return new Worker(WORKER, { execArgv: kept });
+  } catch {
+    return new Worker(WORKER, { execArgv: [] });
   }
-  return out;
 }
 
 interface Job {
@@ -96,7 +101,7 @@ export class ImagePool {
   }
 
   private lane(): Lane {
-    const worker = new Worker(WORKER, { execArgv: workerExecArgv() });
+    const worker = startWorker();
     worker.unref();
     const lane: Lane = { worker, known: new Set(), jobs: new Map() };
     worker.on('message', (m: FromWorker) => this.done(lane, m));
@@ -196,10 +201,15 @@ export function imagePool(threads: number): Promise<ImagePool> {
   let p = pools.get(threads);
   if (!p) {
     p = loadSharp().then((): ImagePool => {
-      const pool: ImagePool = new ImagePool(threads, () => {
-        if (pools.get(threads) === p) pools.delete(threads);
-      });
-      return pool;
+      try {
+        return new ImagePool(threads, () => {
+          if (pools.get(threads) === p) pools.delete(threads);
+        });
+      } catch (e) {
+        throw new Onnx2SnnError(ErrorCodes.RUNTIME, `cannot start the image worker threads: ${(e as Error).message} (--image-threads 0 processes images in the main thread)`, {
+          option: '--image-threads',
+        });
+      }
     });
     pools.set(threads, p);
     p.catch(() => pools.delete(threads));
