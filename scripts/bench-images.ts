@@ -6,6 +6,7 @@
  * warming up) is reported apart from the steady state: `rounds` more passes, each over a fresh
  * dataset (nothing cached), timed together and one by one.
  */
+import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { openDataset, readSamples } from '../src/data/index.js';
 import { loadSharp } from '../src/data/images/decode.js';
@@ -29,6 +30,12 @@ export interface ImagesRow {
   readonly imagesPerSec: number;
   /** Each timed round's rate (how steady the steady state is). */
   readonly roundImagesPerSec: readonly number[];
+  /**
+   * CPU time per image of the calling thread alone (Linux: /proc/self/task/<pid>/stat, 10 ms
+   * ticks over the timed rounds; null elsewhere): work that cannot overlap with itself, so at
+   * most 1000 / this images/s whatever the cores.
+   */
+  readonly mainThreadCpuMsPerImage: number | null;
   /** Process CPU time (all threads) per image, over the timed rounds. */
   readonly cpuMsPerImage: number;
   /**
@@ -41,6 +48,17 @@ export interface ImagesRow {
   readonly loadAverageStart: number;
   readonly loadAverage: number;
   readonly peakRssMB: number;
+}
+
+/** CPU time (user + system) of the calling thread in ms, from Linux's per-thread stat (clock ticks of 10 ms); null where there is none. */
+function mainThreadCpuMs(): number | null {
+  try {
+    // fields after the parenthesised command name: state is field 3, utime 14 and stime 15
+    const f = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return null;
+  }
 }
 
 /** One pass over the folder in batches, from a fresh dataset (nothing cached from an earlier pass): images and seconds. */
@@ -62,6 +80,7 @@ export async function benchImages(batch: number, rounds: number, threads?: numbe
   let secs = 0;
   const perRound: number[] = [];
   const c0 = process.cpuUsage();
+  const main0 = mainThreadCpuMs();
   for (let r = 0; r < rounds; r++) {
     const p = await pass(pre, batch);
     images += p.images;
@@ -69,6 +88,7 @@ export async function benchImages(batch: number, rounds: number, threads?: numbe
     perRound.push(p.images / p.secs);
   }
   const cpu = process.cpuUsage(c0);
+  const main1 = mainThreadCpuMs();
   return {
     images: first.images,
     size: '224×224',
@@ -79,6 +99,7 @@ export async function benchImages(batch: number, rounds: number, threads?: numbe
     firstPassImagesPerSec: first.images / first.secs,
     imagesPerSec: images / secs,
     roundImagesPerSec: perRound,
+    mainThreadCpuMsPerImage: main0 !== null && main1 !== null ? (main1 - main0) / images : null,
     cpuMsPerImage: (cpu.user + cpu.system) / 1000 / images,
     projectedImagesPerSec: (availableParallelism() * 1e6 * images) / (cpu.user + cpu.system),
     cores: availableParallelism(),

@@ -85,6 +85,8 @@ it('images: decoding and preprocessing of the bundled ImageNet sample, as its ow
     expect(Number.isFinite(j.images[k]) && (j.images[k] as number) > 0, k).toBe(true);
   // one timed round: the steady-state rate is that round's
   expect(j.images['roundImagesPerSec']).toEqual([j.images['imagesPerSec']]);
+  // the calling thread's CPU time is part of the process's (Linux)
+  expect(j.images['mainThreadCpuMsPerImage']).toBeLessThanOrEqual((j.images['cpuMsPerImage'] as number) + 10);
   for (const k of ['loadAverageStart', 'loadAverage']) expect(j.images[k], k).toBeGreaterThanOrEqual(0);
   expect(r.stdout).toContain('| 100 | 224×224 | sharp');
   expect(r.stdout).toMatch(/\| 16 \| 2 \| [\d.]+ \| 1 \| [\d.]+ \(\d+–\d+\) \|/);
