@@ -1,8 +1,8 @@
 /**
  * A folder of JPEG/PNG images as a streamed dataset: the file list and labels are read at once
- * (folder.ts), the pixels only when a batch is read (decode.ts → resize.ts → scale/mean/std/
- * layout), through a bounded prefetching reader (../stream.ts), so a 50 000-image folder is never
- * held in memory. The preprocessing is torchvision's: Resize(s) → CenterCrop(c) → ToTensor
+ * (folder.ts), the pixels only when a batch is read (pipeline.ts: decode.ts → resize.ts →
+ * scale/mean/std/layout; in worker threads, pool.ts, or in the calling thread), through a bounded
+ * prefetching reader (../stream.ts), so a 50 000-image folder is never held in memory. The preprocessing is torchvision's: Resize(s) → CenterCrop(c) → ToTensor
  * (/255 with --scale 1/255) → Normalize(mean, std).
  */
 import { ErrorCodes, Onnx2SnnError } from '../../errors.js';

@@ -163,7 +163,9 @@ export class ImagePool {
     lane.jobs.delete(m.job);
     this.inFlight--;
     if (lane.jobs.size === 0) lane.worker.unref();
-    if (!m.error) job.out.set(new Float32Array(job.slot!, 0, job.out.length));
+    // as bytes: from a shared Float32Array V8 copies with its relaxed (race-safe) memmove, measured
+    // ≈ 125 µs per 224×224×3 sample against ≈ 70 µs through Uint8Array views (loaded 2-core VM)
+    if (!m.error) new Uint8Array(job.out.buffer, job.out.byteOffset, job.out.byteLength).set(new Uint8Array(job.slot!, 0, job.out.byteLength));
     this.slots.push(job.slot!);
     if (m.error) {
       const e = m.error;
