@@ -70,11 +70,13 @@ async function pass(pre: Preprocess, batch: number): Promise<{ images: number; s
   return { images, secs: (performance.now() - t0) / 1000 };
 }
 
-/** `threads` undefined: the dataset's default (one worker per core). */
+/** `threads` undefined: one worker per core (the default for a folder of 256 images or more). */
 export async function benchImages(batch: number, rounds: number, threads?: number): Promise<ImagesRow> {
   const loadAverageStart = loadavg()[0]!;
   const sharp = await loadSharp();
-  const pre: Preprocess = { ...IMAGENET_SAMPLE.pre, ...(threads !== undefined ? { imageThreads: threads } : {}) };
+  // as for a large folder: the 100 images alone would be processed in the calling thread by default
+  const imageThreads = threads ?? defaultImageThreads();
+  const pre: Preprocess = { ...IMAGENET_SAMPLE.pre, imageThreads };
   const first = await pass(pre, batch);
   let images = 0;
   let secs = 0;
@@ -94,7 +96,7 @@ export async function benchImages(batch: number, rounds: number, threads?: numbe
     size: '224×224',
     decoder: `sharp ${sharp.versions.sharp} (libvips ${sharp.versions.vips})`,
     batch,
-    threads: imageWorkersAvailable() ? (threads ?? defaultImageThreads()) : 0,
+    threads: imageWorkersAvailable() ? imageThreads : 0,
     rounds,
     firstPassImagesPerSec: first.images / first.secs,
     imagesPerSec: images / secs,

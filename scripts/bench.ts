@@ -19,7 +19,7 @@
  * preprocessing: the 100 bundled ImageNet JPEGs read as a streamed dataset (sharp decoding,
  * Resize 256, CenterCrop 224, normalisation) in batches of --batch: a first pass, then
  * --image-rounds timed passes (default 10), with --image-threads worker threads (default one per
- * core; 0: the calling thread).
+ * core, as for a folder of 256 images or more; 0: the calling thread).
  */
 import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';

@@ -69,7 +69,7 @@ export const dataSchema = z
       .min(0)
       .optional()
       .describe('image folders: worker threads that decode and preprocess the images (0: the main thread); the samples do not depend on it')
-      .register(cli, { flag: '--image-threads <n>', commands: WITH_SIM, parse: 'number', defaultText: 'one per core' }),
+      .register(cli, { flag: '--image-threads <n>', commands: WITH_SIM, parse: 'number', defaultText: 'one per core from 256 images on, else 0' }),
     limit: z
       .number()
       .int()

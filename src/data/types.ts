@@ -56,7 +56,8 @@ export interface Preprocess {
   readonly skipBad?: boolean;
   /**
    * Image folders: worker threads that decode and preprocess the images (0: the calling thread);
-   * default one per core. The samples do not depend on it.
+   * default one per core from 256 images on (fewer: the calling thread, as starting the workers
+   * would cost more). The samples do not depend on it.
    */
   readonly imageThreads?: number;
 }

@@ -7,6 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -112,6 +113,10 @@ describe('image worker threads', () => {
       process.stdout.write(String(x.length));`;
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
     expect([r.status, r.signal, r.stdout], r.stderr).toEqual([0, null, String(4 * PER)]);
+  });
+
+  it('default thread count: the calling thread below POOL_MIN_IMAGES images (starting workers costs more), one per core from there', () => {
+    expect([pool.defaultImageThreads(pool.POOL_MIN_IMAGES - 1), pool.defaultImageThreads(pool.POOL_MIN_IMAGES)]).toEqual([0, availableParallelism()]);
   });
 
   it('imageThreads must be a whole number ≥ 0: E_OPTION naming --image-threads', () => {

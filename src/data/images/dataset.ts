@@ -73,11 +73,14 @@ export function imageFolder(root: string, pre: Preprocess = {}): { dataset: Data
   const lut = normalisationTables(pre.scale ?? 1, perChannel('--mean', pre.mean, 3, 0, shapeOf), perChannel('--std', pre.std, 3, 1, shapeOf), root);
   const settings: SampleSettings = { geo, height: H, width: W, lut, nhwc };
   // worker threads when there is a compiled worker script (not under the TypeScript sources)
-  const threads = imageWorkersAvailable() ? (pre.imageThreads ?? defaultImageThreads()) : 0;
+  const threads = imageWorkersAvailable() ? (pre.imageThreads ?? defaultImageThreads(files.length)) : 0;
   const decode =
     threads > 0
       ? async (i: number, out: Float32Array) => (await imagePool(threads)).run(settings, files[i]!, out)
       : (i: number, out: Float32Array) => preprocessImage(files[i]!, settings, out);
+  // the workers start now, while the caller loads its model, not at the first read (≈ 0.5–1 s
+  // on a loaded 2-core machine); a failure to start is reported by that read
+  if (threads > 0) imagePool(threads).catch(() => undefined);
   const concurrency = threads > 0 ? SLOTS_PER_THREAD * threads : 4;
   const reader = new PrefetchReader({ decode, count: files.length, sampleSize: H * W * 3, concurrency });
   const dataset: Dataset = {
