@@ -15,8 +15,8 @@
  * - Idle workers are unref'd: a pool never keeps the process alive, and needs no close before
  *   exit; closeImagePools() ends them (tests). A worker that dies fails its jobs with E_RUNTIME
  *   and retires the pool; the next read starts a fresh one.
- * - The main thread loads sharp before the workers do: on glibc Linux sharp's shared libraries
- *   must stay loaded until every thread that used them has ended (sharp's install notes).
+ * - The main thread loads sharp before the workers do (a precaution: its native libraries then
+ *   stay loaded for the life of the process, whichever workers end or are replaced).
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
