@@ -55,7 +55,10 @@ async function readAll(api: DataApi, root: string, pre: Preprocess, batch: numbe
   return all;
 }
 
-const sha = (x: Float32Array) => createHash('sha256').update(new Uint8Array(x.buffer, x.byteOffset, x.byteLength)).digest('hex');
+const sha = (x: Float32Array) =>
+  createHash('sha256')
+    .update(new Uint8Array(x.buffer, x.byteOffset, x.byteLength))
+    .digest('hex');
 
 /** The error a promise rejects with (the built package's Onnx2SnnError is its own class: checked by name and code). */
 async function rejection(p: Promise<unknown>): Promise<{ name: string; code: string; message: string; details: Record<string, unknown> }> {

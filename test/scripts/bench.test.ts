@@ -72,10 +72,14 @@ it.each(engines)(
 it('images: decoding and preprocessing of the bundled ImageNet sample, as its own JSON entry and table', async () => {
   await builtPackage();
   const out = join(dir, 'bench-images.json');
-  const r = spawnSync(process.execPath, [join(OUT, 'scripts/bench.js'), '--out', out, '--models', 'images', '--image-rounds', '1', '--batch', '16', '--image-threads', '2'], {
-    encoding: 'utf8',
-    timeout: 300_000,
-  });
+  const r = spawnSync(
+    process.execPath,
+    [join(OUT, 'scripts/bench.js'), '--out', out, '--models', 'images', '--image-rounds', '1', '--batch', '16', '--image-threads', '2'],
+    {
+      encoding: 'utf8',
+      timeout: 300_000,
+    },
+  );
   expect(r.status, r.stderr).toBe(0);
   const j = JSON.parse(readFileSync(out, 'utf8')) as { results: unknown[]; images: Record<string, unknown> };
   expect(j.results).toEqual([]);

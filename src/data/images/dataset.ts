@@ -17,7 +17,10 @@ import { resizedSize, type Geometry } from './resize.js';
 
 function checkThreads(v: number | undefined): void {
   if (v !== undefined && !(Number.isInteger(v) && v >= 0)) {
-    throw new Onnx2SnnError(ErrorCodes.OPTION, `--image-threads takes a whole number ≥ 0 (0: the calling thread), got ${v}`, { option: '--image-threads', actual: v });
+    throw new Onnx2SnnError(ErrorCodes.OPTION, `--image-threads takes a whole number ≥ 0 (0: the calling thread), got ${v}`, {
+      option: '--image-threads',
+      actual: v,
+    });
   }
 }
 

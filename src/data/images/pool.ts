@@ -216,9 +216,13 @@ export function imagePool(threads: number): Promise<ImagePool> {
           if (pools.get(threads) === p) pools.delete(threads);
         });
       } catch (e) {
-        throw new Onnx2SnnError(ErrorCodes.RUNTIME, `cannot start the image worker threads: ${(e as Error).message} (--image-threads 0 processes images in the main thread)`, {
-          option: '--image-threads',
-        });
+        throw new Onnx2SnnError(
+          ErrorCodes.RUNTIME,
+          `cannot start the image worker threads: ${(e as Error).message} (--image-threads 0 processes images in the main thread)`,
+          {
+            option: '--image-threads',
+          },
+        );
       }
     });
     pools.set(threads, p);
