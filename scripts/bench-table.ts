@@ -58,9 +58,10 @@ export function benchTables(rows: readonly Row[], images: ImagesRow | undefined)
   let out = rows.length ? `${lines.join('\n')}\n` : '';
   if (images) {
     const r = images;
+    const steady = `${r.imagesPerSec.toFixed(1)} (${Math.min(...r.roundImagesPerSec).toFixed(0)}–${Math.max(...r.roundImagesPerSec).toFixed(0)})`;
     out +=
-      `\n| images | size | decoder | batch | rounds | images/s | ms/image (wall) | CPU ms/image | ${r.cores} cores / CPU time: images/s | load average | peak RSS MB |\n|---|---|---|---|---|---|---|---|---|---|---|\n` +
-      `| ${r.images} | ${r.size} | ${r.decoder} | ${r.batch} | ${r.rounds} | ${r.imagesPerSec.toFixed(1)} | ${(1000 / r.imagesPerSec).toFixed(2)} | ${r.cpuMsPerImage.toFixed(2)} | ${r.projectedImagesPerSec.toFixed(0)} | ${r.loadAverage.toFixed(1)} | ${r.peakRssMB.toFixed(0)} |\n`;
+      `\n| images | size | decoder | batch | threads | first pass images/s | rounds | images/s (rounds: min–max) | ms/image (wall) | main thread CPU ms/image | CPU ms/image | ${r.cores} cores / CPU time: images/s | load average (start, end) | peak RSS MB |\n|${'---|'.repeat(14)}\n` +
+      `| ${r.images} | ${r.size} | ${r.decoder} | ${r.batch} | ${r.threads} | ${r.firstPassImagesPerSec.toFixed(1)} | ${r.rounds} | ${steady} | ${(1000 / r.imagesPerSec).toFixed(2)} | ${r.mainThreadCpuMsPerImage?.toFixed(2) ?? 'n/a'} | ${r.cpuMsPerImage.toFixed(2)} | ${r.projectedImagesPerSec.toFixed(0)} | ${r.loadAverageStart.toFixed(1)}, ${r.loadAverage.toFixed(1)} | ${r.peakRssMB.toFixed(0)} |\n`;
   }
   return out;
 }

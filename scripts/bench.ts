@@ -20,7 +20,9 @@
  *
  * The entry `images` (run by default, or with --models images) measures image decoding and
  * preprocessing: the 100 bundled ImageNet JPEGs read as a streamed dataset (sharp decoding,
- * Resize 256, CenterCrop 224, normalisation) in batches of --batch, --image-rounds times over.
+ * Resize 256, CenterCrop 224, normalisation) in batches of --batch: a first pass, then
+ * --image-rounds timed passes (default 10), with --image-threads worker threads (default one per
+ * core, as for a folder of 256 images or more; 0: the calling thread).
  */
 import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -59,7 +61,8 @@ const { values } = parseArgs({
     engine: { type: 'string', default: 'auto' },
     'tfjs-backend': { type: 'string', default: 'cpu' },
     models: { type: 'string' },
-    'image-rounds': { type: 'string', default: '5' },
+    'image-rounds': { type: 'string', default: '10' },
+    'image-threads': { type: 'string' },
     counts: { type: 'string', default: 'recovered' },
     rounds: { type: 'string', default: '5' },
     unroll: { type: 'string', default: 'auto' },
@@ -225,7 +228,8 @@ async function one(id: string, T: number, counts: CountMode, k: number | 'auto')
 if (values.one === 'breakeven') {
   process.stdout.write(JSON.stringify(await benchBreakEven(Number(values.batch))));
 } else if (values.one === 'images') {
-  process.stdout.write(JSON.stringify(await benchImages(Number(values.batch), Number(values['image-rounds']))));
+  const threads = values['image-threads'] !== undefined ? Number(values['image-threads']) : undefined;
+  process.stdout.write(JSON.stringify(await benchImages(Number(values.batch), Number(values['image-rounds']), threads)));
 } else if (values.one) {
   const [id, t, counts, k] = values.one.split(':');
   process.stdout.write(JSON.stringify(await one(id!, Number(t), (counts ?? 'recovered') as CountMode, k === undefined || k === 'auto' ? 'auto' : Number(k))));
@@ -270,9 +274,13 @@ if (values.one === 'breakeven') {
   }
   let images: ImagesRow | undefined;
   if (!values.models || values.models.split(',').includes('images')) {
-    const args = [self, '--one', 'images', '--batch', values.batch!, '--image-rounds', values['image-rounds']!];
+    const args = [
+      self,
+      ...['--one', 'images', '--batch', values.batch!, '--image-rounds', values['image-rounds']!],
+      ...(values['image-threads'] !== undefined ? ['--image-threads', values['image-threads']] : []),
+    ];
     images = JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 })) as ImagesRow;
-    process.stderr.write(`images: ${images.imagesPerSec.toFixed(1)} images/s\n`);
+    process.stderr.write(`images: ${images.imagesPerSec.toFixed(1)} images/s (first pass ${images.firstPassImagesPerSec.toFixed(1)})\n`);
   }
   // the event-driven kernels' break-even spike rate against onnxruntime's dense layers (with --engine events)
   const breakEven = values.engine!.split(',').includes('events') ? breakEvenChild(self, values.batch!) : undefined;

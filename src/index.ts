@@ -28,6 +28,8 @@ export {
 } from './graph/passes/index.js';
 export { inferShapes } from './graph/infer.js';
 export { loadDataset, openDataset, openImageFolder, readSamples, inMemory, fitToInput } from './data/index.js';
+/** Ends the image worker threads (idle ones never keep a process alive; for long-lived processes and tests). */
+export { closeImagePools } from './data/images/pool.js';
 export type { Dataset, InMemoryDataset, Preprocess } from './data/types.js';
 export { OrtSession, type Device, type SessionOptions } from './engine/ort.js';
 export { evaluateAnn, type AnnOptions, type AnnResult } from './engine/ann.js';

@@ -63,6 +63,13 @@ export const dataSchema = z
       .default(false)
       .describe('image folders: leave out unreadable images (truncated, not JPEG/PNG, CMYK), counted in the JSON, instead of failing')
       .register(cli, { flag: '--skip-bad', commands: WITH_SIM, parse: 'switch' }),
+    imageThreads: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('image folders: worker threads that decode and preprocess the images (0: the main thread); the samples do not depend on it')
+      .register(cli, { flag: '--image-threads <n>', commands: WITH_SIM, parse: 'number', defaultText: 'one per core from 256 images on, else 0' }),
     limit: z
       .number()
       .int()

@@ -223,6 +223,7 @@ export function preprocessOf(c: Config, scaleName = '--scale'): Preprocess {
     ...(d.centerCrop ? { centerCrop: d.centerCrop } : {}),
     ...(d.classes ? { classes: d.classes } : {}),
     ...(d.skipBad ? { skipBad: true } : {}),
+    ...(d.imageThreads !== undefined ? { imageThreads: d.imageThreads } : {}),
   };
 }
 

@@ -54,4 +54,10 @@ export interface Preprocess {
   readonly classes?: string;
   /** Image folders: leave out files that are not readable JPEG/PNG images (counted in `skipped`) instead of failing. */
   readonly skipBad?: boolean;
+  /**
+   * Image folders: worker threads that decode and preprocess the images (0: the calling thread);
+   * default one per core from 256 images on (fewer: the calling thread, as starting the workers
+   * would cost more). The samples do not depend on it.
+   */
+  readonly imageThreads?: number;
 }

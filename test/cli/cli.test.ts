@@ -298,9 +298,9 @@ describe('image folders and the int8 MobileNetV2', () => {
     expect(r.quantization).toEqual({ format: 'QOperator', rangedSites: 36 });
   });
 
-  it('eval --ann-only --skip-bad: the unreadable file is left out and counted in the JSON', async () => {
+  it('eval --ann-only --skip-bad --image-threads 1: the unreadable file is left out and counted in the JSON', async () => {
     const out = join(dir, 'imgs.json');
-    const r = await run(['eval', INT8, '--data', imgs(), ...pre, '--ann-only', '--skip-bad', '--predictions', '--json', out, '-q']);
+    const r = await run(['eval', INT8, '--data', imgs(), ...pre, '--ann-only', '--skip-bad', '--image-threads', '1', '--predictions', '--json', out, '-q']);
     expect(r.status, show(r)).toBe(0);
     expect(r.stdout).toContain('2 samples, 1 unreadable file skipped');
     const j = JSON.parse(readFileSync(out, 'utf8')) as {

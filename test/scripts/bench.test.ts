@@ -73,17 +73,26 @@ it.each(engines)(
 it('images: decoding and preprocessing of the bundled ImageNet sample, as its own JSON entry and table', async () => {
   await builtPackage();
   const out = join(dir, 'bench-images.json');
-  const r = spawnSync(process.execPath, [join(OUT, 'scripts/bench.js'), '--out', out, '--models', 'images', '--image-rounds', '1', '--batch', '16'], {
-    encoding: 'utf8',
-    timeout: 300_000,
-  });
+  const r = spawnSync(
+    process.execPath,
+    [join(OUT, 'scripts/bench.js'), '--out', out, '--models', 'images', '--image-rounds', '1', '--batch', '16', '--image-threads', '2'],
+    {
+      encoding: 'utf8',
+      timeout: 300_000,
+    },
+  );
   expect(r.status, r.stderr).toBe(0);
   const j = JSON.parse(readFileSync(out, 'utf8')) as { results: unknown[]; images: Record<string, unknown> };
   expect(j.results).toEqual([]);
-  expect(j.images).toMatchObject({ images: 100, size: '224×224', batch: 16, rounds: 1 });
+  expect(j.images).toMatchObject({ images: 100, size: '224×224', batch: 16, rounds: 1, threads: 2 });
   expect(j.images['decoder']).toMatch(/^sharp \d/);
-  for (const k of ['imagesPerSec', 'cpuMsPerImage', 'projectedImagesPerSec', 'cores', 'peakRssMB'])
+  for (const k of ['imagesPerSec', 'firstPassImagesPerSec', 'cpuMsPerImage', 'projectedImagesPerSec', 'cores', 'peakRssMB'])
     expect(Number.isFinite(j.images[k]) && (j.images[k] as number) > 0, k).toBe(true);
-  expect(j.images['loadAverage']).toBeGreaterThanOrEqual(0);
+  // one timed round: the steady-state rate is that round's
+  expect(j.images['roundImagesPerSec']).toEqual([j.images['imagesPerSec']]);
+  // the calling thread's CPU time is part of the process's (Linux)
+  expect(j.images['mainThreadCpuMsPerImage']).toBeLessThanOrEqual((j.images['cpuMsPerImage'] as number) + 10);
+  for (const k of ['loadAverageStart', 'loadAverage']) expect(j.images[k], k).toBeGreaterThanOrEqual(0);
   expect(r.stdout).toContain('| 100 | 224×224 | sharp');
+  expect(r.stdout).toMatch(/\| 16 \| 2 \| [\d.]+ \| 1 \| [\d.]+ \(\d+–\d+\) \|/);
 }, 300_000);

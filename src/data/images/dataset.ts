@@ -1,18 +1,28 @@
 /**
  * A folder of JPEG/PNG images as a streamed dataset: the file list and labels are read at once
- * (folder.ts), the pixels only when a batch is read (decode.ts → resize.ts → scale/mean/std/
- * layout), through a bounded prefetching reader (../stream.ts), so a 50 000-image folder is never
- * held in memory. The preprocessing is torchvision's: Resize(s) → CenterCrop(c) → ToTensor
+ * (folder.ts), the pixels only when a batch is read (pipeline.ts: decode.ts → resize.ts →
+ * scale/mean/std/layout; in worker threads, pool.ts, or in the calling thread), through a bounded
+ * prefetching reader (../stream.ts), so a 50 000-image folder is never held in memory. The preprocessing is torchvision's: Resize(s) → CenterCrop(c) → ToTensor
  * (/255 with --scale 1/255) → Normalize(mean, std).
  */
 import { ErrorCodes, Onnx2SnnError } from '../../errors.js';
 import { perChannel, selectRange, validatePreprocess } from '../preprocess.js';
 import { PrefetchReader } from '../stream.js';
 import type { Dataset, Preprocess } from '../types.js';
-import { decodeImage } from './decode.js';
 import { listImages } from './folder.js';
 import { readImageHeader } from './header.js';
-import { resizeCrop, resizedSize, type Geometry, type Rgb8 } from './resize.js';
+import { normalisationTables, preprocessImage, type SampleSettings } from './pipeline.js';
+import { defaultImageThreads, imagePool, imageWorkersAvailable, SLOTS_PER_THREAD } from './pool.js';
+import { resizedSize, type Geometry } from './resize.js';
+
+function checkThreads(v: number | undefined): void {
+  if (v !== undefined && !(Number.isInteger(v) && v >= 0)) {
+    throw new Onnx2SnnError(ErrorCodes.OPTION, `--image-threads takes a whole number ≥ 0 (0: the calling thread), got ${v}`, {
+      option: '--image-threads',
+      actual: v,
+    });
+  }
+}
 
 function checkSizes(name: string, v: readonly number[] | undefined): void {
   if (v === undefined) return;
@@ -48,46 +58,12 @@ function sampleSize(first: string, geo: Geometry): [number, number] {
   return [ht, w];
 }
 
-interface Normaliser {
-  /** Per channel, the float value of each 8-bit level: (v·scale − mean[c]) / std[c]. */
-  readonly lut: readonly Float32Array[];
-  readonly nhwc: boolean;
-}
-
-function normaliser(scale: number, mean: Float64Array, std: Float64Array, nhwc: boolean, root: string): Normaliser {
-  const lut = [0, 1, 2].map((c) => Float32Array.from({ length: 256 }, (_, v) => (v * scale - mean[c]!) / std[c]!));
-  lut.forEach((t, c) => {
-    const bad = t.findIndex((x) => x - x !== 0);
-    if (bad >= 0) {
-      throw new Onnx2SnnError(
-        ErrorCodes.DATA_NAN,
-        `${root}: pixel value ${bad} of channel ${c} becomes ${t[bad]} after preprocessing (--scale, --mean, --std); every input value must be finite`,
-        { file: root, channel: c, value: String(t[bad]) },
-      );
-    }
-  });
-  return { lut, nhwc };
-}
-
-/** 8-bit HWC RGB → float32 in CHW or HWC order (a table lookup per value), written into `out` (the sample's place in its batch). */
-function toFloat(img: Rgb8, n: Normaliser, out: Float32Array): void {
-  const hw = img.width * img.height;
-  const [r, g, b] = n.lut as [Float32Array, Float32Array, Float32Array];
-  const d = img.data;
-  // CHW: channel c of pixel p at c·hw + p; HWC: at 3p + c
-  const [s0, s1, s2, step] = n.nhwc ? [0, 1, 2, 3] : [0, hw, 2 * hw, 1];
-  for (let p = 0, i = 0, o = 0; p < hw; p++, i += 3, o += step) {
-    out[s0 + o] = r[d[i]!]!;
-    out[s1 + o] = g[d[i + 1]!]!;
-    out[s2 + o] = b[d[i + 2]!]!;
-  }
-}
-
 /** A folder of images as a streamed dataset (nothing is decoded yet), with its reader (for its memory counters). */
 export function imageFolder(root: string, pre: Preprocess = {}): { dataset: Dataset; reader: PrefetchReader } {
   validatePreprocess(pre);
   checkSizes('--resize', pre.resize);
   checkSizes('--center-crop', pre.centerCrop);
+  checkThreads(pre.imageThreads);
   const list = listImages(root, pre.classes);
   const good = screen(list.files, list.labels, pre.skipBad ?? false);
   const range = selectRange(good.files.length, pre, root);
@@ -97,24 +73,19 @@ export function imageFolder(root: string, pre: Preprocess = {}): { dataset: Data
   const nhwc = (pre.layout ?? 'nchw') === 'nhwc';
   const sampleShape = nhwc ? [H, W, 3] : [3, H, W];
   const shapeOf = { source: root, sampleShape: [3, H, W] };
-  const norm = normaliser(pre.scale ?? 1, perChannel('--mean', pre.mean, 3, 0, shapeOf), perChannel('--std', pre.std, 3, 1, shapeOf), nhwc, root);
-  const decode = async (i: number, out: Float32Array): Promise<void> => {
-    const file = files[i]!;
-    const img = resizeCrop(await decodeImage(file), geo);
-    if (img.width !== W || img.height !== H) {
-      throw new Onnx2SnnError(
-        ErrorCodes.DATA_SHAPE,
-        `${file}: ${img.width}×${img.height} after preprocessing, but the samples are ${W}×${H}; give --center-crop (or --resize h,w) so that every image has the same size`,
-        {
-          file,
-          expected: [H, W],
-          actual: [img.height, img.width],
-        },
-      );
-    }
-    toFloat(img, norm, out);
-  };
-  const reader = new PrefetchReader({ decode, count: files.length, sampleSize: H * W * 3 });
+  const lut = normalisationTables(pre.scale ?? 1, perChannel('--mean', pre.mean, 3, 0, shapeOf), perChannel('--std', pre.std, 3, 1, shapeOf), root);
+  const settings: SampleSettings = { geo, height: H, width: W, lut, nhwc };
+  // worker threads when there is a compiled worker script (not under the TypeScript sources)
+  const threads = imageWorkersAvailable() ? (pre.imageThreads ?? defaultImageThreads(files.length)) : 0;
+  const decode =
+    threads > 0
+      ? async (i: number, out: Float32Array) => (await imagePool(threads)).run(settings, files[i]!, out)
+      : (i: number, out: Float32Array) => preprocessImage(files[i]!, settings, out);
+  // the workers start now, while the caller loads its model, not at the first read (≈ 0.5–1 s
+  // on a loaded 2-core machine); a failure to start is reported by that read
+  if (threads > 0) imagePool(threads).catch(() => undefined);
+  const concurrency = threads > 0 ? SLOTS_PER_THREAD * threads : 4;
+  const reader = new PrefetchReader({ decode, count: files.length, sampleSize: H * W * 3, concurrency });
   const dataset: Dataset = {
     source: root,
     format: 'images',
