@@ -7,7 +7,7 @@
  *      channel-percentile:99.9 and percentile:99.99 (Rueckauer et al. 2017);
  *   2. from the best of stage 1: potential calibration, bias calibration, and (when both help)
  *      bias then potential calibration (Li et al. 2021) at the target T, layer by layer
- *      (calibration/layerwise.ts);
+ *      (calibration/layerwise.ts), unless one fit is over a MAC·steps budget (auto-budget.ts);
  *   3. burst neurons (up to Γ spikes per step, θ = λ/Γ; Li & Zeng 2022) on the best method, alone
  *      and with potential or bias calibration (calibration/auto-burst.ts), where the default
  *      neuron is IF and none was named.
@@ -232,7 +232,7 @@ async function runStages(model: Model, s: Search, score: ReturnType<typeof score
   const plain = await score(() => ctx.thresholdsFor(AUTO_METHODS[0]!));
   // nothing can win by the margin when plain already agrees on (almost) every held-out sample;
   // that says something only when one sample is at most the margin (12 of 12 agreeing leaves a
-  // disagreement rate of up to 25 % at 95 % confidence: 1 − 0.05^(1/12))
+  // disagreement rate of up to 22 % at 95 % confidence: 1 − 0.05^(1/12))
   if (plain.agreement + margin > 1 && s.heldOut.count * margin >= 1) return plain;
   let base = plain;
   for (const m of autoMethodsFor(s.T).slice(1)) {
