@@ -32,7 +32,8 @@ function asBurst(t: ThresholdsFile, gamma: number): ThresholdsFile {
 
 /**
  * Scores the burst candidates built on `base` (stage 1's best method) with `score`; `lw` are the
- * layer-wise options auto uses for its IF candidates.
+ * layer-wise options auto uses for its IF candidates; `layerwise` false: the burst thresholds alone
+ * (the layer-wise fits over auto's budget, calibration/auto-budget.ts).
  */
 export async function scoreBurstCandidates(
   model: Model,
@@ -40,10 +41,13 @@ export async function scoreBurstCandidates(
   fit: Dataset,
   lw: LayerwiseOptions,
   score: (make: () => Promise<ThresholdsFile> | ThresholdsFile) => Promise<unknown>,
+  layerwise = true,
 ): Promise<void> {
   for (const gamma of AUTO_BURST) {
     const plain = asBurst(base, gamma);
     await score(() => plain);
+    // over auto's layer-wise budget (calibration/auto-budget.ts): burst thresholds alone
+    if (!layerwise) continue;
     const opts = { ...lw, snnOptions: { ...lw.snnOptions, neuron: 'burst' as const, burst: gamma } };
     await score(async () => asBurst(await calibrateLayerwise(model, plain, fit, { ...opts, mode: 'potential' }), gamma));
     await score(async () => asBurst(await calibrateLayerwise(model, plain, fit, { ...opts, mode: 'bias' }), gamma));

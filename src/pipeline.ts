@@ -208,6 +208,8 @@ export interface ResolveOptions {
   readonly calibrationSeed?: number;
   /** How auto ranks its candidates (default DEFAULT_AUTO_SCORE, calibration/auto.ts). */
   readonly autoScore?: AutoScore;
+  /** Most MAC·steps one layer-wise fit may cost for auto to try it (default AUTO_LAYERWISE_BUDGET, calibration/auto-budget.ts). */
+  readonly autoLayerwiseBudget?: number;
   readonly snn?: Partial<SnnOptions>;
   readonly batchSize?: number;
   readonly device?: Device;
@@ -262,6 +264,7 @@ export async function resolveThresholds(model: Model, opts: ResolveOptions): Pro
         seed: opts.calibrationSeed ?? 0,
         snnOptions: snn,
         ...(opts.autoScore ? { score: opts.autoScore } : {}),
+        ...(opts.autoLayerwiseBudget !== undefined ? { layerwiseBudget: opts.autoLayerwiseBudget } : {}),
         ...common,
       })
     ).thresholds;

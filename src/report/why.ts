@@ -21,6 +21,14 @@ export function autoSummary(a: AutoChoice): string {
   return `${head}: ${chosen.name}, ${div}agreement ${pct(chosen.agreement)} vs ${pct(plain.agreement)} for ${plain.name}${chosen.guardAgreement !== undefined ? `; at T = ${a.guardTimesteps} ${pct(chosen.guardAgreement)} vs ${pct(plain.guardAgreement ?? NaN)}` : ''}${burstNote(chosen.maxSpikesPerStep)}`;
 }
 
+/** Layer-wise candidates left out over the budget (calibration/auto-budget.ts). */
+export function skipNote(a: AutoChoice): string {
+  const k = a.layerwiseSkipped;
+  return k
+    ? ` Layer-wise calibration not tried: one fit would cost ${k.macSteps.toExponential(1)} MAC·steps, over auto's budget of ${k.budget.toExponential(1)}.`
+    : '';
+}
+
 /** Burst neurons, said plainly: more than one spike per step, every one counted. */
 function burstNote(gamma: number | undefined): string {
   if (gamma === undefined) return '';
@@ -42,7 +50,7 @@ export function autoSection(a: AutoChoice): string {
   }
   out.push('</tbody></table>');
   out.push(
-    `<p>Held-out split seed ${a.seed}; layer-wise calibrations fitted on ${a.fitSamples} other calibration samples. <code>--calibration fixed</code> gives the fixed pipeline.</p></section>`,
+    `<p>Held-out split seed ${a.seed}; layer-wise calibrations fitted on ${a.fitSamples} other calibration samples.${skipNote(a)} <code>--calibration fixed</code> gives the fixed pipeline.</p></section>`,
   );
   return out.join('\n');
 }

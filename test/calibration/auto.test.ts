@@ -110,6 +110,26 @@ describe('auto calibration', () => {
     expect(rest).toEqual(await calibrate(model, even));
   });
 
+  it('searches on when plain agrees on every held-out sample but the held-out part is under 1/margin samples', async () => {
+    // the same easy data as above, 40 calibration samples: 10 held out, all agreeing, say little
+    const even = twoScaleData(40, 1, 1);
+    const th = await resolveThresholds(model, { calib: even, targetTimesteps: 512 });
+    expect(th.auto!.heldOut).toBe(10);
+    expect(th.auto!.candidates[0]!.agreement).toBe(1);
+    expect(th.auto!.candidates.length).toBeGreaterThan(1);
+  });
+
+  it('skips the layer-wise candidates (and records it) when one fit is over the budget; burst thresholds alone stay', async () => {
+    const th = await resolveThresholds(model, { calib, targetTimesteps: 8, autoLayerwiseBudget: 0 });
+    const names = th.auto!.candidates.map((c) => c.name);
+    expect(names.some((n) => n.includes('@'))).toBe(false);
+    expect(names.filter((n) => n.startsWith('burst2:'))).toHaveLength(1);
+    expect(th.auto!.layerwiseSkipped).toEqual({ macSteps: th.auto!.fitSamples * 8 * 1 * 4, budget: 0 });
+    const full = await resolveThresholds(model, { calib, targetTimesteps: 8 });
+    expect(full.auto!.layerwiseSkipped).toBeUndefined();
+    expect(full.auto!.candidates.some((c) => c.name.includes('@'))).toBe(true);
+  });
+
   it('offers burst candidates (Γ = 2, marked) only where the default neuron is IF and none was named', async () => {
     const th = await resolveThresholds(model, { calib, targetTimesteps: 8 });
     const burst = th.auto!.candidates.filter((c) => c.name.startsWith('burst2:'));

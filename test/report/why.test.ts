@@ -35,6 +35,14 @@ describe('why this setting', () => {
     expect(autoSummary({ ...a, chosen: plain.name })).not.toContain('burst');
   });
 
+  it('says when the layer-wise candidates were over the budget, and nothing otherwise', () => {
+    const a: AutoChoice = { ...base, chosen: plain.name, candidates: [plain] };
+    expect(autoSection({ ...a, layerwiseSkipped: { macSteps: 7.8e13, budget: 1e13 } })).toContain(
+      "Layer-wise calibration not tried: one fit would cost 7.8e+13 MAC·steps, over auto's budget of 1.0e+13.",
+    );
+    expect(autoSection(a)).not.toContain('Layer-wise calibration not tried');
+  });
+
   it('plain kept', () => {
     const a: AutoChoice = { ...base, chosen: 'percentile:99.9', candidates: [{ ...plain, agreement: 0.996 }] };
     expect(autoSummary(a)).toContain('kept percentile:99.9, ANN/SNN agreement 99.6 %; no candidate had 1.0 % more agreement');
