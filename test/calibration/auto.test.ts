@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { splitIndices, subsetOf } from '../../calibration/auto.js';
+import { splitIndices, subsetOf } from '../../calibration/auto-split.js';
 import { checkThresholds, formatThresholds, type ThresholdsFile } from '../../calibration/thresholds.js';
 import type { InMemoryDataset } from '../../src/data/types.js';
 import { float32 } from '../../src/graph/tensor.js';
