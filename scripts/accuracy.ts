@@ -6,7 +6,6 @@
  *   npm run accuracy -- --calibration auto [--target T,...]   (auto calibration tuned for each T, default the smallest of --timesteps)
  */
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { loadDataset } from '../src/data/index.js';
 import { compareAnnSnn } from '../src/eval/compare.js';
 import { DEFAULT_METHOD, calibrate, convert, loadModel, resolveThresholds } from '../src/pipeline.js';
@@ -15,8 +14,9 @@ import { calibrateLayerwise } from '../calibration/layerwise.js';
 import { finetuneNeurons } from '../calibration/finetune.js';
 import { qifPolynomial } from '../src/snn/poly.js';
 import type { SnnOptions } from '../src/snn/types.js';
+import { scriptArgs } from './args.js';
 
-const { values } = parseArgs({
+const { values } = scriptArgs('accuracy', {
   options: {
     methods: { type: 'string', default: DEFAULT_METHOD },
     vinit: { type: 'string', default: '0.5' },

@@ -7,15 +7,15 @@
  *   node dist/scripts/auto-study.js --model ID --target T [--score agreement|divergence] [--timesteps 8,16,32,64] [--limit 1000] [--out FILE]
  */
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { autoCalibrate, autoMethodsFor, type AutoScore } from '../calibration/auto.js';
 import type { ThresholdsFile } from '../calibration/thresholds.js';
 import { loadDataset } from '../src/data/index.js';
 import { compareAnnSnn } from '../src/eval/compare.js';
 import { calibrate, convert, loadModel } from '../src/pipeline.js';
 import { selectModels } from './models.js';
+import { scriptArgs } from './args.js';
 
-const { values } = parseArgs({
+const { values } = scriptArgs('auto-study', {
   options: {
     model: { type: 'string' },
     target: { type: 'string', default: '16' },

@@ -12,7 +12,6 @@
  */
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { parseArgs } from 'node:util';
 import { loadDataset } from '../src/data/index.js';
 import { inputSpec } from '../src/engine/input.js';
 import { lowerNchwc } from '../src/engine/nchwc.js';
@@ -23,6 +22,7 @@ import { calibrate, convert, loadModel } from '../src/pipeline.js';
 import { type EmitMeta, emitOnnx } from '../src/snn/emit.js';
 import { machineInfo } from './machine.js';
 import { ALL_MODELS } from './models.js';
+import { scriptArgs } from './args.js';
 
 /** A lever's setting: emission options, session settings, batch size (absent: the defaults). */
 interface Variant {
@@ -56,7 +56,7 @@ const VARIANTS: Record<string, Variant> = {
   nchwc: { nchwc: true },
 };
 
-const { values } = parseArgs({
+const { values } = scriptArgs('bench:levers', {
   options: {
     out: { type: 'string', default: 'levers.json' },
     models: { type: 'string', default: 'own-fmnist-resnet20-bn' },

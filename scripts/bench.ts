@@ -29,7 +29,6 @@ import { cpus } from 'node:os';
 import { machineInfo } from './machine.js';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { loadDataset } from '../src/data/index.js';
 import { OrtSession, type Device } from '../src/engine/ort.js';
 import { inputSpec } from '../src/engine/input.js';
@@ -48,8 +47,9 @@ import type { TfjsBackend } from '../src/engine/tfjs-ops.js';
 import { benchImages, type ImagesRow } from './bench-images.js';
 import { benchTables, type Row } from './bench-table.js';
 import { ALL_MODELS, selectModels } from './models.js';
+import { scriptArgs } from './args.js';
 
-const { values } = parseArgs({
+const { values } = scriptArgs('bench', {
   options: {
     out: { type: 'string', default: 'bench.json' },
     timesteps: { type: 'string', default: '32,128' },

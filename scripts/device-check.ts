@@ -5,14 +5,14 @@
  *
  *   node dist/scripts/device-check.js --model ID --devices cpu,webgpu [--samples 8] [--timesteps 16]
  */
-import { parseArgs } from 'node:util';
 import { loadDataset } from '../src/data/index.js';
 import type { Device } from '../src/engine/ort.js';
 import { calibrate, convert, loadModel } from '../src/pipeline.js';
 import { simulateDataset } from '../src/engine/simulate.js';
 import { ALL_MODELS } from './models.js';
+import { scriptArgs } from './args.js';
 
-const { values } = parseArgs({
+const { values } = scriptArgs('device-check', {
   options: {
     model: { type: 'string' },
     devices: { type: 'string', default: 'cpu,webgpu' },

@@ -18,13 +18,13 @@ import { writeFileSync } from 'node:fs';
 import { machineInfo } from './machine.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { OrtSession, type Device } from '../src/engine/ort.js';
 import { float32 } from '../src/graph/tensor.js';
 import type { Model } from '../src/graph/types.js';
 import { selectModels } from './models.js';
+import { scriptArgs } from './args.js';
 
-const { values } = parseArgs({
+const { values } = scriptArgs('bench:gpu', {
   options: {
     out: { type: 'string', default: 'gpu-bench.json' },
     devices: { type: 'string', default: 'cpu,webgpu,cuda' },

@@ -20,7 +20,6 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { progressReporter } from '../src/cli/render.js';
 import { inMemory, openDataset } from '../src/data/index.js';
 import { evaluateAnn } from '../src/engine/ann.js';
@@ -28,12 +27,13 @@ import { calibrate, convert, loadModel } from '../src/pipeline.js';
 import { evaluate } from '../src/report/evaluate.js';
 import { simulateDataset } from '../src/engine/simulate.js';
 import { IMAGENET_PRE, IMAGENET_SAMPLE } from './models.js';
+import { scriptArgs } from './args.js';
 
 /** The bundled defaults, from the package root (this file is dist/scripts/imagenet.js), so the script runs from any folder. */
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const bundled = (p: string): string => resolve(ROOT, p);
 
-const { values } = parseArgs({
+const { values } = scriptArgs('imagenet', {
   options: {
     val: { type: 'string' },
     model: { type: 'string', default: bundled(IMAGENET_SAMPLE.file) },

@@ -9,7 +9,6 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { parseArgs } from 'node:util';
 import { openDataset, readSamples } from '../src/data/index.js';
 import { OrtSession } from '../src/engine/ort.js';
 import { inputSpec } from '../src/engine/input.js';
@@ -18,8 +17,9 @@ import { quantizationInfo, type ActivationQuant } from '../src/graph/passes/inde
 import type { Model } from '../src/graph/types.js';
 import { loadModel } from '../src/pipeline.js';
 import { IMAGENET_PRE, IMAGENET_SAMPLE } from './models.js';
+import { scriptArgs } from './args.js';
 
-const { values } = parseArgs({
+const { values } = scriptArgs('int8-agreement', {
   options: {
     model: { type: 'string', default: IMAGENET_SAMPLE.file },
     data: { type: 'string', default: IMAGENET_SAMPLE.data },

@@ -11,7 +11,6 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { loadDataset } from '../src/data/index.js';
 import { inputSpec } from '../src/engine/input.js';
@@ -22,8 +21,9 @@ import { writeOnnx } from '../src/onnx/write.js';
 import { calibrate, convert, loadModel } from '../src/pipeline.js';
 import { machineInfo } from './machine.js';
 import { ALL_MODELS } from './models.js';
+import { scriptArgs } from './args.js';
 
-const { values } = parseArgs({
+const { values } = scriptArgs('profile', {
   options: {
     model: { type: 'string', default: 'own-fmnist-resnet20-bn' },
     timesteps: { type: 'string', default: '32' },

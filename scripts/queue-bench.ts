@@ -19,7 +19,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { parseConfig, preprocessOf } from '../src/config/load.js';
 import { loadDataset } from '../src/data/index.js';
 import { dataIdentity } from '../src/distributed/identity.js';
@@ -28,8 +27,9 @@ import { calibrate, loadModel } from '../src/pipeline.js';
 import { modelHash } from '../calibration/thresholds.js';
 import { BUNDLED_MODELS } from './models.js';
 import { startRedis } from './redis-server.js';
+import { scriptArgs } from './args.js';
 
-const { values } = parseArgs({
+const { values } = scriptArgs('bench:queue', {
   options: {
     model: { type: 'string', default: 'vnncomp21-cifar10-resnet_2b' },
     samples: { type: 'string', default: '1000' },
