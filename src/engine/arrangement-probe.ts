@@ -14,7 +14,7 @@
 import type { Dataset } from '../data/types.js';
 import type { Model } from '../graph/types.js';
 import type { Arrangement } from '../snn/arrangement.js';
-import { ARRANGEMENTS, type ArrangementCandidate, type ArrangementEnv } from './arrangements.js';
+import { ARRANGEMENTS, type ArrangementCandidate, type ArrangementEnv, arrangementEnv } from './arrangements.js';
 import type { EngineInput, EngineRunOptions } from './engines/types.js';
 import { nchwcBlockSize } from './nchwc-probe.js';
 import { OrtSession, type OrtTuning } from './ort.js';
@@ -147,7 +147,7 @@ export async function chooseArrangement(
   if (hit) return { input: { ...input, file: hit.file }, ...(hit.tuning ? { tuning: hit.tuning } : {}), choice: hit.choice };
   const t0 = performance.now();
   const block = await nchwcBlockSize(opts.device);
-  const files = applicable(input, candidates, block ? { nchwcBlock: block } : {});
+  const files = applicable(input, candidates, arrangementEnv(block));
   if (files.length < 2) return { input, choice: { id: files[0]?.c.id ?? 'file', reason: 'one arrangement applies' } };
   const { ms, relative } = await timePaired(files, ds, opts);
   let best = 0;

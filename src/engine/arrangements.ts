@@ -18,9 +18,24 @@ import { type EmitMeta, emitOnnx } from '../snn/emit.js';
 import { lowerNchwc } from './nchwc.js';
 import type { OrtTuning } from './ort.js';
 
-/** What a candidate may depend on besides the SNN: the machine's NCHWc block size (src/engine/nchwc-probe.ts; absent: no nchwc kernels). */
+/** What a candidate may depend on besides the SNN. */
 export interface ArrangementEnv {
+  /** The machine's NCHWc block size (src/engine/nchwc-probe.ts; absent: no nchwc kernels). */
   readonly nchwcBlock?: number;
+  /** emitOnnx, once per option set: the default, no-spin and nchwc candidates share one emitted file. */
+  readonly emit: (snn: SnnModel, meta: EmitMeta) => Model;
+}
+
+/** The environment for one probe: `emit` remembers the files it wrote for as long as the environment lives. */
+export function arrangementEnv(nchwcBlock?: number): ArrangementEnv {
+  const files = new Map<string, Model>();
+  const emit = (snn: SnnModel, meta: EmitMeta): Model => {
+    const key = JSON.stringify(meta);
+    let m = files.get(key);
+    if (!m) files.set(key, (m = emitOnnx(snn, meta)));
+    return m;
+  };
+  return { ...(nchwcBlock ? { nchwcBlock } : {}), emit };
 }
 
 /** One way of emitting and running the SNN for onnxruntime. */
@@ -38,10 +53,10 @@ export interface ArrangementCandidate {
 
 /** The file emitted with these options over the base file's count mode; undefined when the emitter fell back to another order or k. */
 function emitted(meta: EmitMeta): ArrangementCandidate['file'] {
-  return (snn, base) => {
+  return (snn, base, env) => {
     // several steps per iteration only where 'auto' chose them (the weight limit of src/snn/arrangement.ts)
     if (base.stepsPerIteration === 1 && meta.stepsPerIteration !== undefined) return undefined;
-    const m = emitOnnx(snn, { counts: base.counts, ...meta });
+    const m = env.emit(snn, { counts: base.counts, ...meta });
     const a = JSON.parse(m.metadata['onnx2snn.arrangement']!) as Arrangement;
     return (a.order ?? 'step') === (meta.order ?? 'step') ? m : undefined;
   };
@@ -50,7 +65,7 @@ function emitted(meta: EmitMeta): ArrangementCandidate['file'] {
 /** The default file lowered to onnxruntime's blocked layout (src/engine/nchwc.ts), where a Loop-body convolution can be blocked. */
 const nchwc: ArrangementCandidate['file'] = (snn, base, env) => {
   if (!env.nchwcBlock) return undefined;
-  const l = lowerNchwc(emitOnnx(snn, { counts: base.counts }), env.nchwcBlock);
+  const l = lowerNchwc(env.emit(snn, { counts: base.counts }), env.nchwcBlock);
   return l.blockedConvs > 0 ? l.model : undefined;
 };
 

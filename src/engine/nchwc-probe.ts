@@ -8,11 +8,12 @@ import type { Model } from '../graph/types.js';
 import { type Device, OrtSession } from './ort.js';
 import { NCHWC_DOMAIN } from './nchwc.js';
 
-const probeModel: Model = {
+/** A one-node model that ReorderInput's an input of `dims` (also what the tests compare the blocked constant order with). */
+export const reorderInputModel = (dims: number[]): Model => ({
   graph: {
-    name: 'nchwc_probe',
+    name: 'nchwc_reorder',
     nodes: [{ name: 'reorder', opType: 'ReorderInput', domain: NCHWC_DOMAIN, inputs: ['x'], outputs: ['y'], attrs: {} }],
-    inputs: [{ name: 'x', dtype: 'float32', shape: [1, 4, 1, 1] }],
+    inputs: [{ name: 'x', dtype: 'float32', shape: dims }],
     outputs: [{ name: 'y', dtype: 'float32' }],
     initializers: new Map(),
     valueInfo: new Map(),
@@ -24,7 +25,7 @@ const probeModel: Model = {
   producerVersion: '0',
   metadata: {},
   source: 'nchwc block probe',
-};
+});
 
 let cached: Promise<number | undefined> | undefined;
 
@@ -33,7 +34,7 @@ export function nchwcBlockSize(device: Device = 'cpu'): Promise<number | undefin
   if (device !== 'cpu') return Promise.resolve(undefined);
   cached ??= (async () => {
     try {
-      const s = await OrtSession.create(probeModel, { threads: 1 });
+      const s = await OrtSession.create(reorderInputModel([1, 4, 1, 1]), { threads: 1 });
       const y = (await s.run({ x: { data: new Float32Array(4), dims: [1, 4, 1, 1] } }))['y']!;
       await s.release();
       const b = y.dims[1]!;

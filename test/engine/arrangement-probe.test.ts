@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { loadDataset } from '../../src/data/index.js';
 import type { Dataset } from '../../src/data/types.js';
 import { chooseArrangement, PROBE, SWITCH_MARGIN } from '../../src/engine/arrangement-probe.js';
-import { ARRANGEMENTS } from '../../src/engine/arrangements.js';
+import { ARRANGEMENTS, arrangementEnv } from '../../src/engine/arrangements.js';
 import { nchwcBlockSize } from '../../src/engine/nchwc-probe.js';
 import { simulateOrt } from '../../src/engine/ort-run.js';
 import { simulateDataset, snnInfo } from '../../src/engine/simulate.js';
@@ -48,7 +48,7 @@ describe('arrangement candidates', () => {
       const block = await nchwcBlockSize();
       let applied = 0;
       for (const c of ARRANGEMENTS) {
-        const f = c.file(snn, base, block ? { nchwcBlock: block } : {});
+        const f = c.file(snn, base, arrangementEnv(block));
         if (!f) continue;
         applied++;
         expect(await countsOf(f, ds, ts, c.tuning), c.id).toEqual(want);
@@ -87,7 +87,7 @@ describe('the timed probe', () => {
     expect(a.costMs).toBeGreaterThan(0);
     // the run's arrangement is the chosen candidate's
     const chosen = ARRANGEMENTS.find((c) => c.id === a.id)!;
-    const file = chosen.file(snn, JSON.parse(onnx.metadata['onnx2snn.arrangement']!) as Arrangement, block ? { nchwcBlock: block } : {})!;
+    const file = chosen.file(snn, JSON.parse(onnx.metadata['onnx2snn.arrangement']!) as Arrangement, arrangementEnv(block))!;
     expect(r.arrangement).toEqual(JSON.parse(file.metadata['onnx2snn.arrangement']!));
     const given = await simulateDataset(onnx, ds, { timesteps: [8, 40], batchSize: 8, engine: 'onnxruntime' });
     const gc: number[][] = [];

@@ -10,7 +10,7 @@ import { loadDataset } from '../../src/data/index.js';
 import { nchwcEngine } from '../../src/engine/engines/nchwc.js';
 import { blockConstant, filterBiBo, filterBo } from '../../src/engine/nchwc-layout.js';
 import { lowerNchwc, NCHWC_DOMAIN } from '../../src/engine/nchwc.js';
-import { nchwcBlockSize } from '../../src/engine/nchwc-probe.js';
+import { nchwcBlockSize, reorderInputModel } from '../../src/engine/nchwc-probe.js';
 import { OrtSession } from '../../src/engine/ort.js';
 import { chooseEngine } from '../../src/engine/registry.js';
 import { snnInfo } from '../../src/engine/simulate.js';
@@ -22,28 +22,11 @@ import { ALL_MODELS } from '../../scripts/models.js';
 const block = await nchwcBlockSize();
 const why = 'onnxruntime has no nchwc kernels on this machine';
 
-const reorderModel = (dims: number[]): Model => ({
-  graph: {
-    name: 'reorder',
-    nodes: [{ name: 'r', opType: 'ReorderInput', domain: NCHWC_DOMAIN, inputs: ['x'], outputs: ['y'], attrs: {} }],
-    inputs: [{ name: 'x', dtype: 'float32', shape: dims }],
-    outputs: [{ name: 'y', dtype: 'float32' }],
-    initializers: new Map(),
-    valueInfo: new Map(),
-  },
-  irVersion: 8,
-  opset: 17,
-  otherOpsets: { [NCHWC_DOMAIN]: 1 },
-  producerName: 'test',
-  producerVersion: '0',
-  metadata: {},
-});
-
 describe('nchwc layout', () => {
   it.skipIf(!block)("stores a constant in the order of onnxruntime's ReorderInput", async () => {
     const dims = [1, 2 * block!, 3, 5];
     const data = Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, (_, i) => i * 0.5 - 7);
-    const s = await OrtSession.create(reorderModel(dims));
+    const s = await OrtSession.create(reorderInputModel(dims));
     const y = (await s.run({ x: { data, dims } }))['y']!;
     await s.release();
     expect(Array.from(blockConstant({ dtype: 'float32', dims, data }, block!).data)).toEqual(Array.from(y.data));

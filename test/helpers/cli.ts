@@ -5,6 +5,8 @@
  * the built CLI (test/report/helpers.ts runCli) remain where the process itself is under test:
  * exit codes of the executable, colours decided from the environment and the terminal.
  */
+import { Command } from 'commander';
+import { addConfigOptions, configFromCommand } from '../../src/cli/config-flags.js';
 import { runProgram } from '../../src/cli/program.js';
 
 export interface Run {
@@ -39,4 +41,17 @@ export async function runInProcess(args: readonly string[]): Promise<Run> {
     process.stdout.write = stdout;
     process.stderr.write = stderr;
   }
+}
+
+/** The config `onnx2snn convert m.onnx ...args` would run with (its flags parsed, nothing run); a bad flag throws as the CLI does. */
+export function convertConfig(args: readonly string[]): ReturnType<typeof configFromCommand> {
+  const program = new Command().exitOverride();
+  const cmd = program.command('convert').argument('[model]');
+  addConfigOptions(cmd, 'convert');
+  let cfg: ReturnType<typeof configFromCommand> | undefined;
+  cmd.action((m: string | undefined, o: Record<string, unknown>) => {
+    cfg = configFromCommand(cmd, 'convert', o, m);
+  });
+  program.parse(['node', 'onnx2snn', 'convert', 'm.onnx', ...args]);
+  return cfg!;
 }

@@ -3,10 +3,8 @@
  * maths, the emitted ONNX file and the tfjs engine against the reference simulator (identical
  * spike counts), the synaptic operations (a burst of k is k events), the NIR refusal and the flags.
  */
-import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { burstNeuron } from '../../converters/neurons/burst.js';
-import { addConfigOptions, configFromCommand } from '../../src/cli/config-flags.js';
 import { snnOptionsOf } from '../../src/config/load.js';
 import { loadDataset } from '../../src/data/index.js';
 import { OrtSession } from '../../src/engine/ort.js';
@@ -18,6 +16,7 @@ import { poissonStates } from '../../src/snn/poisson.js';
 import { simulateReference } from '../../src/snn/reference.js';
 import { DEFAULT_SNN_OPTIONS, type SnnOptions } from '../../src/snn/types.js';
 import { ALL_MODELS } from '../../scripts/models.js';
+import { convertConfig } from '../helpers/cli.js';
 import { expectError } from '../helpers/errors.js';
 import { mulberry32 } from '../helpers/ort.js';
 import { reluProbe } from './helpers.js';
@@ -177,17 +176,7 @@ describe('NIR export and the flags', () => {
   });
 
   it('--burst Γ sets --neuron burst; with another neuron it is E_OPTION naming the flag', () => {
-    const parse = (args: string[]) => {
-      const program = new Command().exitOverride();
-      const cmd = program.command('convert').argument('[model]');
-      addConfigOptions(cmd, 'convert');
-      let cfg: ReturnType<typeof configFromCommand> | undefined;
-      cmd.action((m: string | undefined, o: Record<string, unknown>) => {
-        cfg = configFromCommand(cmd, 'convert', o, m);
-      });
-      program.parse(['node', 'onnx2snn', 'convert', 'm.onnx', ...args]);
-      return cfg!;
-    };
+    const parse = convertConfig;
     expect(snnOptionsOf(parse(['--burst', '3']))).toMatchObject({ neuron: 'burst', burst: 3 });
     expect(snnOptionsOf(parse(['--neuron', 'burst'])).neuron).toBe('burst');
     expectError(() => snnOptionsOf(parse(['--burst', '2', '--neuron', 'lif'])), 'E_OPTION', '--burst');

@@ -3,9 +3,7 @@
  * their counts against the maths, the emitted ONNX file against the reference simulator (identical
  * spike counts), the thresholds file round trip, the NIR refusal and the flag.
  */
-import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { addConfigOptions, configFromCommand } from '../../src/cli/config-flags.js';
 import { bipolarNeuron, signedNeuron } from '../../converters/neurons/signed.js';
 import { checkThresholds, formatThresholds, validateThresholds } from '../../calibration/thresholds.js';
 import type { InMemoryDataset } from '../../src/data/types.js';
@@ -20,6 +18,7 @@ import { simulateReference } from '../../src/snn/reference.js';
 import { linearSites } from '../../src/snn/sites.js';
 import { DEFAULT_SNN_OPTIONS, type SnnOptions } from '../../src/snn/types.js';
 import { makeModel, mulberry32 } from '../helpers/ort.js';
+import { convertConfig } from '../helpers/cli.js';
 import { expectError } from '../helpers/errors.js';
 import { node, reluProbe } from './helpers.js';
 
@@ -317,17 +316,7 @@ describe('NIR export and the flag', () => {
   });
 
   it('--linear and --neuron signed parse from the command line; a bad value is E_OPTION naming the flag', () => {
-    const parse = (args: string[]) => {
-      const program = new Command().exitOverride();
-      const cmd = program.command('convert').argument('[model]');
-      addConfigOptions(cmd, 'convert');
-      let cfg: ReturnType<typeof configFromCommand> | undefined;
-      cmd.action((m: string | undefined, o: Record<string, unknown>) => {
-        cfg = configFromCommand(cmd, 'convert', o, m);
-      });
-      program.parse(['node', 'onnx2snn', 'convert', 'm.onnx', ...args]);
-      return cfg!.conversion;
-    };
+    const parse = (args: string[]) => convertConfig(args).conversion;
     expect(parse(['--linear', 'analog', '--neuron', 'signed'])).toMatchObject({ linear: 'analog', neuron: 'signed' });
     expect(parse([]).linear).toBe(DEFAULT_SNN_OPTIONS.linear);
     expectError(() => parse(['--linear', 'digital']), 'E_OPTION', '--linear');
