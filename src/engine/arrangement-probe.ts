@@ -11,6 +11,7 @@
  * one session per candidate: it runs only when the run is at least PROBE.minRunFactor times that
  * (`arrangementProbe: 'always'` forces it, 'off' skips it), and once per file and setting (cached).
  */
+import { availableParallelism } from 'node:os';
 import type { Dataset } from '../data/types.js';
 import type { Model } from '../graph/types.js';
 import type { Arrangement } from '../snn/arrangement.js';
@@ -84,13 +85,16 @@ function applicable(input: EngineInput, candidates: readonly ArrangementCandidat
  * Each candidate against the default in paired rounds on the first batch (the two alternate, which
  * goes first alternating too, so that this machine's drift hits both alike): per candidate the
  * median of its time over the default's, and the median ms of its runs. Two sessions at most are
- * open at a time (the default's and one candidate's), so the probe's memory is that of two runs.
+ * open at a time (the default's and one candidate's), so the probe's memory is that of two runs
+ * (workers2's candidate is two half-batch sessions: three copies of the weights while it is timed).
+ * Opening a session is not timed in the rounds (every candidate opens one, once per run); its
+ * time is recorded apart (`openMs`: for workers2, starting the threads and their sessions).
  */
 async function timePaired(
   files: readonly { c: ArrangementCandidate; file: Model }[],
   ds: Dataset,
   opts: EngineRunOptions,
-): Promise<{ ms: number[]; relative: number[] }> {
+): Promise<{ ms: number[]; relative: number[]; openMs: number[] }> {
   const n = probeSamples(ds, opts);
   const head: Dataset = { ...ds, count: n, labels: ds.labels.subarray(0, n) };
   const T = Math.min(Math.max(...opts.timesteps), PROBE.steps);
@@ -102,14 +106,21 @@ async function timePaired(
     await simulateOrt(files[i]!.file, head, { timesteps: [T], batchSize: n, session });
     return performance.now() - t0;
   };
-  const def = await open(0);
+  const openMs: number[] = [];
+  const timedOpen = async (i: number): Promise<OrtSession> => {
+    const t0 = performance.now();
+    const s = await open(i);
+    openMs[i] = performance.now() - t0;
+    return s;
+  };
+  const def = await timedOpen(0);
   const defMs: number[] = [];
   const ms = [0];
   const relative = [1];
   try {
     await run(0, def); // warm-up
     for (let i = 1; i < files.length; i++) {
-      const s = await open(i);
+      const s = await timedOpen(i);
       try {
         await run(i, s); // warm-up
         const mine: number[] = [];
@@ -130,7 +141,7 @@ async function timePaired(
     await def.release();
   }
   ms[0] = median(defMs);
-  return { ms, relative };
+  return { ms, relative, openMs };
 }
 
 /** The arrangement onnxruntime runs under `--engine auto`: the file as given, or the fastest candidate measured. */
@@ -147,9 +158,9 @@ export async function chooseArrangement(
   if (hit) return { input: { ...input, file: hit.file }, ...(hit.tuning ? { tuning: hit.tuning } : {}), choice: hit.choice };
   const t0 = performance.now();
   const block = await nchwcBlockSize(opts.device);
-  const files = applicable(input, candidates, arrangementEnv(block));
+  const files = applicable(input, candidates, arrangementEnv(block, (opts.device ?? 'cpu') === 'cpu' ? (opts.threads ?? availableParallelism()) : 0));
   if (files.length < 2) return { input, choice: { id: files[0]?.c.id ?? 'file', reason: 'one arrangement applies' } };
-  const { ms, relative } = await timePaired(files, ds, opts);
+  const { ms, relative, openMs } = await timePaired(files, ds, opts);
   let best = 0;
   relative.forEach((q, i) => {
     if (q < relative[best]!) best = i;
@@ -165,6 +176,7 @@ export async function chooseArrangement(
     reason: `lowest time relative to the default, median of ${PROBE.rounds} paired rounds of ${Math.min(Math.max(...opts.timesteps), PROBE.steps)} steps on the first batch${best === 0 ? ` (none ${((1 - SWITCH_MARGIN) * 100).toFixed(0)} % below the default)` : ''}`,
     probeMs,
     relative: Object.fromEntries(files.map((f, i) => [f.c.id, Number(relative[i]!.toFixed(3))])),
+    openMs: Object.fromEntries(files.map((f, i) => [f.c.id, Number(openMs[i]!.toFixed(1))])),
     costMs: Number((performance.now() - t0).toFixed(1)),
   };
   const byKey = cache.get(input.file) ?? new Map();

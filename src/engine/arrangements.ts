@@ -11,6 +11,7 @@
  * spinning wins on an idle machine and loses on a loaded one. Adding a candidate (another lowering,
  * another layout) = one entry in ARRANGEMENTS.
  */
+import { availableParallelism } from 'node:os';
 import type { Model } from '../graph/types.js';
 import type { Arrangement } from '../snn/arrangement.js';
 import type { SnnModel } from '../snn/build.js';
@@ -24,10 +25,12 @@ export interface ArrangementEnv {
   readonly nchwcBlock?: number;
   /** emitOnnx, once per option set: the default, no-spin and nchwc candidates share one emitted file. */
   readonly emit: (snn: SnnModel, meta: EmitMeta) => Model;
+  /** The run's cpu threads (0: not on the cpu; worker threads do not apply). */
+  readonly cpuThreads: number;
 }
 
 /** The environment for one probe: `emit` remembers the files it wrote for as long as the environment lives. */
-export function arrangementEnv(nchwcBlock?: number): ArrangementEnv {
+export function arrangementEnv(nchwcBlock?: number, cpuThreads = availableParallelism()): ArrangementEnv {
   const files = new Map<string, Model>();
   const emit = (snn: SnnModel, meta: EmitMeta): Model => {
     const key = JSON.stringify(meta);
@@ -35,7 +38,7 @@ export function arrangementEnv(nchwcBlock?: number): ArrangementEnv {
     if (!m) files.set(key, (m = emitOnnx(snn, meta)));
     return m;
   };
-  return { ...(nchwcBlock ? { nchwcBlock } : {}), emit };
+  return { ...(nchwcBlock ? { nchwcBlock } : {}), emit, cpuThreads };
 }
 
 /** One way of emitting and running the SNN for onnxruntime. */
@@ -69,11 +72,16 @@ const nchwc: ArrangementCandidate['file'] = (snn, base, env) => {
   return l.blockedConvs > 0 ? l.model : undefined;
 };
 
+/** The default file, where the run has two cpu threads or more to give one each to two workers. */
+const onWorkers: ArrangementCandidate['file'] = (snn, base, env) => (env.cpuThreads >= 2 ? env.emit(snn, { counts: base.counts }) : undefined);
+
 /**
  * The first entry is the default arrangement (what `emitOnnx(snn)` writes): the probe's fallback.
  * Ids as the variants of `npm run bench:levers` (k8 = 8 steps per iteration, layer = layer-major
  * order, no-spin = onnxruntime's intra-op threads sleep instead of spinning when idle, nchwc = the
- * Loop body in onnxruntime's blocked layout, as `--engine nchwc` runs it).
+ * Loop body in onnxruntime's blocked layout, as `--engine nchwc` runs it, workers2 = the default
+ * file on two worker threads, each a session with half the threads on half of each batch,
+ * src/engine/ort-shards.ts).
  */
 export const ARRANGEMENTS: readonly ArrangementCandidate[] = [
   { id: 'default', file: emitted({}) },
@@ -83,4 +91,5 @@ export const ARRANGEMENTS: readonly ArrangementCandidate[] = [
   { id: 'layer-k16', file: emitted({ order: 'layer', stepsPerIteration: 16 }) },
   { id: 'no-spin', file: emitted({}), tuning: { allowSpinning: false } },
   { id: 'nchwc', file: nchwc },
+  { id: 'workers2', file: onWorkers, tuning: { workers: 2 } },
 ];

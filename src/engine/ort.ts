@@ -6,6 +6,7 @@ import * as ort from 'onnxruntime-node';
 import { ErrorCodes, Onnx2SnnError } from '../errors.js';
 import type { Model, Tensor, ValueInfo } from '../graph/types.js';
 import { writeOnnx } from '../onnx/write.js';
+import type { OrtShards } from './ort-shards.js';
 
 export type Device = 'cpu' | 'webgpu' | 'cuda';
 
@@ -29,6 +30,12 @@ export interface OrtTuning {
   readonly interOpNumThreads?: number;
   /** `session.intra_op.allow_spinning` (onnxruntime's default: true): idle intra-op threads spin instead of sleeping. */
   readonly allowSpinning?: boolean;
+  /**
+   * Data-parallel run (src/engine/ort-shards.ts, device cpu): each batch cut into this many
+   * contiguous slices of samples, one per worker thread, each thread holding its own session of
+   * the file with `threads / workers` intra-op threads (at least 1). Absent or 1: one session.
+   */
+  readonly workers?: number;
 }
 
 export interface Feed {
@@ -72,10 +79,12 @@ function executionProviders(device: Device): ort.InferenceSession.SessionOptions
 
 export class OrtSession {
   private constructor(
-    private readonly session: ort.InferenceSession,
+    private readonly session: ort.InferenceSession | undefined,
     readonly outputNames: readonly string[],
     readonly device: Device,
     private readonly source: string,
+    /** The data-parallel run's workers (OrtTuning.workers), in place of a session in this thread. */
+    private readonly shards?: OrtShards,
   ) {}
 
   static async create(model: Model, opts: SessionOptions = {}): Promise<OrtSession> {
@@ -87,12 +96,26 @@ export class OrtSession {
       m = { ...m, graph: { ...m.graph, outputs: [...m.graph.outputs, ...extra] } };
     }
     const bytes = writeOnnx(m);
+    const { workers, ...tuning } = opts.tuning ?? {};
+    if ((workers ?? 1) > 1) {
+      if (device !== 'cpu')
+        throw new Onnx2SnnError(ErrorCodes.OPTION, `onnxruntime worker threads run on the cpu only, not --device ${device}`, { option: 'device', actual: device });
+      const { OrtShards } = await import('./ort-shards.js');
+      const shards = await OrtShards.open(m, bytes, workers!, { ...opts, tuning });
+      return new OrtSession(undefined, shards.outputNames, device, model.source ?? 'model', shards);
+    }
+    return OrtSession.fromBytes(bytes, { ...opts, tuning }, model.source);
+  }
+
+  /** A session in this thread of an encoded file (the workers of src/engine/ort-shards.ts open theirs so); `opts.tuning.workers` does not apply. */
+  static async fromBytes(bytes: Uint8Array, opts: Omit<SessionOptions, 'extraOutputs'>, source = 'model'): Promise<OrtSession> {
+    const device = opts.device ?? 'cpu';
     const so: ort.InferenceSession.SessionOptions = {
       executionProviders: executionProviders(device),
       graphOptimizationLevel: 'all',
       logSeverityLevel: LOG_LEVEL as 0 | 1 | 2 | 3 | 4,
     };
-    const { allowSpinning, ...tuning } = opts.tuning ?? {};
+    const { allowSpinning, workers: _, ...tuning } = opts.tuning ?? {};
     Object.assign(so, tuning);
     if (allowSpinning !== undefined) so.extra = { session: { intra_op: { allow_spinning: allowSpinning ? '1' : '0' } } };
     if (opts.threads) {
@@ -114,19 +137,24 @@ export class OrtSession {
           },
         );
       }
-      throw new Onnx2SnnError(ErrorCodes.RUNTIME, `${model.source ?? 'model'}: onnxruntime rejected the graph: ${msg}`, {
-        file: model.source,
+      throw new Onnx2SnnError(ErrorCodes.RUNTIME, `${source}: onnxruntime rejected the graph: ${msg}`, {
+        file: source,
         cause: (e as Error).message,
       });
     }
-    return new OrtSession(session, session.outputNames, device, model.source ?? 'model');
+    return new OrtSession(session, session.outputNames, device, source);
   }
 
   get inputNames(): readonly string[] {
-    return this.session.inputNames;
+    return this.shards?.inputNames ?? this.session!.inputNames;
   }
 
   async run(feeds: Record<string, Feed | Tensor>, outputs?: readonly string[]): Promise<Record<string, Tensor>> {
+    if (this.shards) return this.shards.run(feeds, outputs);
+    return this.runHere(this.session!, feeds, outputs);
+  }
+
+  private async runHere(session: ort.InferenceSession, feeds: Record<string, Feed | Tensor>, outputs?: readonly string[]): Promise<Record<string, Tensor>> {
     const f: Record<string, ort.Tensor> = {};
     for (const [k, v] of Object.entries(feeds)) {
       if ('dtype' in v && v.dtype !== 'float32') {
@@ -142,7 +170,7 @@ export class OrtSession {
     }
     let res: ort.InferenceSession.OnnxValueMapType;
     try {
-      res = outputs ? await this.session.run(f, [...outputs]) : await this.session.run(f);
+      res = outputs ? await session.run(f, [...outputs]) : await session.run(f);
     } catch (e) {
       throw new Onnx2SnnError(ErrorCodes.RUNTIME, `${this.source}: onnxruntime failed while running the graph: ${ortCause((e as Error).message)}`, {
         file: this.source,
@@ -163,6 +191,7 @@ export class OrtSession {
   }
 
   async release(): Promise<void> {
-    await this.session.release();
+    await this.shards?.close();
+    await this.session?.release();
   }
 }

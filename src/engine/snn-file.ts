@@ -61,6 +61,8 @@ export interface ArrangementChoice {
   readonly relative?: Readonly<Record<string, number>>;
   /** Wall time of the whole probe: emission, sessions, timed runs. */
   readonly costMs?: number;
+  /** ms to open each candidate's session (workers2: its threads and their sessions): paid once per run, not part of `relative`. */
+  readonly openMs?: Readonly<Record<string, number>>;
 }
 
 export interface SnnRunResult {

@@ -76,6 +76,7 @@ export interface EngineChoiceRecord {
     readonly probeMs?: Record<string, number>;
     readonly relative?: Record<string, number>;
     readonly costMs?: number;
+    readonly openMs?: Record<string, number>;
   };
 }
 

@@ -21,8 +21,9 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { ErrorCodes, Onnx2SnnError, type ErrorCode } from '../../errors.js';
+import { startWorker as startWorkerFrom } from '../../util/worker-start.js';
 import { loadSharp } from './decode.js';
 import type { SampleSettings } from './pipeline.js';
 import type { FromWorker, ToWorker } from './worker.js';
@@ -50,24 +51,7 @@ export function defaultImageThreads(images = Number.POSITIVE_INFINITY): number {
   return images >= POOL_MIN_IMAGES ? availableParallelism() : 0;
 }
 
-const inputType = (a: string) => a === '--input-type' || a.startsWith('--input-type=');
-
-/**
- * A worker inherits the process's Node flags, but Node refuses --input-type for a worker's script
- * file (`node --input-type=module -e …` would get no worker at all): then the flags less that
- * one, or none if Node refuses some of those as well (per-process flags such as
- * --perf-basic-prof are ignored when inherited, refused when given).
- */
-function startWorker(): Worker {
-  const argv = process.execArgv;
-  if (!argv.some(inputType)) return new Worker(WORKER);
-  const kept = argv.filter((a, i) => !inputType(a) && !(argv[i - 1] === '--input-type'));
-  try {
-    return new Worker(WORKER, { execArgv: kept });
-  } catch {
-    return new Worker(WORKER, { execArgv: [] });
-  }
-}
+const startWorker = (): Worker => startWorkerFrom(WORKER);
 
 interface Job {
   readonly id: number;
