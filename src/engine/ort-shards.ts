@@ -34,7 +34,8 @@ type LaneOptions = Omit<SessionOptions, 'extraOutputs'>;
 interface Lane {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
-  run(feeds: Record<string, FeedValue>, outputs?: readonly string[]): Promise<Record<string, Tensor>>;
+  /** `owned`: the feeds' buffers are this run's own copies (a worker's are moved to it, not copied). */
+  run(feeds: Record<string, FeedValue>, outputs?: readonly string[], owned?: boolean): Promise<Record<string, Tensor>>;
   close(): Promise<void>;
 }
 
@@ -73,9 +74,9 @@ class WorkerLane implements Lane {
     }
   }
 
-  async run(feeds: Record<string, FeedValue>, outputs?: readonly string[]): Promise<Record<string, Tensor>> {
+  async run(feeds: Record<string, FeedValue>, outputs?: readonly string[], owned = false): Promise<Record<string, Tensor>> {
     const id = this.next++;
-    const moved = Object.values(feeds).map((v) => v.data.buffer as ArrayBuffer);
+    const moved = owned ? Object.values(feeds).map((v) => v.data.buffer as ArrayBuffer) : [];
     const m = await this.request(id, { type: 'run', id, feeds, ...(outputs ? { outputs } : {}) }, moved);
     return m.type === 'result' ? m.outputs : {};
   }
@@ -181,7 +182,7 @@ export class OrtShards {
           // a value not cut (the scalar `timesteps`) is copied for each lane: a worker's feeds are moved to it
           f[name] = axis === undefined ? ({ ...v, data: v.data.slice() } as FeedValue) : sliceAlong(v, axis, b[i]!, b[i + 1]!);
         }
-        return lane.run(f, outputs);
+        return lane.run(f, outputs, true);
       }),
     );
     const sizes = b.slice(1).map((e, i) => e - b[i]!);

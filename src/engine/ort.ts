@@ -99,7 +99,10 @@ export class OrtSession {
     const { workers, ...tuning } = opts.tuning ?? {};
     if ((workers ?? 1) > 1) {
       if (device !== 'cpu')
-        throw new Onnx2SnnError(ErrorCodes.OPTION, `onnxruntime worker threads run on the cpu only, not --device ${device}`, { option: 'device', actual: device });
+        throw new Onnx2SnnError(ErrorCodes.OPTION, `onnxruntime worker threads run on the cpu only, not --device ${device}`, {
+          option: 'device',
+          actual: device,
+        });
       const { OrtShards } = await import('./ort-shards.js');
       const shards = await OrtShards.open(m, bytes, workers!, { ...opts, tuning });
       return new OrtSession(undefined, shards.outputNames, device, model.source ?? 'model', shards);
