@@ -54,6 +54,8 @@ const VARIANTS: Record<string, Variant> = {
   batch32: { batch: 32 },
   batch128: { batch: 128 },
   nchwc: { nchwc: true },
+  // the default file on two worker threads, each a 1-thread session on half of each batch (src/engine/ort-shards.ts)
+  workers2: { tuning: { workers: 2 } },
 };
 
 const { values } = scriptArgs('bench:levers', {

@@ -22,6 +22,8 @@ export interface Row {
   snnSamplesPerSec: number;
   snnSampleStepsPerSec: number;
   annSamplesPerSec: number;
+  /** The ANN on onnxruntime worker threads, one 1-thread session each on a slice of each batch (OrtTuning.workers): not part of `ratio`. */
+  annWorkersSamplesPerSec?: number;
   ratio: number;
   /** The ratio of each paired round (spread = this machine's drift). */
   ratioRounds: number[];

@@ -16,7 +16,9 @@
  * file as emitted). The probe is not part of the timed rounds; the row's engineChoice records it.
  *
  * ratio = SNN time at T / (T × ANN time): below 1 the SNN at T steps costs less than T ANN passes.
- * Both are timed in paired rounds of equal work (T ANN passes, then one SNN run); see `one`.
+ * Both are timed in paired rounds of equal work (T ANN passes, then one SNN run); see `one`. On the
+ * cpu each round also times the ANN on worker threads (one 1-thread session per thread on a slice of
+ * each batch, src/engine/ort-shards.ts): `annWorkersSamplesPerSec`, for comparison, not in the ratio.
  *
  * The entry `images` (run by default, or with --models images) measures image decoding and
  * preprocessing: the 100 bundled ImageNet JPEGs read as a streamed dataset (sharp decoding,
@@ -83,6 +85,8 @@ interface Engine {
   readonly arrangement?: string;
   readonly threads: number;
   annPass(): Promise<void>;
+  /** onnxruntime on the cpu: the ANN pass on worker threads, one 1-thread session each (OrtTuning.workers = threads), for comparison only. */
+  annWorkersPass?(): Promise<void>;
   snnRun(): Promise<unknown>;
   /** The last SNN run's result (engines that report more, such as events' counted synops). */
   last?: unknown;
@@ -150,17 +154,21 @@ async function makeEngine(c: Converted, T: number): Promise<Engine> {
   });
   // onnxruntime: the original ANN file and the emitted SNN file (the arrangement auto chose), both sessions created once
   const ann = await OrtSession.create(model, { device, threads });
+  const annWorkers = device === 'cpu' && threads > 1 ? await OrtSession.create(model, { device, threads, tuning: { workers: threads } }) : undefined;
   const session =
     engine.id === 'onnxruntime' ? await OrtSession.create(ran.file, { device, threads, ...(run.tuning ? { tuning: run.tuning } : {}) }) : undefined;
+  const annFeed = (s: number, e: number) => ({ [name]: { data: ds.x.subarray(s * per, e * per), dims: [e - s, ...sampleDims] } });
   const made: Engine = {
     id: engine.id,
     choice,
     ...(session ? { arrangement: ran.file.metadata['onnx2snn.arrangement'] } : {}),
     threads,
-    annPass: batches((s, e) => ann.run({ [name]: { data: ds.x.subarray(s * per, e * per), dims: [e - s, ...sampleDims] } })),
+    annPass: batches((s, e) => ann.run(annFeed(s, e))),
+    ...(annWorkers ? { annWorkersPass: batches((s, e) => annWorkers.run(annFeed(s, e))) } : {}),
     snnRun: async () => (made.last = await engine.simulate(ran, ds, { ...run, ...(session ? { session } : {}) })),
     release: async () => {
       await ann.release();
+      await annWorkers?.release();
       await session?.release();
     },
   };
@@ -173,14 +181,21 @@ async function makeEngine(c: Converted, T: number): Promise<Engine> {
  * both sides back to back over the same duration keeps the drift out of the ratio (a best-of-k
  * of short ANN runs would catch a fast spell the long SNN run cannot). Times in ms per run.
  */
-async function pairedRounds(engine: Engine, T: number): Promise<{ ann: number[]; snn: number[]; ratios: number[] }> {
-  const { annPass, snnRun } = engine;
+async function pairedRounds(engine: Engine, T: number): Promise<{ ann: number[]; snn: number[]; ratios: number[]; annWorkers: number[] }> {
+  const { annPass, snnRun, annWorkersPass } = engine;
   await annPass(); // warm-up
+  await annWorkersPass?.();
   let t0 = performance.now();
   await snnRun();
   const reps = Math.max(1, Math.ceil(500 / (performance.now() - t0)));
-  const out = { ann: [] as number[], snn: [] as number[], ratios: [] as number[] };
+  const out = { ann: [] as number[], snn: [] as number[], ratios: [] as number[], annWorkers: [] as number[] };
   for (let round = 0; round < ROUNDS; round++) {
+    // the ANN on worker threads first: the ratio's ANN and SNN stay back to back
+    if (annWorkersPass) {
+      t0 = performance.now();
+      for (let k = 0; k < T * reps; k++) await annWorkersPass();
+      out.annWorkers.push((performance.now() - t0) / (T * reps));
+    }
     t0 = performance.now();
     for (let k = 0; k < T * reps; k++) await annPass();
     const annT = (performance.now() - t0) / (T * reps);
@@ -218,6 +233,7 @@ async function one(id: string, T: number, counts: CountMode, k: number | 'auto')
     snnSamplesPerSec: 1 / snnPerSample,
     snnSampleStepsPerSec: T / snnPerSample,
     annSamplesPerSec: 1 / annPerSample,
+    ...(times.annWorkers.length ? { annWorkersSamplesPerSec: (1000 * c.ds.count) / median(times.annWorkers) } : {}),
     ratio: median(times.ratios),
     ratioRounds: times.ratios,
     peakRssMB: process.resourceUsage().maxRSS / 1024,
@@ -247,24 +263,8 @@ if (values.one === 'breakeven') {
             if (counts !== 'recovered' && counts !== 'stepped') throw new Error(`--counts takes recovered and/or stepped, not ${counts}`);
             const args = [
               self,
-              '--one',
-              `${bm.id}:${T}:${counts}:${k}`,
-              '--rounds',
-              values.rounds!,
-              '--samples',
-              values.samples!,
-              '--batch',
-              values.batch!,
-              '--device',
-              values.device!,
-              '--solve',
-              values.solve!,
-              '--engine',
-              eng,
-              '--tfjs-backend',
-              values['tfjs-backend']!,
-              '--probe',
-              values.probe!,
+              ...['--one', `${bm.id}:${T}:${counts}:${k}`, '--rounds', values.rounds!, '--samples', values.samples!, '--batch', values.batch!],
+              ...['--device', values.device!, '--solve', values.solve!, '--engine', eng, '--tfjs-backend', values['tfjs-backend']!, '--probe', values.probe!],
               ...(values.threads ? ['--threads', values.threads] : []),
             ];
             const row = JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 })) as Row;
