@@ -14,7 +14,7 @@ import type { InMemoryDataset } from '../../src/data/types.js';
 import { float32 } from '../../src/graph/tensor.js';
 import type { Model, Tensor } from '../../src/graph/types.js';
 import { OrtSession } from '../../src/engine/ort.js';
-import { calibrate, convert, loadModel } from '../../src/pipeline.js';
+import { calibrate, convert, loadModel, resolveThresholds } from '../../src/pipeline.js';
 import { buildSnn } from '../../src/snn/build.js';
 import { layerEventsName, layerOutputName } from '../../src/snn/emit.js';
 import { simulateReference } from '../../src/snn/reference.js';
@@ -201,6 +201,27 @@ describe('signed bursts on the own MobileNetV2 (signed and bipolar from structur
     await simulateTfjs(snn, ds, { timesteps: [T], batchSize: n, onCounts: (_s, _n, cs) => void tf.push(...cs.map((x) => x.slice())) });
     snn.layers.forEach((l, i) => expect(Array.from(tf[i]!), l.name).toEqual(Array.from(ref.counts[i]!)));
     expect(ref.counts.some((c) => c.some((v) => Math.abs(v) > T / 2))).toBe(true);
+  });
+
+  it('auto offers burst candidates on a signed network; their files convert back to signed and bipolar bursts', async () => {
+    const m = bottleneck();
+    const r = mulberry32(8);
+    const n = 64;
+    const calib: InMemoryDataset = {
+      source: 'random',
+      format: 'memory',
+      count: n,
+      sampleShape: [F],
+      x: Float32Array.from({ length: n * F }, () => (r() - 0.5) * 4),
+      labels: new Int32Array(n),
+    };
+    const th = await resolveThresholds(m, { calib, targetTimesteps: 8 });
+    const burst = th.auto!.candidates.filter((c) => c.name.startsWith('burst2:'));
+    expect(burst.length).toBe(3); // alone, + potential, + bias
+    for (const c of burst) expect(c.maxSpikesPerStep).toBe(2);
+    const b = convert(m, { ...th, burst: 2 }).snn;
+    expect(b.options).toMatchObject({ neuron: 'signed', burst: 2 });
+    expect(b.nodes.filter((x) => x.opType === 'BipolarIF').length).toBe(2);
   });
 
   it('flags: --neuron signed --burst Γ; --burst with if, lif or poly neurons is E_OPTION naming the flag', () => {
