@@ -6,9 +6,10 @@
  *
  * Candidates, for each Γ of AUTO_BURST: the best normalisation method of stage 1 with burst
  * neurons, then potential and bias calibration fitted with them (calibration/layerwise.ts). They
- * go through the same margin and guard rules as every other candidate. Only where the network's
- * default neuron is IF and the caller named none (a burst file converts with burst neurons unless
- * a neuron is given: src/pipeline.ts convert).
+ * go through the same margin and guard rules as every other candidate. Only where the caller named
+ * no neuron: on a network whose default neuron is IF they are IF burst neurons, on one whose default
+ * is signed (linear sites) signed and bipolar bursts (converters/neurons/signed.ts); the file
+ * records Γ alone, and converts back to the same neurons (src/pipeline.ts convert, resolveSnnOptions).
  */
 import type { Dataset } from '../src/data/types.js';
 import type { Model } from '../src/graph/types.js';
@@ -20,9 +21,10 @@ import type { ThresholdsFile } from './thresholds.js';
 /** The largest bursts auto tries (measured: README "How the default is chosen"). */
 export const AUTO_BURST: readonly number[] = [2];
 
-/** Whether auto may try burst neurons: the caller named no neuron and the network's default is IF. */
+/** Whether auto may try bursts: the caller named no neuron and the network's default is IF or signed. */
 export function burstEligible(model: Model, snn: Partial<SnnOptions> | undefined): boolean {
-  return snn?.neuron === undefined && snn?.burst === undefined && resolveSnnOptions(model, {}).neuron === 'if';
+  const neuron = resolveSnnOptions(model, {}).neuron;
+  return snn?.neuron === undefined && snn?.burst === undefined && (neuron === 'if' || neuron === 'signed');
 }
 
 /** The thresholds file of a burst candidate: named `burst<Γ>:<method>`, converted with burst neurons. */
@@ -48,7 +50,8 @@ export async function scoreBurstCandidates(
     await score(() => plain);
     // over auto's layer-wise budget (calibration/auto-budget.ts): burst thresholds alone
     if (!layerwise) continue;
-    const opts = { ...lw, snnOptions: { ...lw.snnOptions, neuron: 'burst' as const, burst: gamma } };
+    // no neuron: Γ alone gives the default neuron's bursts (src/snn/build.ts resolveSnnOptions)
+    const opts = { ...lw, snnOptions: { ...lw.snnOptions, burst: gamma } };
     await score(async () => asBurst(await calibrateLayerwise(model, plain, fit, { ...opts, mode: 'potential' }), gamma));
     await score(async () => asBurst(await calibrateLayerwise(model, plain, fit, { ...opts, mode: 'bias' }), gamma));
   }

@@ -9,8 +9,8 @@
  *      bias then potential calibration (Li et al. 2021) at the target T, layer by layer
  *      (calibration/layerwise.ts), unless one fit is over a MAC·steps budget (auto-budget.ts);
  *   3. burst neurons (up to Γ spikes per step, θ = λ/Γ; Li & Zeng 2022) on the best method, alone
- *      and with potential or bias calibration (calibration/auto-burst.ts), where the default
- *      neuron is IF and none was named.
+ *      and with potential or bias calibration (calibration/auto-burst.ts), where no neuron was
+ *      named: IF burst neurons where the default neuron is IF, signed bursts where it is signed.
  *
  * Each is scored on the held-out part at the target T by ANN/SNN agreement (ties: label accuracy),
  * or with `score: 'divergence'` by the readout divergence (calibration/auto-score.ts).

@@ -17,7 +17,7 @@
  * in order because a layer's rates depend on the corrected layers before it. The corrections
  * are stored in the thresholds file (`bias` per layer) and applied every step by the neurons.
  */
-import { neuronKind } from '../converters/neurons/index.js';
+import { layerLevels } from '../converters/neurons/index.js';
 import { readSamples } from '../src/data/batches.js';
 import type { Dataset } from '../src/data/types.js';
 import { OrtSession, type Device } from '../src/engine/ort.js';
@@ -170,11 +170,11 @@ function correct(
   state: Corrections,
   mode: 'bias' | 'potential',
   T: number,
-  levels: number,
+  levels: { readonly relu: number; readonly linear: number },
 ): void {
   for (let c = 0; c < l.channels; c++) {
-    // the layer's θ: λ, or λ/Γ for burst neurons (the target stays clipped at λ)
-    const th = thetaOf(l.scale, c) / (l.linear ? 1 : levels);
+    // the layer's θ: λ, or λ/Γ for burst neurons and signed bursts (the target stays clipped at λ)
+    const th = thetaOf(l.scale, c) / (l.linear ? levels.linear : levels.relu);
     const err = target[c]! - rate[c]! * th;
     if (mode === 'bias') state.biases.get(l.site)![c]! += err;
     else {
@@ -197,7 +197,7 @@ export async function calibrateLayerwise(model: Model, thresholds: ThresholdsFil
   // the neuron layers of this conversion (linear sites only with --linear bipolar), in graph order
   const snn0 = buildSnn(model, scales, { ...opts.snnOptions, inputMax: thresholds.input.max });
   const built = new Set(snn0.layers.map((l) => l.output));
-  const levels = neuronKind(snn0.options.neuron).levels?.(snn0.options) ?? 1;
+  const levels = { relu: layerLevels(snn0.options, {}), linear: layerLevels(snn0.options, { linear: true }) };
   const layers = thresholds.layers.filter((l) => l.node !== '(readout)' && built.has(l.site));
   const target = await annTargets(model, layers, calib, opts.batchSize ?? 64, run);
   const mode = opts.mode ?? 'bias';

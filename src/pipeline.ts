@@ -169,9 +169,9 @@ export interface ConvertResult {
 export function convert(model: Model, thresholds: ThresholdsFile, options: Partial<SnnOptions> = {}): ConvertResult {
   const scales = new Map<string, number | readonly number[]>();
   for (const [k, v] of scalesBySite(thresholds)) scales.set(k, typeof v === 'number' ? v : Array.from(v));
-  // a file auto fitted for burst neurons converts with them, unless the caller names a neuron
-  const chosen =
-    thresholds.burst !== undefined && options.neuron === undefined && options.burst === undefined ? { neuron: 'burst' as const, burst: thresholds.burst } : {};
+  // a file auto fitted for bursts converts with them, unless the caller names a neuron: burst
+  // neurons where the network's default is IF, signed bursts where it is signed (resolveSnnOptions)
+  const chosen = thresholds.burst !== undefined && options.neuron === undefined && options.burst === undefined ? { burst: thresholds.burst } : {};
   const opts = resolveSnnOptions(model, { ...options, ...chosen });
   const biases = new Map<string, readonly number[]>();
   const polys = new Map<string, { poly: readonly number[]; gain: number }>();

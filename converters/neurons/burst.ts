@@ -35,7 +35,7 @@ function maxBurst(o: Pick<NeuronOptions, 'burst'>): number {
 }
 
 /** fl(j·θ) per element, j = 1..Γ (j = 1 is θ itself). */
-function levelThresholds(theta: Float32Array, gamma: number): Float32Array[] {
+export function levelThresholds(theta: Float32Array, gamma: number): Float32Array[] {
   return Array.from({ length: gamma }, (_, j) => (j === 0 ? theta : theta.map((t) => Math.fround((j + 1) * t))));
 }
 
@@ -60,10 +60,14 @@ const referenceFire: Fire['reference'] = (x, v, counts, theta, out, o) => {
   }
 };
 
-/** k = Σ_j [v ≥ fl(j·θ)] as float32 in the Loop body; returns k and [v ≥ θ]. */
-function onnxBurst(ctx: OnnxContext, f: Pick<OnnxFireNames, 'index' | 'dims' | 'v1' | 'theta' | 'thetaData'>): { k: string; first: string } {
+/** k = Σ_{j=1..Γ} [v ≥ fl(j·θ)] as float32 in the Loop body; returns k and [v ≥ θ]. */
+export function onnxBurst(
+  ctx: OnnxContext,
+  f: Pick<OnnxFireNames, 'index' | 'dims' | 'v1' | 'theta' | 'thetaData'>,
+  gamma = maxBurst(ctx.options),
+): { k: string; first: string } {
   const li = f.index;
-  const levels = levelThresholds(f.thetaData, maxBurst(ctx.options));
+  const levels = levelThresholds(f.thetaData, gamma);
   let k = '';
   let first = '';
   levels.forEach((data, j) => {

@@ -10,7 +10,7 @@ import { neuronOp } from './integrate-and-fire.js';
 import { lifNeuron } from './lif.js';
 import { polyNeuron } from './poly.js';
 import { bipolarNeuron, signedNeuron } from './signed.js';
-import type { NeuronKind } from './types.js';
+import type { NeuronKind, NeuronOptions } from './types.js';
 
 /** The --neuron values. */
 export const NEURON_KINDS = [ifNeuron, lifNeuron, polyNeuron, signedNeuron, burstNeuron] as const;
@@ -39,6 +39,14 @@ export const LINEAR_SITE_KIND: NeuronKind = bipolarNeuron;
 /** The kind of a layer: the bipolar kind at a linear site, the --neuron kind elsewhere. */
 export function layerKind(neuron: string, layer: { readonly linear?: boolean }): NeuronKind {
   return layer.linear ? LINEAR_SITE_KIND : neuronKind(neuron);
+}
+
+/**
+ * Spike sizes per range of a layer, θ = λ/levels: Γ for burst neurons and for signed and bipolar
+ * neurons with bursts (./burst.ts, ./signed.ts), else 1.
+ */
+export function layerLevels(o: NeuronOptions, layer: { readonly linear?: boolean }): number {
+  return layerKind(o.neuron, layer).levels?.(o) ?? 1;
 }
 
 export const ops: readonly OpEntry[] = ALL_KINDS.map(neuronOp);

@@ -47,7 +47,7 @@ export interface NeuronOptions {
   readonly vInit: number;
   readonly encoding: 'current' | 'poisson';
   readonly solve?: 'closed-form' | 'step';
-  /** Largest burst Γ of 'burst' neurons (converters/neurons/burst.ts); absent = 2. */
+  /** Largest burst Γ of 'burst' neurons (./burst.ts; absent = 2) and of signed and bipolar neurons beside signed ones (./signed.ts; absent = 1). */
   readonly burst?: number;
 }
 

@@ -243,14 +243,12 @@ export function snnOptionsOf(c: Config): Omit<SnnOptions, 'neuron'> & Partial<Pi
     if (conv.poly) throw new Onnx2SnnError(ErrorCodes.OPTION, '--qif and --poly both give the polynomial; use one', { option: 'qif' });
     return { ...conv, neuron: 'poly', poly: qifPolynomial(qif[0]!, qif[1]!, qif[2]!) };
   }
-  if (conv.burst !== undefined) {
-    if (conv.neuron && conv.neuron !== 'burst')
-      throw new Onnx2SnnError(ErrorCodes.OPTION, `--burst is the largest burst of burst neurons; --neuron ${conv.neuron} has none`, {
-        option: 'burst',
-        actual: conv.neuron,
-      });
-    return { ...conv, neuron: 'burst' };
-  }
+  // --burst alone: bursts of the network's default neuron, resolved with the model (src/snn/build.ts resolveSnnOptions)
+  if (conv.burst !== undefined && conv.neuron && conv.neuron !== 'burst' && conv.neuron !== 'signed')
+    throw new Onnx2SnnError(ErrorCodes.OPTION, `--burst is the largest burst of burst or signed neurons; --neuron ${conv.neuron} has none`, {
+      option: 'burst',
+      actual: conv.neuron,
+    });
   if (conv.neuron === 'poly' && !conv.poly)
     throw new Onnx2SnnError(ErrorCodes.OPTION, '--neuron poly needs --poly c0,c1,... (or --qif a,u1,u2)', { option: 'poly' });
   return conv;

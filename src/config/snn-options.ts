@@ -32,7 +32,7 @@ export const conversionSchema = z
       .max(16)
       .optional()
       .describe(
-        "'burst' neurons (Li & Zeng 2022): the largest burst Γ, spikes one neuron may emit in one step (θ = λ/Γ; every spike counts in the synaptic operations); sets --neuron burst; default 2",
+        "the largest burst Γ (Li & Zeng 2022), spikes one neuron may emit in one step (θ = λ/Γ; every spike counts in the synaptic operations): with --neuron burst (default 2) or --neuron signed (signed and bipolar bursts, default 1); alone it gives the network's default neuron bursts (IF → --neuron burst, signed → signed bursts); other neurons: refused",
       )
       .register(cli, { flag: '--burst <n>', commands: ALL, parse: 'number' }),
     beta: z

@@ -119,7 +119,7 @@ export function settingsSection(r: EvalRecord): string[] {
       c.neuron === 'lif'
         ? `LIF, β = ${c.beta}`
         : c.neuron === 'signed'
-          ? 'signed IF (negative spikes, Wang et al. 2022)'
+          ? `signed IF (negative spikes, Wang et al. 2022${(c.burst ?? 1) > 1 ? `; bursts of up to Γ = ${c.burst} spikes of either sign per step, θ = λ/Γ, at ReLU and linear sites` : ''})`
           : c.neuron === 'poly'
             ? 'polynomial'
             : c.neuron === 'burst'

@@ -32,7 +32,7 @@ export function skipNote(a: AutoChoice): string {
 /** Burst neurons, said plainly: more than one spike per step, every one counted. */
 function burstNote(gamma: number | undefined): string {
   if (gamma === undefined) return '';
-  return `; burst neurons (Li & Zeng 2022): a neuron may emit up to ${gamma} spikes per step (θ = λ/${gamma}), and the spike counts, synaptic operations and energy count every spike of a burst — about ${gamma}× the spikes of IF at the same T`;
+  return `; burst neurons (Li & Zeng 2022; signed bursts on a network with signed neurons): a neuron may emit up to ${gamma} spikes per step (θ = λ/${gamma}), and the spike counts, synaptic operations and energy count every spike of a burst — about ${gamma}× the spikes of IF at the same T`;
 }
 
 /** The report section: the sentence and every candidate with its scores. */

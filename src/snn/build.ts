@@ -6,7 +6,7 @@
  * part (depends only on constants and, under constant-current coding, the input: computed once)
  * and the dynamic part (run every time step).
  */
-import { LINEAR_SITE_KIND, neuronKind } from '../../converters/neurons/index.js';
+import { LINEAR_SITE_KIND, layerLevels, neuronKind } from '../../converters/neurons/index.js';
 import { ruleFor } from '../../converters/registry.js';
 import { ErrorCodes, Onnx2SnnError } from '../errors.js';
 import { topoSort } from '../graph/graph.js';
@@ -81,8 +81,8 @@ function siteLayer(
     return undefined;
   }
   // a capped ReLU (Clip(0, m)) saturates at m: the threshold is at most m; a kind with several
-  // spike sizes per step (burst) splits that range into `levels` spikes of θ = λ/levels
-  const lv = neuronKind(options.neuron).levels?.(options) ?? 1;
+  // spike sizes per step (burst, signed bursts) splits that range into `levels` spikes of θ = λ/levels
+  const lv = layerLevels(options, {});
   const th = typeof s === 'number' ? Math.min(s, cap) / lv : s.map((v) => Math.min(v, cap) / lv);
   const d = dims.get(site) ?? [];
   if (typeof th !== 'number' && th.length !== (d[0] ?? 1)) problems.push(`Relu "${n.name}": ${th.length} channel thresholds for ${d[0]} channels`);
@@ -114,11 +114,14 @@ function linearLayer(
   n: Node,
   scales: ReadonlyMap<string, Scale>,
   dims: Map<string, readonly number[]>,
-  opts: BuildOptions,
+  opts: BuildOptions & { readonly levels: number },
   problems: string[],
 ): { layer: NeuronLayer; producer: Node } | undefined {
   const site = n.outputs[0]!;
-  const s = scales.get(site);
+  // signed bursts: Γ spikes of |a|/Γ on either side, as at the ReLU sites
+  const s0 = scales.get(site);
+  const lv = opts.levels;
+  const s = s0 === undefined || lv === 1 ? s0 : typeof s0 === 'number' ? s0 / lv : s0.map((v) => v / lv);
   if (s === undefined) {
     problems.push(`${n.opType} "${n.name}" (${site}) is a linear site without a calibrated scale (--linear bipolar; calibrate again, or --linear analog)`);
     return undefined;
@@ -182,10 +185,23 @@ export function snnDefaults(ann: Model): SnnOptions {
   return linearSites(ann.graph, ann.opset).length ? { ...DEFAULT_SNN_OPTIONS, neuron: 'signed' } : DEFAULT_SNN_OPTIONS;
 }
 
-/** `options` over the network's defaults (snnDefaults); an option set to undefined keeps its default. */
+/**
+ * `options` over the network's defaults (snnDefaults); an option set to undefined keeps its default.
+ * `burst` without a neuron gives bursts to the default neuron: IF → burst neurons (Li & Zeng 2022),
+ * signed → signed bursts (converters/neurons/signed.ts); with a neuron that has none, E_OPTION.
+ */
 export function resolveSnnOptions(ann: Model, options: Partial<SnnOptions>): SnnOptions {
-  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-  return { ...snnDefaults(ann), ...given };
+  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<SnnOptions>;
+  const base = snnDefaults(ann);
+  const out = { ...base, ...given };
+  if (given.burst === undefined) return out;
+  if (given.neuron === undefined && base.neuron === 'if') return { ...out, neuron: 'burst' };
+  if (out.neuron !== 'burst' && out.neuron !== 'signed')
+    throw new Onnx2SnnError(ErrorCodes.OPTION, `--burst is the largest burst of burst or signed neurons; --neuron ${out.neuron} has none`, {
+      option: 'burst',
+      actual: out.neuron,
+    });
+  return out;
 }
 
 export function buildSnn(ann: Model, scales: ReadonlyMap<string, Scale>, opts: BuildOptions = {}): SnnModel {
@@ -205,6 +221,7 @@ export function buildSnn(ann: Model, scales: ReadonlyMap<string, Scale>, opts: B
   const nodes: Node[] = [];
   const neuronOp = neuronKind(options.neuron).opType;
   const linear = new Set(options.linear === 'bipolar' ? linearSites(ann.graph, ann.opset) : []);
+  const linearLv = layerLevels(options, { linear: true });
   for (const n of order) {
     if (dropped.has(n)) continue;
     const dynIns = n.inputs.map((x) => Boolean(x) && dynamic.has(x));
@@ -232,7 +249,7 @@ export function buildSnn(ann: Model, scales: ReadonlyMap<string, Scale>, opts: B
     }
     const why = dynamicProblem(n, dynIns, ann.opset);
     if (why) problems.push(why);
-    else if (linear.has(n.outputs[0]!)) addLinearLayer(linearLayer(n, scales, dims, opts, problems), layers, nodes, dynamic);
+    else if (linear.has(n.outputs[0]!)) addLinearLayer(linearLayer(n, scales, dims, { ...opts, levels: linearLv }, problems), layers, nodes, dynamic);
     else nodes.push(n);
   }
   if (!dynamic.has(readout)) problems.push(`output "${readout}" does not depend on any spiking layer`);

@@ -49,8 +49,10 @@ export interface SnnOptions {
    */
   readonly linear?: LinearMode;
   /**
-   * 'burst' neurons: the largest burst Γ (spikes one neuron may emit in one step, Li & Zeng 2022,
-   * converters/neurons/burst.ts); θ = λ/Γ. Absent = 2.
+   * The largest burst Γ (spikes one neuron may emit in one step, Li & Zeng 2022); θ = λ/Γ. 'burst'
+   * neurons (converters/neurons/burst.ts): absent = 2; 'signed' neurons and the bipolar neurons of
+   * linear sites beside them (converters/neurons/signed.ts): absent = 1. Given without a neuron, the
+   * network's default neuron gets the bursts (build.ts resolveSnnOptions); others refuse it.
    */
   readonly burst?: number;
 }

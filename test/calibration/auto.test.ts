@@ -130,7 +130,7 @@ describe('auto calibration', () => {
     expect(full.auto!.candidates.some((c) => c.name.includes('@'))).toBe(true);
   });
 
-  it('offers burst candidates (Γ = 2, marked) only where the default neuron is IF and none was named', async () => {
+  it('offers burst candidates (Γ = 2, marked) only where no neuron was named (IF here; signed networks: test/snn/signed-burst.test.ts)', async () => {
     const th = await resolveThresholds(model, { calib, targetTimesteps: 8 });
     const burst = th.auto!.candidates.filter((c) => c.name.startsWith('burst2:'));
     expect(burst.map((c) => c.name)).toEqual([`burst2:${burstBase(th)}`, `burst2:${burstBase(th)}+potential@8`, `burst2:${burstBase(th)}+bias@8`]);

@@ -175,9 +175,12 @@ describe('NIR export and the flags', () => {
     expectError(() => toNir(snn), 'E_CONVERT', 'relu', 'burst neurons');
   });
 
-  it('--burst Γ sets --neuron burst; with another neuron it is E_OPTION naming the flag', () => {
+  it('--burst Γ alone gives an IF network burst neurons; with another neuron it is E_OPTION naming the flag', () => {
     const parse = convertConfig;
-    expect(snnOptionsOf(parse(['--burst', '3']))).toMatchObject({ neuron: 'burst', burst: 3 });
+    const alone = snnOptionsOf(parse(['--burst', '3']));
+    expect(alone).toMatchObject({ burst: 3 });
+    expect(buildSnn(reluProbe(4), new Map([['r', 1]]), alone).options).toMatchObject({ neuron: 'burst', burst: 3 });
+    expectError(() => buildSnn(reluProbe(4), new Map([['r', 1]]), { neuron: 'if', burst: 2 }), 'E_OPTION', '--burst');
     expect(snnOptionsOf(parse(['--neuron', 'burst'])).neuron).toBe('burst');
     expectError(() => snnOptionsOf(parse(['--burst', '2', '--neuron', 'lif'])), 'E_OPTION', '--burst');
     expectError(() => parse(['--burst', '0']), 'E_OPTION', '--burst');
