@@ -22,7 +22,7 @@
  */
 import { A } from '../../src/graph/attrs.js';
 import { float32 } from '../../src/graph/tensor.js';
-import type { OnnxContext } from '../backends/types.js';
+import type { OnnxContext, Tf, TfTensor } from '../backends/types.js';
 import { onnxAtThreshold } from './fire.js';
 import type { Fire, NeuronKind, NeuronOptions, OnnxFireNames } from './types.js';
 
@@ -39,6 +39,13 @@ export function levelThresholds(theta: Float32Array, gamma: number): Float32Arra
   return Array.from({ length: gamma }, (_, j) => (j === 0 ? theta : theta.map((t) => Math.fround((j + 1) * t))));
 }
 
+/** k = Σ_{j=1..Γ} [x ≥ fl(j·θ)]: the spikes of one burst (also the positive side of signed bursts, ./signed.ts). */
+export function burstSpikes(x: number, th: number, gamma: number): number {
+  let k = 0;
+  while (k < gamma && x >= (k === 0 ? th : Math.fround((k + 1) * th))) k++;
+  return k;
+}
+
 const referenceFire: Fire['reference'] = (x, v, counts, theta, out, o) => {
   const per = theta.length;
   const gamma = maxBurst(o);
@@ -46,8 +53,7 @@ const referenceFire: Fire['reference'] = (x, v, counts, theta, out, o) => {
   for (let j = 0; j < x.length; j++) {
     const th = theta[j % per]!;
     const xj = x[j]!;
-    let k = 0;
-    while (k < gamma && xj >= (k === 0 ? th : Math.fround((k + 1) * th))) k++;
+    const k = burstSpikes(xj, th, gamma);
     if (k === 0) {
       v[j] = xj;
       out[j] = 0;
@@ -107,12 +113,17 @@ function onnxFireUncounted(ctx: OnnxContext, f: Pick<OnnxFireNames, 'index' | 'd
   ctx.node('body', 'Sub', [f.v1, f.out], [f.vOut]);
 }
 
-const tfjsFire: Fire['tfjs'] = (tf, v1, theta, count, o) => {
-  const gamma = maxBurst(o);
+/** Σ_{j=1..Γ} [v ≥ fl(j·θ)] in tfjs, and [v ≥ θ] (also the positive side of signed bursts, ./signed.ts). */
+export function tfjsBurstSpikes(tf: Tf, v1: TfTensor, theta: TfTensor, gamma: number): { spikes: TfTensor; first: TfTensor } {
   const first = tf.cast(tf.greaterEqual(v1, theta), 'float32');
   let spikes = first;
   // fl(j·θ): a float32 product, as in the reference and the emitted file
   for (let j = 2; j <= gamma; j++) spikes = tf.add(spikes, tf.cast(tf.greaterEqual(v1, tf.mul(theta, j)), 'float32'));
+  return { spikes, first };
+}
+
+const tfjsFire: Fire['tfjs'] = (tf, v1, theta, count, o) => {
+  const { spikes, first } = tfjsBurstSpikes(tf, v1, theta, maxBurst(o));
   const output = tf.mul(spikes, theta);
   const v = o.reset === 'subtract' ? tf.sub(v1, output) : tf.mul(v1, tf.sub(1, first));
   return { output, v, count: tf.add(count, spikes), spikes };

@@ -38,7 +38,7 @@
 import { A } from '../../src/graph/attrs.js';
 import { float32 } from '../../src/graph/tensor.js';
 import type { OnnxContext } from '../backends/types.js';
-import { onnxBurst } from './burst.js';
+import { burstSpikes, onnxBurst, tfjsBurstSpikes } from './burst.js';
 import type { Fire, NeuronKind, NeuronOptions, OnnxFireNames } from './types.js';
 
 /** Γ of signed and bipolar neurons: `burst` beside signed ReLU sites, else 1 (one spike per step). */
@@ -59,8 +59,7 @@ function referenceFire(memory: boolean): Fire['reference'] {
     for (let j = 0; j < x.length; j++) {
       const th = theta[j % per]!;
       const xj = x[j]!;
-      let k = 0;
-      while (k < gamma && xj >= (k === 0 ? th : Math.fround((k + 1) * th))) k++;
+      let k = burstSpikes(xj, th, gamma);
       if (k === 0) {
         // v < 0, v < −θ, v < −fl(2θ), …: with memory never more than the count takes back
         const most = memory ? Math.min(gamma, counts[j]!) : gamma;
@@ -139,13 +138,10 @@ function onnxFire(memory: boolean): Fire['onnx'] {
 function tfjsFire(memory: boolean): Fire['tfjs'] {
   return (tf, v1, theta, count, o) => {
     const gamma = signedBurst(o);
-    let pos = tf.cast(tf.greaterEqual(v1, theta), 'float32');
+    const { spikes: pos } = tfjsBurstSpikes(tf, v1, theta, gamma);
     let neg = tf.cast(tf.less(v1, 0), 'float32');
-    // fl(j·θ) and −fl((j−1)·θ): float32 products, as in the reference and the emitted file
-    for (let j = 2; j <= gamma; j++) {
-      pos = tf.add(pos, tf.cast(tf.greaterEqual(v1, tf.mul(theta, j)), 'float32'));
-      neg = tf.add(neg, tf.cast(tf.less(v1, tf.neg(tf.mul(theta, j - 1))), 'float32'));
-    }
+    // −fl((j−1)·θ): float32 products, as in the reference and the emitted file
+    for (let j = 2; j <= gamma; j++) neg = tf.add(neg, tf.cast(tf.less(v1, tf.neg(tf.mul(theta, j - 1))), 'float32'));
     if (memory) neg = tf.minimum(neg, count);
     const spikes = tf.sub(pos, neg);
     const output = tf.mul(spikes, theta);

@@ -15,13 +15,11 @@
  * Without the compiled worker script (the TypeScript sources, e.g. under vitest) the slices run
  * one after the other in this thread, on the same per-slice sessions.
  */
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import type { TransferListItem, Worker } from 'node:worker_threads';
 import { ErrorCodes, Onnx2SnnError, type ErrorCode } from '../errors.js';
 import type { Model, Tensor } from '../graph/types.js';
-import { startWorker } from '../util/worker-start.js';
+import { startWorker, workerScriptExists } from '../util/worker-start.js';
 import { batchAxis, batchNames, concatAlong, type FeedValue, sliceAlong, sliceBounds } from './batch-split.js';
 import { OrtSession, type SessionOptions } from './ort.js';
 import type { FromShard, ShardError, ToShard } from './ort-shard-worker.js';
@@ -132,7 +130,7 @@ export class OrtShards {
 
   /** Whether slices run in worker threads (the compiled package) rather than one after the other in this thread. */
   static get inWorkers(): boolean {
-    return existsSync(fileURLToPath(WORKER));
+    return workerScriptExists(WORKER);
   }
 
   /** `workers` sessions of the file (`bytes` = model encoded), each with `opts.threads / workers` intra-op threads (at least 1). */

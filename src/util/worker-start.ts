@@ -3,6 +3,8 @@
  * refuses for a worker (the image workers of src/data/images/pool.ts, the onnxruntime workers of
  * src/engine/ort-shards.ts).
  */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
 const inputType = (a: string) => a === '--input-type' || a.startsWith('--input-type=');
@@ -22,4 +24,9 @@ export function startWorker(script: URL): Worker {
   } catch {
     return new Worker(script, { execArgv: [] });
   }
+}
+
+/** Whether a worker's compiled script exists (not under the TypeScript sources, e.g. in vitest): else the work runs in the calling thread. */
+export function workerScriptExists(script: URL): boolean {
+  return existsSync(fileURLToPath(script));
 }

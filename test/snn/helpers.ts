@@ -2,7 +2,8 @@
 import { A } from '../../src/graph/attrs.js';
 import { float32 } from '../../src/graph/tensor.js';
 import type { Model, Node, Tensor } from '../../src/graph/types.js';
-import { makeModel } from '../helpers/ort.js';
+import type { InMemoryDataset } from '../../src/data/types.js';
+import { makeModel, mulberry32 } from '../helpers/ort.js';
 
 export function node(opType: string, inputs: string[], outputs: string[], attrs: Node['attrs'] = {}, name?: string): Node {
   return { name: name ?? `${opType}_${outputs[0]}`, opType, domain: '', inputs, outputs, attrs };
@@ -33,4 +34,52 @@ export function poolProbe(): Model {
     outputs: [{ name: 'y', dtype: 'float32', shape: ['N', 1] }],
     initializers: new Map<string, Tensor>([['one', float32([1, 1], [1])]]),
   });
+}
+
+/** Feature width of bottleneck(). */
+export const BOTTLENECK_F = 6;
+
+/**
+ * x [N,F] → MatMul A → Relu → MatMul B (projection, feeds only the Add) → Add x (residual, no
+ * ReLU; linear site) → MatMul C (projection; linear site) → MatMul D → y. Two linear sites: the
+ * residual sum s and the projection q; p feeds only the Add, y is the output.
+ */
+export function bottleneck(seed: number): Model {
+  const F = BOTTLENECK_F;
+  const r = mulberry32(seed);
+  const w = (name: string) =>
+    [
+      name,
+      float32(
+        [F, F],
+        Float32Array.from({ length: F * F }, () => (r() - 0.5) * 1.2),
+      ),
+    ] as const;
+  return makeModel(13, {
+    nodes: [
+      node('MatMul', ['x', 'A'], ['h'], {}, 'expand'),
+      node('Relu', ['h'], ['a'], {}, 'relu'),
+      node('MatMul', ['a', 'B'], ['p'], {}, 'project'),
+      node('Add', ['p', 'x'], ['s'], {}, 'residual'),
+      node('MatMul', ['s', 'C'], ['q'], {}, 'project2'),
+      node('MatMul', ['q', 'D'], ['y'], {}, 'head'),
+    ],
+    inputs: [{ name: 'x', dtype: 'float32', shape: ['N', F] }],
+    outputs: [{ name: 'y', dtype: 'float32', shape: ['N', F] }],
+    initializers: new Map<string, Tensor>([w('A'), w('B'), w('C'), w('D')]),
+  });
+}
+
+/** n seeded samples of bottleneck()'s input, uniform in [−2, 2). */
+export function bottleneckData(seed: number, n: number): InMemoryDataset {
+  const r = mulberry32(seed);
+  const F = BOTTLENECK_F;
+  return {
+    source: 'random',
+    format: 'memory',
+    count: n,
+    sampleShape: [F],
+    x: Float32Array.from({ length: n * F }, () => (r() - 0.5) * 4),
+    labels: new Int32Array(n),
+  };
 }

@@ -10,9 +10,6 @@ import { burstEligible } from '../../calibration/auto-burst.js';
 import { bipolarNeuron, signedNeuron } from '../../converters/neurons/signed.js';
 import { snnOptionsOf } from '../../src/config/load.js';
 import { loadDataset } from '../../src/data/index.js';
-import type { InMemoryDataset } from '../../src/data/types.js';
-import { float32 } from '../../src/graph/tensor.js';
-import type { Model, Tensor } from '../../src/graph/types.js';
 import { OrtSession } from '../../src/engine/ort.js';
 import { calibrate, convert, loadModel, resolveThresholds } from '../../src/pipeline.js';
 import { buildSnn } from '../../src/snn/build.js';
@@ -22,36 +19,8 @@ import { DEFAULT_SNN_OPTIONS, type SnnOptions } from '../../src/snn/types.js';
 import { OWN_MODELS } from '../../scripts/models.js';
 import { convertConfig } from '../helpers/cli.js';
 import { expectError } from '../helpers/errors.js';
-import { makeModel, mulberry32 } from '../helpers/ort.js';
-import { node, reluProbe } from './helpers.js';
-
-const F = 6;
-
-/** x → MatMul → Relu → MatMul → Add x (a linear site) → MatMul (a linear site) → MatMul → y. */
-function bottleneck(): Model {
-  const r = mulberry32(5);
-  const w = (name: string) =>
-    [
-      name,
-      float32(
-        [F, F],
-        Float32Array.from({ length: F * F }, () => (r() - 0.5) * 1.2),
-      ),
-    ] as const;
-  return makeModel(13, {
-    nodes: [
-      node('MatMul', ['x', 'A'], ['h'], {}, 'expand'),
-      node('Relu', ['h'], ['a'], {}, 'relu'),
-      node('MatMul', ['a', 'B'], ['p'], {}, 'project'),
-      node('Add', ['p', 'x'], ['s'], {}, 'residual'),
-      node('MatMul', ['s', 'C'], ['q'], {}, 'project2'),
-      node('MatMul', ['q', 'D'], ['y'], {}, 'head'),
-    ],
-    inputs: [{ name: 'x', dtype: 'float32', shape: ['N', F] }],
-    outputs: [{ name: 'y', dtype: 'float32', shape: ['N', F] }],
-    initializers: new Map<string, Tensor>([w('A'), w('B'), w('C'), w('D')]),
-  });
-}
+import { mulberry32 } from '../helpers/ort.js';
+import { bottleneck, bottleneckData, reluProbe } from './helpers.js';
 
 type Kind = typeof signedNeuron | typeof bipolarNeuron;
 
@@ -183,17 +152,9 @@ describe('signed bursts on the own MobileNetV2 (signed and bipolar from structur
 
   it('tfjs = reference (Γ = 3, Poisson input; a bottleneck with linear sites: tfjs has no grouped Conv for the MobileNetV2)', async () => {
     const { simulateTfjs } = await import('../../src/engine/tfjs.js');
-    const m = bottleneck();
-    const r = mulberry32(6);
+    const m = bottleneck(5);
     const n = 10;
-    const ds: InMemoryDataset = {
-      source: 'random',
-      format: 'memory',
-      count: n,
-      sampleShape: [F],
-      x: Float32Array.from({ length: n * F }, () => (r() - 0.5) * 4),
-      labels: new Int32Array(n),
-    };
+    const ds = bottleneckData(6, n);
     const { snn } = convert(m, await calibrate(m, ds), { neuron: 'signed', burst: 3, encoding: 'poisson', seed: 2 });
     expect(snn.layers.filter((l) => l.linear).length).toBe(2);
     const ref = simulateReference(snn, ds.x, n, { timesteps: T });
@@ -204,17 +165,8 @@ describe('signed bursts on the own MobileNetV2 (signed and bipolar from structur
   });
 
   it('auto offers burst candidates on a signed network; their files convert back to signed and bipolar bursts', async () => {
-    const m = bottleneck();
-    const r = mulberry32(8);
-    const n = 64;
-    const calib: InMemoryDataset = {
-      source: 'random',
-      format: 'memory',
-      count: n,
-      sampleShape: [F],
-      x: Float32Array.from({ length: n * F }, () => (r() - 0.5) * 4),
-      labels: new Int32Array(n),
-    };
+    const m = bottleneck(5);
+    const calib = bottleneckData(8, 64);
     const th = await resolveThresholds(m, { calib, targetTimesteps: 8 });
     const burst = th.auto!.candidates.filter((c) => c.name.startsWith('burst2:'));
     expect(burst.length).toBe(3); // alone, + potential, + bias

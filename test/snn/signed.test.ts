@@ -8,8 +8,7 @@ import { bipolarNeuron, signedNeuron } from '../../converters/neurons/signed.js'
 import { checkThresholds, formatThresholds, validateThresholds } from '../../calibration/thresholds.js';
 import type { InMemoryDataset } from '../../src/data/types.js';
 import { OrtSession } from '../../src/engine/ort.js';
-import { float32 } from '../../src/graph/tensor.js';
-import type { Model, Tensor } from '../../src/graph/types.js';
+import type { Model } from '../../src/graph/types.js';
 import { toNir } from '../../src/nir/index.js';
 import { calibrate, calibrationSites, convert } from '../../src/pipeline.js';
 import { buildSnn } from '../../src/snn/build.js';
@@ -17,42 +16,12 @@ import { layerEventsName, layerOutputName } from '../../src/snn/emit.js';
 import { simulateReference } from '../../src/snn/reference.js';
 import { linearSites } from '../../src/snn/sites.js';
 import { DEFAULT_SNN_OPTIONS, type SnnOptions } from '../../src/snn/types.js';
-import { makeModel, mulberry32 } from '../helpers/ort.js';
+import { mulberry32 } from '../helpers/ort.js';
 import { convertConfig } from '../helpers/cli.js';
 import { expectError } from '../helpers/errors.js';
-import { node, reluProbe } from './helpers.js';
+import { BOTTLENECK_F, bottleneck, reluProbe } from './helpers.js';
 
-const F = 6;
-
-/**
- * x [N,F] → MatMul A → Relu → MatMul B (projection, feeds only the Add) → Add x (residual, no
- * ReLU; linear site) → MatMul C (projection; linear site) → MatMul D → y. Two linear sites: the
- * residual sum s and the projection q; p feeds only the Add, y is the output.
- */
-function bottleneck(seed: number): Model {
-  const r = mulberry32(seed);
-  const w = (name: string) =>
-    [
-      name,
-      float32(
-        [F, F],
-        Float32Array.from({ length: F * F }, () => (r() - 0.5) * 1.2),
-      ),
-    ] as const;
-  return makeModel(13, {
-    nodes: [
-      node('MatMul', ['x', 'A'], ['h'], {}, 'expand'),
-      node('Relu', ['h'], ['a'], {}, 'relu'),
-      node('MatMul', ['a', 'B'], ['p'], {}, 'project'),
-      node('Add', ['p', 'x'], ['s'], {}, 'residual'),
-      node('MatMul', ['s', 'C'], ['q'], {}, 'project2'),
-      node('MatMul', ['q', 'D'], ['y'], {}, 'head'),
-    ],
-    inputs: [{ name: 'x', dtype: 'float32', shape: ['N', F] }],
-    outputs: [{ name: 'y', dtype: 'float32', shape: ['N', F] }],
-    initializers: new Map<string, Tensor>([w('A'), w('B'), w('C'), w('D')]),
-  });
-}
+const F = BOTTLENECK_F;
 
 function dataset(n: number, seed: number): InMemoryDataset {
   const r = mulberry32(seed);

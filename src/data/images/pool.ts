@@ -18,12 +18,10 @@
  * - The main thread loads sharp before the workers do (a precaution: its native libraries then
  *   stay loaded for the life of the process, whichever workers end or are replaced).
  */
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import { ErrorCodes, Onnx2SnnError, type ErrorCode } from '../../errors.js';
-import { startWorker as startWorkerFrom } from '../../util/worker-start.js';
+import { startWorker as startWorkerFrom, workerScriptExists } from '../../util/worker-start.js';
 import { loadSharp } from './decode.js';
 import type { SampleSettings } from './pipeline.js';
 import type { FromWorker, ToWorker } from './worker.js';
@@ -35,7 +33,7 @@ export const SLOTS_PER_THREAD = 2;
 
 /** Whether the compiled worker script exists (not under the TypeScript sources, e.g. in tests): else images are processed in the calling thread. */
 export function imageWorkersAvailable(): boolean {
-  return existsSync(fileURLToPath(WORKER));
+  return workerScriptExists(WORKER);
 }
 
 /**

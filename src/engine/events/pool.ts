@@ -4,12 +4,11 @@
  * input goes through a SharedArrayBuffer. One thread, or no compiled worker file (the TypeScript
  * sources under vitest): the shards run in this thread.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ErrorCodes, Onnx2SnnError } from '../../errors.js';
 import type { SnnModel } from '../../snn/build.js';
 import { simulateEventsBatch, type EventsBatchOptions, type EventsBatchResult } from './batch.js';
+import { workerScriptExists } from '../../util/worker-start.js';
 
 const WORKER = new URL('./worker.js', import.meta.url);
 
@@ -20,7 +19,7 @@ export class EventsPool {
     private readonly snn: SnnModel,
     threads: number,
   ) {
-    if (threads <= 1 || !existsSync(fileURLToPath(WORKER))) return;
+    if (threads <= 1 || !workerScriptExists(WORKER)) return;
     for (let i = 0; i < threads; i++) {
       const w = new Worker(WORKER);
       w.postMessage({ snn });
