@@ -12,7 +12,8 @@ import { OrtSession, type SessionOptions } from './ort.js';
 
 export type ToShard =
   | { readonly type: 'open'; readonly bytes: SharedArrayBuffer; readonly opts: Omit<SessionOptions, 'extraOutputs'>; readonly source: string }
-  | { readonly type: 'run'; readonly id: number; readonly feeds: Record<string, FeedValue>; readonly outputs?: readonly string[] };
+  | { readonly type: 'run'; readonly id: number; readonly feeds: Record<string, FeedValue>; readonly outputs?: readonly string[] }
+  | { readonly type: 'close' };
 
 export interface ShardError {
   readonly code?: string;
@@ -40,6 +41,14 @@ function post(m: FromShard, transfer: TransferListItem[] = []): void {
 }
 
 parentPort?.on('message', async (m: ToShard) => {
+  if (m.type === 'close') {
+    // the session released here, in its own thread, before the thread ends (terminating a thread
+    // that still holds a native session now and then brought the whole process down)
+    await session?.release().catch(() => {});
+    session = undefined;
+    parentPort!.close();
+    return;
+  }
   if (m.type === 'open') {
     try {
       // a copy: onnxruntime-node refuses shared buffers

@@ -26,6 +26,9 @@ import type { FromShard, ShardError, ToShard } from './ort-shard-worker.js';
 
 const WORKER = new URL('./ort-shard-worker.js', import.meta.url);
 
+/** How long a closing worker may take to release its session and end before it is terminated. */
+const CLOSE_MS = 5000;
+
 type LaneOptions = Omit<SessionOptions, 'extraOutputs'>;
 
 /** One slice's session: in a worker thread, or in this thread. */
@@ -115,8 +118,17 @@ class WorkerLane implements Lane {
     this.jobs.clear();
   }
 
+  /** The worker releases its session and ends on its own; terminated only if it has not within CLOSE_MS (or is already failing). */
   async close(): Promise<void> {
+    const alive = !this.failure;
     this.fail(new Error('its session was released'));
+    if (alive) {
+      const exited = new Promise<boolean>((resolve) => this.worker.once('exit', () => resolve(true)));
+      this.worker.ref();
+      this.worker.postMessage({ type: 'close' } satisfies ToShard);
+      const timer = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), CLOSE_MS).unref());
+      if (await Promise.race([exited, timer])) return;
+    }
     await this.worker.terminate();
   }
 }
