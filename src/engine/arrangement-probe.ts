@@ -7,9 +7,13 @@
  * noise can only cost speed, never change a count; a candidate must beat the default by
  * SWITCH_MARGIN to replace it, so that noise alone rarely moves the choice.
  *
- * The probe costs about `(candidates − 1) × (2·rounds + 1) × batch × PROBE.steps` sample·steps plus
+ * The probe costs about `(candidates − 1) × (2·rounds + 1) × batch × steps` sample·steps plus
  * one session per candidate: it runs only when the run is at least PROBE.minRunFactor times that
- * (`arrangementProbe: 'always'` forces it, 'off' skips it), and once per file and setting (cached).
+ * at PROBE.steps (`arrangementProbe: 'always'` forces it, 'off' skips it), and once per file and
+ * setting (cached). Each timed run lasts at least PROBE.minRunMs where the run's work allows
+ * (more steps per run, still under 1/minRunFactor of the run's work; 'always': up to T): runs of
+ * 50 ms on a fast network were mostly noise (resnet_2b's 33-step runs ranged 43–113 ms within one
+ * probe, and workers2 measured 1.34× the default there while it ran 0.82× on 129-step runs).
  */
 import { availableParallelism } from 'node:os';
 import type { Dataset } from '../data/types.js';
@@ -23,12 +27,13 @@ import { simulateOrt } from './ort-run.js';
 import type { ArrangementChoice } from './snn-file.js';
 
 /**
- * Steps per timed run (2·16 + 1: whole iterations of every k tried, and one remainder step), rounds
- * per candidate, the run/probe work ratio below which it is skipped, and the most samples timed (the
- * candidates' sessions are open together: at most a batch of 64 keeps the probe's memory at that of
- * a batch-64 run whatever the run's batch).
+ * The fewest steps per timed run (2·16 + 1: whole iterations of every k tried, and one remainder
+ * step; longer runs stay 16·m + 1), rounds per candidate, the run/probe work ratio below which it is
+ * skipped, the most samples timed (the candidates' sessions are open together: at most a batch of 64
+ * keeps the probe's memory at that of a batch-64 run whatever the run's batch), and the duration a
+ * timed run should reach.
  */
-export const PROBE = { steps: 33, rounds: 3, minRunFactor: 10, maxSamples: 64 } as const;
+export const PROBE = { steps: 33, rounds: 5, minRunFactor: 10, maxSamples: 64, minRunMs: 150 } as const;
 /** A candidate replaces the default only when its median paired time ratio to the default is below this. */
 export const SWITCH_MARGIN = 0.95;
 
@@ -45,6 +50,19 @@ const probeSamples = (ds: Dataset, opts: EngineRunOptions): number => Math.min(d
 
 const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
+/** Sample·steps the probe runs per step of a timed run: per candidate but the default, a warm-up and paired rounds of two runs. */
+const probeWorkPerStep = (nCandidates: number, n: number): number => (nCandidates - 1) * (2 * PROBE.rounds + 1) * n;
+
+/**
+ * Steps per timed run: 16·m + 1 ≥ PROBE.steps, enough for PROBE.minRunMs at the default's measured
+ * ms per step, at most `most` (the run's T, or the work limit), never under PROBE.steps.
+ */
+export function probeSteps(msPerStep: number, most: number): number {
+  const want = Math.ceil((PROBE.minRunMs / Math.max(msPerStep, 1e-6) - 1) / 16) * 16 + 1;
+  const cap = Math.floor((most - 1) / 16) * 16 + 1;
+  return Math.max(PROBE.steps, Math.min(want, cap));
+}
+
 /** Why the file runs as it is, or undefined when the probe runs. */
 function skipReason(input: EngineInput, ds: Dataset, opts: EngineRunOptions, nCandidates: number): string | undefined {
   if (opts.arrangementProbe === 'off') return 'probe off (arrangementProbe)';
@@ -56,7 +74,7 @@ function skipReason(input: EngineInput, ds: Dataset, opts: EngineRunOptions, nCa
   const T = Math.max(...opts.timesteps);
   const n = probeSamples(ds, opts);
   // per candidate but the default: a warm-up and paired rounds of two runs
-  const probeWork = (nCandidates - 1) * (2 * PROBE.rounds + 1) * n * Math.min(T, PROBE.steps);
+  const probeWork = probeWorkPerStep(nCandidates, n) * Math.min(T, PROBE.steps);
   // no sizes in the reason: shards of one evaluation (src/distributed/) record the same choice as one process
   if (ds.count * T < PROBE.minRunFactor * probeWork) return `run too short for a probe (under ${PROBE.minRunFactor}× its work)`;
   return undefined;
@@ -94,10 +112,11 @@ async function timePaired(
   files: readonly { c: ArrangementCandidate; file: Model }[],
   ds: Dataset,
   opts: EngineRunOptions,
-): Promise<{ ms: number[]; relative: number[]; openMs: number[] }> {
+  mostSteps: number,
+): Promise<{ ms: number[]; relative: number[]; openMs: number[]; steps: number }> {
   const n = probeSamples(ds, opts);
   const head: Dataset = { ...ds, count: n, labels: ds.labels.subarray(0, n) };
-  const T = Math.min(Math.max(...opts.timesteps), PROBE.steps);
+  let T = Math.min(Math.max(...opts.timesteps), PROBE.steps);
   const base = { ...(opts.device ? { device: opts.device } : {}), ...(opts.threads ? { threads: opts.threads } : {}) };
   const open = (i: number): Promise<OrtSession> =>
     OrtSession.create(files[i]!.file, { ...base, ...(files[i]!.c.tuning ? { tuning: files[i]!.c.tuning } : {}) });
@@ -119,6 +138,8 @@ async function timePaired(
   const relative = [1];
   try {
     await run(0, def); // warm-up
+    // the run length that reaches PROBE.minRunMs, from a second (warm) run of the default
+    if (mostSteps > T) T = probeSteps((await run(0, def)) / T, mostSteps);
     for (let i = 1; i < files.length; i++) {
       const s = await timedOpen(i);
       try {
@@ -141,7 +162,7 @@ async function timePaired(
     await def.release();
   }
   ms[0] = median(defMs);
-  return { ms, relative, openMs };
+  return { ms, relative, openMs, steps: T };
 }
 
 /** The arrangement onnxruntime runs under `--engine auto`: the file as given, or the fastest candidate measured. */
@@ -153,14 +174,17 @@ export async function chooseArrangement(
 ): Promise<ArrangedRun> {
   const skip = skipReason(input, ds, opts, candidates.length);
   if (skip) return { input, choice: { id: 'file', reason: skip } };
-  const key = `${probeSamples(ds, opts)}|${Math.min(Math.max(...opts.timesteps), PROBE.steps)}|${opts.device ?? 'cpu'}|${opts.threads ?? 0}|${candidates.map((c) => c.id).join()}`;
+  const key = `${probeSamples(ds, opts)}|${Math.max(...opts.timesteps)}|${ds.count}|${opts.arrangementProbe ?? 'auto'}|${opts.device ?? 'cpu'}|${opts.threads ?? 0}|${candidates.map((c) => c.id).join()}`;
   const hit = cache.get(input.file)?.get(key);
   if (hit) return { input: { ...input, file: hit.file }, ...(hit.tuning ? { tuning: hit.tuning } : {}), choice: hit.choice };
   const t0 = performance.now();
   const block = await nchwcBlockSize(opts.device);
   const files = applicable(input, candidates, arrangementEnv(block, (opts.device ?? 'cpu') === 'cpu' ? (opts.threads ?? availableParallelism()) : 0));
   if (files.length < 2) return { input, choice: { id: files[0]?.c.id ?? 'file', reason: 'one arrangement applies' } };
-  const { ms, relative, openMs } = await timePaired(files, ds, opts);
+  const T = Math.max(...opts.timesteps);
+  // within 1/minRunFactor of the run's work (skipReason), unless forced; never past T
+  const workCap = Math.floor((ds.count * T) / (PROBE.minRunFactor * probeWorkPerStep(files.length, probeSamples(ds, opts))));
+  const { ms, relative, openMs, steps } = await timePaired(files, ds, opts, opts.arrangementProbe === 'always' ? T : Math.min(T, workCap));
   let best = 0;
   relative.forEach((q, i) => {
     if (q < relative[best]!) best = i;
@@ -173,7 +197,7 @@ export async function chooseArrangement(
   const file = best === 0 ? input.file : files[best]!.file;
   const choice: ArrangementChoice = {
     id: c.id,
-    reason: `lowest time relative to the default, median of ${PROBE.rounds} paired rounds of ${Math.min(Math.max(...opts.timesteps), PROBE.steps)} steps on the first batch${best === 0 ? ` (none ${((1 - SWITCH_MARGIN) * 100).toFixed(0)} % below the default)` : ''}`,
+    reason: `lowest time relative to the default, median of ${PROBE.rounds} paired rounds of ${steps} steps on the first batch${best === 0 ? ` (none ${((1 - SWITCH_MARGIN) * 100).toFixed(0)} % below the default)` : ''}`,
     probeMs,
     relative: Object.fromEntries(files.map((f, i) => [f.c.id, Number(relative[i]!.toFixed(3))])),
     openMs: Object.fromEntries(files.map((f, i) => [f.c.id, Number(openMs[i]!.toFixed(1))])),

@@ -75,6 +75,12 @@ const nchwc: ArrangementCandidate['file'] = (snn, base, env) => {
 /** The default file, where the run has two cpu threads or more to give one each to two workers. */
 const onWorkers: ArrangementCandidate['file'] = (snn, base, env) => (env.cpuThreads >= 2 ? env.emit(snn, { counts: base.counts }) : undefined);
 
+/** Another candidate's file on two worker threads (each a 1-thread session on half of each batch), where the run has two cpu threads or more. */
+const workersOf =
+  (file: ArrangementCandidate['file']): ArrangementCandidate['file'] =>
+  (snn, base, env) =>
+    env.cpuThreads >= 2 ? file(snn, base, env) : undefined;
+
 /**
  * The first entry is the default arrangement (what `emitOnnx(snn)` writes): the probe's fallback.
  * Ids as the variants of `npm run bench:levers` (k8 = 8 steps per iteration, layer = layer-major
@@ -92,4 +98,6 @@ export const ARRANGEMENTS: readonly ArrangementCandidate[] = [
   { id: 'no-spin', file: emitted({}), tuning: { allowSpinning: false } },
   { id: 'nchwc', file: nchwc },
   { id: 'workers2', file: onWorkers, tuning: { workers: 2 } },
+  { id: 'workers2-k8', file: workersOf(emitted({ stepsPerIteration: 8 })), tuning: { workers: 2 } },
+  { id: 'workers2-nchwc', file: workersOf(nchwc), tuning: { workers: 2 } },
 ];

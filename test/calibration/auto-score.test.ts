@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { annLogProbs, pairedLower, readoutDivergence } from '../../calibration/auto-score.js';
+import { annLogProbs, normalTail, pairedLower, readoutDivergence, signedRankP } from '../../calibration/auto-score.js';
 import { float32 } from '../../src/graph/tensor.js';
 import type { Tensor } from '../../src/graph/types.js';
 import { makeModel } from '../helpers/ort.js';
@@ -58,5 +58,45 @@ describe('auto scoring by readout divergence', () => {
     const better = Float64Array.from(ref, (v) => v - 0.02 + 0.04 * (r() - 0.5));
     expect(pairedLower(better, ref)).toBe(true);
     expect(pairedLower(ref, better)).toBe(false);
+  });
+
+  // the oracle: every one of the 2^n sign patterns of the same |d|, ranked by the textbook rule
+  const bruteP = (d: number[]): number => {
+    const nz = d.filter((v) => v !== 0);
+    const abs = nz.map(Math.abs);
+    const rank = abs.map((a) => abs.filter((b) => b < a).length + (abs.filter((b) => b === a).length + 1) / 2);
+    const w = (signs: number) => rank.reduce((s, r, i) => s + ((signs >> i) & 1 ? r : 0), 0);
+    const obs = rank.reduce((s, r, i) => s + (nz[i]! > 0 ? r : 0), 0);
+    let hits = 0;
+    for (let m = 0; m < 1 << nz.length; m++) if (w(m) >= obs - 1e-9) hits++;
+    return hits / (1 << nz.length);
+  };
+
+  it.each([
+    ['all positive', [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]],
+    ['mixed signs', [0.3, -0.1, 0.5, 0.7, -0.2, 0.9, 1.1, 0.05, 0.4, -0.6, 0.8, 1.2]],
+    ['ties and zeros', [0.5, -0.5, 0.5, 0, 0.25, -0.25, 1, 1, -1, 0, 2]],
+    ['all negative', [-1, -2, -3, -4, -5]],
+  ])("Wilcoxon's signed-rank p-value is exact (%s)", (_, d) => {
+    expect(signedRankP(d)).toBeCloseTo(bruteP(d), 12);
+  });
+
+  it('the one-sided normal tail matches known values', () => {
+    expect(normalTail(0)).toBeCloseTo(0.5, 6);
+    expect(normalTail(1)).toBeCloseTo(0.158655, 5);
+    expect(normalTail(2)).toBeCloseTo(0.02275, 5);
+    expect(normalTail(-2)).toBeCloseTo(0.97725, 5);
+  });
+
+  it('a small set that is lower on every sample wins, even when one sample carries the mean', () => {
+    // 12 samples, as the int8 MobileNetV2's held-out part: one heavy tail in the reference; the
+    // mean difference is within 2 standard errors, but the candidate is lower on all 12
+    const ref = [0.4, 0.01, 0.02, 0.015, 0.03, 0.01, 0.02, 0.012, 0.018, 0.025, 0.011, 0.014];
+    const cand = ref.map((v) => v * 0.2);
+    expect(pairedLower(cand, ref)).toBe(true);
+    expect(pairedLower(ref, cand)).toBe(false);
+    // lower on 9 of 12 by small amounts, higher on 3 by much: the mean decides first (no win)
+    const mixed = ref.map((v, i) => (i < 3 ? v + 0.2 : v - 0.001));
+    expect(pairedLower(mixed, ref)).toBe(false);
   });
 });

@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { loadDataset } from '../../src/data/index.js';
 import type { Dataset } from '../../src/data/types.js';
-import { chooseArrangement, PROBE, SWITCH_MARGIN } from '../../src/engine/arrangement-probe.js';
+import { chooseArrangement, PROBE, probeSteps, SWITCH_MARGIN } from '../../src/engine/arrangement-probe.js';
 import { ARRANGEMENTS, arrangementEnv } from '../../src/engine/arrangements.js';
 import { nchwcBlockSize } from '../../src/engine/nchwc-probe.js';
 import { simulateOrt } from '../../src/engine/ort-run.js';
@@ -38,6 +38,9 @@ const countsOf = async (file: Model, ds: Dataset, ts: number[], tuning?: Paramet
   return { cs, readouts: ts.map((t) => Array.from(r.readouts!.get(t)!)) };
 };
 
+/** Whether a candidate applies: the nchwc ones where the machine and model have blocked convolutions, the workers ones on two cpu threads or more. */
+const applies = (id: string, nchwc: boolean): boolean => (nchwc || !id.includes('nchwc')) && (availableParallelism() >= 2 || !id.startsWith('workers'));
+
 describe('arrangement candidates', () => {
   // the MNIST CNN (stepped counts read by a spiking max pool) and the MLP (Gemms, closed-form first layer)
   for (const id of ['onnx-zoo-mnist-12', 'vnncomp21-mnistfc-256x2'])
@@ -55,7 +58,7 @@ describe('arrangement candidates', () => {
         expect(await countsOf(f, ds, ts, c.tuning), c.id).toEqual(want);
       }
       // nchwc needs a Loop-body convolution (the MLP has none) and x86 nchwc kernels; workers2 two cpu threads
-      expect(applied).toBe(ARRANGEMENTS.length - (block && id === 'onnx-zoo-mnist-12' ? 0 : 1) - (availableParallelism() >= 2 ? 0 : 1));
+      expect(applied).toBe(ARRANGEMENTS.filter((c) => applies(c.id, Boolean(block) && id === 'onnx-zoo-mnist-12')).length);
     });
 });
 
@@ -73,7 +76,7 @@ describe('the timed probe', () => {
     const a = r.engine!.arrangement!;
     expect(r.engine!.engine).toBe('onnxruntime');
     const block = await nchwcBlockSize();
-    const ids = ARRANGEMENTS.map((c) => c.id).filter((id) => (block || id !== 'nchwc') && (availableParallelism() >= 2 || id !== 'workers2'));
+    const ids = ARRANGEMENTS.map((c) => c.id).filter((id) => applies(id, Boolean(block)));
     expect(Object.keys(a.probeMs!)).toEqual(ids);
     expect(Object.keys(a.relative!)).toEqual(ids);
     expect(Object.keys(a.openMs!)).toEqual(ids);
@@ -118,5 +121,20 @@ describe('the timed probe', () => {
     // a long run probes (one candidate applies here: nothing to time against)
     const long = { ...opts, timesteps: [PROBE.minRunFactor * (2 * PROBE.rounds + 1) * PROBE.steps * 6] };
     expect((await chooseArrangement(input, ds, long, [ARRANGEMENTS[0]!])).choice).toMatchObject({ id: 'default', reason: 'one arrangement applies' });
+  });
+});
+
+describe('the probe run length', () => {
+  it.each([
+    // ms per step, most steps, steps per timed run (16·m + 1, ≥ PROBE.minRunMs where allowed)
+    [10, 128, 33], // 33 steps already take 330 ms
+    [2, 1000, 81], // 75 steps reach 150 ms: the next 16·m + 1
+    [1, 128, 113], // 150 steps wanted, at most T = 128: 113 (the last 16·m + 1 under it)
+    [0.1, 40, 33], // a short T or a small work limit keeps the fewest steps
+    [0.1, 10, 33],
+  ])('%f ms per step, at most %i steps: %i steps per run', (ms, most, want) => {
+    expect(probeSteps(ms, most)).toBe(want);
+    expect((probeSteps(ms, most) - 1) % 16).toBe(0);
+    if (want > PROBE.steps) expect(want).toBeLessThanOrEqual(most);
   });
 });
