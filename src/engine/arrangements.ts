@@ -72,10 +72,7 @@ const nchwc: ArrangementCandidate['file'] = (snn, base, env) => {
   return l.blockedConvs > 0 ? l.model : undefined;
 };
 
-/** The default file, where the run has two cpu threads or more to give one each to two workers. */
-const onWorkers: ArrangementCandidate['file'] = (snn, base, env) => (env.cpuThreads >= 2 ? env.emit(snn, { counts: base.counts }) : undefined);
-
-/** Another candidate's file on two worker threads (each a 1-thread session on half of each batch), where the run has two cpu threads or more. */
+/** A candidate's file on two worker threads (each a 1-thread session on half of each batch), where the run has two cpu threads or more to give one each. */
 const workersOf =
   (file: ArrangementCandidate['file']): ArrangementCandidate['file'] =>
   (snn, base, env) =>
@@ -87,7 +84,8 @@ const workersOf =
  * order, no-spin = onnxruntime's intra-op threads sleep instead of spinning when idle, nchwc = the
  * Loop body in onnxruntime's blocked layout, as `--engine nchwc` runs it, workers2 = the default
  * file on two worker threads, each a session with half the threads on half of each batch,
- * src/engine/ort-shards.ts).
+ * src/engine/ort-shards.ts; workers2-k8 and workers2-nchwc = those files on the two workers,
+ * README speed row 9).
  */
 export const ARRANGEMENTS: readonly ArrangementCandidate[] = [
   { id: 'default', file: emitted({}) },
@@ -97,7 +95,7 @@ export const ARRANGEMENTS: readonly ArrangementCandidate[] = [
   { id: 'layer-k16', file: emitted({ order: 'layer', stepsPerIteration: 16 }) },
   { id: 'no-spin', file: emitted({}), tuning: { allowSpinning: false } },
   { id: 'nchwc', file: nchwc },
-  { id: 'workers2', file: onWorkers, tuning: { workers: 2 } },
+  { id: 'workers2', file: workersOf(emitted({})), tuning: { workers: 2 } },
   { id: 'workers2-k8', file: workersOf(emitted({ stepsPerIteration: 8 })), tuning: { workers: 2 } },
   { id: 'workers2-nchwc', file: workersOf(nchwc), tuning: { workers: 2 } },
 ];
