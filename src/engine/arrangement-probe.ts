@@ -7,8 +7,8 @@
  * noise can only cost speed, never change a count; a candidate must beat the default by
  * SWITCH_MARGIN to replace it, so that noise alone rarely moves the choice.
  *
- * The probe costs about `(candidates − 1) × (2·rounds + 1) × batch × steps` sample·steps plus
- * one session per candidate: it runs only when the run is at least PROBE.minRunFactor times that
+ * The probe costs about `probeWorkPerStep(candidates, batch) × steps` sample·steps plus one or
+ * two sessions per candidate: it runs only when the run is at least PROBE.minRunFactor times that
  * at PROBE.steps (`arrangementProbe: 'always'` forces it, 'off' skips it), and once per file and
  * setting (cached). Each timed run lasts at least PROBE.minRunMs where the run's work allows
  * (more steps per run, still under 1/minRunFactor of the run's work; 'always': up to T): runs of
@@ -33,7 +33,7 @@ import type { ArrangementChoice } from './snn-file.js';
  * keeps the probe's memory at that of a batch-64 run whatever the run's batch), and the duration a
  * timed run should reach.
  */
-export const PROBE = { steps: 33, rounds: 5, minRunFactor: 10, maxSamples: 64, minRunMs: 150 } as const;
+export const PROBE = { steps: 33, rounds: 5, finalists: 3, minRunFactor: 10, maxSamples: 64, minRunMs: 150 } as const;
 /** A candidate replaces the default only when its median paired time ratio to the default is below this. */
 export const SWITCH_MARGIN = 0.95;
 
@@ -50,8 +50,12 @@ const probeSamples = (ds: Dataset, opts: EngineRunOptions): number => Math.min(d
 
 const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
-/** Sample·steps the probe runs per step of a timed run: per candidate but the default, a warm-up and paired rounds of two runs. */
-const probeWorkPerStep = (nCandidates: number, n: number): number => (nCandidates - 1) * (2 * PROBE.rounds + 1) * n;
+/**
+ * Sample·steps the probe runs per step of a timed run: per candidate but the default, a warm-up and
+ * a screening round of two runs; per finalist, another warm-up and the other rounds.
+ */
+export const probeWorkPerStep = (nCandidates: number, n: number): number =>
+  ((nCandidates - 1) * 3 + Math.min(PROBE.finalists, nCandidates - 1) * (2 * (PROBE.rounds - 1) + 1)) * n;
 
 /**
  * Steps per timed run: 16·m + 1 ≥ PROBE.steps, enough for PROBE.minRunMs at the default's measured
@@ -101,7 +105,9 @@ function applicable(input: EngineInput, candidates: readonly ArrangementCandidat
 
 /**
  * Each candidate against the default in paired rounds on the first batch (the two alternate, which
- * goes first alternating too, so that this machine's drift hits both alike): per candidate the
+ * goes first alternating too, so that this machine's drift hits both alike): one screening round
+ * each, then PROBE.rounds − 1 more for the PROBE.finalists with the lowest screening ratio (so the
+ * probe's cost grows with the finalists, not with every candidate's full rounds); per candidate the
  * median of its time over the default's, and the median ms of its runs. Two sessions at most are
  * open at a time (the default's and one candidate's), so the probe's memory is that of two runs
  * (workers2's candidate is two half-batch sessions: three copies of the weights while it is timed).
@@ -113,7 +119,7 @@ async function timePaired(
   ds: Dataset,
   opts: EngineRunOptions,
   mostSteps: number,
-): Promise<{ ms: number[]; relative: number[]; openMs: number[]; steps: number }> {
+): Promise<{ ms: number[]; relative: number[]; openMs: number[]; steps: number; finalists: number[] }> {
   const n = probeSamples(ds, opts);
   const head: Dataset = { ...ds, count: n, labels: ds.labels.subarray(0, n) };
   let T = Math.min(Math.max(...opts.timesteps), PROBE.steps);
@@ -134,35 +140,39 @@ async function timePaired(
   };
   const def = await timedOpen(0);
   const defMs: number[] = [];
-  const ms = [0];
-  const relative = [1];
+  const mine: number[][] = files.map(() => []);
+  const order = files.map((_, i) => i).slice(1);
+  const ratios: number[][] = files.map(() => []);
+  // one session for candidate i at a time: a warm-up, then `rounds` rounds paired with the default
+  // (which goes first alternates, continuing from the rounds it already had)
+  const timeCandidate = async (i: number, rounds: number): Promise<void> => {
+    const s = await timedOpen(i);
+    try {
+      await run(i, s); // warm-up
+      for (let r = ratios[i]!.length, end = r + rounds; r < end; r++) {
+        const [a, b] = r % 2 ? [await run(i, s), await run(0, def)] : [await run(0, def), await run(i, s)].reverse();
+        mine[i]!.push(a!);
+        defMs.push(b!);
+        ratios[i]!.push(a! / b!);
+      }
+    } finally {
+      await s.release();
+    }
+  };
   try {
     await run(0, def); // warm-up
     // the run length that reaches PROBE.minRunMs, from a second (warm) run of the default
     if (mostSteps > T) T = probeSteps((await run(0, def)) / T, mostSteps);
-    for (let i = 1; i < files.length; i++) {
-      const s = await timedOpen(i);
-      try {
-        await run(i, s); // warm-up
-        const mine: number[] = [];
-        const ratios: number[] = [];
-        for (let r = 0; r < PROBE.rounds; r++) {
-          const [a, b] = r % 2 ? [await run(i, s), await run(0, def)] : [await run(0, def), await run(i, s)].reverse();
-          mine.push(a!);
-          defMs.push(b!);
-          ratios.push(a! / b!);
-        }
-        ms.push(median(mine));
-        relative.push(median(ratios));
-      } finally {
-        await s.release();
-      }
-    }
+    // screening: one paired round each; then the PROBE.finalists fastest get the other rounds
+    for (let i = 1; i < files.length; i++) await timeCandidate(i, 1);
+    order.sort((a, b) => ratios[a]![0]! - ratios[b]![0]!);
+    for (const i of order.slice(0, PROBE.finalists)) await timeCandidate(i, PROBE.rounds - 1);
   } finally {
     await def.release();
   }
-  ms[0] = median(defMs);
-  return { ms, relative, openMs, steps: T };
+  const ms = mine.map((m, i) => (i === 0 ? median(defMs) : median(m)));
+  const relative = ratios.map((q, i) => (i === 0 ? 1 : median(q)));
+  return { ms, relative, openMs, steps: T, finalists: [0, ...order.slice(0, PROBE.finalists)] };
 }
 
 /** The arrangement onnxruntime runs under `--engine auto`: the file as given, or the fastest candidate measured. */
@@ -184,11 +194,10 @@ export async function chooseArrangement(
   const T = Math.max(...opts.timesteps);
   // within 1/minRunFactor of the run's work (skipReason), unless forced; never past T
   const workCap = Math.floor((ds.count * T) / (PROBE.minRunFactor * probeWorkPerStep(files.length, probeSamples(ds, opts))));
-  const { ms, relative, openMs, steps } = await timePaired(files, ds, opts, opts.arrangementProbe === 'always' ? T : Math.min(T, workCap));
+  const { ms, relative, openMs, steps, finalists } = await timePaired(files, ds, opts, opts.arrangementProbe === 'always' ? T : Math.min(T, workCap));
+  // among the finalists only: a screened-out candidate's single round is not a median
   let best = 0;
-  relative.forEach((q, i) => {
-    if (q < relative[best]!) best = i;
-  });
+  for (const i of finalists) if (relative[i]! < relative[best]!) best = i;
   // the first candidate is the default: another replaces it only by a clear margin
   if (relative[best]! > SWITCH_MARGIN) best = 0;
   const probeMs = Object.fromEntries(files.map((f, i) => [f.c.id, Number(ms[i]!.toFixed(2))]));
@@ -197,9 +206,10 @@ export async function chooseArrangement(
   const file = best === 0 ? input.file : files[best]!.file;
   const choice: ArrangementChoice = {
     id: c.id,
-    reason: `lowest time relative to the default, median of ${PROBE.rounds} paired rounds of ${steps} steps on the first batch${best === 0 ? ` (none ${((1 - SWITCH_MARGIN) * 100).toFixed(0)} % below the default)` : ''}`,
+    reason: `lowest time relative to the default, median of ${PROBE.rounds} paired rounds of ${steps} steps on the first batch for the ${PROBE.finalists} fastest of a one-round screening${best === 0 ? ` (none ${((1 - SWITCH_MARGIN) * 100).toFixed(0)} % below the default)` : ''}`,
     probeMs,
     relative: Object.fromEntries(files.map((f, i) => [f.c.id, Number(relative[i]!.toFixed(3))])),
+    finalists: finalists.map((i) => files[i]!.c.id),
     openMs: Object.fromEntries(files.map((f, i) => [f.c.id, Number(openMs[i]!.toFixed(1))])),
     costMs: Number((performance.now() - t0).toFixed(1)),
   };

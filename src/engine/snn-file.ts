@@ -57,8 +57,10 @@ export interface ArrangementChoice {
   readonly reason: string;
   /** Median ms of each candidate's probe run (the first batch, a few steps). */
   readonly probeMs?: Readonly<Record<string, number>>;
-  /** Each candidate's time over the default's, median of paired rounds (the default: 1); the choice is the lowest. */
+  /** Each candidate's time over the default's, median of paired rounds (the default: 1; screened out: its one round); the choice is the lowest finalist's. */
   readonly relative?: Readonly<Record<string, number>>;
+  /** The candidates timed over every round (the default first): the fastest of the one-round screening. */
+  readonly finalists?: readonly string[];
   /** Wall time of the whole probe: emission, sessions, timed runs. */
   readonly costMs?: number;
   /** ms to open each candidate's session (workers2: its threads and their sessions): paid once per run, not part of `relative`. */

@@ -112,6 +112,7 @@ function engineChoiceRecord(c: EngineChoice, arrangement?: Arrangement): EngineC
             ...(c.arrangement.probeMs ? { probeMs: { ...c.arrangement.probeMs } } : {}),
             ...(c.arrangement.relative ? { relative: { ...c.arrangement.relative } } : {}),
             ...(c.arrangement.openMs ? { openMs: { ...c.arrangement.openMs } } : {}),
+            ...(c.arrangement.finalists ? { finalists: [...c.arrangement.finalists] } : {}),
           },
         }
       : {}),

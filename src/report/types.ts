@@ -75,6 +75,7 @@ export interface EngineChoiceRecord {
     readonly reason: string;
     readonly probeMs?: Record<string, number>;
     readonly relative?: Record<string, number>;
+    readonly finalists?: readonly string[];
     readonly costMs?: number;
     readonly openMs?: Record<string, number>;
   };
