@@ -67,6 +67,10 @@ export function probeSteps(msPerStep: number, most: number): number {
   return Math.max(PROBE.steps, Math.min(want, cap));
 }
 
+/** The most steps per timed run that keep the probe's work under 1/minRunFactor of the run's (T steps of every sample). */
+const stepBudget = (ds: Dataset, T: number, nCandidates: number, n: number): number =>
+  Math.floor((ds.count * T) / (PROBE.minRunFactor * probeWorkPerStep(nCandidates, n)));
+
 /** Why the file runs as it is, or undefined when the probe runs. */
 function skipReason(input: EngineInput, ds: Dataset, opts: EngineRunOptions, nCandidates: number): string | undefined {
   if (opts.arrangementProbe === 'off') return 'probe off (arrangementProbe)';
@@ -76,11 +80,9 @@ function skipReason(input: EngineInput, ds: Dataset, opts: EngineRunOptions, nCa
   if (!a || (JSON.parse(a) as Arrangement).chosen !== 'auto') return "the file's arrangement was given";
   if (opts.arrangementProbe === 'always') return undefined;
   const T = Math.max(...opts.timesteps);
-  const n = probeSamples(ds, opts);
-  // per candidate but the default: a warm-up and paired rounds of two runs
-  const probeWork = probeWorkPerStep(nCandidates, n) * Math.min(T, PROBE.steps);
   // no sizes in the reason: shards of one evaluation (src/distributed/) record the same choice as one process
-  if (ds.count * T < PROBE.minRunFactor * probeWork) return `run too short for a probe (under ${PROBE.minRunFactor}× its work)`;
+  if (stepBudget(ds, T, nCandidates, probeSamples(ds, opts)) < Math.min(T, PROBE.steps))
+    return `run too short for a probe (under ${PROBE.minRunFactor}× its work)`;
   return undefined;
 }
 
@@ -141,8 +143,8 @@ async function timePaired(
   const def = await timedOpen(0);
   const defMs: number[] = [];
   const mine: number[][] = files.map(() => []);
-  const order = files.map((_, i) => i).slice(1);
   const ratios: number[][] = files.map(() => []);
+  const finalists = [0];
   // one session for candidate i at a time: a warm-up, then `rounds` rounds paired with the default
   // (which goes first alternates, continuing from the rounds it already had)
   const timeCandidate = async (i: number, rounds: number): Promise<void> => {
@@ -165,14 +167,16 @@ async function timePaired(
     if (mostSteps > T) T = probeSteps((await run(0, def)) / T, mostSteps);
     // screening: one paired round each; then the PROBE.finalists fastest get the other rounds
     for (let i = 1; i < files.length; i++) await timeCandidate(i, 1);
+    const order = files.map((_, i) => i).slice(1);
     order.sort((a, b) => ratios[a]![0]! - ratios[b]![0]!);
-    for (const i of order.slice(0, PROBE.finalists)) await timeCandidate(i, PROBE.rounds - 1);
+    finalists.push(...order.slice(0, PROBE.finalists));
+    for (const i of finalists.slice(1)) await timeCandidate(i, PROBE.rounds - 1);
   } finally {
     await def.release();
   }
   const ms = mine.map((m, i) => (i === 0 ? median(defMs) : median(m)));
   const relative = ratios.map((q, i) => (i === 0 ? 1 : median(q)));
-  return { ms, relative, openMs, steps: T, finalists: [0, ...order.slice(0, PROBE.finalists)] };
+  return { ms, relative, openMs, steps: T, finalists };
 }
 
 /** The arrangement onnxruntime runs under `--engine auto`: the file as given, or the fastest candidate measured. */
@@ -184,17 +188,17 @@ export async function chooseArrangement(
 ): Promise<ArrangedRun> {
   const skip = skipReason(input, ds, opts, candidates.length);
   if (skip) return { input, choice: { id: 'file', reason: skip } };
-  const key = `${probeSamples(ds, opts)}|${Math.max(...opts.timesteps)}|${ds.count}|${opts.arrangementProbe ?? 'auto'}|${opts.device ?? 'cpu'}|${opts.threads ?? 0}|${candidates.map((c) => c.id).join()}`;
+  const T = Math.max(...opts.timesteps);
+  const key = `${probeSamples(ds, opts)}|${T}|${ds.count}|${opts.arrangementProbe ?? 'auto'}|${opts.device ?? 'cpu'}|${opts.threads ?? 0}|${candidates.map((c) => c.id).join()}`;
   const hit = cache.get(input.file)?.get(key);
   if (hit) return { input: { ...input, file: hit.file }, ...(hit.tuning ? { tuning: hit.tuning } : {}), choice: hit.choice };
   const t0 = performance.now();
   const block = await nchwcBlockSize(opts.device);
   const files = applicable(input, candidates, arrangementEnv(block, (opts.device ?? 'cpu') === 'cpu' ? (opts.threads ?? availableParallelism()) : 0));
   if (files.length < 2) return { input, choice: { id: files[0]?.c.id ?? 'file', reason: 'one arrangement applies' } };
-  const T = Math.max(...opts.timesteps);
-  // within 1/minRunFactor of the run's work (skipReason), unless forced; never past T
-  const workCap = Math.floor((ds.count * T) / (PROBE.minRunFactor * probeWorkPerStep(files.length, probeSamples(ds, opts))));
-  const { ms, relative, openMs, steps, finalists } = await timePaired(files, ds, opts, opts.arrangementProbe === 'always' ? T : Math.min(T, workCap));
+  // within 1/minRunFactor of the run's work (as skipReason), unless forced; never past T
+  const most = opts.arrangementProbe === 'always' ? T : Math.min(T, stepBudget(ds, T, files.length, probeSamples(ds, opts)));
+  const { ms, relative, openMs, steps, finalists } = await timePaired(files, ds, opts, most);
   // among the finalists only: a screened-out candidate's single round is not a median
   let best = 0;
   for (const i of finalists) if (relative[i]! < relative[best]!) best = i;
