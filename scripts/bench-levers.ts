@@ -56,6 +56,12 @@ const VARIANTS: Record<string, Variant> = {
   nchwc: { nchwc: true },
   // the default file on two worker threads, each a 1-thread session on half of each batch (src/engine/ort-shards.ts)
   workers2: { tuning: { workers: 2 } },
+  'workers2-k8': { emit: { stepsPerIteration: 8 }, tuning: { workers: 2 } },
+  'workers2-layer': { emit: { order: 'layer' }, tuning: { workers: 2 } },
+  'workers2-layer-k16': { emit: { order: 'layer', stepsPerIteration: 16 }, tuning: { workers: 2 } },
+  'workers2-batch32': { tuning: { workers: 2 }, batch: 32 },
+  'workers2-batch128': { tuning: { workers: 2 }, batch: 128 },
+  'workers2-nchwc': { nchwc: true, tuning: { workers: 2 } },
 };
 
 const { values } = scriptArgs('bench:levers', {
