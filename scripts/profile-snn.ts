@@ -3,8 +3,10 @@
  * SNN (default arrangement), kernel time summed per op type, per ANN pass and per SNN time step.
  *
  *   npm run profile -- [--model own-fmnist-resnet20-bn] [--timesteps 32] [--samples 64] [--runs 3] [--out profile.json] [--nchwc]
+ *                      [--threads N]
  *
- * --nchwc profiles the file lowered to onnxruntime's blocked layout (src/engine/nchwc.ts).
+ * --threads sets onnxruntime's intra-op threads (default: the machine's cores; 1 shows one worker's
+ * share under the `workers2` arrangements). --nchwc profiles the file lowered to onnxruntime's blocked layout (src/engine/nchwc.ts).
  *
  * The Loop node's own time contains its body's kernels, so it is left out of the step's sum.
  */
@@ -31,6 +33,7 @@ const { values } = scriptArgs('profile', {
     runs: { type: 'string', default: '3' },
     out: { type: 'string', default: 'profile.json' },
     nchwc: { type: 'boolean', default: false },
+    threads: { type: 'string', default: String(cpus().length) },
   },
 });
 
@@ -40,7 +43,7 @@ async function profile(m: Model, feeds: Record<string, ort.Tensor>, runs: number
   try {
     const s = await ort.InferenceSession.create(writeOnnx(m), {
       graphOptimizationLevel: 'all',
-      intraOpNumThreads: cpus().length,
+      intraOpNumThreads: Number(values.threads),
       enableProfiling: true,
       profileFilePrefix: join(dir, 'p'),
     });

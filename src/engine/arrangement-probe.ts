@@ -1,9 +1,10 @@
 /**
  * `--engine auto`'s measured choice of arrangement (issue 11): before onnxruntime runs a file whose
  * arrangement was chosen automatically, each candidate of src/engine/arrangements.ts is emitted and
- * timed on the dataset's first batch for a few steps, in rounds paired with the default (this
- * machine drifts by ±50 % within seconds: pairing keeps the drift out of the ratio), and the one
- * with the lowest median ratio to the default runs. The results are the same whichever runs (each arrangement's test), so timing
+ * timed on the dataset's first batch for a few steps: a screening round paired with the default,
+ * then rounds in which the default and the fastest few run once each (this machine drifts by ±50 %
+ * within seconds: each run is taken over its round's median), and the one with the lowest time
+ * relative to the default runs. The results are the same whichever runs (each arrangement's test), so timing
  * noise can only cost speed, never change a count; a candidate must beat the default by
  * SWITCH_MARGIN to replace it, so that noise alone rarely moves the choice.
  *
@@ -34,7 +35,7 @@ import type { ArrangementChoice } from './snn-file.js';
  * timed run should reach.
  */
 export const PROBE = { steps: 33, rounds: 5, finalists: 3, minRunFactor: 10, maxSamples: 64, minRunMs: 150 } as const;
-/** A candidate replaces the default only when its median paired time ratio to the default is below this. */
+/** A candidate replaces the default only when its time relative to the default is below this. */
 export const SWITCH_MARGIN = 0.95;
 
 /** What the onnxruntime engine runs: the file (replaced by the chosen arrangement's) and its session settings. */
@@ -48,14 +49,34 @@ const cache = new WeakMap<Model, Map<string, { id: string; file: Model; tuning?:
 
 const probeSamples = (ds: Dataset, opts: EngineRunOptions): number => Math.min(ds.count, opts.batchSize ?? 64, PROBE.maxSamples);
 
-const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+/** The middle value; the mean of the two middle ones for an even count. */
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
 
 /**
  * Sample·steps the probe runs per step of a timed run: per candidate but the default, a warm-up and
- * a screening round of two runs; per finalist, another warm-up and the other rounds.
+ * a screening round of two runs; per finalist a warm-up, and PROBE.rounds rounds in which the
+ * default and every finalist run once.
  */
-export const probeWorkPerStep = (nCandidates: number, n: number): number =>
-  ((nCandidates - 1) * 3 + Math.min(PROBE.finalists, nCandidates - 1) * (2 * (PROBE.rounds - 1) + 1)) * n;
+export const probeWorkPerStep = (nCandidates: number, n: number): number => {
+  const f = Math.min(PROBE.finalists, nCandidates - 1);
+  return ((nCandidates - 1) * 3 + f + (f + 1) * PROBE.rounds) * n;
+};
+
+/**
+ * Each finalist's score from rounds in which the default and every finalist ran once
+ * (`times[i][r]`): the median over rounds of its time over that round's median time. A round's
+ * median moves with the machine's drift and ignores one erratic run in it, so neither the drift nor
+ * one slow run of the default (to which a paired ratio divides every candidate) moves the scores.
+ */
+export function roundScores(times: readonly (readonly number[])[]): number[] {
+  const rounds = times[0]?.length ?? 0;
+  const norm = Array.from({ length: rounds }, (_, r) => median(times.map((t) => t[r]!)));
+  return times.map((t) => median(t.map((x, r) => x / norm[r]!)));
+}
 
 /**
  * Steps per timed run: 16·m + 1 ≥ PROBE.steps, enough for PROBE.minRunMs at the default's measured
@@ -106,17 +127,19 @@ function applicable(input: EngineInput, candidates: readonly ArrangementCandidat
 }
 
 /**
- * Each candidate against the default in paired rounds on the first batch (the two alternate, which
- * goes first alternating too, so that this machine's drift hits both alike): one screening round
- * each, then PROBE.rounds − 1 more for the PROBE.finalists with the lowest screening ratio (so the
- * probe's cost grows with the finalists, not with every candidate's full rounds); per candidate the
- * median of its time over the default's, and the median ms of its runs. Two sessions at most are
- * open at a time (the default's and one candidate's), so the probe's memory is that of two runs
- * (workers2's candidate is two half-batch sessions: three copies of the weights while it is timed).
- * Opening a session is not timed in the rounds (every candidate opens one, once per run); its
- * time is recorded apart (`openMs`: for workers2, starting the threads and their sessions).
+ * The candidates timed on the first batch. Screening: each candidate once, next to a run of the
+ * default (which goes first alternates), one candidate's session open at a time, and taken over the
+ * median of the default's three runs nearest in time. Then the default and the PROBE.finalists with the lowest screening ratio run in
+ * PROBE.rounds rounds, each running once per round in a rotating order, their sessions open
+ * together (1 + PROBE.finalists runs' memory; workers2's candidates are two half-batch sessions),
+ * and are scored by `roundScores`: a finalist's relative time is its score over the default's.
+ * (Before, each finalist had its own rounds paired with the default's runs: the default's erratic
+ * runs on two threads moved every ratio, and each finalist was timed in its own stretch of the
+ * machine's drift.) A screened-out candidate keeps its screening ratio. Opening a session is not
+ * timed in the rounds (every candidate opens one, once per run); its time is recorded apart
+ * (`openMs`: for workers2, starting the threads and their sessions).
  */
-async function timePaired(
+async function timeCandidates(
   files: readonly { c: ArrangementCandidate; file: Model }[],
   ds: Dataset,
   opts: EngineRunOptions,
@@ -126,56 +149,66 @@ async function timePaired(
   const head: Dataset = { ...ds, count: n, labels: ds.labels.subarray(0, n) };
   let T = Math.min(Math.max(...opts.timesteps), PROBE.steps);
   const base = { ...(opts.device ? { device: opts.device } : {}), ...(opts.threads ? { threads: opts.threads } : {}) };
-  const open = (i: number): Promise<OrtSession> =>
-    OrtSession.create(files[i]!.file, { ...base, ...(files[i]!.c.tuning ? { tuning: files[i]!.c.tuning } : {}) });
-  const run = async (i: number, session: OrtSession): Promise<number> => {
+  const sessions: (OrtSession | undefined)[] = files.map(() => undefined);
+  const openMs: number[] = [];
+  const open = async (i: number): Promise<OrtSession> => {
     const t0 = performance.now();
-    await simulateOrt(files[i]!.file, head, { timesteps: [T], batchSize: n, session });
+    sessions[i] = await OrtSession.create(files[i]!.file, { ...base, ...(files[i]!.c.tuning ? { tuning: files[i]!.c.tuning } : {}) });
+    openMs[i] = performance.now() - t0;
+    return sessions[i]!;
+  };
+  const close = async (i: number): Promise<void> => {
+    await sessions[i]?.release();
+    sessions[i] = undefined;
+  };
+  const run = async (i: number): Promise<number> => {
+    const t0 = performance.now();
+    await simulateOrt(files[i]!.file, head, { timesteps: [T], batchSize: n, session: sessions[i]! });
     return performance.now() - t0;
   };
-  const openMs: number[] = [];
-  const timedOpen = async (i: number): Promise<OrtSession> => {
-    const t0 = performance.now();
-    const s = await open(i);
-    openMs[i] = performance.now() - t0;
-    return s;
-  };
-  const def = await timedOpen(0);
-  const defMs: number[] = [];
-  const mine: number[][] = files.map(() => []);
-  const ratios: number[][] = files.map(() => []);
+  const ms: number[] = files.map(() => 0);
+  const relative: number[] = files.map(() => 1);
   const finalists = [0];
-  // one session for candidate i at a time: a warm-up, then `rounds` rounds paired with the default
-  // (which goes first alternates, continuing from the rounds it already had)
-  const timeCandidate = async (i: number, rounds: number): Promise<void> => {
-    const s = await timedOpen(i);
-    try {
-      await run(i, s); // warm-up
-      for (let r = ratios[i]!.length, end = r + rounds; r < end; r++) {
-        const [a, b] = r % 2 ? [await run(i, s), await run(0, def)] : [await run(0, def), await run(i, s)].reverse();
-        mine[i]!.push(a!);
-        defMs.push(b!);
-        ratios[i]!.push(a! / b!);
-      }
-    } finally {
-      await s.release();
-    }
-  };
   try {
-    await run(0, def); // warm-up
+    await open(0);
+    await run(0); // warm-up
     // the run length that reaches PROBE.minRunMs, from a second (warm) run of the default
-    if (mostSteps > T) T = probeSteps((await run(0, def)) / T, mostSteps);
-    // screening: one paired round each; then the PROBE.finalists fastest get the other rounds
-    for (let i = 1; i < files.length; i++) await timeCandidate(i, 1);
+    if (mostSteps > T) T = probeSteps((await run(0)) / T, mostSteps);
+    // screening: one paired round each; each candidate over the median of the default's three runs
+    // nearest in time (its own round's and its neighbours'), so that one erratic run of the default
+    // does not decide who goes on
+    const def: number[] = [];
+    for (let i = 1; i < files.length; i++) {
+      await open(i);
+      await run(i); // warm-up
+      const [mine, d] = i % 2 ? [await run(i), await run(0)] : [await run(0), await run(i)].reverse();
+      ms[i] = mine!;
+      def.push(d!);
+      await close(i);
+    }
+    for (let i = 1; i < files.length; i++) relative[i] = ms[i]! / median(def.slice(Math.max(0, i - 2), i + 1));
     const order = files.map((_, i) => i).slice(1);
-    order.sort((a, b) => ratios[a]![0]! - ratios[b]![0]!);
+    order.sort((a, b) => relative[a]! - relative[b]!);
     finalists.push(...order.slice(0, PROBE.finalists));
-    for (const i of finalists.slice(1)) await timeCandidate(i, PROBE.rounds - 1);
+    for (const i of finalists.slice(1)) {
+      await open(i);
+      await run(i); // warm-up
+    }
+    // the final rounds: the default and every finalist once per round, the order rotating
+    const times: number[][] = finalists.map(() => []);
+    for (let r = 0; r < PROBE.rounds; r++)
+      for (let j = 0; j < finalists.length; j++) {
+        const k = (j + r) % finalists.length;
+        times[k]!.push(await run(finalists[k]!));
+      }
+    const scores = roundScores(times);
+    finalists.forEach((i, k) => {
+      ms[i] = median(times[k]!);
+      relative[i] = scores[k]! / scores[0]!;
+    });
   } finally {
-    await def.release();
+    for (let i = 0; i < files.length; i++) await close(i);
   }
-  const ms = mine.map((m, i) => (i === 0 ? median(defMs) : median(m)));
-  const relative = ratios.map((q, i) => (i === 0 ? 1 : median(q)));
   return { ms, relative, openMs, steps: T, finalists };
 }
 
@@ -198,7 +231,7 @@ export async function chooseArrangement(
   if (files.length < 2) return { input, choice: { id: files[0]?.c.id ?? 'file', reason: 'one arrangement applies' } };
   // within 1/minRunFactor of the run's work (as skipReason), unless forced; never past T
   const most = opts.arrangementProbe === 'always' ? T : Math.min(T, stepBudget(ds, T, files.length, probeSamples(ds, opts)));
-  const { ms, relative, openMs, steps, finalists } = await timePaired(files, ds, opts, most);
+  const { ms, relative, openMs, steps, finalists } = await timeCandidates(files, ds, opts, most);
   // among the finalists only: a screened-out candidate's single round is not a median
   let best = 0;
   for (const i of finalists) if (relative[i]! < relative[best]!) best = i;
@@ -210,7 +243,7 @@ export async function chooseArrangement(
   const file = best === 0 ? input.file : files[best]!.file;
   const choice: ArrangementChoice = {
     id: c.id,
-    reason: `lowest time relative to the default, median of ${PROBE.rounds} paired rounds of ${steps} steps on the first batch for the ${PROBE.finalists} fastest of a one-round screening${best === 0 ? ` (none ${((1 - SWITCH_MARGIN) * 100).toFixed(0)} % below the default)` : ''}`,
+    reason: `lowest time relative to the default over ${PROBE.rounds} rounds of ${steps} steps on the first batch (each run over its round's median), among the ${PROBE.finalists} fastest of a one-round screening${best === 0 ? ` (none ${((1 - SWITCH_MARGIN) * 100).toFixed(0)} % below the default)` : ''}`,
     probeMs,
     relative: Object.fromEntries(files.map((f, i) => [f.c.id, Number(relative[i]!.toFixed(3))])),
     finalists: finalists.map((i) => files[i]!.c.id),

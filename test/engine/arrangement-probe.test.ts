@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { loadDataset } from '../../src/data/index.js';
 import type { Dataset } from '../../src/data/types.js';
-import { chooseArrangement, PROBE, probeSteps, SWITCH_MARGIN } from '../../src/engine/arrangement-probe.js';
+import { chooseArrangement, PROBE, probeSteps, probeWorkPerStep, roundScores, SWITCH_MARGIN } from '../../src/engine/arrangement-probe.js';
 import { ARRANGEMENTS, arrangementEnv } from '../../src/engine/arrangements.js';
 import { nchwcBlockSize } from '../../src/engine/nchwc-probe.js';
 import { simulateOrt } from '../../src/engine/ort-run.js';
@@ -139,5 +139,64 @@ describe('the probe run length', () => {
     expect(probeSteps(ms, most)).toBe(want);
     expect((probeSteps(ms, most) - 1) % 16).toBe(0);
     if (want > PROBE.steps) expect(want).toBeLessThanOrEqual(most);
+  });
+});
+
+describe("the final rounds' scores", () => {
+  // rows: the default, then finalists; columns: rounds. Scores: median over rounds of time / round median
+  it.each([
+    [
+      'equal times',
+      [
+        [10, 10, 10],
+        [10, 10, 10],
+      ],
+      [1, 1],
+    ],
+    // the machine twice as slow in round 2: each run is taken over its own round
+    [
+      'drift between rounds',
+      [
+        [10, 20, 10],
+        [8, 16, 8],
+        [12, 24, 12],
+      ],
+      [1, 0.8, 1.2],
+    ],
+    // one erratic run of the default moves neither its score nor the others'
+    [
+      'one slow run of the default',
+      [
+        [10, 30, 10, 10, 10],
+        [8, 8, 8, 8, 8],
+        [12, 12, 12, 12, 12],
+      ],
+      [1, 0.8, 1.2],
+    ],
+    // four runs per round: the round's median is the mean of the middle two
+    ['an even count per round', [[10], [8], [12], [20]], [10 / 11, 8 / 11, 12 / 11, 20 / 11]],
+  ])('%s', (_name, times, want) => {
+    const got = roundScores(times);
+    expect(got.length).toBe(want.length);
+    got.forEach((g, i) => expect(g).toBeCloseTo(want[i]!, 12));
+  });
+
+  it('a paired ratio would have been moved by the slow default run, the score is not', () => {
+    const times = [
+      [10, 30, 10, 10, 10],
+      [8, 8, 8, 8, 8],
+    ];
+    const paired = times[1]!.map((t, r) => t / times[0]![r]!);
+    expect(Math.min(...paired)).toBeCloseTo(8 / 30, 12);
+    const [d, c] = roundScores(times);
+    // two runs per round: the round median is their mean
+    expect(c! / d!).toBeCloseTo(0.8, 12);
+  });
+
+  it('counts the work: screening (3 runs per candidate) and the final rounds (a warm-up per finalist, 1 + finalists runs per round)', () => {
+    const f = PROBE.finalists;
+    expect(probeWorkPerStep(10, 64)).toBe((9 * 3 + f + (f + 1) * PROBE.rounds) * 64);
+    // fewer candidates than finalists: every candidate is a finalist
+    expect(probeWorkPerStep(2, 8)).toBe((3 + 1 + 2 * PROBE.rounds) * 8);
   });
 });
