@@ -129,9 +129,9 @@ function applicable(input: EngineInput, candidates: readonly ArrangementCandidat
 /**
  * The candidates timed on the first batch. Screening: each candidate once, next to a run of the
  * default (which goes first alternates), one candidate's session open at a time, and taken over the
- * median of the default's three runs nearest in time. Then the default and the PROBE.finalists with the lowest screening ratio run in
- * PROBE.rounds rounds, each running once per round in a rotating order, their sessions open
- * together (1 + PROBE.finalists runs' memory; workers2's candidates are two half-batch sessions),
+ * median of the default's three runs nearest in time. Then the default and the PROBE.finalists
+ * with the lowest screening ratio run in PROBE.rounds rounds, each once per round in a rotating
+ * order, their sessions open together (1 + PROBE.finalists runs' memory; workers2's candidates are two half-batch sessions),
  * and are scored by `roundScores`: a finalist's relative time is its score over the default's.
  * (Before, each finalist had its own rounds paired with the default's runs: the default's erratic
  * runs on two threads moved every ratio, and each finalist was timed in its own stretch of the
@@ -151,11 +151,10 @@ async function timeCandidates(
   const base = { ...(opts.device ? { device: opts.device } : {}), ...(opts.threads ? { threads: opts.threads } : {}) };
   const sessions: (OrtSession | undefined)[] = files.map(() => undefined);
   const openMs: number[] = [];
-  const open = async (i: number): Promise<OrtSession> => {
+  const open = async (i: number): Promise<void> => {
     const t0 = performance.now();
     sessions[i] = await OrtSession.create(files[i]!.file, { ...base, ...(files[i]!.c.tuning ? { tuning: files[i]!.c.tuning } : {}) });
     openMs[i] = performance.now() - t0;
-    return sessions[i]!;
   };
   const close = async (i: number): Promise<void> => {
     await sessions[i]?.release();

@@ -55,9 +55,9 @@ export interface EngineChoice {
 export interface ArrangementChoice {
   readonly id: string;
   readonly reason: string;
-  /** Median ms of each candidate's probe run (the first batch, a few steps). */
+  /** ms of each candidate's probe runs (the first batch, a few steps): a finalist's median over the final rounds, another's one screening run. */
   readonly probeMs?: Readonly<Record<string, number>>;
-  /** Each candidate's time over the default's, median of paired rounds (the default: 1; screened out: its one round); the choice is the lowest finalist's. */
+  /** Each candidate's time over the default's (the default: 1): a finalist's round score over the default's (`roundScores`), another's screening run over the default's nearest runs; the choice is the lowest finalist's. */
   readonly relative?: Readonly<Record<string, number>>;
   /** The candidates timed over every round (the default first): the fastest of the one-round screening. */
   readonly finalists?: readonly string[];
